@@ -1,0 +1,7 @@
+//! One module per command.
+
+pub mod invoke;
+pub mod routes;
+pub mod start_api;
+pub mod start_lambda;
+pub mod validate;

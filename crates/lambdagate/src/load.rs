@@ -1,0 +1,98 @@
+//! Finding and loading the template named on the command line.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, anyhow};
+use lambdagate_model::Application;
+use lambdagate_template::{LoadOptions, Severity};
+
+use crate::cli::TemplateArgs;
+
+/// The template path: `-t`, else `template.yaml|yml|json` in the current folder.
+pub fn template_path(args: &TemplateArgs) -> anyhow::Result<PathBuf> {
+    if let Some(path) = &args.template {
+        return Ok(path.clone());
+    }
+    let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    lambdagate_template::discover(&cwd).ok_or_else(|| {
+        anyhow!(
+            "no template found: pass -t TEMPLATE, or run in a folder with template.yaml, \
+             template.yml or template.json"
+        )
+    })
+}
+
+/// Parses `--parameter-overrides` values: `K=V K2=V2` or `ParameterKey=K,ParameterValue=V`.
+pub fn parameter_overrides(values: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for value in values {
+        for item in value.split_whitespace() {
+            if let Some(rest) = item.strip_prefix("ParameterKey=") {
+                let (key, val) = rest.split_once(",ParameterValue=").ok_or_else(|| {
+                    anyhow!("parameter override `{item}`: expected ParameterKey=K,ParameterValue=V")
+                })?;
+                out.push((key.to_string(), val.to_string()));
+            } else {
+                let (key, val) = item
+                    .split_once('=')
+                    .ok_or_else(|| anyhow!("parameter override `{item}`: expected Key=Value"))?;
+                out.push((key.to_string(), val.to_string()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Loads the application, printing warnings to stderr; errors become one message listing all.
+pub fn application(args: &TemplateArgs) -> anyhow::Result<Application> {
+    let path = template_path(args)?;
+    let options = LoadOptions {
+        parameter_overrides: parameter_overrides(&args.parameter_overrides)?,
+        region: args.region.clone(),
+        stack_name: None,
+    };
+    match lambdagate_template::load(&path, &options) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                eprintln!("{warning}");
+            }
+            Ok(loaded.application)
+        }
+        Err(diagnostics) => {
+            let errors = diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            let lines: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+            Err(anyhow!(
+                "{} has {errors} error{}:\n{}",
+                path.display(),
+                if errors == 1 { "" } else { "s" },
+                lines.join("\n")
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_in_both_forms() {
+        let parsed = parameter_overrides(&[
+            "A=1 B=x=y".to_string(),
+            "ParameterKey=Env,ParameterValue=prod".to_string(),
+        ])
+        .unwrap();
+        assert_eq!(
+            parsed,
+            vec![
+                ("A".to_string(), "1".to_string()),
+                ("B".to_string(), "x=y".to_string()),
+                ("Env".to_string(), "prod".to_string())
+            ]
+        );
+        assert!(parameter_overrides(&["novalue".to_string()]).is_err());
+    }
+}

@@ -1,0 +1,36 @@
+//! `lambdagate`: serve an AWS API Gateway + Lambda application from its SAM template.
+
+mod cli;
+mod cmd;
+mod load;
+mod shutdown;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, LocalCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::StartApi(args) => cmd::start_api::run(args, false),
+        Command::Invoke(args) => cmd::invoke::run(args),
+        Command::StartLambda(args) => cmd::start_lambda::run(args),
+        Command::Routes(args) => cmd::routes::run(args),
+        Command::Validate(args) => cmd::validate::run(args),
+        Command::Local { command } => match command {
+            LocalCommand::StartApi(args) => cmd::start_api::run(args, true),
+            LocalCommand::Invoke(args) => cmd::invoke::run(args),
+            LocalCommand::StartLambda(args) => cmd::start_lambda::run(args),
+        },
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            // A user's mistake is one clear sentence, never a backtrace.
+            eprintln!("Error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
