@@ -23,8 +23,8 @@ import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BOOTSTRAPS = {
-    "python": ["python3", os.path.join(HERE, "..", "python", "bootstrap.py")],
-    "node": ["node", os.path.join(HERE, "..", "node", "bootstrap.mjs")],
+    "python": ["python3", os.environ.get("PY_BOOTSTRAP", os.path.join(HERE, "..", "python", "bootstrap.py"))],
+    "node": ["node", os.environ.get("NODE_BOOTSTRAP", os.path.join(HERE, "..", "node", "bootstrap.mjs"))],
 }
 
 
@@ -63,7 +63,8 @@ class Conn(object):
 
 
 class Server(object):
-    def __init__(self, events, timeout_ms, bench):
+    def __init__(self, events, timeout_ms, bench, close_after_answer=False):
+        self.close_after_answer = close_after_answer
         self.events = list(events)
         self.timeout_ms = timeout_ms
         self.bench = bench
@@ -131,6 +132,10 @@ class Server(object):
                         }
                     )
                 conn.send(202, b'{"status":"OK"}', {"Content-Type": "application/json"})
+                if self.close_after_answer:
+                    # Simulate an idle-timeout close without a Connection header.
+                    conn.sock.close()
+                    return
 
 
 def main():
@@ -143,6 +148,7 @@ def main():
     ap.add_argument("--bench", type=int, default=0)
     ap.add_argument("--timeout-ms", type=int, default=3000)
     ap.add_argument("--env", action="append", default=[], help="NAME=value")
+    ap.add_argument("--close", action="store_true", help="close the connection after each /response")
     args = ap.parse_args()
 
     extra = dict(h.split(": ", 1) for h in args.header)
@@ -150,7 +156,7 @@ def main():
     if args.bench:
         bodies = bodies[:1] * args.bench
     events = [{"body": b, "headers": extra} for b in bodies]
-    server = Server(events, args.timeout_ms, args.bench)
+    server = Server(events, args.timeout_ms, args.bench, args.close)
     code = os.path.abspath(args.code)
     env = dict(os.environ)
     env.update(
@@ -186,6 +192,7 @@ def main():
                 invokes=n,
                 wall_s=round(elapsed, 3),
                 p50_us=round(lat[n // 2] * 1e6, 1),
+                p90_us=round(lat[int(n * 0.90)] * 1e6, 1),
                 p99_us=round(lat[int(n * 0.99)] * 1e6, 1),
                 mean_us=round(sum(lat) / n * 1e6, 1),
             )

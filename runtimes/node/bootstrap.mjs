@@ -299,7 +299,7 @@ class RuntimeClient {
   constructor(hostPort) {
     const colon = hostPort.lastIndexOf(':');
     const port = parseInt(hostPort.slice(colon + 1), 10);
-    if (colon <= 0 || !(port > 0)) {
+    if (colon <= 0 || !(port > 0) || hostPort.includes('/')) {
       throw new Error(`AWS_LAMBDA_RUNTIME_API must be host:port, got '${hostPort}'`);
     }
     let host = hostPort.slice(0, colon);

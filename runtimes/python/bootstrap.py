@@ -163,7 +163,7 @@ class RuntimeClient(object):
 
     def __init__(self, address):
         host, sep, port = address.rpartition(":")
-        if not sep or not host or not port.isdigit():
+        if not sep or not host or not port.isdigit() or "/" in address:
             raise ValueError(
                 "AWS_LAMBDA_RUNTIME_API must be host:port, got %r" % address
             )
