@@ -65,6 +65,7 @@ class Conn(object):
 class Server(object):
     def __init__(self, events, timeout_ms, bench, close_after_answer=False):
         self.close_after_answer = close_after_answer
+        self.first_next = None
         self.events = list(events)
         self.timeout_ms = timeout_ms
         self.bench = bench
@@ -101,6 +102,8 @@ class Server(object):
                 return
             method, path, headers, body = req
             if path.endswith("/invocation/next"):
+                if self.first_next is None:
+                    self.first_next = time.perf_counter()
                 event = self.next_event()
                 if event is None:
                     self.done.set()
@@ -184,6 +187,9 @@ def main():
         proc.kill()
         proc.wait()
     out = {"exit_code": exit_code, "connections": server.connections}
+    if server.first_next is not None:
+        # Spawn to the first /next request: interpreter start + handler load.
+        out["init_ms"] = round((server.first_next - start) * 1000, 1)
     if args.bench:
         lat = sorted(server.latencies)
         n = len(lat)
