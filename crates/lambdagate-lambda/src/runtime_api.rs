@@ -85,10 +85,46 @@ enum Body {
 }
 
 async fn read_body(req: Request<Incoming>, limit: usize) -> Body {
+    match read_body_and_trailers(req, limit).await {
+        Ok((body, _)) => Body::Ok(body),
+        Err(e) => e,
+    }
+}
+
+async fn read_body_and_trailers(
+    req: Request<Incoming>,
+    limit: usize,
+) -> Result<(Bytes, Option<http::HeaderMap>), Body> {
     match Limited::new(req.into_body(), limit).collect().await {
-        Ok(collected) => Body::Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Body::TooLarge,
-        Err(_) => Body::Broken,
+        Ok(collected) => {
+            let trailers = collected.trailers().cloned();
+            Ok((collected.to_bytes(), trailers))
+        }
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Body::TooLarge),
+        Err(_) => Err(Body::Broken),
+    }
+}
+
+/// A streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`) is collected
+/// whole; an error reported mid-stream in the trailers fails the invocation with that error.
+fn streamed_outcome(body: Bytes, trailers: Option<&http::HeaderMap>) -> Outcome {
+    use base64::Engine;
+    let Some(error_type) = trailers
+        .and_then(|t| t.get("lambda-runtime-function-error-type"))
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Outcome::Response(body);
+    };
+    let raw = trailers
+        .and_then(|t| t.get("lambda-runtime-function-error-body"))
+        .map(|v| v.as_bytes().to_vec())
+        .unwrap_or_default();
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(&raw)
+        .unwrap_or(raw);
+    Outcome::Error {
+        error_type: error_type.to_string(),
+        payload: Bytes::from(payload),
     }
 }
 
@@ -116,14 +152,21 @@ async fn handle(instance: Arc<Instance>, req: Request<Incoming>) -> Result<Answe
         {
             Some((id, "response")) => {
                 let id = id.to_string();
-                match read_body(req, errors::MAX_RESPONSE_BYTES).await {
-                    Body::Ok(body) => finish(&instance, &id, Outcome::Response(body)),
-                    Body::TooLarge => {
+                let streaming = req
+                    .headers()
+                    .get("lambda-runtime-function-response-mode")
+                    .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"));
+                match read_body_and_trailers(req, errors::MAX_RESPONSE_BYTES).await {
+                    Ok((body, trailers)) if streaming => {
+                        finish(&instance, &id, streamed_outcome(body, trailers.as_ref()))
+                    }
+                    Ok((body, _)) => finish(&instance, &id, Outcome::Response(body)),
+                    Err(Body::TooLarge) => {
                         // The caller gets Lambda's error; the runtime hears it was too much.
                         let _ = instance.complete(&id, errors::response_too_large());
                         too_large()
                     }
-                    Body::Broken => bad_body(),
+                    Err(_) => bad_body(),
                 }
             }
             Some((id, "error")) => {
