@@ -173,6 +173,9 @@ impl<'t> Evaluator<'t> {
             return Ok(value);
         }
         if let Some(value) = self.params.get(name) {
+            if value.value == Value::Null {
+                return Err(Reported); // Already reported where the parameter is defined.
+            }
             let mut value = value.clone();
             value.pos = pos;
             return Ok(Some(value));

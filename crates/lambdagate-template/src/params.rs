@@ -7,7 +7,7 @@ use crate::diag::Diags;
 use crate::node::{Node, Pos, Value};
 
 /// Resolves every parameter to the value `Ref` yields (a string, or a list for list types).
-/// Problems are reported to `diags`; a parameter in error is left out.
+/// Problems are reported to `diags`; a parameter in error resolves to null.
 pub fn resolve(
     section: Option<&Node>,
     overrides: &[(String, String)],
@@ -48,9 +48,11 @@ pub fn resolve(
             .rev()
             .find(|(k, _)| *k == key.name)
             .map(|(_, v)| v.clone());
-        if let Some(value) = parameter(&key.name, key.pos, definition, given, diags) {
-            values.insert(key.name.clone(), value);
-        }
+        // A parameter in error is kept as null, so references to it stay quiet instead of
+        // repeating the error as "no such parameter" everywhere it is used.
+        let value = parameter(&key.name, key.pos, definition, given, diags)
+            .unwrap_or_else(|| Node::new(Value::Null, key.pos));
+        values.insert(key.name.clone(), value);
     }
     values
 }
