@@ -121,7 +121,7 @@ fn template_dir(path: &Path) -> PathBuf {
     } else {
         dir
     };
-    std::path::absolute(&dir).unwrap_or(dir)
+    crate::props::absolute(&dir)
 }
 
 /// The template folder's name (the project's, for `sam build` output in `.aws-sam/build`),

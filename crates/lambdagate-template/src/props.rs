@@ -157,8 +157,7 @@ pub fn local_folder(
             format!("{owner}: {key} `{uri}` is in S3; lambdagate runs local code, so {key} must be a local folder"),
         ));
     }
-    let path = base.join(uri);
-    let path = std::path::absolute(&path).unwrap_or(path);
+    let path = absolute(&base.join(uri));
     if path.is_dir() {
         Ok(path)
     } else if path.is_file() {
@@ -175,4 +174,22 @@ pub fn local_folder(
             ),
         ))
     }
+}
+
+/// `path` made absolute with `.` and `..` removed lexically (symlinks are left alone, so the
+/// path stays the one the user wrote).
+pub fn absolute(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
