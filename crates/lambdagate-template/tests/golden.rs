@@ -2,9 +2,7 @@
 
 use std::path::PathBuf;
 
-use lambdagate_model::{
-    ApiKind, Application, Cors, Integration, PayloadFormat, RouteKey, api_id_for,
-};
+use lambdagate_model::{ApiKind, Application, Cors, Integration, PayloadFormat, api_id_for};
 use lambdagate_template::{LoadOptions, load};
 
 fn fixture(name: &str) -> PathBuf {
