@@ -342,3 +342,13 @@ fn independent_errors_are_all_reported() {
     assert_eq!(errors.len(), 4, "{errors:#?}");
     assert_error(&errors, "Timeout must be a whole number from 1 to 900");
 }
+
+#[test]
+fn an_unresolvable_property_does_not_hide_other_errors_of_the_same_resource() {
+    let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: nope\n      Handler: app.handler\n      Runtime: java21\n      Environment:\n        Variables:\n          X: !Ref Missing\n";
+    let errors = load(text).unwrap_err();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert_error(&errors, "runtime `java21` is not supported");
+    assert_error(&errors, "CodeUri `nope` does not exist");
+    assert_error(&errors, "Ref to `Missing`");
+}

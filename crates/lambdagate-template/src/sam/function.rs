@@ -16,12 +16,16 @@ pub fn build(
     ev: &mut Evaluator<'_>,
     resource: &Resource,
     props: &Node,
+    unresolved: &[String],
     base: &Path,
     layers: &HashMap<String, PathBuf>,
 ) -> R<Function> {
     let owner = format!("function `{}`", resource.logical_id);
     let d = &mut ev.diags;
-    let mut failed = false;
+    // Properties that failed to resolve were reported already: check the others, and skip the
+    // checks a missing property would otherwise trigger.
+    let mut failed = !unresolved.is_empty();
+    let missing_is_known = |name: &str| unresolved.iter().any(|u| u == name);
 
     if let Some(node) = props.get("PackageType")
         && node.as_str() == Some("Image")
@@ -37,6 +41,7 @@ pub fn build(
 
     let runtime = props::text(d, props, "Runtime", &owner)?;
     let family = match &runtime {
+        None if missing_is_known("Runtime") => None,
         None => {
             d.error(
                 resource.pos,
@@ -67,7 +72,10 @@ pub fn build(
     };
 
     let handler = props::text(d, props, "Handler", &owner)?;
-    if handler.is_none() && matches!(family, Some(RuntimeFamily::Python | RuntimeFamily::Node)) {
+    if handler.is_none()
+        && !missing_is_known("Handler")
+        && matches!(family, Some(RuntimeFamily::Python | RuntimeFamily::Node))
+    {
         d.error(
             resource.pos,
             format!(
@@ -88,6 +96,7 @@ pub fn build(
     } else {
         match props.get("CodeUri") {
             Some(node) => props::local_folder(d, node, "CodeUri", &owner, base),
+            None if missing_is_known("CodeUri") => Err(Reported),
             None => Ok(base.to_path_buf()),
         }
     };

@@ -23,10 +23,15 @@ pub fn transform(
     base: &Path,
 ) -> (Vec<Function>, Vec<Api>) {
     let mut resolved: Vec<Option<Node>> = Vec::with_capacity(resources.len());
+    let mut unresolved: HashMap<String, Vec<String>> = HashMap::new();
     for (idx, resource) in resources.iter().enumerate() {
         let included = ev.is_included(idx).unwrap_or(false);
         resolved.push(if included {
-            ev.resolve(&resource.properties).ok().flatten()
+            let (props, failed) = resolve_properties(ev, &resource.properties);
+            if !failed.is_empty() {
+                unresolved.insert(resource.logical_id.clone(), failed);
+            }
+            props
         } else {
             None
         });
@@ -72,6 +77,11 @@ pub fn transform(
         if resource.kind != "AWS::Serverless::Api" && resource.kind != "AWS::Serverless::HttpApi" {
             continue;
         }
+        if unresolved.contains_key(&resource.logical_id) {
+            // Its own errors are reported; an API built from partial properties would only
+            // add knock-on errors.
+            continue;
+        }
         if let Ok(api) = api::build(ev, resource, props) {
             if api.implicit {
                 implicit.push(api);
@@ -86,7 +96,10 @@ pub fn transform(
 
     let mut functions = Vec::new();
     for (resource, props) in by_kind("AWS::Serverless::Function") {
-        if let Ok(function) = function::build(ev, resource, props, base, &layers) {
+        let failed = unresolved
+            .get(&resource.logical_id)
+            .map_or(&[][..], Vec::as_slice);
+        if let Ok(function) = function::build(ev, resource, props, failed, base, &layers) {
             functions.push(function);
         }
         if let Some(events) = props.get("Events") {
@@ -104,4 +117,29 @@ pub fn transform(
         events::check_duplicates(&mut ev.diags, api);
     }
     (functions, apis)
+}
+
+/// Resolves a resource's properties one top-level property at a time, so an error in one
+/// property (a `Ref` to nothing, say) does not hide independent errors in the others. Returns
+/// the properties that resolved and the names of those that did not (already reported).
+fn resolve_properties(ev: &mut Evaluator<'_>, properties: &Node) -> (Option<Node>, Vec<String>) {
+    let crate::node::Value::Map(entries) = &properties.value else {
+        return (ev.resolve(properties).ok().flatten(), Vec::new());
+    };
+    if properties.intrinsic().is_some() {
+        return (ev.resolve(properties).ok().flatten(), Vec::new());
+    }
+    let mut out = Vec::with_capacity(entries.len());
+    let mut failed = Vec::new();
+    for (key, value) in entries {
+        match ev.resolve(value) {
+            Ok(Some(v)) => out.push((key.clone(), v)),
+            Ok(None) => {}
+            Err(Reported) => failed.push(key.name.clone()),
+        }
+    }
+    (
+        Some(Node::new(crate::node::Value::Map(out), properties.pos)),
+        failed,
+    )
 }
