@@ -316,10 +316,10 @@ fn descend<'r, T>(
     let Some(&(start, end)) = segments.get(idx) else {
         return node.methods.select(method);
     };
-    if let Some(child) = node.literals.get(&path[start..end]) {
-        if let Some(found) = descend(child, method, path, segments, idx + 1, captures) {
-            return Some(found);
-        }
+    if let Some(child) = node.literals.get(&path[start..end])
+        && let Some(found) = descend(child, method, path, segments, idx + 1, captures)
+    {
+        return Some(found);
     }
     if let Some(child) = &node.param {
         captures.push((start, end));
@@ -328,12 +328,12 @@ fn descend<'r, T>(
         }
         captures.pop();
     }
-    if let Some(methods) = &node.greedy {
-        if let Some(entry) = methods.select(method) {
-            let last = segments[segments.len() - 1].1;
-            captures.push((start, last));
-            return Some(entry);
-        }
+    if let Some(methods) = &node.greedy
+        && let Some(entry) = methods.select(method)
+    {
+        let last = segments[segments.len() - 1].1;
+        captures.push((start, last));
+        return Some(entry);
     }
     None
 }
