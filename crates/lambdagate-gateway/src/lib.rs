@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod request;
 pub mod response;
 pub mod router;
+pub mod server;
 
 pub use backend::{Backend, FnBackend};
 pub use compile::{Addressing, CompileError, CompiledApp, RouteRow};
