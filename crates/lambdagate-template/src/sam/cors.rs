@@ -191,7 +191,9 @@ pub fn preflight_routes(cors: &Cors, routes: &[Route], source: &SourceLocation) 
             integration: Integration::Mock(MockResponse {
                 status: 200,
                 headers,
-                body: String::new(),
+                // SAM's preflight method maps the mock answer through the response template `{}`
+                // (application/json), so clients of the deployed API receive `{}`.
+                body: "{}".to_string(),
             }),
             auth: None,
             request_parameters: None,
