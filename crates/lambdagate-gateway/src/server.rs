@@ -23,6 +23,8 @@ use crate::request::IncomingRequest;
 
 /// API Gateway's payload limit (10 MB).
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// How much of an oversized body is read and dropped before answering 413.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 /// API Gateway's limit on the request URL.
 pub const MAX_URL_BYTES: usize = 10_240;
 
@@ -195,6 +197,16 @@ async fn handle(
         .and_then(|v| v.parse::<u64>().ok());
     let method = incoming.method.clone();
     let reply = if declared.is_some_and(|n| n > config.max_body_bytes as u64) {
+        // Read (and drop) a bounded amount of what the client is sending, so that it sees the
+        // 413 instead of a reset while it is still writing.
+        let mut body = body;
+        let mut drained = 0usize;
+        while drained <= DRAIN_LIMIT {
+            match body.frame().await {
+                Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |d| d.len()),
+                _ => break,
+            }
+        }
         gateway.reject(&incoming, GatewayError::RequestTooLarge)
     } else {
         match Limited::new(body, config.max_body_bytes).collect().await {
