@@ -9,6 +9,7 @@ pub mod compile;
 pub mod cors;
 pub mod error;
 pub mod events;
+pub mod header_case;
 pub mod ids;
 pub mod pipeline;
 pub mod request;
