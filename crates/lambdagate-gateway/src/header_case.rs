@@ -25,9 +25,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Most header lines in one head (hyper's default limit; more is a 431 there).
 const MAX_HEADERS: usize = 100;
-/// Most recorded heads waiting for their requests; more means the client pipelines far ahead
-/// of the server, and recording stops rather than grow.
-const MAX_QUEUED: usize = 64;
+/// Most recorded heads waiting for their requests. hyper reads no further ahead than its buffer,
+/// which bounds the queue already; this is a backstop; past it recording stops rather than grow.
+const MAX_QUEUED: usize = 4096;
 /// A head buffer this large is released once its head is done, not kept for the next one.
 const KEEP_BUFFER: usize = 16 * 1024;
 
