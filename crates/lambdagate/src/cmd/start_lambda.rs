@@ -17,7 +17,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Serves the Lambda Invoke API.
 pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
     let app = Arc::new(crate::load::application(&args.template)?);
-    let mut config = crate::cmd::start_api::service_config(&args.runtime, &app.region)?;
+    let mut config = crate::service::config(&args.runtime, &app.region)?;
     config.log_sink = Some(LogSink::stderr());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
