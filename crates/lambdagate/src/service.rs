@@ -1,9 +1,11 @@
 //! The function service's settings, from the command line flags every serving command shares.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use lambdagate_lambda::ServiceConfig;
+use lambdagate_model::Application;
 
 use crate::cli::{RuntimeArgs, WarmContainers};
 
@@ -29,4 +31,18 @@ pub fn config(args: &RuntimeArgs, region: &str) -> anyhow::Result<ServiceConfig>
         eager: args.warm_containers == Some(WarmContainers::Eager),
         ..ServiceConfig::default()
     })
+}
+
+/// Says which host interpreter serves which runtime of the template, warning on a different
+/// major version or a missing interpreter.
+pub async fn report_host_runtimes(app: Arc<Application>) {
+    for host in lambdagate_lambda::bootstraps::host_runtimes(&app).await {
+        match &host.version {
+            Some(v) => eprintln!("{} is served by {} {v}", host.runtime, host.program),
+            None => eprintln!("{} has no interpreter ({})", host.runtime, host.program),
+        }
+        if let Some(warning) = &host.warning {
+            eprintln!("warning: {warning}");
+        }
+    }
 }

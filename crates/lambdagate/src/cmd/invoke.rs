@@ -54,7 +54,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        crate::cmd::start_lambda::report_host_runtimes(&app).await;
+        crate::service::report_host_runtimes(app.clone()).await;
         let service = FunctionService::start(app.clone(), config)
             .await
             .map_err(|e| anyhow!("cannot start the function service: {e}"))?;

@@ -29,6 +29,8 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        // Checking interpreter versions takes tens of milliseconds: do not delay readiness.
+        tokio::spawn(crate::service::report_host_runtimes(app.clone()));
         let service = FunctionService::start(app.clone(), config)
             .await
             .map_err(|e| anyhow!("cannot start the function service: {e}"))?;
