@@ -263,7 +263,7 @@ impl Instance {
             arrival
         };
         let (slot, rx) = oneshot::channel();
-        let job = match pool.take_or_park(self.id, arrival, slot) {
+        let job = match pool.take_or_park(self.id, self.pid(), arrival, slot) {
             Some(job) => job,
             None => {
                 let mut parked = ParkedNext {

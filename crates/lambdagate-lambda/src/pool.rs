@@ -27,7 +27,38 @@ pub(crate) struct Job {
 /// An instance whose `GET /next` waits for a job.
 struct Parked {
     instance: u64,
+    /// The instance's process, to check it is still alive before handing it work.
+    pid: Option<u32>,
     slot: oneshot::Sender<Job>,
+}
+
+impl Parked {
+    /// Hands `job` over, or gives it back when the instance cannot take it: its `GET /next` went
+    /// away, or its process died while parked (killed from outside, say). A dead runtime's
+    /// long poll stays open until we notice the exit, and an event handed to it would be lost
+    /// with it, so the pool checks first.
+    fn hand_over(self, job: Job) -> Result<(), Job> {
+        if self.pid.is_some_and(process_is_gone) {
+            return Err(job);
+        }
+        self.slot.send(job)
+    }
+}
+
+/// True when the process has exited (reaped or not) or is not our child.
+///
+/// One `waitid` with WNOWAIT: it reports an exit without reaping, so the instance's own wait
+/// still sees it. Cheap enough for every hand-over.
+fn process_is_gone(pid: u32) -> bool {
+    use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
+    let Ok(pid) = i32::try_from(pid) else {
+        return true;
+    };
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    !matches!(
+        waitid(Id::Pid(nix::unistd::Pid::from_raw(pid)), flags),
+        Ok(WaitStatus::StillAlive)
+    )
 }
 
 /// Why the last instance could not initialize.
@@ -169,7 +200,7 @@ impl Pool {
             }
             // The most recently parked instance first: it is the warmest.
             while let Some(parked) = st.idle.pop() {
-                match parked.slot.send(job) {
+                match parked.hand_over(job) {
                     Ok(()) => return Ok(()),
                     Err(returned) => job = returned,
                 }
@@ -210,15 +241,25 @@ impl Pool {
     pub fn take_or_park(
         &self,
         instance: u64,
+        pid: Option<u32>,
         arrival: Arrival,
         slot: oneshot::Sender<Job>,
     ) -> Option<Job> {
         let mut st = self.lock();
         st.arrive(arrival);
+        if !st.queue.is_empty() && pid.is_some_and(process_is_gone) {
+            // A `GET /next` sent just before the runtime died: its process will not read the
+            // answer, so it must not take a queued event. (Dropping the slot ends the poll.)
+            return None;
+        }
         if let Some(job) = st.queue.pop_front() {
             return Some(job);
         }
-        st.idle.push(Parked { instance, slot });
+        st.idle.push(Parked {
+            instance,
+            pid,
+            slot,
+        });
         None
     }
 
@@ -226,7 +267,7 @@ impl Pool {
     pub fn requeue(self: &Arc<Self>, mut job: Job) {
         let mut st = self.lock();
         while let Some(parked) = st.idle.pop() {
-            match parked.slot.send(job) {
+            match parked.hand_over(job) {
                 Ok(()) => return,
                 Err(returned) => job = returned,
             }
@@ -387,5 +428,32 @@ impl Pool {
         for instance in &instances {
             instance.stop();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::process_is_gone;
+
+    #[test]
+    fn a_running_child_is_not_gone_and_a_dead_one_is() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        assert!(!process_is_gone(pid));
+        child.kill().unwrap();
+        // Dead but not reaped yet: a zombie until wait().
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while !process_is_gone(pid) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the child survived SIGKILL"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        child.wait().unwrap();
+        assert!(process_is_gone(pid));
     }
 }
