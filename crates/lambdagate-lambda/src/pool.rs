@@ -37,6 +37,8 @@ impl Parked {
     /// away, or its process died while parked (killed from outside, say). A dead runtime's
     /// long poll stays open until we notice the exit, and an event handed to it would be lost
     /// with it, so the pool checks first.
+    // Shaped like `oneshot::Sender::send`: the job comes back by value, never boxed.
+    #[allow(clippy::result_large_err)]
     fn hand_over(self, job: Job) -> Result<(), Job> {
         if self.pid.is_some_and(process_is_gone) {
             return Err(job);
