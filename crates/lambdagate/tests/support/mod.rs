@@ -53,6 +53,8 @@ impl Server {
                 }
             });
         }
+        // Only the readers hold senders now, so an early exit ends the wait below at once.
+        drop(tx);
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
@@ -65,6 +67,7 @@ impl Server {
                 }
                 Err(_) => {
                     let _ = child.kill();
+                    let _ = child.wait();
                     let lines = output.lock().unwrap().join("\n");
                     panic!("lambdagate did not start listening; it printed:\n{lines}");
                 }
