@@ -1,7 +1,29 @@
 //! Loads SAM / CloudFormation templates into the application model.
 //!
-//! CONTRACT NOTE: [`load`], [`LoadOptions`], [`Diagnostic`] and [`discover`] are the surface the
-//! binary codes against; the loader behind them lands with the template issue.
+//! [`load`] reads YAML or JSON with source positions, resolves parameters, conditions, mappings
+//! and intrinsic functions, merges SAM `Globals`, and turns serverless resources (functions,
+//! explicit and implicit APIs, layers) into an [`Application`]. Every mistake is a
+//! [`Diagnostic`] with file:line:column; independent mistakes are reported together.
+//!
+//! [`load`], [`LoadOptions`], [`Diagnostic`] and [`discover`] are the surface the binary codes
+//! against.
+
+mod cidr;
+mod diag;
+mod eval;
+mod globals;
+mod intrinsics;
+mod loader;
+mod node;
+mod params;
+mod props;
+mod refs;
+mod sam;
+mod sub;
+mod yaml;
+
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -59,16 +81,25 @@ pub struct Loaded {
 }
 
 /// Loads a template. On failure returns every independent error found, in source order.
-pub fn load(path: &Path, _options: &LoadOptions) -> Result<Loaded, Vec<Diagnostic>> {
-    Err(vec![Diagnostic {
-        severity: Severity::Error,
-        location: SourceLocation {
-            file: path.to_path_buf(),
-            line: 1,
-            column: 1,
-        },
-        message: "the template loader is not implemented yet".to_string(),
-    }])
+pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, Vec<Diagnostic>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => loader::load_text(&text, path, options),
+        Err(error) => Err(vec![Diagnostic {
+            severity: Severity::Error,
+            location: SourceLocation {
+                file: path.to_path_buf(),
+                line: 1,
+                column: 1,
+            },
+            message: format!("cannot read the template: {error}"),
+        }]),
+    }
+}
+
+/// Loads template text as if it were the file `path` (relative `CodeUri`s start from its
+/// folder). For tools and tests that hold the text already.
+pub fn load_str(text: &str, path: &Path, options: &LoadOptions) -> Result<Loaded, Vec<Diagnostic>> {
+    loader::load_text(text, path, options)
 }
 
 /// The template in `dir`: `template.yaml`, `template.yml` or `template.json`, in that order.

@@ -43,14 +43,19 @@ pub fn parameter_overrides(values: &[String]) -> anyhow::Result<Vec<(String, Str
     Ok(out)
 }
 
-/// Loads the application, printing warnings to stderr; errors become one message listing all.
-pub fn application(args: &TemplateArgs) -> anyhow::Result<Application> {
-    let path = template_path(args)?;
-    let options = LoadOptions {
+/// The loader's options from the command line.
+pub fn options(args: &TemplateArgs) -> anyhow::Result<LoadOptions> {
+    Ok(LoadOptions {
         parameter_overrides: parameter_overrides(&args.parameter_overrides)?,
         region: args.region.clone(),
         stack_name: None,
-    };
+    })
+}
+
+/// Loads the application, printing warnings to stderr; errors become one message listing all.
+pub fn application(args: &TemplateArgs) -> anyhow::Result<Application> {
+    let path = template_path(args)?;
+    let options = options(args)?;
     match lambdagate_template::load(&path, &options) {
         Ok(loaded) => {
             for warning in &loaded.warnings {

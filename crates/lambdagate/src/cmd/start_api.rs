@@ -1,10 +1,121 @@
 //! `lambdagate start-api` and `lambdagate local start-api`.
 
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::cli::StartApiArgs;
+use anyhow::{Context, anyhow};
+use lambdagate_gateway::server::{AccessLog, AccessRecord, ServerConfig, serve};
+use lambdagate_gateway::{Addressing, Backend, CompiledApp, Gateway};
+use lambdagate_lambda::{FunctionService, ServiceConfig};
+
+use crate::cli::{RuntimeArgs, StartApiArgs, WarmContainers};
 
 /// Serves every API of the template. `local` selects `sam local`'s defaults (no stage prefix).
-pub fn run(_args: StartApiArgs, _local: bool) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`start-api` arrives with the gateway")
+pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
+    let app = Arc::new(crate::load::application(&args.template)?);
+    let stage_prefix = if local {
+        args.stage_prefix
+    } else {
+        !args.no_stage_prefix
+    };
+    let compiled = CompiledApp::compile(&app, Addressing { stage_prefix })
+        .map_err(|e| anyhow!("{}: {e}", app.template.display()))?;
+    let config = service_config(&args.runtime, &app.region)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let service = FunctionService::start(app.clone(), config)
+            .await
+            .map_err(|e| anyhow!("cannot start the function service: {e}"))?;
+        let host = args.listen.host.as_str();
+        let listener = tokio::net::TcpListener::bind((host, args.port))
+            .await
+            .with_context(|| format!("cannot listen on {host}:{}", args.port))?;
+        let address = listener.local_addr()?;
+        print_routes(&compiled, &format!("http://{address}"));
+        let backend: Arc<dyn Backend> = service.clone();
+        let gateway = Arc::new(Gateway::new(compiled, backend));
+        println!("Listening on http://{address}");
+        let _ = std::io::stdout().flush();
+        serve(
+            listener,
+            gateway,
+            ServerConfig::default(),
+            access_log(),
+            crate::shutdown::signal(),
+        )
+        .await;
+        service.shutdown(Duration::from_secs(5)).await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The function service settings from the command line.
+pub fn service_config(args: &RuntimeArgs, region: &str) -> anyhow::Result<ServiceConfig> {
+    let env_overrides = match &args.env_vars {
+        None => serde_json::Map::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --env-vars file {}", path.display()))?;
+            match serde_json::from_str(&text) {
+                Ok(serde_json::Value::Object(map)) => map,
+                Ok(_) => anyhow::bail!("{}: expected a JSON object", path.display()),
+                Err(e) => anyhow::bail!("{}: {e}", path.display()),
+            }
+        }
+    };
+    Ok(ServiceConfig {
+        region: region.to_string(),
+        env_overrides,
+        default_max_concurrency: args.max_concurrency.max(1),
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        eager: args.warm_containers == Some(WarmContainers::Eager),
+        ..ServiceConfig::default()
+    })
+}
+
+fn print_routes(compiled: &CompiledApp, base: &str) {
+    let mut out = std::io::stdout().lock();
+    let rows = compiled.route_rows();
+    if rows.is_empty() {
+        let _ = writeln!(out, "No API routes in the template.");
+        return;
+    }
+    let width = rows.iter().map(|r| r.method.len()).max().unwrap_or(3);
+    let _ = writeln!(out, "Routes:");
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "  {:width$}  {base}{}  -> {} ({})",
+            row.method, row.path, row.target, row.api
+        );
+    }
+}
+
+fn access_log() -> AccessLog {
+    let color = std::io::stderr().is_terminal();
+    Arc::new(move |r: &AccessRecord<'_>| {
+        let status = if color {
+            let code = match r.status {
+                200..=299 => "32",
+                300..=399 => "36",
+                400..=499 => "33",
+                _ => "31",
+            };
+            format!("\x1b[{code}m{}\x1b[0m", r.status)
+        } else {
+            r.status.to_string()
+        };
+        let latency = r.latency.as_secs_f64() * 1000.0;
+        let function = r.function.unwrap_or("-");
+        let detail = r.detail.map(|d| format!(" ({d})")).unwrap_or_default();
+        eprintln!(
+            "{} {} {status} {latency:.1}ms {function} {}{detail}",
+            r.method, r.target, r.request_id
+        );
+    })
 }

@@ -2,11 +2,36 @@
 
 use std::process::ExitCode;
 
+use lambdagate_template::Severity;
+
 use crate::cli::ValidateArgs;
 
-/// Loads and checks a template: `OK`, or the diagnostics and exit code 1.
+/// Loads and checks a template: `OK` (after any warnings), or every diagnostic and exit code 1.
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    crate::load::application(&args.template)?;
-    println!("OK");
-    Ok(ExitCode::SUCCESS)
+    let path = crate::load::template_path(&args.template)?;
+    let options = crate::load::options(&args.template)?;
+    match lambdagate_template::load(&path, &options) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                eprintln!("{warning}");
+            }
+            println!("OK");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(diagnostics) => {
+            for diagnostic in &diagnostics {
+                println!("{diagnostic}");
+            }
+            let errors = diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .count();
+            eprintln!(
+                "{}: {errors} error{}",
+                path.display(),
+                if errors == 1 { "" } else { "s" }
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }

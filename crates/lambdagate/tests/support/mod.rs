@@ -9,7 +9,10 @@ use std::time::Duration;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// A running `lambdagate` server, stopped (SIGTERM, then SIGKILL) when dropped.
@@ -62,7 +65,11 @@ impl Server {
                 Ok(line) => {
                     if let Some(idx) = line.find("Listening on http://") {
                         let url = line[idx + "Listening on ".len()..].trim().to_string();
-                        return Server { child, base_url: url, output };
+                        return Server {
+                            child,
+                            base_url: url,
+                            output,
+                        };
                     }
                 }
                 Err(_) => {
@@ -87,7 +94,10 @@ impl Server {
 
     /// Sends SIGTERM and waits up to `timeout` for the exit status.
     pub fn terminate(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let deadline = std::time::Instant::now() + timeout;
         while std::time::Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {

@@ -1,0 +1,46 @@
+//! What the pipeline invokes functions through: the function service, or a stand-in for tests.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use lambdagate_lambda::{FunctionService, Invocation, InvocationResult, InvokeError};
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Invokes a function by logical id with an event and a trace id.
+pub trait Backend: Send + Sync + 'static {
+    /// Invokes `function` and waits for its answer. Dropping the future abandons the wait only.
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        invocation: Invocation,
+    ) -> BoxFuture<'a, Result<InvocationResult, InvokeError>>;
+}
+
+impl Backend for FunctionService {
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        invocation: Invocation,
+    ) -> BoxFuture<'a, Result<InvocationResult, InvokeError>> {
+        Box::pin(FunctionService::invoke(self, function, invocation))
+    }
+}
+
+/// A backend made of an async closure: in-process functions for fast tests of the pipeline.
+pub struct FnBackend<F>(pub F);
+
+impl<F, Fut> Backend for FnBackend<F>
+where
+    F: Fn(String, Invocation) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<InvocationResult, InvokeError>> + Send + 'static,
+{
+    fn invoke<'a>(
+        &'a self,
+        function: &'a str,
+        invocation: Invocation,
+    ) -> BoxFuture<'a, Result<InvocationResult, InvokeError>> {
+        Box::pin((self.0)(function.to_string(), invocation))
+    }
+}

@@ -1,0 +1,144 @@
+//! Request ids, trace ids and request times in API Gateway's formats.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+
+/// A random UUID v4, as REST APIs use for `requestId` and `x-amzn-RequestId`.
+pub fn request_uuid() -> String {
+    let mut bytes = fastrand::u128(..).to_be_bytes();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex = hex(&bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// A short id in AWS's style (`LV7fzho-PHcEJPw=`): `extendedRequestId`, `x-amz-apigw-id`, and an
+/// HTTP API's `requestId` / `apigw-requestid`.
+pub fn short_id() -> String {
+    let mut bytes = [0u8; 11];
+    fastrand::fill(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE.encode(bytes)
+}
+
+/// A new X-Ray trace header value: `Root=1-{epoch seconds, 8 hex}-{24 hex}`.
+pub fn trace_id(epoch_secs: u64) -> String {
+    let mut bytes = [0u8; 12];
+    fastrand::fill(&mut bytes);
+    format!("Root=1-{:08x}-{}", epoch_secs as u32, hex(&bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
+}
+
+/// When a request arrived, in the two forms events carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestTime {
+    /// Milliseconds since the epoch (`requestTimeEpoch`, `timeEpoch`).
+    pub epoch_ms: u64,
+    /// Common Log Format, `04/Mar/2020:19:15:17 +0000` (`requestTime`, `time`).
+    pub clf: String,
+}
+
+impl RequestTime {
+    /// The current time.
+    pub fn now() -> RequestTime {
+        let ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        RequestTime::at(ms)
+    }
+
+    /// The time `epoch_ms` milliseconds after the epoch.
+    pub fn at(epoch_ms: u64) -> RequestTime {
+        RequestTime {
+            epoch_ms,
+            clf: clf(epoch_ms / 1000),
+        }
+    }
+}
+
+/// Formats epoch seconds in Common Log Format (UTC).
+fn clf(epoch_secs: u64) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = (epoch_secs / 86_400) as i64;
+    let secs = epoch_secs % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{day:02}/{}/{year:04}:{:02}:{:02}:{:02} +0000",
+        MONTHS[(month - 1) as usize],
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month 1-12, day 1-31), proleptic Gregorian.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    // Howard Hinnant's well-known algorithm, shifted so eras start on March 1st.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clf_matches_recorded_events() {
+        // From the DG example: requestTimeEpoch 1583349317135 is 04/Mar/2020:19:15:17 +0000.
+        assert_eq!(
+            RequestTime::at(1_583_349_317_135).clf,
+            "04/Mar/2020:19:15:17 +0000"
+        );
+        // From a captured HTTP API event: 1587481701067 is 21/Apr/2020:15:08:21 +0000.
+        assert_eq!(
+            RequestTime::at(1_587_481_701_067).clf,
+            "21/Apr/2020:15:08:21 +0000"
+        );
+        assert_eq!(RequestTime::at(0).clf, "01/Jan/1970:00:00:00 +0000");
+        assert_eq!(
+            RequestTime::at(951_782_400_000).clf,
+            "29/Feb/2000:00:00:00 +0000"
+        );
+    }
+
+    #[test]
+    fn ids_have_aws_shapes() {
+        let id = request_uuid();
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "4");
+        assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
+        let short = short_id();
+        assert_eq!(short.len(), 16);
+        assert!(short.ends_with('='));
+        let trace = trace_id(0x5e9f_0c65);
+        assert!(trace.starts_with("Root=1-5e9f0c65-"));
+        assert_eq!(trace.len(), "Root=1-5e9f0c65-".len() + 24);
+    }
+}

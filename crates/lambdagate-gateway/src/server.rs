@@ -1,0 +1,256 @@
+//! The HTTP server: hyper 1 (HTTP/1.1 and h2c on one port), keep-alive, TCP_NODELAY, limits, and
+//! graceful shutdown. Each request is handed to the [`Gateway`] pipeline.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::error::GatewayError;
+use crate::pipeline::{Gateway, Reply};
+use crate::request::IncomingRequest;
+
+/// API Gateway's payload limit (10 MB).
+pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
+/// How much of an oversized body is read and dropped before answering 413.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+/// API Gateway's limit on the request URL.
+pub const MAX_URL_BYTES: usize = 10_240;
+
+/// Server settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Largest request body accepted; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// A client must send its request head within this time.
+    pub header_read_timeout: Duration,
+    /// Largest request head (request line + headers) accepted.
+    pub max_head_bytes: usize,
+    /// How long in-flight requests may take to finish after shutdown begins.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            max_body_bytes: MAX_BODY_BYTES,
+            header_read_timeout: Duration::from_secs(30),
+            max_head_bytes: 64 * 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What the access log gets for each request.
+#[derive(Debug, Clone)]
+pub struct AccessRecord<'a> {
+    /// Method.
+    pub method: &'a str,
+    /// Path and query as sent.
+    pub target: &'a str,
+    /// Status sent.
+    pub status: u16,
+    /// Time from request head to response.
+    pub latency: Duration,
+    /// The function that served it, if any.
+    pub function: Option<&'a str>,
+    /// The request id.
+    pub request_id: &'a str,
+    /// Why the gateway answered with an error, if it did.
+    pub detail: Option<&'a str>,
+}
+
+/// Receives one record per request.
+pub type AccessLog = Arc<dyn Fn(&AccessRecord<'_>) + Send + Sync>;
+
+/// Serves `gateway` on `listener` until `shutdown` resolves, then lets in-flight requests finish
+/// (up to `config.shutdown_grace`).
+pub async fn serve(
+    listener: TcpListener,
+    gateway: Arc<Gateway>,
+    config: ServerConfig,
+    log: AccessLog,
+    shutdown: impl Future<Output = ()>,
+) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .keep_alive(true)
+        .max_buf_size(config.max_head_bytes.max(8192));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(config.max_head_bytes as u32);
+    let config = Arc::new(config);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    Err(error) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!("accept failed: {error}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let local = stream.local_addr().ok();
+                let gateway = gateway.clone();
+                let config = config.clone();
+                let log = log.clone();
+                let service = service_fn(move |request| {
+                    let gateway = gateway.clone();
+                    let config = config.clone();
+                    let log = log.clone();
+                    async move {
+                        Ok::<_, Infallible>(
+                            handle(&gateway, &config, &log, request, peer, local).await,
+                        )
+                    }
+                });
+                let connection = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .into_owned();
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    // Errors here are the client's (malformed HTTP, resets): nothing to do.
+                    let _ = connection.await;
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let grace = config.shutdown_grace;
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(grace) => {}
+    }
+}
+
+fn plain(status: StatusCode) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}
+
+async fn handle(
+    gateway: &Gateway,
+    config: &ServerConfig,
+    log: &AccessLog,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+    local: Option<SocketAddr>,
+) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_string();
+    if target.len() > MAX_URL_BYTES {
+        return plain(StatusCode::URI_TOO_LONG);
+    }
+    let mut headers: Vec<(String, String)> = Vec::with_capacity(parts.headers.len() + 1);
+    for (name, value) in &parts.headers {
+        headers.push((
+            name.as_str().to_string(),
+            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        ));
+    }
+    // HTTP/2 carries the host in :authority.
+    if !parts.headers.contains_key(http::header::HOST)
+        && let Some(authority) = parts.uri.authority()
+    {
+        headers.push(("host".to_string(), authority.as_str().to_string()));
+    }
+    let mut incoming = IncomingRequest {
+        method: parts.method.as_str().to_string(),
+        raw_path: parts.uri.path().to_string(),
+        raw_query: parts.uri.query().map(str::to_string),
+        headers,
+        body: Bytes::new(),
+        source_ip: peer.ip(),
+        local_port: local.map_or(0, |a| a.port()),
+    };
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let method = incoming.method.clone();
+    let reply = if declared.is_some_and(|n| n > config.max_body_bytes as u64) {
+        // Read (and drop) a bounded amount of what the client is sending, so that it sees the
+        // 413 instead of a reset while it is still writing.
+        let mut body = body;
+        let mut drained = 0usize;
+        while drained <= DRAIN_LIMIT {
+            match body.frame().await {
+                Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |d| d.len()),
+                _ => break,
+            }
+        }
+        gateway.reject(&incoming, GatewayError::RequestTooLarge)
+    } else {
+        match Limited::new(body, config.max_body_bytes).collect().await {
+            Ok(collected) => {
+                incoming.body = collected.to_bytes();
+                gateway.handle(incoming).await
+            }
+            Err(error) => {
+                if error
+                    .downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some()
+                {
+                    gateway.reject(&incoming, GatewayError::RequestTooLarge)
+                } else {
+                    // The client went away mid-body: nobody is left to answer.
+                    return plain(StatusCode::BAD_REQUEST);
+                }
+            }
+        }
+    };
+    log(&AccessRecord {
+        method: &method,
+        target: &target,
+        status: reply.status,
+        latency: started.elapsed(),
+        function: reply.function.as_deref(),
+        request_id: &reply.request_id,
+        detail: reply.detail.as_deref(),
+    });
+    to_response(reply)
+}
+
+fn to_response(reply: Reply) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(reply.body));
+    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let headers = response.headers_mut();
+    for (name, value) in reply.headers {
+        // A function may return header names or values HTTP cannot carry; those are skipped.
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    response
+}

@@ -1,0 +1,76 @@
+//! Collecting diagnostics while loading, so independent errors are all reported at once.
+
+use std::path::{Path, PathBuf};
+
+use lambdagate_model::SourceLocation;
+
+use crate::node::Pos;
+use crate::{Diagnostic, Severity};
+
+/// Marks a failure that has already been reported as a diagnostic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reported;
+
+/// The result of a step that reports its own errors.
+pub type R<T> = Result<T, Reported>;
+
+/// The diagnostics of one template file.
+#[derive(Debug)]
+pub struct Diags {
+    file: PathBuf,
+    items: Vec<Diagnostic>,
+}
+
+impl Diags {
+    /// An empty collection for `file`.
+    pub fn new(file: &Path) -> Diags {
+        Diags {
+            file: file.to_path_buf(),
+            items: Vec::new(),
+        }
+    }
+
+    /// The source location of `pos` in this file.
+    pub fn location(&self, pos: Pos) -> SourceLocation {
+        SourceLocation {
+            file: self.file.clone(),
+            line: pos.line,
+            column: pos.column,
+        }
+    }
+
+    /// Records an error and returns the marker to propagate.
+    pub fn error(&mut self, pos: Pos, message: impl Into<String>) -> Reported {
+        self.push(Severity::Error, pos, message.into());
+        Reported
+    }
+
+    /// Records a warning.
+    pub fn warn(&mut self, pos: Pos, message: impl Into<String>) {
+        self.push(Severity::Warning, pos, message.into());
+    }
+
+    fn push(&mut self, severity: Severity, pos: Pos, message: String) {
+        let diagnostic = Diagnostic {
+            severity,
+            location: self.location(pos),
+            message,
+        };
+        // The same mistake reached twice (say, a bad Ref resolved for two purposes) is one error.
+        if !self.items.contains(&diagnostic) {
+            self.items.push(diagnostic);
+        }
+    }
+
+    /// True when an error has been recorded.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Everything recorded, in source order (line, then column), errors and warnings.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.items
+            .sort_by_key(|d| (d.location.line, d.location.column));
+        self.items
+    }
+}

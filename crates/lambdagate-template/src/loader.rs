@@ -1,0 +1,381 @@
+//! Loading one template: sections, parameters, resources with Globals, then the SAM transform.
+
+use std::path::{Path, PathBuf};
+
+use lambdagate_model::{Application, DEFAULT_ACCOUNT_ID, DEFAULT_REGION};
+
+use crate::diag::Diags;
+use crate::eval::{Env, Evaluator, Resource};
+use crate::globals::{self, Globals};
+use crate::node::{Node, Pos, Value};
+use crate::{Diagnostic, LoadOptions, Loaded, Severity, params, sam, yaml};
+
+/// The top-level sections a SAM / CloudFormation template may have.
+const SECTIONS: &[&str] = &[
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Parameters",
+    "Rules",
+    "Mappings",
+    "Conditions",
+    "Transform",
+    "Globals",
+    "Resources",
+    "Outputs",
+];
+
+/// Loads template text as if read from `path` (whose folder relative paths start from).
+pub fn load_text(
+    text: &str,
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    let mut diags = Diags::new(path);
+    let root = match yaml::read(text) {
+        Ok(root) => root,
+        Err(errors) => {
+            for e in errors {
+                diags.error(e.pos, e.message);
+            }
+            return Err(diags.into_sorted());
+        }
+    };
+    let Some(sections) = root.as_map() else {
+        diags.error(
+            root.pos,
+            "a template must be a mapping with a Resources section",
+        );
+        return Err(diags.into_sorted());
+    };
+    for (key, _) in sections {
+        if !SECTIONS.contains(&key.name.as_str()) {
+            diags.error(
+                key.pos,
+                format!(
+                    "unknown template section `{}`: expected one of {}",
+                    key.name,
+                    SECTIONS.join(", ")
+                ),
+            );
+        }
+    }
+    let base = template_dir(path);
+    let env = Env {
+        region: options
+            .region
+            .clone()
+            .unwrap_or_else(|| DEFAULT_REGION.to_string()),
+        account_id: DEFAULT_ACCOUNT_ID.to_string(),
+        stack_name: options
+            .stack_name
+            .clone()
+            .unwrap_or_else(|| default_stack_name(&base)),
+    };
+    let parameters = params::resolve(
+        root.get("Parameters"),
+        &options.parameter_overrides,
+        &mut diags,
+    );
+    let globals = globals::read(root.get("Globals"), &mut diags);
+    let resources = resources(&root, &globals, &mut diags);
+    check_transform(&root, &resources, &mut diags);
+
+    let mut ev = Evaluator::new(
+        env.clone(),
+        diags,
+        parameters,
+        root.get("Mappings"),
+        root.get("Conditions"),
+        &resources,
+    );
+    let (functions, apis) = sam::transform(&mut ev, &resources, &base);
+    check_outputs(&mut ev, root.get("Outputs"));
+
+    let diags = ev.diags;
+    if diags.has_errors() {
+        return Err(diags.into_sorted());
+    }
+    Ok(Loaded {
+        application: Application {
+            template: path.to_path_buf(),
+            stack_name: env.stack_name,
+            region: env.region,
+            account_id: env.account_id,
+            functions,
+            apis,
+        },
+        warnings: diags
+            .into_sorted()
+            .into_iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .collect(),
+    })
+}
+
+/// The template's folder, absolute.
+fn template_dir(path: &Path) -> PathBuf {
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    crate::props::absolute(&dir)
+}
+
+/// The template folder's name (the project's, for `sam build` output in `.aws-sam/build`),
+/// made a valid stack name.
+fn default_stack_name(dir: &Path) -> String {
+    let mut dir = dir.to_path_buf();
+    while matches!(dir.file_name().and_then(|n| n.to_str()), Some("." | "")) {
+        if !dir.pop() {
+            break;
+        }
+    }
+    if dir.ends_with(".aws-sam/build") {
+        dir.pop();
+        dir.pop();
+    }
+    let name: String = dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("lambdagate")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name
+    } else {
+        format!("stack-{name}")
+    }
+}
+
+/// The `Resources` section as [`Resource`]s with Globals merged, plus the resources SAM
+/// creates implicitly (`ServerlessRestApi`, `ServerlessHttpApi`, functions' roles).
+fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource> {
+    let Some(section) = root.get("Resources") else {
+        diags.error(root.pos, "the template has no Resources section");
+        return Vec::new();
+    };
+    let Some(entries) = section.as_map().filter(|e| !e.is_empty()) else {
+        diags.error(
+            section.pos,
+            "Resources must be a mapping with at least one resource",
+        );
+        return Vec::new();
+    };
+    let empty = |pos: Pos| Node::new(Value::Map(vec![]), pos);
+    let mut out = Vec::with_capacity(entries.len() + 2);
+    let mut implicit_rest: Option<Pos> = None;
+    let mut implicit_http: Option<Pos> = None;
+    for (key, definition) in entries {
+        if definition.as_map().is_none() {
+            diags.error(
+                key.pos,
+                format!("resource `{}` must be a mapping with a Type", key.name),
+            );
+            continue;
+        }
+        let Some(kind) = definition.get("Type").and_then(Node::as_str) else {
+            diags.error(
+                key.pos,
+                format!(
+                    "resource `{}` needs a Type such as AWS::Serverless::Function",
+                    key.name
+                ),
+            );
+            continue;
+        };
+        let properties = match definition.get("Properties") {
+            None
+            | Some(Node {
+                value: Value::Null, ..
+            }) => empty(key.pos),
+            Some(p) if p.as_map().is_some() || p.intrinsic().is_some() => p.clone(),
+            Some(p) => {
+                diags.error(
+                    p.pos,
+                    format!("resource `{}`: Properties must be a mapping", key.name),
+                );
+                continue;
+            }
+        };
+        let global = match kind {
+            "AWS::Serverless::Function" => globals.function.as_ref(),
+            "AWS::Serverless::Api" => globals.api.as_ref(),
+            "AWS::Serverless::HttpApi" => globals.http_api.as_ref(),
+            _ => None,
+        };
+        let properties = match global {
+            Some(g) => globals::merge(g, &properties),
+            None => properties,
+        };
+        let condition = match definition.get("Condition") {
+            None => None,
+            Some(c) => match c.as_str() {
+                Some(name) => Some((name.to_string(), c.pos)),
+                None => {
+                    diags.error(
+                        c.pos,
+                        format!("resource `{}`: Condition must name a condition", key.name),
+                    );
+                    None
+                }
+            },
+        };
+        if kind == "AWS::Serverless::Function"
+            && let Some(events) = properties.get("Events").and_then(Node::as_map)
+        {
+            for (event_key, event) in events {
+                let props = event.get("Properties");
+                match event.get("Type").and_then(Node::as_str) {
+                    Some("Api") if props.and_then(|p| p.get("RestApiId")).is_none() => {
+                        implicit_rest.get_or_insert(event_key.pos);
+                    }
+                    Some("HttpApi") if props.and_then(|p| p.get("ApiId")).is_none() => {
+                        implicit_http.get_or_insert(event_key.pos);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out.push(Resource {
+            logical_id: key.name.clone(),
+            kind: kind.to_string(),
+            properties,
+            condition,
+            pos: key.pos,
+            implicit: false,
+        });
+    }
+    check_depends_on(entries, diags);
+    let mut implicit = Vec::new();
+    for (pos, logical_id, kind, global) in [
+        (
+            implicit_rest,
+            "ServerlessRestApi",
+            "AWS::Serverless::Api",
+            globals.api.as_ref(),
+        ),
+        (
+            implicit_http,
+            "ServerlessHttpApi",
+            "AWS::Serverless::HttpApi",
+            globals.http_api.as_ref(),
+        ),
+    ] {
+        if let Some(pos) = pos {
+            implicit.push(Resource {
+                logical_id: logical_id.to_string(),
+                kind: kind.to_string(),
+                properties: global.map_or_else(|| empty(pos), |g| globals::merge(g, &empty(pos))),
+                condition: None,
+                pos,
+                implicit: true,
+            });
+        }
+    }
+    for function in out.iter().filter(|r| r.kind == "AWS::Serverless::Function") {
+        let role = format!("{}Role", function.logical_id);
+        if function.properties.get("Role").is_none() && !out.iter().any(|r| r.logical_id == role) {
+            implicit.push(Resource {
+                logical_id: role,
+                kind: "AWS::IAM::Role".to_string(),
+                properties: empty(function.pos),
+                condition: function.condition.clone(),
+                pos: function.pos,
+                implicit: true,
+            });
+        }
+    }
+    out.extend(implicit);
+    out
+}
+
+/// `DependsOn` must name resources of the template.
+fn check_depends_on(entries: &[(crate::node::Key, Node)], diags: &mut Diags) {
+    for (key, definition) in entries {
+        let Some(depends) = definition.get("DependsOn") else {
+            continue;
+        };
+        let names: Vec<&Node> = match &depends.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![depends],
+        };
+        for name in names {
+            match name.as_str() {
+                Some(n) if entries.iter().any(|(k, _)| k.name == n) => {}
+                Some(n) => {
+                    diags.error(name.pos, format!("resource `{}` DependsOn `{n}`, which is not a resource of this template", key.name));
+                }
+                None => {
+                    diags.error(
+                        name.pos,
+                        format!("resource `{}`: DependsOn must name resources", key.name),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Serverless resources need SAM's transform; say so when it is missing.
+fn check_transform(root: &Node, resources: &[Resource], diags: &mut Diags) {
+    let uses_sam = resources
+        .iter()
+        .any(|r| !r.implicit && r.kind.starts_with("AWS::Serverless::"));
+    let declared = match root.get("Transform") {
+        Some(t) => {
+            t.as_str() == Some("AWS::Serverless-2016-10-31")
+                || t.as_seq().is_some_and(|s| {
+                    s.iter()
+                        .any(|n| n.as_str() == Some("AWS::Serverless-2016-10-31"))
+                })
+        }
+        None => false,
+    };
+    if uses_sam && !declared {
+        diags.warn(
+            Pos { line: 1, column: 1 },
+            "the template uses AWS::Serverless resources but does not declare \
+             `Transform: AWS::Serverless-2016-10-31`; AWS would reject it",
+        );
+    }
+}
+
+/// Outputs are not served, but their references must resolve as on AWS.
+fn check_outputs(ev: &mut Evaluator<'_>, outputs: Option<&Node>) {
+    let Some(entries) = outputs.and_then(Node::as_map) else {
+        return;
+    };
+    for (key, output) in entries {
+        if let Some(condition) = output.get("Condition").and_then(Node::as_str) {
+            match ev.condition(
+                condition,
+                output.get("Condition").map_or(key.pos, |c| c.pos),
+            ) {
+                Ok(true) => {}
+                _ => continue,
+            }
+        }
+        match output.get("Value") {
+            Some(value) => {
+                let _ = ev.resolve(value);
+            }
+            None => {
+                ev.diags
+                    .error(key.pos, format!("output `{}` needs a Value", key.name));
+            }
+        }
+        if let Some(export) = output.get("Export").and_then(|e| e.get("Name")) {
+            let _ = ev.resolve(export);
+        }
+    }
+}

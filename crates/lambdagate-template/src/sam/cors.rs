@@ -1,0 +1,224 @@
+//! CORS settings: REST `Cors` (expanded into OPTIONS mock routes, as SAM does) and HTTP API
+//! `CorsConfiguration` (applied by the gateway at run time).
+
+use lambdagate_model::{
+    Cors, HttpCors, Integration, MockResponse, RestCors, Route, RouteKey, SourceLocation,
+};
+
+use crate::diag::{Diags, R};
+use crate::node::{Node, Value};
+use crate::props;
+
+/// Every method a REST `ANY` method stands for, as SAM lists them for `AllowMethods`.
+const ALL_METHODS: &[&str] = &["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"];
+
+/// SAM writes CORS values as header-value expressions: `"'*'"`. Strips one pair of quotes.
+fn unquote(diags: &mut Diags, node: &Node, value: String, key: &str) -> String {
+    match value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')) {
+        Some(inner) => inner.to_string(),
+        None => {
+            if matches!(node.value, Value::Str(_)) {
+                diags.warn(
+                    node.pos,
+                    format!("Cors {key} `{value}` should be quoted like \"'{value}'\" (SAM passes it to API Gateway as a header-value expression)"),
+                );
+            }
+            value
+        }
+    }
+}
+
+/// Reads a REST API's `Cors` (a string origin or a mapping).
+pub fn rest(diags: &mut Diags, node: &Node, owner: &str) -> R<RestCors> {
+    if let Some(origin) = node.scalar_text() {
+        let allow_origin = unquote(diags, node, origin, "AllowOrigin");
+        return Ok(RestCors {
+            allow_origin,
+            allow_methods: None,
+            allow_headers: None,
+            max_age: None,
+            allow_credentials: false,
+        });
+    }
+    if node.as_map().is_none() {
+        return Err(diags.error(
+            node.pos,
+            format!("{owner}: Cors must be a string such as \"'*'\" or a mapping"),
+        ));
+    }
+    let owner = format!("{owner}: Cors");
+    let field = |diags: &mut Diags, key: &str| -> R<Option<String>> {
+        let value = props::text(diags, node, key, &owner)?;
+        Ok(value.map(|v| unquote(diags, node.get(key).unwrap_or(node), v, key)))
+    };
+    let origin = field(diags, "AllowOrigin")?;
+    let allow_methods = field(diags, "AllowMethods")?;
+    let allow_headers = field(diags, "AllowHeaders")?;
+    let max_age = field(diags, "MaxAge")?;
+    let allow_credentials =
+        props::boolean(diags, node, "AllowCredentials", &owner)?.unwrap_or(false);
+    let Some(allow_origin) = origin else {
+        return Err(diags.error(
+            node.pos,
+            format!("{owner} needs AllowOrigin, such as \"'*'\""),
+        ));
+    };
+    if allow_credentials && allow_origin == "*" {
+        return Err(diags.error(
+            node.pos,
+            format!("{owner}: AllowCredentials cannot be true when AllowOrigin is '*' (browsers reject it; name the origin)"),
+        ));
+    }
+    Ok(RestCors {
+        allow_origin,
+        allow_methods,
+        allow_headers,
+        max_age,
+        allow_credentials,
+    })
+}
+
+/// Reads an HTTP API's `CorsConfiguration` (`true`, or a mapping). `false` means none.
+pub fn http(diags: &mut Diags, node: &Node, owner: &str) -> R<Option<HttpCors>> {
+    match &node.value {
+        Value::Bool(false) => return Ok(None),
+        Value::Bool(true) => {
+            return Ok(Some(HttpCors {
+                allow_origins: vec!["*".into()],
+                allow_methods: vec!["*".into()],
+                allow_headers: vec!["*".into()],
+                ..HttpCors::default()
+            }));
+        }
+        Value::Map(_) => {}
+        _ => {
+            return Err(diags.error(
+                node.pos,
+                format!("{owner}: CorsConfiguration must be true or a mapping"),
+            ));
+        }
+    }
+    let owner = format!("{owner}: CorsConfiguration");
+    let list = |diags: &mut Diags, key: &str| {
+        props::strings(diags, node, key, &owner).map(Option::unwrap_or_default)
+    };
+    let allow_origins = list(diags, "AllowOrigins")?;
+    let allow_methods = list(diags, "AllowMethods")?
+        .into_iter()
+        .map(|m| m.to_ascii_uppercase())
+        .collect();
+    let allow_headers = list(diags, "AllowHeaders")?;
+    let expose_headers = list(diags, "ExposeHeaders")?;
+    let max_age = props::number(diags, node, "MaxAge", &owner, 0..=86400)?;
+    let allow_credentials =
+        props::boolean(diags, node, "AllowCredentials", &owner)?.unwrap_or(false);
+    if allow_credentials && allow_origins.iter().any(|o| o == "*") {
+        return Err(diags.error(
+            node.pos,
+            format!("{owner}: AllowCredentials cannot be true when AllowOrigins has \"*\""),
+        ));
+    }
+    Ok(Some(HttpCors {
+        allow_origins,
+        allow_methods,
+        allow_headers,
+        expose_headers,
+        max_age,
+        allow_credentials,
+    }))
+}
+
+/// The OPTIONS mock routes SAM adds for a REST API's `Cors`: one per path that has no OPTIONS
+/// route of its own.
+pub fn preflight_routes(cors: &Cors, routes: &[Route], source: &SourceLocation) -> Vec<Route> {
+    let Cors::Rest(cors) = cors else {
+        return Vec::new();
+    };
+    let mut paths: Vec<&str> = Vec::new();
+    for route in routes {
+        if let RouteKey::MethodPath { path, .. } = &route.key
+            && !paths.contains(&path.as_str())
+        {
+            paths.push(path);
+        }
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        let methods: Vec<&str> = routes
+            .iter()
+            .filter_map(|r| match &r.key {
+                RouteKey::MethodPath { method, path: p } if p == path => Some(method.as_str()),
+                _ => None,
+            })
+            .collect();
+        if methods.contains(&"OPTIONS") {
+            continue;
+        }
+        let allow_methods = cors.allow_methods.clone().unwrap_or_else(|| {
+            let mut list: Vec<&str> = if methods.contains(&"ANY") {
+                ALL_METHODS.to_vec()
+            } else {
+                methods.iter().copied().chain(["OPTIONS"]).collect()
+            };
+            list.sort_unstable();
+            list.dedup();
+            list.join(",")
+        });
+        let mut headers = vec![
+            (
+                "Access-Control-Allow-Origin".to_string(),
+                cors.allow_origin.clone(),
+            ),
+            ("Access-Control-Allow-Methods".to_string(), allow_methods),
+        ];
+        if let Some(h) = &cors.allow_headers {
+            headers.push(("Access-Control-Allow-Headers".to_string(), h.clone()));
+        }
+        if let Some(age) = &cors.max_age {
+            headers.push(("Access-Control-Max-Age".to_string(), age.clone()));
+        }
+        if cors.allow_credentials {
+            headers.push((
+                "Access-Control-Allow-Credentials".to_string(),
+                "true".to_string(),
+            ));
+        }
+        out.push(Route {
+            key: RouteKey::MethodPath {
+                method: "OPTIONS".to_string(),
+                path: path.to_string(),
+            },
+            integration: Integration::Mock(MockResponse {
+                status: 200,
+                headers,
+                // SAM's preflight method maps the mock answer through the response template `{}`
+                // (application/json), so clients of the deployed API receive `{}`.
+                body: "{}".to_string(),
+            }),
+            auth: None,
+            request_parameters: None,
+            event_id: preflight_id(path),
+            source: source.clone(),
+        });
+    }
+    out
+}
+
+/// `/items/{id}` → `ItemsIdCorsPreflight`; `/` → `RootCorsPreflight`.
+fn preflight_id(path: &str) -> String {
+    let mut id = String::new();
+    for word in path
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            id.push(first.to_ascii_uppercase());
+            id.push_str(chars.as_str());
+        }
+    }
+    if id.is_empty() {
+        id.push_str("Root");
+    }
+    id + "CorsPreflight"
+}

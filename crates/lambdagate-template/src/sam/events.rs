@@ -1,0 +1,176 @@
+//! A function's `Api` and `HttpApi` events into routes on the APIs they name.
+
+use lambdagate_model::{Api, ApiKind, Integration, PayloadFormat, Route, RouteKey};
+
+use crate::diag::{Diags, R, Reported};
+use crate::node::Node;
+use crate::props;
+
+/// Methods an event may name (`ANY` stands for all of them).
+const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
+];
+
+/// Adds the routes of one function's resolved `Events` to `apis`. `implicit_rest` and
+/// `implicit_http` are the logical ids events without an API id go to.
+pub fn add_routes(diags: &mut Diags, function: &str, events: &Node, apis: &mut [Api]) -> R<()> {
+    let Some(entries) = events.as_map() else {
+        return Err(diags.error(
+            events.pos,
+            format!("function `{function}`: Events must be a mapping of event names"),
+        ));
+    };
+    let mut failed = false;
+    for (key, event) in entries {
+        let kind = match event.get("Type").and_then(Node::as_str) {
+            Some("Api") => ApiKind::Rest,
+            Some("HttpApi") => ApiKind::Http,
+            Some(_) => continue, // S3, SQS, Schedule...: not served over HTTP.
+            None => {
+                diags.error(
+                    key.pos,
+                    format!("function `{function}`: event `{}` needs a Type", key.name),
+                );
+                failed = true;
+                continue;
+            }
+        };
+        let empty = Node::new(crate::node::Value::Map(vec![]), event.pos);
+        let props = event.get("Properties").unwrap_or(&empty);
+        match route(diags, function, &key.name, key.pos, kind, props, apis) {
+            Ok((index, route)) => apis[index].routes.push(route),
+            Err(Reported) => failed = true,
+        }
+    }
+    if failed { Err(Reported) } else { Ok(()) }
+}
+
+fn route(
+    diags: &mut Diags,
+    function: &str,
+    event: &str,
+    pos: crate::node::Pos,
+    kind: ApiKind,
+    props: &Node,
+    apis: &[Api],
+) -> R<(usize, Route)> {
+    let owner = format!("function `{function}`, event `{event}`");
+    let (id_key, implicit) = match kind {
+        ApiKind::Rest => ("RestApiId", "ServerlessRestApi"),
+        ApiKind::Http => ("ApiId", "ServerlessHttpApi"),
+    };
+    let api_index = match props::text(diags, props, id_key, &owner)? {
+        Some(id) => apis
+            .iter()
+            .position(|a| a.api_id == id || a.logical_id == id)
+            .filter(|&i| apis[i].kind == kind)
+            .ok_or_else(|| {
+                let expected = match kind {
+                    ApiKind::Rest => "an AWS::Serverless::Api",
+                    ApiKind::Http => "an AWS::Serverless::HttpApi",
+                };
+                diags.error(
+                    props.get(id_key).map_or(pos, |n| n.pos),
+                    format!("{owner}: {id_key} must refer to {expected} of this template (use !Ref MyApi)"),
+                )
+            })?,
+        None => apis
+            .iter()
+            .position(|a| a.logical_id == implicit && a.implicit)
+            .ok_or_else(|| diags.error(pos, format!("{owner}: no API to attach to")))?,
+    };
+    let path = props::text(diags, props, "Path", &owner)?;
+    let method = props::text(diags, props, "Method", &owner)?;
+    let key = match (kind, path, method) {
+        (ApiKind::Http, None, _) => RouteKey::Default,
+        (ApiKind::Http, Some(p), _) if p == "$default" => RouteKey::Default,
+        (_, Some(path), method) => {
+            if !path.starts_with('/') {
+                return Err(diags.error(
+                    props.get("Path").map_or(pos, |n| n.pos),
+                    format!("{owner}: Path `{path}` must start with /"),
+                ));
+            }
+            let method = match (kind, method) {
+                (_, Some(m)) => m.to_ascii_uppercase(),
+                (ApiKind::Http, None) => "ANY".to_string(),
+                (ApiKind::Rest, None) => {
+                    return Err(diags.error(pos, format!("{owner}: an Api event needs a Method")));
+                }
+            };
+            if !METHODS.contains(&method.as_str()) {
+                return Err(diags.error(
+                    props.get("Method").map_or(pos, |n| n.pos),
+                    format!(
+                        "{owner}: Method `{method}` is not one of {}",
+                        METHODS.join(", ").to_lowercase()
+                    ),
+                ));
+            }
+            RouteKey::MethodPath { method, path }
+        }
+        (ApiKind::Rest, None, _) => {
+            return Err(diags.error(pos, format!("{owner}: an Api event needs a Path")));
+        }
+    };
+    let payload_format = match (
+        kind,
+        props::text(diags, props, "PayloadFormatVersion", &owner)?,
+    ) {
+        (ApiKind::Rest, _) => PayloadFormat::V1,
+        (ApiKind::Http, None) => PayloadFormat::V2,
+        (ApiKind::Http, Some(v)) => match v.as_str() {
+            "1.0" | "1" => PayloadFormat::V1,
+            "2.0" | "2" => PayloadFormat::V2,
+            other => {
+                return Err(diags.error(
+                    props.get("PayloadFormatVersion").map_or(pos, |n| n.pos),
+                    format!("{owner}: PayloadFormatVersion `{other}` must be \"1.0\" or \"2.0\""),
+                ));
+            }
+        },
+    };
+    let timeout_ms = props::number(diags, props, "TimeoutInMillis", &owner, 50..=30000)?;
+    Ok((
+        api_index,
+        Route {
+            key,
+            integration: Integration::LambdaProxy {
+                function: function.to_string(),
+                payload_format,
+                timeout_ms,
+            },
+            auth: props.get("Auth").map(Node::to_json),
+            request_parameters: props.get("RequestParameters").map(Node::to_json),
+            event_id: event.to_string(),
+            source: diags.location(pos),
+        },
+    ))
+}
+
+/// Reports routes with the same key on one API, at every place they are defined.
+pub fn check_duplicates(diags: &mut Diags, api: &Api) {
+    for (i, route) in api.routes.iter().enumerate() {
+        let others: Vec<String> = api
+            .routes
+            .iter()
+            .enumerate()
+            .filter(|(j, r)| *j != i && r.key == route.key)
+            .map(|(_, r)| r.source.to_string())
+            .collect();
+        if !others.is_empty() {
+            diags.error(
+                crate::node::Pos {
+                    line: route.source.line,
+                    column: route.source.column,
+                },
+                format!(
+                    "duplicate route `{}` on API `{}`: also defined at {}",
+                    route.key,
+                    api.logical_id,
+                    others.join(", ")
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! `AWS::Serverless::Function` into the model's [`Function`].
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use lambdagate_model::{Function, RuntimeFamily, SUPPORTED_RUNTIMES};
+
+use crate::diag::{R, Reported};
+use crate::eval::{Evaluator, Resource};
+use crate::node::Node;
+use crate::props;
+use crate::refs;
+
+/// Builds one function from its resolved properties. Every problem with it is reported.
+pub fn build(
+    ev: &mut Evaluator<'_>,
+    resource: &Resource,
+    props: &Node,
+    unresolved: &[String],
+    base: &Path,
+    layers: &HashMap<String, PathBuf>,
+) -> R<Function> {
+    let owner = format!("function `{}`", resource.logical_id);
+    let d = &mut ev.diags;
+    // Properties that failed to resolve were reported already: check the others, and skip the
+    // checks a missing property would otherwise trigger.
+    let mut failed = !unresolved.is_empty();
+    let missing_is_known = |name: &str| unresolved.iter().any(|u| u == name);
+
+    if let Some(node) = props.get("PackageType")
+        && node.as_str() == Some("Image")
+    {
+        return Err(d.error(
+            node.pos,
+            format!(
+                "{owner}: PackageType Image needs a container engine to run the image; \
+                 lambdagate runs zip functions (Runtime, Handler and a CodeUri folder)"
+            ),
+        ));
+    }
+
+    let runtime = props::text(d, props, "Runtime", &owner)?;
+    let family = match &runtime {
+        None if missing_is_known("Runtime") => None,
+        None => {
+            d.error(
+                resource.pos,
+                format!(
+                    "{owner} has no Runtime (set it on the function or in Globals.Function): \
+                     expected one of {}",
+                    SUPPORTED_RUNTIMES.join(", ")
+                ),
+            );
+            failed = true;
+            None
+        }
+        Some(r) => match RuntimeFamily::of(r) {
+            Some(family) => Some(family),
+            None => {
+                let pos = props.get("Runtime").map_or(resource.pos, |n| n.pos);
+                d.error(
+                    pos,
+                    format!(
+                        "{owner}: runtime `{r}` is not supported; supported runtimes: {}",
+                        SUPPORTED_RUNTIMES.join(", ")
+                    ),
+                );
+                failed = true;
+                None
+            }
+        },
+    };
+
+    let handler = props::text(d, props, "Handler", &owner)?;
+    if handler.is_none()
+        && !missing_is_known("Handler")
+        && matches!(family, Some(RuntimeFamily::Python | RuntimeFamily::Node))
+    {
+        d.error(
+            resource.pos,
+            format!(
+                "{owner} has no Handler: {} functions need one, such as `app.handler`",
+                runtime.as_deref().unwrap_or_default()
+            ),
+        );
+        failed = true;
+    }
+
+    let code_dir = if let Some(node) = props.get("InlineCode") {
+        Err(d.error(
+            node.pos,
+            format!(
+                "{owner}: InlineCode is not supported; put the code in a folder and set CodeUri"
+            ),
+        ))
+    } else {
+        match props.get("CodeUri") {
+            Some(node) => props::local_folder(d, node, "CodeUri", &owner, base),
+            None if missing_is_known("CodeUri") => Err(Reported),
+            None => Ok(base.to_path_buf()),
+        }
+    };
+
+    let function_name = props::text(d, props, "FunctionName", &owner)?
+        .unwrap_or_else(|| resource.logical_id.clone());
+
+    let environment = match props.get("Environment").and_then(|e| e.get("Variables")) {
+        Some(vars) => props::string_map(d, vars, &format!("{owner}: Environment.Variables")),
+        None => Ok(Default::default()),
+    };
+
+    let timeout = props::number(d, props, "Timeout", &owner, 1..=900);
+    let memory = props::number(d, props, "MemorySize", &owner, 128..=10240);
+    let concurrency = props::number(
+        d,
+        props,
+        "ReservedConcurrentExecutions",
+        &owner,
+        0..=u32::MAX,
+    );
+    let architectures = props::strings(d, props, "Architectures", &owner).and_then(|a| {
+        let a = a.unwrap_or_else(|| vec!["x86_64".to_string()]);
+        match a.iter().find(|x| *x != "x86_64" && *x != "arm64") {
+            Some(bad) => Err(d.error(
+                props.get("Architectures").map_or(resource.pos, |n| n.pos),
+                format!("{owner}: architecture `{bad}` is not one of x86_64, arm64"),
+            )),
+            None => Ok(a),
+        }
+    });
+
+    let mut layer_dirs = Vec::new();
+    if let Some(list) = props.get("Layers") {
+        match list.as_seq() {
+            Some(items) => {
+                for item in items {
+                    let Some(arn) = item.as_str() else {
+                        d.error(item.pos, format!("{owner}: Layers must hold layer ARNs"));
+                        failed = true;
+                        continue;
+                    };
+                    match layers.get(arn) {
+                        Some(dir) => layer_dirs.push(dir.clone()),
+                        None => d.warn(
+                            item.pos,
+                            format!(
+                                "{owner}: layer `{arn}` is not an AWS::Serverless::LayerVersion of \
+                                 this template, so its content is not available locally; skipped"
+                            ),
+                        ),
+                    }
+                }
+            }
+            None => {
+                d.error(list.pos, format!("{owner}: Layers must be a list"));
+                failed = true;
+            }
+        }
+    }
+
+    let (code_dir, environment, timeout, memory, concurrency, architectures) = match (
+        code_dir,
+        environment,
+        timeout,
+        memory,
+        concurrency,
+        architectures,
+    ) {
+        (Ok(c), Ok(e), Ok(t), Ok(m), Ok(r), Ok(a)) => (c, e, t, m, r, a),
+        _ => return Err(Reported),
+    };
+    let (Some(runtime), Some(family), false) = (runtime, family, failed) else {
+        return Err(Reported);
+    };
+    let arn = refs::attribute(
+        &resource.kind,
+        &resource.logical_id,
+        Some(&function_name),
+        "Arn",
+        &ev.env,
+    );
+    Ok(Function {
+        logical_id: resource.logical_id.clone(),
+        function_name,
+        arn,
+        runtime,
+        family,
+        handler,
+        code_dir,
+        environment,
+        timeout_secs: timeout.unwrap_or(3),
+        memory_mb: memory.unwrap_or(128),
+        layers: layer_dirs,
+        reserved_concurrency: concurrency,
+        architectures,
+        source: ev.diags.location(resource.pos),
+    })
+}

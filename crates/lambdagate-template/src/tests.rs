@@ -1,0 +1,354 @@
+//! Loader tests over small templates: every intrinsic, and one test per diagnostic.
+
+use std::path::PathBuf;
+
+use lambdagate_model::{Application, Integration, RouteKey};
+
+use crate::{LoadOptions, Severity, load_str};
+
+/// A path inside this crate, so `CodeUri: src` names a folder that exists.
+fn path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("template.yaml")
+}
+
+fn load_with(text: &str, overrides: &[(&str, &str)]) -> Result<Application, Vec<String>> {
+    let options = LoadOptions {
+        parameter_overrides: overrides
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        region: Some("eu-west-1".into()),
+        stack_name: Some("stack".into()),
+    };
+    load_str(text, &path(), &options)
+        .map(|l| l.application)
+        .map_err(|d| {
+            d.iter()
+                .filter(|d| d.severity == Severity::Error)
+                .map(|d| format!("{}:{}: {}", d.location.line, d.location.column, d.message))
+                .collect()
+        })
+}
+
+fn load(text: &str) -> Result<Application, Vec<String>> {
+    load_with(text, &[])
+}
+
+const FUNCTION: &str = "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n      Handler: app.handler\n      Runtime: python3.12\n";
+
+/// A template whose function has `V: {expr}` in its environment.
+fn with_env(head: &str, expr: &str, extra: &str) -> String {
+    format!(
+        "Transform: AWS::Serverless-2016-10-31\n{head}Resources:\n{FUNCTION}      Environment:\n        Variables:\n          V: {expr}\n{extra}"
+    )
+}
+
+fn env_value(head: &str, expr: &str, extra: &str) -> String {
+    let app = load(&with_env(head, expr, extra)).unwrap_or_else(|e| panic!("{expr}: {e:?}"));
+    app.functions[0].environment["V"].clone()
+}
+
+fn env_errors(head: &str, expr: &str, extra: &str) -> Vec<String> {
+    load(&with_env(head, expr, extra)).expect_err(expr)
+}
+
+const TABLE: &str =
+    "  Table:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: items\n";
+const PARAMS: &str = "Parameters:\n  Stage:\n    Type: String\n    Default: dev\n    AllowedValues: [dev, prod]\n  Ids:\n    Type: CommaDelimitedList\n    Default: a,b,c\n";
+
+#[test]
+fn ref_in_short_and_long_form() {
+    assert_eq!(env_value("", "!Ref Table", TABLE), "items");
+    assert_eq!(env_value("", "{Ref: Table}", TABLE), "items");
+    assert_eq!(env_value(PARAMS, "!Ref Stage", ""), "dev");
+    assert_eq!(env_value("", "!Ref AWS::Region", ""), "eu-west-1");
+    assert_eq!(env_value("", "!Ref AWS::AccountId", ""), "123456789012");
+    assert_eq!(env_value("", "!Ref AWS::StackName", ""), "stack");
+    assert_eq!(env_value("", "!Ref AWS::Partition", ""), "aws");
+    assert_eq!(env_value("", "!Ref AWS::URLSuffix", ""), "amazonaws.com");
+    assert_eq!(env_value("", "!Ref Fn", ""), "Fn");
+}
+
+#[test]
+fn get_att_forms() {
+    let arn = "arn:aws:dynamodb:eu-west-1:123456789012:table/items";
+    assert_eq!(env_value("", "!GetAtt Table.Arn", TABLE), arn);
+    assert_eq!(env_value("", "{'Fn::GetAtt': [Table, Arn]}", TABLE), arn);
+    assert_eq!(
+        env_value("", "!GetAtt Fn.Arn", ""),
+        "arn:aws:lambda:eu-west-1:123456789012:function:Fn"
+    );
+}
+
+#[test]
+fn sub_forms() {
+    assert_eq!(
+        env_value(PARAMS, "!Sub '${Stage}-${Table}-${AWS::Region}'", TABLE),
+        "dev-items-eu-west-1"
+    );
+    assert_eq!(
+        env_value("", "!Sub '${Table.Arn}'", TABLE),
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/items"
+    );
+    assert_eq!(env_value("", "!Sub '${!Literal}'", ""), "${Literal}");
+    assert_eq!(
+        env_value(
+            "",
+            "{'Fn::Sub': ['${A}-${B}', {A: x, B: !Ref Table}]}",
+            TABLE
+        ),
+        "x-items"
+    );
+}
+
+#[test]
+fn join_select_split() {
+    assert_eq!(env_value(PARAMS, "!Join [':', !Ref Ids]", ""), "a:b:c");
+    assert_eq!(
+        env_value("", "!Join ['', [a, !Ref Table]]", TABLE),
+        "aitems"
+    );
+    assert_eq!(env_value(PARAMS, "!Select [1, !Ref Ids]", ""), "b");
+    assert_eq!(env_value("", "!Select [2, !Split [',', 'x,y,z']]", ""), "z");
+    assert_eq!(env_value("", "{'Fn::Select': ['0', [q]]}", ""), "q");
+}
+
+#[test]
+fn conditions_and_if() {
+    let head = format!(
+        "{PARAMS}Conditions:\n  IsProd: !Equals [!Ref Stage, prod]\n  NotProd: !Not [!Condition IsProd]\n  Both: !And [!Condition NotProd, {{Condition: NotProd}}]\n  Either: !Or [!Condition IsProd, !Equals [a, a]]\n"
+    );
+    assert_eq!(env_value(&head, "!If [IsProd, p, d]", ""), "d");
+    assert_eq!(env_value(&head, "!If [Both, yes, no]", ""), "yes");
+    assert_eq!(env_value(&head, "!If [Either, yes, no]", ""), "yes");
+    let app = load_with(
+        &with_env(&head, "!If [IsProd, p, d]", ""),
+        &[("Stage", "prod")],
+    )
+    .unwrap();
+    assert_eq!(app.functions[0].environment["V"], "p");
+}
+
+#[test]
+fn if_with_no_value_drops_the_key() {
+    let head = "Conditions:\n  Off: !Equals [a, b]\n";
+    let app = load(&with_env(head, "!If [Off, x, !Ref AWS::NoValue]", "")).unwrap();
+    assert!(!app.functions[0].environment.contains_key("V"));
+}
+
+#[test]
+fn resource_condition_false_drops_it() {
+    let text = format!(
+        "Conditions:\n  Off: !Equals [a, b]\nResources:\n{FUNCTION}  Other:\n    Type: AWS::Serverless::Function\n    Condition: Off\n    Properties:\n      CodeUri: src\n      Handler: a.b\n      Runtime: python3.12\n"
+    );
+    let app = load(&text).unwrap();
+    assert_eq!(app.functions.len(), 1);
+}
+
+#[test]
+fn find_in_map_base64_cidr_azs_import() {
+    let head = "Mappings:\n  Sizes:\n    eu-west-1:\n      Mem: 512\n";
+    assert_eq!(
+        env_value(head, "!FindInMap [Sizes, !Ref AWS::Region, Mem]", ""),
+        "512"
+    );
+    assert_eq!(env_value("", "!Base64 hello", ""), "aGVsbG8=");
+    assert_eq!(
+        env_value("", "!Select [1, !Cidr ['10.0.0.0/16', 2, 8]]", ""),
+        "10.0.1.0/24"
+    );
+    assert_eq!(env_value("", "!Select [0, !GetAZs '']", ""), "eu-west-1a");
+    assert_eq!(env_value("", "!ImportValue shared-url", ""), "shared-url");
+}
+
+#[test]
+fn json_templates_load() {
+    let text = r#"{
+  "Resources": {
+    "Fn": {
+      "Type": "AWS::Serverless::Function",
+      "Properties": {"CodeUri": "src", "Handler": "a.b", "Runtime": "nodejs20.x",
+        "Environment": {"Variables": {"V": {"Fn::Sub": "${AWS::Region}"}}},
+        "Events": {"E": {"Type": "HttpApi"}}}
+    }
+  }
+}"#;
+    let app = load(text).unwrap();
+    assert_eq!(app.functions[0].environment["V"], "eu-west-1");
+    assert_eq!(app.apis[0].logical_id, "ServerlessHttpApi");
+    assert_eq!(app.apis[0].stages[0].name, "$default");
+    assert_eq!(app.apis[0].routes[0].key, RouteKey::Default);
+}
+
+#[test]
+fn globals_apply_to_functions_and_implicit_apis() {
+    let text = format!(
+        "Globals:\n  Function:\n    Timeout: 10\n    Environment:\n      Variables:\n        G: g\n  Api:\n    BinaryMediaTypes: ['image~1png']\n    Cors: \"'*'\"\nResources:\n{FUNCTION}      Timeout: 20\n      Events:\n        Any:\n          Type: Api\n          Properties: {{Path: '/{{proxy+}}', Method: any}}\n"
+    );
+    let app = load(&text).unwrap();
+    let f = &app.functions[0];
+    assert_eq!((f.timeout_secs, f.memory_mb), (20, 128));
+    assert_eq!(f.environment["G"], "g");
+    let api = &app.apis[0];
+    assert_eq!(api.stages[0].name, "Prod");
+    assert_eq!(api.binary_media_types, ["image/png"]);
+    assert_eq!(api.routes.len(), 2);
+    let Integration::Mock(mock) = &api.routes[1].integration else {
+        panic!("expected the CORS preflight mock");
+    };
+    assert!(mock.headers.contains(&(
+        "Access-Control-Allow-Methods".to_string(),
+        "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT".to_string()
+    )));
+    assert!(
+        mock.headers
+            .contains(&("Access-Control-Allow-Origin".to_string(), "*".to_string()))
+    );
+}
+
+// ---- one test per diagnostic ----
+
+fn assert_error(errors: &[String], needle: &str) {
+    assert!(
+        errors.iter().any(|e| e.contains(needle)),
+        "no error containing `{needle}` in {errors:#?}"
+    );
+}
+
+#[test]
+fn yaml_syntax_error() {
+    let errors = load("Resources:\n  A: b\n    c: d: e\n").unwrap_err();
+    assert_error(&errors, "3:");
+    assert_error(&errors, "YAML syntax error");
+}
+
+#[test]
+fn unknown_intrinsic_and_tag() {
+    assert_error(
+        &env_errors("", "{'Fn::Nope': x}", ""),
+        "unknown intrinsic function `Fn::Nope`",
+    );
+    assert_error(&env_errors("", "!Nope x", ""), "unknown tag !Nope");
+}
+
+#[test]
+fn wrong_argument_shape() {
+    assert_error(
+        &env_errors("", "!Join [x]", ""),
+        "Fn::Join expects [delimiter, [values]]",
+    );
+    assert_error(&env_errors("", "!Select [5, [a]]", ""), "out of range");
+    assert_error(&env_errors("", "!If [a, b]", ""), "Fn::If expects");
+}
+
+#[test]
+fn ref_to_missing_parameter_or_resource() {
+    let errors = env_errors("", "!Ref Missing", "");
+    assert_error(&errors, "11:14: Ref to `Missing`");
+    assert_error(
+        &env_errors("", "!GetAtt Nope.Arn", ""),
+        "`Nope` is not a resource",
+    );
+    assert_error(&env_errors("", "!Sub '${Gone}'", ""), "Ref to `Gone`");
+}
+
+#[test]
+fn circular_references() {
+    let extra = "  A:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !Sub '${B}-x'\n  B:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !Ref A\n";
+    assert_error(
+        &env_errors("", "!Ref A", extra),
+        "circular reference: A -> B -> A",
+    );
+    let head = "Conditions:\n  C1: !Not [!Condition C2]\n  C2: !Not [!Condition C1]\n";
+    assert_error(
+        &env_errors(head, "!If [C1, a, b]", ""),
+        "circular reference",
+    );
+}
+
+#[test]
+fn parameter_overrides_checked() {
+    let text = with_env(PARAMS, "x", "");
+    assert_error(
+        &load_with(&text, &[("Nope", "1")]).unwrap_err(),
+        "`Nope` is not a parameter",
+    );
+    assert_error(
+        &load_with(&text, &[("Stage", "qa")]).unwrap_err(),
+        "not one of its AllowedValues (dev, prod)",
+    );
+    let number = "Parameters:\n  N:\n    Type: Number\n    Default: x\n";
+    assert_error(&env_errors(number, "y", ""), "is not a number");
+}
+
+#[test]
+fn ssm_parameter_uses_default_and_warns() {
+    let head =
+        "Parameters:\n  P:\n    Type: AWS::SSM::Parameter::Value<String>\n    Default: /app/url\n";
+    let loaded = load_str(
+        &with_env(head, "!Ref P", ""),
+        &path(),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(loaded.application.functions[0].environment["V"], "/app/url");
+    assert!(loaded.warnings[0].message.contains("SSM"));
+}
+
+#[test]
+fn missing_handler_runtime_and_code() {
+    let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n      Runtime: python3.12\n  G:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: nowhere\n      Handler: a.b\n";
+    let errors = load(text).unwrap_err();
+    assert_error(&errors, "2:3: function `F` has no Handler");
+    assert_error(&errors, "7:3: function `G` has no Runtime");
+    assert_error(
+        &errors,
+        "10:16: function `G`: CodeUri `nowhere` does not exist",
+    );
+    let s3 = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: s3://b/k.zip\n      Handler: a.b\n      Runtime: python3.12\n";
+    assert_error(&load(s3).unwrap_err(), "is in S3");
+}
+
+#[test]
+fn unsupported_runtime_lists_supported_ones() {
+    let text = FUNCTION.replace("python3.12", "java21");
+    let errors = load(&format!("Resources:\n{text}")).unwrap_err();
+    assert_error(
+        &errors,
+        "runtime `java21` is not supported; supported runtimes: python3.8",
+    );
+}
+
+#[test]
+fn package_type_image_needs_a_container_engine() {
+    let errors = load(&format!("Resources:\n{FUNCTION}      PackageType: Image\n")).unwrap_err();
+    assert_error(&errors, "needs a container engine");
+}
+
+#[test]
+fn duplicate_routes_reported_at_both_places() {
+    let events = "      Events:\n        A:\n          Type: Api\n          Properties: {Path: /x, Method: get}\n        B:\n          Type: Api\n          Properties: {Path: /x, Method: GET}\n";
+    let errors = load(&format!("Resources:\n{FUNCTION}{events}")).unwrap_err();
+    assert_error(&errors, "9:9: duplicate route `GET /x`");
+    assert_error(&errors, "12:9: duplicate route `GET /x`");
+}
+
+#[test]
+fn independent_errors_are_all_reported() {
+    let text = format!(
+        "Resources:\n{FUNCTION}      Environment:\n        Variables:\n          A: !Ref Nope1\n          B: !Ref Nope2\n  G:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n      Handler: a.b\n      Runtime: python3.12\n      Timeout: 5000\n"
+    );
+    let errors = load_with(&text, &[("X", "1")]).unwrap_err();
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    assert_error(&errors, "Timeout must be a whole number from 1 to 900");
+}
+
+#[test]
+fn an_unresolvable_property_does_not_hide_other_errors_of_the_same_resource() {
+    let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: nope\n      Handler: app.handler\n      Runtime: java21\n      Environment:\n        Variables:\n          X: !Ref Missing\n";
+    let errors = load(text).unwrap_err();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert_error(&errors, "runtime `java21` is not supported");
+    assert_error(&errors, "CodeUri `nope` does not exist");
+    assert_error(&errors, "Ref to `Missing`");
+}

@@ -1,0 +1,223 @@
+//! Reading YAML (and JSON, which is YAML) into [`Node`]s that keep their source positions.
+
+use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
+
+use crate::node::{Key, Node, Pos, Value};
+
+/// The short-form tags CloudFormation accepts, with the long form each stands for.
+const SHORT_FORMS: &[(&str, &str)] = &[
+    ("Ref", "Ref"),
+    ("Sub", "Fn::Sub"),
+    ("GetAtt", "Fn::GetAtt"),
+    ("Join", "Fn::Join"),
+    ("Select", "Fn::Select"),
+    ("Split", "Fn::Split"),
+    ("If", "Fn::If"),
+    ("Equals", "Fn::Equals"),
+    ("Not", "Fn::Not"),
+    ("And", "Fn::And"),
+    ("Or", "Fn::Or"),
+    ("FindInMap", "Fn::FindInMap"),
+    ("Base64", "Fn::Base64"),
+    ("Cidr", "Fn::Cidr"),
+    ("GetAZs", "Fn::GetAZs"),
+    ("ImportValue", "Fn::ImportValue"),
+    ("Condition", "Condition"),
+    ("Transform", "Fn::Transform"),
+    ("Length", "Fn::Length"),
+    ("ToJsonString", "Fn::ToJsonString"),
+];
+
+/// A problem found while reading: where, and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadError {
+    /// Where.
+    pub pos: Pos,
+    /// What, as one sentence.
+    pub message: String,
+}
+
+/// Parses template text. Syntax errors stop the reading (one error); unknown tags are
+/// collected, so a template with several is reported whole.
+pub fn read(text: &str) -> Result<Node, Vec<ReadError>> {
+    let docs = MarkedYamlOwned::load_from_str(text).map_err(|e| {
+        vec![ReadError {
+            pos: Pos {
+                line: e.marker().line().max(1) as u32,
+                column: e.marker().col() as u32 + 1,
+            },
+            message: format!("YAML syntax error: {}", e.info()),
+        }]
+    })?;
+    let Some(doc) = docs.into_iter().next() else {
+        return Err(vec![ReadError {
+            pos: Pos { line: 1, column: 1 },
+            message: "the template is empty: expected a mapping with a Resources section"
+                .to_string(),
+        }]);
+    };
+    let mut errors = Vec::new();
+    let node = convert(doc, None, &mut errors);
+    if errors.is_empty() {
+        Ok(node)
+    } else {
+        Err(errors)
+    }
+}
+
+fn pos_of(node: &MarkedYamlOwned) -> Pos {
+    Pos {
+        line: node.span.start.line() as u32,
+        column: node.span.start.col() as u32 + 1,
+    }
+}
+
+/// Converts one saphyr node. `outer` is the position of an enclosing tag: saphyr gives tagged
+/// nodes' contents no position of their own.
+fn convert(node: MarkedYamlOwned, outer: Option<Pos>, errors: &mut Vec<ReadError>) -> Node {
+    let own = pos_of(&node);
+    let pos = match outer {
+        Some(p) if own.line == 0 => p,
+        _ => own,
+    };
+    let value = match node.data {
+        YamlDataOwned::Value(scalar) => scalar_value(scalar),
+        YamlDataOwned::Representation(text, _, _) => Value::Str(text),
+        YamlDataOwned::Sequence(items) => Value::Seq(
+            items
+                .into_iter()
+                .map(|item| convert(item, Some(pos), errors))
+                .collect(),
+        ),
+        YamlDataOwned::Mapping(entries) => {
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let key_pos = match pos_of(&k) {
+                    p if p.line == 0 => pos,
+                    p => p,
+                };
+                let key = convert(k, Some(key_pos), errors);
+                let name = key.scalar_text().unwrap_or_else(|| {
+                    errors.push(ReadError {
+                        pos: key_pos,
+                        message: format!("a mapping key must be text, not {}", key.kind_name()),
+                    });
+                    String::new()
+                });
+                out.push((
+                    Key { name, pos: key_pos },
+                    convert(v, Some(key_pos), errors),
+                ));
+            }
+            Value::Map(out)
+        }
+        YamlDataOwned::Tagged(tag, inner) => {
+            let inner = convert(*inner, Some(pos), errors);
+            if tag.handle == "!" {
+                match SHORT_FORMS.iter().find(|(short, _)| *short == tag.suffix) {
+                    Some((_, long)) => Value::Map(vec![(
+                        Key {
+                            name: (*long).to_string(),
+                            pos,
+                        },
+                        inner,
+                    )]),
+                    None => {
+                        let known: Vec<String> =
+                            SHORT_FORMS.iter().map(|(s, _)| format!("!{s}")).collect();
+                        errors.push(ReadError {
+                            pos,
+                            message: format!(
+                                "unknown tag !{}: expected one of {}",
+                                tag.suffix,
+                                known.join(", ")
+                            ),
+                        });
+                        Value::Null
+                    }
+                }
+            } else {
+                // Core-schema tags such as `!!str` only say how to read the scalar.
+                match (tag.suffix.as_str(), inner.value) {
+                    ("str", v) => match Node::new(v, pos).scalar_text() {
+                        Some(text) => Value::Str(text),
+                        None => Value::Null,
+                    },
+                    (_, v) => v,
+                }
+            }
+        }
+        YamlDataOwned::Alias(_) => {
+            errors.push(ReadError {
+                pos,
+                message: "YAML aliases are not supported in templates".to_string(),
+            });
+            Value::Null
+        }
+        YamlDataOwned::BadValue => {
+            errors.push(ReadError {
+                pos,
+                message: "unreadable YAML value".to_string(),
+            });
+            Value::Null
+        }
+    };
+    Node { value, pos }
+}
+
+fn scalar_value(scalar: ScalarOwned) -> Value {
+    match scalar {
+        ScalarOwned::Null => Value::Null,
+        ScalarOwned::Boolean(b) => Value::Bool(b),
+        ScalarOwned::Integer(i) => Value::Int(i),
+        ScalarOwned::FloatingPoint(f) => Value::Float(f.into_inner()),
+        ScalarOwned::String(s) => Value::Str(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_forms_become_long_forms_with_positions() {
+        let node = read("A: !Ref X\nB:\n  C: !GetAtt F.Arn\n").unwrap();
+        let a = node.get("A").unwrap();
+        assert_eq!(a.intrinsic().unwrap().0, "Ref");
+        assert_eq!(a.pos, Pos { line: 1, column: 4 });
+        let c = node.get("B").unwrap().get("C").unwrap();
+        assert_eq!(c.intrinsic().unwrap().0, "Fn::GetAtt");
+        assert_eq!(c.pos, Pos { line: 3, column: 6 });
+    }
+
+    #[test]
+    fn json_keeps_positions() {
+        let node = read("{\n  \"A\": {\"Ref\": \"X\"},\n  \"B\": [1, \"2\"]\n}").unwrap();
+        assert_eq!(node.get("A").unwrap().pos.line, 2);
+        assert_eq!(
+            node.get("B").unwrap().as_seq().unwrap()[1].as_str(),
+            Some("2")
+        );
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let err = read("a: b\n  c: d: e\n").unwrap_err();
+        assert_eq!(err[0].pos.line, 2);
+        assert!(err[0].message.starts_with("YAML syntax error"));
+    }
+
+    #[test]
+    fn unknown_tags_are_all_reported() {
+        let err = read("a: !Reff X\nb: !Subb y\n").unwrap_err();
+        assert_eq!(err.len(), 2);
+        assert!(err[0].message.contains("unknown tag !Reff"));
+        assert_eq!(err[1].pos.line, 2);
+    }
+
+    #[test]
+    fn numeric_keys_become_text() {
+        let node = read("200: ok\n").unwrap();
+        assert_eq!(node.get("200").unwrap().as_str(), Some("ok"));
+    }
+}

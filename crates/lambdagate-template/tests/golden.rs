@@ -1,0 +1,202 @@
+//! Golden tests: the seed templates under tests/fixtures load into the expected model.
+
+use std::path::PathBuf;
+
+use lambdagate_model::{ApiKind, Application, Cors, Integration, PayloadFormat, api_id_for};
+use lambdagate_template::{LoadOptions, load};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
+        .join("template.yaml")
+}
+
+fn load_fixture(name: &str, overrides: &[(&str, &str)]) -> Application {
+    let options = LoadOptions {
+        parameter_overrides: overrides
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..LoadOptions::default()
+    };
+    match load(&fixture(name), &options) {
+        Ok(loaded) => {
+            assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+            loaded.application
+        }
+        Err(diagnostics) => panic!("{name}: {diagnostics:#?}"),
+    }
+}
+
+fn keys(app: &Application, api: usize) -> Vec<(String, String)> {
+    app.apis[api]
+        .routes
+        .iter()
+        .map(|r| {
+            let target = match &r.integration {
+                Integration::LambdaProxy { function, .. } => function.clone(),
+                Integration::Mock(_) => "mock".to_string(),
+            };
+            (r.key.to_string(), target)
+        })
+        .collect()
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn seed_000_http_api_with_node_functions() {
+    let app = load_fixture("seed-000", &[]);
+    assert_eq!(app.stack_name, "seed-000");
+    assert_eq!(app.region, "us-east-1");
+    assert_eq!(app.apis.len(), 1);
+    let api = &app.apis[0];
+    assert_eq!(
+        (api.logical_id.as_str(), api.kind, api.implicit),
+        ("HttpApi", ApiKind::Http, false)
+    );
+    assert_eq!(api.api_id, api_id_for("HttpApi"));
+    assert_eq!(api.stages[0].name, "prod");
+    let Some(Cors::Http(cors)) = &api.cors else {
+        panic!("expected HTTP CORS")
+    };
+    assert_eq!(cors.allow_origins, ["*"]);
+    assert_eq!(cors.allow_methods, ["GET", "POST", "DELETE"]);
+    assert_eq!(cors.allow_headers, ["*"]);
+    assert_eq!(
+        keys(&app, 0),
+        pairs(&[
+            ("GET /items/{id}", "GetItemFunction"),
+            ("POST /items", "CreateItemFunction")
+        ])
+    );
+    let Integration::LambdaProxy { payload_format, .. } = &api.routes[0].integration else {
+        panic!()
+    };
+    assert_eq!(*payload_format, PayloadFormat::V2);
+
+    assert_eq!(app.functions.len(), 2);
+    let get = app.function("GetItemFunction").unwrap();
+    assert_eq!(get.runtime, "nodejs20.x");
+    assert_eq!(get.handler.as_deref(), Some("src/handlers/get.handler"));
+    assert_eq!((get.timeout_secs, get.memory_mb), (30, 256));
+    assert_eq!(
+        get.code_dir,
+        fixture("seed-000")
+            .parent()
+            .unwrap()
+            .canonicalize()
+            .unwrap()
+    );
+    let table = &get.environment["TABLE_NAME"];
+    assert!(table.starts_with("seed-000-ItemsTable-"), "{table}");
+    assert_eq!(
+        &app.function("CreateItemFunction").unwrap().environment["TABLE_NAME"],
+        table
+    );
+    assert_eq!(
+        get.arn,
+        "arn:aws:lambda:us-east-1:123456789012:function:GetItemFunction"
+    );
+}
+
+#[test]
+fn seed_001_implicit_rest_api_with_python() {
+    let app = load_fixture("seed-001", &[]);
+    assert_eq!(app.apis.len(), 1);
+    let api = &app.apis[0];
+    assert_eq!(
+        (api.logical_id.as_str(), api.kind, api.implicit),
+        ("ServerlessRestApi", ApiKind::Rest, true)
+    );
+    assert_eq!(api.stages[0].name, "Prod");
+    assert_eq!(
+        keys(&app, 0),
+        pairs(&[
+            ("GET /items", "ItemsApi"),
+            ("POST /items", "ItemsApi"),
+            ("GET /items/{id}", "ItemsApi"),
+            ("DELETE /items/{id}", "ItemsApi"),
+        ])
+    );
+    let f = &app.functions[0];
+    assert_eq!(
+        (f.runtime.as_str(), f.handler.as_deref()),
+        ("python3.12", Some("app.lambda_handler"))
+    );
+    assert!(f.code_dir.join("app.py").is_file());
+    assert_eq!(api.routes[2].event_id, "GetItem");
+    assert_eq!(api.routes[2].source.line, 25);
+}
+
+#[test]
+fn seed_004_rest_api_with_globals_cors_and_parameters() {
+    let app = load_fixture("seed-004", &[]);
+    let api = &app.apis[0];
+    assert_eq!(api.name.as_deref(), Some("user-api-dev"));
+    assert_eq!(api.stages[0].name, "dev");
+    let Some(Cors::Rest(cors)) = &api.cors else {
+        panic!("expected REST CORS")
+    };
+    assert_eq!(cors.allow_origin, "*");
+    assert_eq!(cors.allow_methods.as_deref(), Some("*"));
+    assert_eq!(
+        keys(&app, 0),
+        pairs(&[
+            ("GET /users/{userId}", "GetUserFunction"),
+            ("POST /users", "CreateUserFunction"),
+            ("GET /users", "ListUsersFunction"),
+            ("OPTIONS /users/{userId}", "mock"),
+            ("OPTIONS /users", "mock"),
+        ])
+    );
+    let Integration::Mock(mock) = &api.routes[4].integration else {
+        panic!()
+    };
+    assert_eq!(mock.status, 200);
+    assert_eq!(
+        mock.headers,
+        pairs(&[
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Methods", "*"),
+            ("Access-Control-Allow-Headers", "Content-Type,Authorization"),
+        ])
+    );
+    let auth = api.auth.as_ref().unwrap();
+    assert_eq!(
+        auth["Authorizers"]["CognitoAuthorizer"]["UserPoolArn"]
+            .as_str()
+            .unwrap(),
+        format!(
+            "arn:aws:cognito-idp:us-east-1:123456789012:userpool/{}",
+            auth["Authorizers"]["CognitoAuthorizer"]["UserPoolArn"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+        )
+    );
+    let get = app.function("GetUserFunction").unwrap();
+    assert_eq!(get.function_name, "get-user-dev");
+    assert_eq!(
+        app.function("get-user-dev").unwrap().logical_id,
+        "GetUserFunction"
+    );
+    assert_eq!(get.environment["TABLE_NAME"], "users-dev");
+    assert_eq!(get.environment["LOG_LEVEL"], "INFO");
+    assert_eq!(get.runtime, "nodejs18.x");
+
+    let prod = load_fixture("seed-004", &[("Environment", "prod")]);
+    assert_eq!(prod.apis[0].stages[0].name, "prod");
+    assert_eq!(
+        prod.function("GetUserFunction").unwrap().environment["TABLE_NAME"],
+        "users-prod"
+    );
+}
