@@ -61,8 +61,13 @@ def main():
     say = out.append
 
     say(f"lambdagate benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}")
+    try:
+        load = open("/proc/loadavg").read().split()[:3]
+    except OSError:
+        load = ["?"]
     say(
-        f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+        f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()},"
+        f" load average at the end {' '.join(load)} (other work on the machine skews the numbers)"
     )
     say(
         "tools: "
