@@ -4,7 +4,7 @@
 #
 #   bench/run.sh            build, install missing peers, measure, print the table, write bench/results/
 #
-# Environment: BENCH_DURATION (seconds per measurement, default 5), BENCH_WARMUP (default 2),
+# Environment: BENCH_DURATION (seconds per measurement, default 5), BENCH_WARMUP (seconds of warm-up per target, default 3),
 # BENCH_CONNECTIONS (default "1 16"), BENCH_ONLY (space-separated groups to run, default
 # "startup lambdagate invoke sls nginx"), LAMBDAGATE_BENCH_CACHE (where peers are installed, default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench), CARGO_TARGET_DIR.
@@ -12,12 +12,13 @@
 # Everything listens on 127.0.0.1 only. Every server runs in its own process group and is stopped
 # by that group's id when its measurements end, and on exit or Ctrl-C.
 set -euo pipefail
+set +m  # no job control: each server below is its own process group via setsid, and $! is its id
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"
 CACHE="${LAMBDAGATE_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench}"
 DURATION="${BENCH_DURATION:-5}"
-WARMUP="${BENCH_WARMUP:-2}"
+WARMUP="${BENCH_WARMUP:-3}"
 CONNECTIONS="${BENCH_CONNECTIONS:-1 16}"
 ONLY="${BENCH_ONLY:-startup lambdagate invoke sls nginx}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -127,10 +128,14 @@ install_peers() {
 # --- measuring ---------------------------------------------------------------------------------
 # measure NAME URL [LUA]: warm up, then wrk at each connection count; appends to $RESULTS.
 measure() {
-    local name=$1 url=$2 lua=${3:-$BENCH/wrk/report.lua} conns threads out line
+    local name=$1 url=$2 lua=${3:-$BENCH/wrk/report.lua} conns threads out line most=0
+    # First at the highest connection count, so every instance that will be needed has started
+    # (a cold start is measured separately), then briefly at each count before its measurement.
+    for conns in $CONNECTIONS; do ((conns > most)) && most=$conns; done
+    BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$((most < 2 ? 1 : 2))" -c"$most" -d"${WARMUP}s" -s "$lua" "$url" >/dev/null 2>&1 || true
     for conns in $CONNECTIONS; do
         threads=$((conns < 2 ? 1 : 2))
-        BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${WARMUP}s" -s "$lua" "$url" >/dev/null 2>&1 || true
+        BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d1s -s "$lua" "$url" >/dev/null 2>&1 || true
         out=$(BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$lua" "$url" 2>&1) ||
             die "wrk failed on $url: $out"
         line=$(grep '^RESULT ' <<<"$out") || die "no result from wrk on $url: $out"
