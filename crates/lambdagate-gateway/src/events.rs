@@ -445,4 +445,3 @@ pub fn v2_event(input: &EventInput<'_>) -> Vec<u8> {
     };
     serde_json::to_vec(&event).unwrap_or_default()
 }
-

@@ -2,13 +2,15 @@
 //!
 //! Routing ([`router`], compiled per application in [`compile`]), Lambda proxy events 1.0 and 2.0
 //! ([`events`]), responses ([`response`]), CORS ([`cors`]), gateway responses ([`error`]), the
-//! per-request [`pipeline`], and the HTTP [`server`] behind `lambdagate start-api`.
+//! per-request [`pipeline`], and the HTTP [`server`] behind `lambdagate start-api`, which keeps
+//! clients' header-name casing ([`header_case`]).
 
 pub mod backend;
 pub mod compile;
 pub mod cors;
 pub mod error;
 pub mod events;
+pub mod header_case;
 pub mod ids;
 pub mod pipeline;
 pub mod request;

@@ -1,5 +1,6 @@
 //! The HTTP server: hyper 1 (HTTP/1.1 and h2c on one port), keep-alive, TCP_NODELAY, limits, and
-//! graceful shutdown. Each request is handed to the [`Gateway`] pipeline.
+//! graceful shutdown. Each request is handed to the [`Gateway`] pipeline, with the client's
+//! header-name casing recorded on HTTP/1.x connections ([`crate::header_case`]).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -18,6 +19,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::error::GatewayError;
+use crate::header_case::{CaseRecordingStream, ClientHeaders};
 use crate::pipeline::{Gateway, Reply};
 use crate::request::IncomingRequest;
 
@@ -111,10 +113,17 @@ pub async fn serve(
                 };
                 let _ = stream.set_nodelay(true);
                 let local = stream.local_addr().ok();
+                // hyper's read buffer bounds a head: recording needs no more than that.
+                let (stream, heads) =
+                    CaseRecordingStream::new(stream, config.max_head_bytes.max(8192));
                 let gateway = gateway.clone();
                 let config = config.clone();
                 let log = log.clone();
-                let service = service_fn(move |request| {
+                let service = service_fn(move |mut request: Request<Incoming>| {
+                    // Called in arrival order, so the queue's front is this request's head.
+                    if let Some(client) = heads.client_headers(&request) {
+                        request.extensions_mut().insert(client);
+                    }
                     let gateway = gateway.clone();
                     let config = config.clone();
                     let log = log.clone();
@@ -159,7 +168,7 @@ async fn handle(
     local: Option<SocketAddr>,
 ) -> Response<Full<Bytes>> {
     let started = Instant::now();
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let target = parts
         .uri
         .path_and_query()
@@ -168,13 +177,20 @@ async fn handle(
     if target.len() > MAX_URL_BYTES {
         return plain(StatusCode::URI_TOO_LONG);
     }
-    let mut headers: Vec<(String, String)> = Vec::with_capacity(parts.headers.len() + 1);
-    for (name, value) in &parts.headers {
-        headers.push((
-            name.as_str().to_string(),
-            String::from_utf8_lossy(value.as_bytes()).into_owned(),
-        ));
-    }
+    // The client's names and order when they were recorded (HTTP/1.x), else hyper's lower-case.
+    let mut headers = match parts.extensions.remove::<ClientHeaders>() {
+        Some(ClientHeaders(headers)) => headers,
+        None => {
+            let mut headers = Vec::with_capacity(parts.headers.len() + 1);
+            for (name, value) in &parts.headers {
+                headers.push((
+                    name.as_str().to_string(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                ));
+            }
+            headers
+        }
+    };
     // HTTP/2 carries the host in :authority.
     if !parts.headers.contains_key(http::header::HOST)
         && let Some(authority) = parts.uri.authority()

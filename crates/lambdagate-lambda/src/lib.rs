@@ -4,14 +4,29 @@
 //! the real Lambda Runtime API, served on its own 127.0.0.1 listener. Callers (the gateway, the
 //! Invoke API, `lambdagate invoke`) only see [`FunctionService::invoke`].
 //!
-//! CONTRACT NOTE: the types below are the surface other crates code against. The implementation
-//! behind them lands with the function-service issue.
+//! Modules: [`runtime_api`] (one listener per instance), `instance` (process, group, kill),
+//! `pool` (warm instances, queue, concurrency), [`environment`], [`logs`], [`invoke_api`] (the
+//! Lambda Invoke API server), [`bootstraps`], [`errors`].
+
+pub mod bootstraps;
+pub mod environment;
+pub mod errors;
+mod instance;
+pub mod invoke_api;
+pub mod logs;
+mod pool;
+pub mod resolve;
+pub mod runtime_api;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use lambdagate_model::Application;
+use lambdagate_model::{Application, Function};
+use tokio::sync::oneshot;
+
+pub use logs::{LogLine, LogSink, LogStream};
 
 /// Settings of the function service that do not come from the template.
 #[derive(Debug, Clone)]
@@ -29,6 +44,11 @@ pub struct ServiceConfig {
     pub idle_timeout: Duration,
     /// Start one instance per function at startup (`--warm-containers EAGER`).
     pub eager: bool,
+    /// Receives every function log line as it is produced (e.g. to print it); `None` keeps
+    /// lines only in the per-function ring.
+    pub log_sink: Option<LogSink>,
+    /// Log lines kept per function (the ring behind [`FunctionService::logs`]).
+    pub log_lines_per_function: usize,
 }
 
 impl Default for ServiceConfig {
@@ -40,6 +60,8 @@ impl Default for ServiceConfig {
             queue_depth: 256,
             idle_timeout: Duration::from_secs(600),
             eager: false,
+            log_sink: None,
+            log_lines_per_function: 2000,
         }
     }
 }
@@ -111,6 +133,9 @@ pub enum InvokeError {
 pub struct FunctionService {
     app: Arc<Application>,
     config: ServiceConfig,
+    /// One pool per function, in the application's order.
+    pools: Vec<Arc<pool::Pool>>,
+    closed: AtomicBool,
 }
 
 impl FunctionService {
@@ -119,7 +144,48 @@ impl FunctionService {
         app: Arc<Application>,
         config: ServiceConfig,
     ) -> Result<Arc<FunctionService>, InvokeError> {
-        Ok(Arc::new(FunctionService { app, config }))
+        let bootstraps = bootstraps::Bootstraps::installed();
+        let pools = app
+            .functions
+            .iter()
+            .map(|f| {
+                let function = Arc::new(f.clone());
+                let program = instance::program_for(f, bootstraps.clone());
+                let runtime_dir = bootstraps.as_ref().ok().map(|b| b.dir.as_path());
+                let launch = instance::Launch {
+                    env: environment::base(f, &config, runtime_dir),
+                    program,
+                };
+                let logs = Arc::new(logs::LogRing::new(
+                    f.function_name.as_str().into(),
+                    config.log_lines_per_function,
+                    config.log_sink.clone(),
+                ));
+                let cap = f
+                    .reserved_concurrency
+                    .unwrap_or(config.default_max_concurrency);
+                pool::Pool::new(
+                    function,
+                    launch,
+                    logs,
+                    cap as usize,
+                    config.queue_depth,
+                    config.idle_timeout,
+                )
+            })
+            .collect::<Vec<_>>();
+        let service = Arc::new(FunctionService {
+            app,
+            config,
+            pools,
+            closed: AtomicBool::new(false),
+        });
+        if service.config.eager {
+            for pool in &service.pools {
+                pool.prewarm();
+            }
+        }
+        Ok(service)
     }
 
     /// The application being served.
@@ -132,6 +198,27 @@ impl FunctionService {
         &self.config
     }
 
+    /// The function a caller means (logical id, name, `name:qualifier` or ARN). Only the
+    /// unpublished version exists locally, so any qualifier but `$LATEST` is not found.
+    pub fn function(&self, name: &str) -> Result<&Function, InvokeError> {
+        self.pool(name).map(|p| &*p.function)
+    }
+
+    fn pool(&self, name: &str) -> Result<&Arc<pool::Pool>, InvokeError> {
+        let resolved = resolve::resolve(&self.app, name).map_err(InvokeError::FunctionNotFound)?;
+        if let Some(q) = resolved.qualifier.as_deref()
+            && q != "$LATEST"
+        {
+            let f = &self.app.functions[resolved.index];
+            return Err(InvokeError::FunctionNotFound(resolve::arn_of(
+                &self.app,
+                &f.function_name,
+                Some(q),
+            )));
+        }
+        Ok(&self.pools[resolved.index])
+    }
+
     /// Invokes a function (by logical id, function name or ARN) and waits for its answer.
     ///
     /// Dropping the returned future abandons the wait but not the invocation: the instance
@@ -139,16 +226,82 @@ impl FunctionService {
     pub async fn invoke(
         &self,
         function: &str,
-        _invocation: Invocation,
+        mut invocation: Invocation,
     ) -> Result<InvocationResult, InvokeError> {
-        if self.app.function(function).is_none() {
-            return Err(InvokeError::FunctionNotFound(function.to_string()));
+        let pool = self.pool(function)?;
+        if invocation.payload.len() > errors::MAX_REQUEST_BYTES {
+            return Err(InvokeError::RequestTooLarge {
+                limit: errors::MAX_REQUEST_BYTES,
+            });
         }
-        Err(InvokeError::Unavailable(
-            "the function service is not implemented yet".to_string(),
-        ))
+        let request_id: Arc<str> = match invocation.request_id.take() {
+            Some(id) => id.into(),
+            None => errors::new_request_id().into(),
+        };
+        let (reply, answer) = oneshot::channel();
+        pool.submit(pool::Job {
+            request_id: request_id.clone(),
+            invocation,
+            reply,
+        })?;
+        match answer.await {
+            Ok(outcome) => Ok(InvocationResult {
+                request_id: request_id.to_string(),
+                outcome,
+            }),
+            Err(_) if self.closed.load(Ordering::Relaxed) => Err(InvokeError::ShuttingDown),
+            Err(_) => Err(InvokeError::Unavailable(
+                "the function instance stopped before answering".to_string(),
+            )),
+        }
+    }
+
+    /// The last log lines of a function, oldest first (empty for an unknown function).
+    pub fn logs(&self, function: &str) -> Vec<LogLine> {
+        self.pool(function)
+            .map(|p| p.logs.recent())
+            .unwrap_or_default()
+    }
+
+    /// The kept log text of one invocation (START to REPORT), for `X-Amz-Log-Type: Tail`.
+    pub fn log_text(&self, function: &str, request_id: &str) -> String {
+        self.pool(function)
+            .map(|p| p.logs.text_of(request_id))
+            .unwrap_or_default()
+    }
+
+    /// Instances of a function started and not yet exited.
+    pub fn live_instances(&self, function: &str) -> usize {
+        self.pool(function).map(|p| p.live()).unwrap_or(0)
+    }
+
+    /// Process ids of every running instance (for diagnostics and tests).
+    pub fn instance_pids(&self) -> Vec<u32> {
+        self.pools.iter().flat_map(|p| p.pids()).collect()
     }
 
     /// Stops taking work, lets in-flight invocations finish within `grace`, stops every instance.
-    pub async fn shutdown(&self, _grace: Duration) {}
+    pub async fn shutdown(&self, grace: Duration) {
+        self.closed.store(true, Ordering::Relaxed);
+        for pool in &self.pools {
+            pool.close();
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        for pool in &self.pools {
+            pool.drain(deadline).await;
+        }
+        for pool in &self.pools {
+            pool.stop_all().await;
+        }
+    }
+}
+
+impl Drop for FunctionService {
+    fn drop(&mut self) {
+        // Without a shutdown, instances still go: their supervisors kill their groups.
+        for pool in &self.pools {
+            pool.close();
+            pool.stop_all_now();
+        }
+    }
 }

@@ -1,7 +1,6 @@
 //! `start-api` end to end: the real binary, a real template, real sockets. These cases are
 //! answered by the gateway itself (routing errors, CORS, limits, addressing, startup errors).
 
-#[allow(clippy::zombie_processes)] // the shared helper reaps its child in Drop
 mod support;
 
 use std::time::Duration;

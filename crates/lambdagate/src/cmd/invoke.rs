@@ -1,10 +1,122 @@
-//! `lambdagate invoke`.
+//! `lambdagate invoke`: run one function once; its result on stdout, its logs on stderr.
 
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+use bytes::Bytes;
+use lambdagate_lambda::{FunctionService, Invocation, LogSink, Outcome};
 
 use crate::cli::InvokeArgs;
 
 /// Runs one function once.
-pub fn run(_args: InvokeArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`invoke` arrives with the function service")
+pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
+    let app = Arc::new(crate::load::application(&args.template)?);
+    let function = match (&args.function, app.functions.as_slice()) {
+        (Some(name), _) => name.clone(),
+        (None, [only]) => only.logical_id.clone(),
+        (None, functions) => {
+            let names: Vec<&str> = functions.iter().map(|f| f.logical_id.as_str()).collect();
+            bail!(
+                "the template has {} functions; name the one to invoke: {}",
+                functions.len(),
+                names.join(", ")
+            )
+        }
+    };
+    if app.function(&function).is_none() {
+        let names: Vec<&str> = app
+            .functions
+            .iter()
+            .map(|f| f.logical_id.as_str())
+            .collect();
+        bail!(
+            "no function `{function}` in {}; functions: {}",
+            app.template.display(),
+            names.join(", ")
+        );
+    }
+    let event = read_event(&args)?;
+    let mut config = crate::cmd::start_api::service_config(&args.runtime, &app.region)?;
+    // One function: its lines go to stderr as the function printed them.
+    // Runtimes join a multi-line record with \r so it stays one log event; show it as lines.
+    config.log_sink = Some(LogSink::new(|line| {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{}",
+            line.text.replace('\r', "\n")
+        );
+    }));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        crate::cmd::start_lambda::report_host_runtimes(&app).await;
+        let service = FunctionService::start(app.clone(), config)
+            .await
+            .map_err(|e| anyhow!("cannot start the function service: {e}"))?;
+        let invocation = Invocation {
+            payload: event,
+            ..Default::default()
+        };
+        let result = tokio::select! {
+            result = service.invoke(&function, invocation) => result,
+            _ = crate::shutdown::signal() => {
+                service.shutdown(Duration::ZERO).await;
+                bail!("interrupted");
+            }
+        };
+        service.shutdown(Duration::from_secs(1)).await;
+        let result = result.map_err(|e| anyhow!("{e}"))?;
+        let mut out = std::io::stdout().lock();
+        match result.outcome {
+            Outcome::Response(body) => {
+                out.write_all(&body)?;
+                writeln!(out)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Outcome::Error { payload, .. } => {
+                out.write_all(&payload)?;
+                writeln!(out)?;
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    })
+}
+
+/// The event: `--no-event` is `{}`; `-e FILE` reads the file; `-e -` or nothing reads stdin.
+fn read_event(args: &InvokeArgs) -> anyhow::Result<Bytes> {
+    if args.no_event {
+        return Ok(Bytes::from_static(b"{}"));
+    }
+    let (text, source) = match args.event.as_deref() {
+        Some(path) if path.as_os_str() != "-" => (
+            std::fs::read(path)
+                .with_context(|| format!("cannot read the event file {}", path.display()))?,
+            path.display().to_string(),
+        ),
+        _ => {
+            let mut stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                eprintln!(
+                    "Reading the event from standard input (end with Ctrl-D; or pass -e FILE / --no-event)"
+                );
+            }
+            let mut buf = Vec::new();
+            stdin
+                .read_to_end(&mut buf)
+                .context("cannot read the event from standard input")?;
+            (buf, "standard input".to_string())
+        }
+    };
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Bytes::from_static(b"{}"));
+    }
+    if let Err(e) = serde_json::from_slice::<serde_json::Value>(&text) {
+        bail!("the event from {source} is not JSON: {e}");
+    }
+    Ok(Bytes::from(text))
 }

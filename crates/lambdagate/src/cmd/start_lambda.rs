@@ -1,10 +1,66 @@
-//! `lambdagate start-lambda`.
+//! `lambdagate start-lambda`: the Lambda Invoke API for AWS SDKs and the AWS CLI.
 
+use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use lambdagate_lambda::{FunctionService, LogSink};
+use lambdagate_model::Application;
 
 use crate::cli::StartLambdaArgs;
 
+/// How long in-flight invocations may finish after SIGINT/SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// Serves the Lambda Invoke API.
-pub fn run(_args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`start-lambda` arrives with the function service")
+pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
+    let app = Arc::new(crate::load::application(&args.template)?);
+    let mut config = crate::cmd::start_api::service_config(&args.runtime, &app.region)?;
+    config.log_sink = Some(LogSink::stderr());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        report_host_runtimes(&app).await;
+        let service = FunctionService::start(app.clone(), config)
+            .await
+            .map_err(|e| anyhow!("cannot start the function service: {e}"))?;
+        let host = args.listen.host.as_str();
+        let listener = tokio::net::TcpListener::bind((host, args.port))
+            .await
+            .with_context(|| format!("cannot listen on {host}:{}", args.port))?;
+        let address = listener.local_addr()?;
+        for f in &app.functions {
+            println!("  {} ({}) -> {}", f.function_name, f.runtime, f.arn);
+        }
+        println!("Listening on http://{address}");
+        let _ = std::io::stdout().flush();
+        lambdagate_lambda::invoke_api::serve(
+            listener,
+            service.clone(),
+            crate::shutdown::signal(),
+            SHUTDOWN_GRACE,
+        )
+        .await;
+        eprintln!("Shutting down: finishing in-flight invocations and stopping instances");
+        service.shutdown(SHUTDOWN_GRACE).await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Says which host interpreter serves which runtime of the template, warning on a different
+/// major version or a missing interpreter.
+pub async fn report_host_runtimes(app: &Application) {
+    for host in lambdagate_lambda::bootstraps::host_runtimes(app).await {
+        match &host.version {
+            Some(v) => eprintln!("{} is served by {} {v}", host.runtime, host.program),
+            None => eprintln!("{} has no interpreter ({})", host.runtime, host.program),
+        }
+        if let Some(warning) = &host.warning {
+            eprintln!("warning: {warning}");
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Shared helpers for end-to-end tests: run the real `lambdagate` binary and talk to it.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -32,7 +32,7 @@ impl Server {
 
     /// Like [`Server::start`], in `dir`, with extra environment variables.
     pub fn start_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lambdagate"))
+        let child = Command::new(env!("CARGO_BIN_EXE_lambdagate"))
             .args(args)
             .current_dir(dir)
             .envs(env.iter().copied())
@@ -41,14 +41,27 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn lambdagate");
-        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        // Owned by a `Server` from the start, so that its `Drop` reaps the child on every path,
+        // a panic while starting included.
+        let mut server = Server {
+            child,
+            base_url: String::new(),
+            output: std::sync::Arc::new(std::sync::Mutex::new(Vec::new())),
+        };
         let (tx, rx) = mpsc::channel::<String>();
-        for stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
+        let stdout = server
+            .child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>);
+        let stderr = server
+            .child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>);
+        for stream in [stdout, stderr].into_iter().flatten() {
             let tx = tx.clone();
-            let output = output.clone();
+            let output = server.output.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(stream).lines().map_while(Result::ok) {
                     output.lock().unwrap().push(line.clone());
@@ -56,26 +69,19 @@ impl Server {
                 }
             });
         }
-        // Only the readers hold senders now, so an early exit ends the wait below at once.
-        drop(tx);
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
                     if let Some(idx) = line.find("Listening on http://") {
-                        let url = line[idx + "Listening on ".len()..].trim().to_string();
-                        return Server {
-                            child,
-                            base_url: url,
-                            output,
-                        };
+                        server.base_url = line[idx + "Listening on ".len()..].trim().to_string();
+                        return server;
                     }
                 }
                 Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    let lines = output.lock().unwrap().join("\n");
+                    let lines = server.printed();
+                    drop(server);
                     panic!("lambdagate did not start listening; it printed:\n{lines}");
                 }
             }
@@ -130,6 +136,9 @@ pub fn run(dir: &Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn lambdagate");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    if let Some(mut input) = child.stdin.take() {
+        // A command may exit without reading its input; its output then tells what happened.
+        let _ = input.write_all(stdin);
+    }
     child.wait_with_output().unwrap()
 }

@@ -1,0 +1,254 @@
+//! The environment a function instance starts with, as Lambda sets it: reserved variables,
+//! the template's variables, `--env-vars` overrides, layers mapped as `/opt` would be, and
+//! credentials (the user's own when set, dummy ones otherwise).
+
+use std::path::{Path, PathBuf};
+
+use lambdagate_model::{Function, RuntimeFamily};
+
+use crate::ServiceConfig;
+
+/// Variables a runtime needs from the host to work at all (not Lambda's, but harmless).
+const HOST_PASSTHROUGH: &[&str] = &["HOME", "USER", "TMPDIR", "LD_LIBRARY_PATH", "SSL_CERT_FILE"];
+
+/// Credential variables taken from the user's environment when present.
+const CREDENTIALS: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
+
+/// The environment of every instance of `function`, except the per-instance variables
+/// (`AWS_LAMBDA_RUNTIME_API`, `AWS_LAMBDA_LOG_STREAM_NAME`).
+pub fn base(
+    function: &Function,
+    config: &ServiceConfig,
+    runtime_dir: Option<&Path>,
+) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = Vec::new();
+    let mut set = |k: &str, v: String| {
+        if let Some(slot) = env.iter_mut().find(|(key, _)| key == k) {
+            slot.1 = v;
+        } else {
+            env.push((k.to_string(), v));
+        }
+    };
+    for key in HOST_PASSTHROUGH {
+        if let Ok(value) = std::env::var(key) {
+            set(key, value);
+        }
+    }
+    set("LANG", "en_US.UTF-8".into());
+
+    // The template's variables, then the overrides file: `Parameters` changes only variables
+    // the function declares (as SAM does), a function's own map may also add new ones.
+    for (k, v) in &function.environment {
+        set(k, v.clone());
+    }
+    if let Some(serde_json::Value::Object(all)) = config.env_overrides.get("Parameters") {
+        for (k, v) in all {
+            if function.environment.contains_key(k) {
+                set(k, json_to_env(v));
+            }
+        }
+    }
+    for key in [&function.logical_id, &function.function_name] {
+        if let Some(serde_json::Value::Object(own)) = config.env_overrides.get(key.as_str()) {
+            for (k, v) in own {
+                set(k, json_to_env(v));
+            }
+        }
+    }
+
+    // Credentials: the user's own when they have them, otherwise dummies so SDKs can sign.
+    let have_real = std::env::var("AWS_ACCESS_KEY_ID").is_ok_and(|v| !v.is_empty());
+    if have_real {
+        for key in CREDENTIALS {
+            if let Ok(value) = std::env::var(key) {
+                set(key, value);
+            }
+        }
+    } else if !function.environment.contains_key("AWS_ACCESS_KEY_ID") {
+        set("AWS_ACCESS_KEY_ID", "lambdagate-local".into());
+        set("AWS_SECRET_ACCESS_KEY", "lambdagate-local".into());
+        set("AWS_SESSION_TOKEN", "lambdagate-local".into());
+    }
+
+    // Layers: /opt/bin on PATH, /opt/lib on LD_LIBRARY_PATH, language folders on the
+    // language's search path. A later layer wins, so it comes first.
+    let layers: Vec<&PathBuf> = function.layers.iter().rev().collect();
+    let host_path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
+    let mut path: Vec<String> = layers
+        .iter()
+        .map(|l| l.join("bin").display().to_string())
+        .collect();
+    path.push(host_path);
+    set("PATH", path.join(":"));
+    let mut libs: Vec<String> = layers
+        .iter()
+        .map(|l| l.join("lib").display().to_string())
+        .collect();
+    if let Ok(host_libs) = std::env::var("LD_LIBRARY_PATH") {
+        libs.push(host_libs);
+    }
+    if !function.layers.is_empty() {
+        set("LD_LIBRARY_PATH", libs.join(":"));
+    }
+    let task_root = function.code_dir.display().to_string();
+    match function.family {
+        RuntimeFamily::Python => {
+            let version = function.runtime.trim_start_matches("python");
+            let mut py = vec![task_root.clone()];
+            for layer in &layers {
+                py.push(layer.join("python").display().to_string());
+                py.push(
+                    layer
+                        .join(format!("python/lib/python{version}/site-packages"))
+                        .display()
+                        .to_string(),
+                );
+            }
+            set("PYTHONPATH", py.join(":"));
+            // Lines reach the log as they are printed, tagged with the right request id.
+            set("PYTHONUNBUFFERED", "1".into());
+        }
+        RuntimeFamily::Node => {
+            let major = function
+                .runtime
+                .trim_start_matches("nodejs")
+                .trim_end_matches(".x");
+            let mut node = Vec::new();
+            for layer in &layers {
+                node.push(
+                    layer
+                        .join(format!("nodejs/node{major}/node_modules"))
+                        .display()
+                        .to_string(),
+                );
+                node.push(layer.join("nodejs/node_modules").display().to_string());
+            }
+            node.push(task_root.clone());
+            set("NODE_PATH", node.join(":"));
+        }
+        RuntimeFamily::Provided => {}
+    }
+
+    // Reserved variables last: the template cannot override them, as on Lambda.
+    set("AWS_LAMBDA_FUNCTION_NAME", function.function_name.clone());
+    set(
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        function.memory_mb.to_string(),
+    );
+    set("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into());
+    set("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into());
+    set(
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        format!("/aws/lambda/{}", function.function_name),
+    );
+    set("AWS_REGION", config.region.clone());
+    set("AWS_DEFAULT_REGION", config.region.clone());
+    if let Some(handler) = &function.handler {
+        set("_HANDLER", handler.clone());
+    }
+    set("LAMBDA_TASK_ROOT", task_root.clone());
+    set(
+        "LAMBDA_RUNTIME_DIR",
+        runtime_dir.map_or(task_root, |d| d.display().to_string()),
+    );
+    if function.family != RuntimeFamily::Provided {
+        set(
+            "AWS_EXECUTION_ENV",
+            format!("AWS_Lambda_{}", function.runtime),
+        );
+    }
+    set("TZ", ":UTC".into());
+    env
+}
+
+/// A new log stream name: `2024/05/01/[$LATEST]<32 hex digits>`.
+pub fn log_stream_name() -> String {
+    format!(
+        "{}/[$LATEST]{:032x}",
+        crate::errors::date_path(std::time::SystemTime::now()),
+        fastrand::u128(..)
+    )
+}
+
+fn json_to_env(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn function() -> Function {
+        Function {
+            logical_id: "Hello".into(),
+            function_name: "hello-fn".into(),
+            arn: "arn:aws:lambda:us-east-1:123456789012:function:hello-fn".into(),
+            runtime: "python3.12".into(),
+            family: RuntimeFamily::Python,
+            handler: Some("app.handler".into()),
+            code_dir: "/code".into(),
+            environment: BTreeMap::from([
+                ("TABLE".to_string(), "t1".to_string()),
+                ("AWS_REGION".to_string(), "nope".to_string()),
+            ]),
+            timeout_secs: 3,
+            memory_mb: 256,
+            layers: vec!["/l1".into(), "/l2".into()],
+            reserved_concurrency: None,
+            architectures: vec!["x86_64".into()],
+            source: Default::default(),
+        }
+    }
+
+    fn get<'a>(env: &'a [(String, String)], k: &str) -> Option<&'a str> {
+        env.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn reserved_variables_and_overrides() {
+        let config = ServiceConfig {
+            env_overrides: serde_json::from_str(
+                r#"{"Parameters": {"TABLE": "t2", "UNDECLARED": "x"}, "hello-fn": {"EXTRA": 5}}"#,
+            )
+            .unwrap(),
+            ..Default::default()
+        };
+        let env = base(&function(), &config, None);
+        assert_eq!(get(&env, "TABLE"), Some("t2"));
+        assert_eq!(get(&env, "UNDECLARED"), None);
+        assert_eq!(get(&env, "EXTRA"), Some("5"));
+        assert_eq!(get(&env, "AWS_REGION"), Some("us-east-1"));
+        assert_eq!(get(&env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), Some("256"));
+        assert_eq!(get(&env, "_HANDLER"), Some("app.handler"));
+        assert_eq!(get(&env, "LAMBDA_TASK_ROOT"), Some("/code"));
+        assert_eq!(
+            get(&env, "AWS_EXECUTION_ENV"),
+            Some("AWS_Lambda_python3.12")
+        );
+        assert_eq!(
+            get(&env, "AWS_LAMBDA_LOG_GROUP_NAME"),
+            Some("/aws/lambda/hello-fn")
+        );
+        let py = get(&env, "PYTHONPATH").unwrap();
+        assert!(py.starts_with("/code:/l2/python:"), "{py}");
+        assert!(get(&env, "PATH").unwrap().starts_with("/l2/bin:/l1/bin:"));
+    }
+
+    #[test]
+    fn log_stream_names() {
+        let name = log_stream_name();
+        assert!(name.contains("/[$LATEST]"));
+        assert_eq!(name.len(), "2024/05/01/[$LATEST]".len() + 32);
+    }
+}

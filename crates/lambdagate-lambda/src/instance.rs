@@ -1,0 +1,607 @@
+//! One function instance: an OS process in its own process group, its Runtime API listener,
+//! the invocation it is running, and a supervisor task that enforces the timeout, stops it when
+//! idle, notices when it dies, and kills its whole group.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use lambdagate_model::RuntimeFamily;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{Notify, oneshot, watch};
+
+use crate::logs::LogStream;
+use crate::pool::{Arrival, InitFailure, Job, Pool};
+use crate::{Invocation, Outcome, errors, runtime_api};
+
+/// Lambda's limit on the init phase of an on-demand instance.
+const INIT_LIMIT: Duration = Duration::from_secs(10);
+
+/// How to start the processes of one function.
+#[derive(Debug, Clone)]
+pub(crate) struct Launch {
+    /// The environment, without the per-instance variables.
+    pub env: Vec<(String, String)>,
+    /// What to run.
+    pub program: Program,
+}
+
+/// The program of an instance.
+#[derive(Debug, Clone)]
+pub(crate) enum Program {
+    /// An interpreter running our bootstrap.
+    Bootstrap {
+        interpreter: String,
+        script: PathBuf,
+    },
+    /// The function's own `bootstrap` (found in the code folder, then in the layers).
+    Provided { candidates: Vec<PathBuf> },
+    /// Nothing can run this function; the reason is the answer.
+    Unavailable(String),
+}
+
+impl Launch {
+    fn command(&self, cwd: &std::path::Path) -> Result<Command, String> {
+        let mut cmd = match &self.program {
+            Program::Bootstrap {
+                interpreter,
+                script,
+            } => {
+                let mut cmd = Command::new(interpreter);
+                cmd.arg(script);
+                cmd
+            }
+            Program::Provided { candidates } => {
+                let found = candidates.iter().find(|p| p.is_file()).ok_or_else(|| {
+                    let list: Vec<String> =
+                        candidates.iter().map(|p| p.display().to_string()).collect();
+                    format!("Couldn't find valid bootstrap(s): [{}]", list.join(" "))
+                })?;
+                Command::new(found)
+            }
+            Program::Unavailable(why) => return Err(why.clone()),
+        };
+        cmd.env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        Ok(cmd)
+    }
+}
+
+/// Chooses the program for a function family.
+pub(crate) fn program_for(
+    function: &lambdagate_model::Function,
+    bootstraps: Result<&crate::bootstraps::Bootstraps, String>,
+) -> Program {
+    match function.family {
+        RuntimeFamily::Provided => {
+            let mut candidates = vec![function.code_dir.join("bootstrap")];
+            candidates.extend(function.layers.iter().rev().map(|l| l.join("bootstrap")));
+            Program::Provided { candidates }
+        }
+        family => {
+            let bootstraps = match bootstraps {
+                Ok(b) => b,
+                Err(e) => return Program::Unavailable(format!("cannot write the bootstraps: {e}")),
+            };
+            let Some(script) = bootstraps.for_family(family) else {
+                return Program::Unavailable(format!(
+                    "this lambdagate build carries no bootstrap for {}",
+                    function.runtime
+                ));
+            };
+            Program::Bootstrap {
+                interpreter: crate::bootstraps::interpreter(family).unwrap_or_default(),
+                script: script.to_path_buf(),
+            }
+        }
+    }
+}
+
+/// The invocation an instance is running.
+struct Current {
+    request_id: Arc<str>,
+    reply: oneshot::Sender<Outcome>,
+    started: Instant,
+    deadline: Instant,
+}
+
+struct State {
+    pid: Option<u32>,
+    /// The runtime asked for work at least once: init is over.
+    ready: bool,
+    /// Init time, reported with the first invocation only.
+    init_duration: Option<Duration>,
+    current: Option<Current>,
+    /// The request id that output lines belong to (the last one seen).
+    last_request_id: Option<Arc<str>>,
+    init_error: Option<(String, Bytes)>,
+    init_timed_out: bool,
+    /// It answered its last invocation and has not polled again yet.
+    returning: bool,
+    idle_since: Instant,
+    stopping: bool,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// One running function instance.
+pub(crate) struct Instance {
+    pub id: u64,
+    pool: Weak<Pool>,
+    state: Mutex<State>,
+    wake: Notify,
+    exited: watch::Sender<bool>,
+    spawned_at: Instant,
+    timeout: Duration,
+}
+
+/// What `GET /next` answers.
+pub(crate) struct NextEvent {
+    pub request_id: Arc<str>,
+    pub deadline_ms: u128,
+    pub function_arn: String,
+    /// Lambda always passes a trace header; this one is used when the caller sent none.
+    pub fallback_trace_id: String,
+    pub invocation: Invocation,
+}
+
+impl Instance {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Starts an instance in the background; its failures are reported to the pool.
+    pub fn start(pool: Arc<Pool>, id: u64) {
+        let instance = Arc::new(Instance {
+            id,
+            pool: Arc::downgrade(&pool),
+            state: Mutex::new(State {
+                pid: None,
+                ready: false,
+                init_duration: None,
+                current: None,
+                last_request_id: None,
+                init_error: None,
+                init_timed_out: false,
+                returning: false,
+                idle_since: Instant::now(),
+                stopping: false,
+                server: None,
+            }),
+            wake: Notify::new(),
+            exited: watch::channel(false).0,
+            spawned_at: Instant::now(),
+            timeout: Duration::from_secs(u64::from(pool.function.timeout_secs.max(1))),
+        });
+        pool.registered(instance.clone());
+        tokio::spawn(async move {
+            match instance.clone().launch(&pool).await {
+                Ok(child) => instance.supervise(child).await,
+                Err(why) => {
+                    pool.logs.push(None, LogStream::Platform, why.clone());
+                    instance.exited.send_replace(true);
+                    pool.instance_exited(
+                        instance.id,
+                        Some(Arrival::First),
+                        Some(InitFailure::Entrypoint(why)),
+                    );
+                }
+            }
+        });
+    }
+
+    async fn launch(self: Arc<Self>, pool: &Arc<Pool>) -> Result<Child, String> {
+        let (addr, server) = runtime_api::serve(self.clone())
+            .await
+            .map_err(|e| format!("cannot open a Runtime API listener: {e}"))?;
+        self.lock().server = Some(server);
+        let mut cmd = pool.launch.command(&pool.function.code_dir)?;
+        cmd.env("AWS_LAMBDA_RUNTIME_API", addr.to_string()).env(
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            crate::environment::log_stream_name(),
+        );
+        let mut child = cmd.spawn().map_err(|e| {
+            let program = cmd.as_std().get_program().to_string_lossy().into_owned();
+            format!(
+                "cannot start `{program}` for {}: {e}",
+                pool.function.function_name
+            )
+        })?;
+        self.lock().pid = child.id();
+        if let Some(out) = child.stdout.take() {
+            tokio::spawn(forward_lines(out, self.clone(), LogStream::Stdout));
+        }
+        if let Some(err) = child.stderr.take() {
+            tokio::spawn(forward_lines(err, self.clone(), LogStream::Stderr));
+        }
+        Ok(child)
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.lock().pid
+    }
+
+    /// `GET /next`: waits for a job for this instance; `None` when the instance is stopping.
+    pub async fn next(self: &Arc<Self>) -> Option<NextEvent> {
+        let pool = self.pool.upgrade()?;
+        let arrival = {
+            let mut st = self.lock();
+            let arrival = if !st.ready {
+                st.ready = true;
+                st.init_duration = Some(self.spawned_at.elapsed());
+                st.idle_since = Instant::now();
+                self.wake.notify_one();
+                Arrival::First
+            } else if st.returning {
+                st.returning = false;
+                Arrival::Returning
+            } else {
+                Arrival::Other
+            };
+            if st.stopping {
+                drop(st);
+                pool.arrived(arrival);
+                return None;
+            }
+            if let Some(previous) = st.current.take() {
+                // The runtime asked for more work without answering: that invocation failed.
+                drop(st);
+                let outcome = errors::exited(
+                    &previous.request_id,
+                    "runtime asked for the next event without answering",
+                );
+                self.finish(previous, outcome, Some("error"));
+            }
+            arrival
+        };
+        let (slot, rx) = oneshot::channel();
+        let job = match pool.take_or_park(self.id, arrival, slot) {
+            Some(job) => job,
+            None => {
+                let mut parked = ParkedNext {
+                    rx,
+                    pool: Arc::downgrade(&pool),
+                    done: false,
+                };
+                let job = (&mut parked.rx).await;
+                parked.done = true;
+                job.ok()?
+            }
+        };
+        Some(self.begin(&pool, job))
+    }
+
+    fn begin(&self, pool: &Pool, job: Job) -> NextEvent {
+        let now = Instant::now();
+        let deadline_ms = (SystemTime::now() + self.timeout)
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        pool.logs.push(
+            Some(job.request_id.clone()),
+            LogStream::Platform,
+            format!("START RequestId: {} Version: $LATEST", job.request_id),
+        );
+        pool.job_started();
+        {
+            let mut st = self.lock();
+            st.last_request_id = Some(job.request_id.clone());
+            st.current = Some(Current {
+                request_id: job.request_id.clone(),
+                reply: job.reply,
+                started: now,
+                deadline: now + self.timeout,
+            });
+        }
+        self.wake.notify_one();
+        let fallback_trace_id = if job.invocation.trace_id.is_none() {
+            let epoch = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            format!(
+                "Root=1-{epoch:08x}-{:024x};Parent={:016x};Sampled=0",
+                fastrand::u128(..) >> 32,
+                fastrand::u64(..)
+            )
+        } else {
+            String::new()
+        };
+        NextEvent {
+            request_id: job.request_id,
+            deadline_ms,
+            function_arn: pool.function.arn.clone(),
+            fallback_trace_id,
+            invocation: job.invocation,
+        }
+    }
+
+    /// `POST …/{id}/response` or `/error`: the answer to the current invocation.
+    pub fn complete(&self, request_id: &str, outcome: Outcome) -> Result<(), ()> {
+        let current = {
+            let mut st = self.lock();
+            match &st.current {
+                Some(c) if &*c.request_id == request_id => {}
+                _ => return Err(()),
+            }
+            st.idle_since = Instant::now();
+            st.returning = true;
+            st.current.take()
+        };
+        let Some(current) = current else {
+            return Err(());
+        };
+        self.finish(current, outcome, None);
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// `POST /runtime/init/error`.
+    pub fn init_error(&self, error_type: String, payload: Bytes) {
+        self.lock().init_error = Some((error_type, payload));
+    }
+
+    /// Writes END and REPORT, then answers the caller.
+    fn finish(&self, current: Current, outcome: Outcome, status: Option<&str>) {
+        let Some(pool) = self.pool.upgrade() else {
+            let _ = current.reply.send(outcome);
+            return;
+        };
+        let duration = current.started.elapsed();
+        let (pid, init) = {
+            let mut st = self.lock();
+            (st.pid, st.init_duration.take())
+        };
+        let id = &current.request_id;
+        pool.logs.push(
+            Some(id.clone()),
+            LogStream::Platform,
+            format!("END RequestId: {id}"),
+        );
+        let ms = duration.as_secs_f64() * 1000.0;
+        let mut report = format!(
+            "REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t",
+            ms.ceil().max(1.0) as u64,
+            pool.function.memory_mb,
+            pid.map_or(0, max_memory_mb)
+        );
+        if let Some(init) = init {
+            report.push_str(&format!(
+                "Init Duration: {:.2} ms\t",
+                init.as_secs_f64() * 1000.0
+            ));
+        }
+        if let Some(status) = status {
+            report.push_str(&format!("Status: {status}\t"));
+        }
+        pool.logs
+            .push(Some(id.clone()), LogStream::Platform, report);
+        // The log is complete before the caller hears back, so a log tail includes REPORT.
+        let _ = current.reply.send(outcome);
+        pool.job_finished(status.is_none());
+    }
+
+    /// Asks the instance to stop (shutdown); the supervisor kills its group.
+    pub fn stop(&self) {
+        self.lock().stopping = true;
+        self.wake.notify_one();
+    }
+
+    pub async fn wait_exited(&self) {
+        let mut rx = self.exited.subscribe();
+        let _ = rx.wait_for(|exited| *exited).await;
+    }
+
+    async fn supervise(self: Arc<Self>, mut child: Child) {
+        let pid = child.id();
+        let _group = GroupGuard(pid);
+        let init_deadline = self.spawned_at + INIT_LIMIT;
+        let status = loop {
+            let (deadline, idle_deadline, stopping) = {
+                let st = self.lock();
+                let deadline = match &st.current {
+                    Some(c) => Some(c.deadline),
+                    None if !st.ready => Some(init_deadline),
+                    None => None,
+                };
+                let idle = (st.ready && st.current.is_none())
+                    .then(|| self.pool.upgrade().map(|p| st.idle_since + p.idle_timeout))
+                    .flatten();
+                (deadline, idle, st.stopping)
+            };
+            if stopping {
+                kill_group(pid);
+            }
+            let far = Instant::now() + Duration::from_secs(86_400);
+            tokio::select! {
+                status = child.wait() => break status,
+                _ = tokio::time::sleep_until(deadline.unwrap_or(far).into()), if deadline.is_some() && !stopping => {
+                    self.on_deadline();
+                }
+                _ = tokio::time::sleep_until(idle_deadline.unwrap_or(far).into()), if idle_deadline.is_some() && !stopping => {
+                    self.on_idle_expired();
+                }
+                _ = self.wake.notified() => {}
+            }
+        };
+        // The leader is gone; whatever it started in its group goes too.
+        kill_group(pid);
+        self.on_exit(status);
+    }
+
+    fn on_deadline(&self) {
+        let mut st = self.lock();
+        let now = Instant::now();
+        match &st.current {
+            Some(c) if c.deadline <= now => {
+                let Some(current) = st.current.take() else {
+                    return;
+                };
+                st.stopping = true;
+                drop(st);
+                if let Some(pool) = self.pool.upgrade() {
+                    pool.logs.push(
+                        Some(current.request_id.clone()),
+                        LogStream::Platform,
+                        errors::timed_out_log_line(&current.request_id, self.timeout),
+                    );
+                }
+                let outcome = errors::timed_out(&current.request_id, self.timeout);
+                self.finish(current, outcome, Some("timeout"));
+            }
+            None if !st.ready && self.spawned_at + INIT_LIMIT <= now => {
+                st.init_timed_out = true;
+                st.stopping = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn on_idle_expired(&self) {
+        let Some(pool) = self.pool.upgrade() else {
+            return;
+        };
+        let expired = {
+            let st = self.lock();
+            st.current.is_none() && st.idle_since + pool.idle_timeout <= Instant::now()
+        };
+        // Only an instance still parked may go: one that just got a job stays.
+        if expired && pool.unpark(self.id) {
+            self.lock().stopping = true;
+        }
+    }
+
+    fn on_exit(&self, status: std::io::Result<std::process::ExitStatus>) {
+        let exit = match &status {
+            Ok(status) => errors::describe_exit(status),
+            Err(e) => format!("unknown ({e})"),
+        };
+        let (current, failure, server, pending) = {
+            let mut st = self.lock();
+            let pending = if !st.ready {
+                Some(Arrival::First)
+            } else if st.returning {
+                st.returning = false;
+                Some(Arrival::Returning)
+            } else {
+                None
+            };
+            let failure = if st.ready {
+                None
+            } else if st.init_timed_out {
+                Some(InitFailure::TimedOut(INIT_LIMIT))
+            } else if let Some((error_type, payload)) = st.init_error.take() {
+                Some(InitFailure::Posted {
+                    error_type,
+                    payload,
+                })
+            } else if st.stopping {
+                None
+            } else {
+                Some(InitFailure::Exited(exit.clone()))
+            };
+            (st.current.take(), failure, st.server.take(), pending)
+        };
+        if let Some(server) = server {
+            server.abort();
+        }
+        if let Some(current) = current {
+            if let Some(pool) = self.pool.upgrade() {
+                pool.logs.push(
+                    Some(current.request_id.clone()),
+                    LogStream::Platform,
+                    format!(
+                        "RequestId: {} Error: Runtime exited with error: {exit}\nRuntime.ExitError",
+                        current.request_id
+                    ),
+                );
+            }
+            let outcome = errors::exited(&current.request_id, &exit);
+            self.finish(current, outcome, Some("error"));
+        }
+        self.exited.send_replace(true);
+        if let Some(pool) = self.pool.upgrade() {
+            pool.instance_exited(self.id, pending, failure);
+        }
+    }
+}
+
+/// A parked `GET /next`. If the request goes away after a job was handed to it but before the
+/// runtime saw the job, the job goes back to the pool instead of being lost.
+struct ParkedNext {
+    rx: oneshot::Receiver<Job>,
+    pool: Weak<Pool>,
+    done: bool,
+}
+
+impl Drop for ParkedNext {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if let Ok(job) = self.rx.try_recv()
+            && let Some(pool) = self.pool.upgrade()
+        {
+            pool.requeue(job);
+        }
+    }
+}
+
+/// Kills the process group when dropped, so no instance outlives the service.
+struct GroupGuard(Option<u32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        kill_group(self.0);
+    }
+}
+
+fn kill_group(pid: Option<u32>) {
+    use nix::sys::signal::{Signal, killpg};
+    use nix::unistd::Pid;
+    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+        // ESRCH: the group is already gone.
+        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
+    }
+}
+
+/// Peak resident memory of a process in MB (`VmHWM`), as REPORT's Max Memory Used.
+fn max_memory_mb(pid: u32) -> u64 {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0, |kb| kb.div_ceil(1024))
+}
+
+async fn forward_lines(stream: impl AsyncRead + Unpin, instance: Arc<Instance>, kind: LogStream) {
+    let mut reader = BufReader::new(stream);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        let Some(pool) = instance.pool.upgrade() else {
+            return;
+        };
+        let request_id = instance.lock().last_request_id.clone();
+        pool.logs
+            .push(request_id, kind, String::from_utf8_lossy(&buf).into_owned());
+    }
+}

@@ -1,0 +1,175 @@
+//! Function logs: every line an instance prints, tagged with its function and request id, plus
+//! the START / END / REPORT lines Lambda adds, kept in a bounded ring per function and handed to
+//! an optional sink (the binary prints them).
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+/// Where a log line came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogStream {
+    /// The function's standard output.
+    Stdout,
+    /// The function's standard error.
+    Stderr,
+    /// A line Lambda itself writes (START, END, REPORT, timeouts, crashes).
+    Platform,
+}
+
+/// One log line of one function.
+#[derive(Debug, Clone)]
+pub struct LogLine {
+    /// When the line was read.
+    pub time: SystemTime,
+    /// The function's name.
+    pub function: Arc<str>,
+    /// The invocation the line belongs to, when known.
+    pub request_id: Option<Arc<str>>,
+    /// Where it came from.
+    pub stream: LogStream,
+    /// The text, without the trailing newline.
+    pub text: String,
+}
+
+/// Receives every log line as it is produced (for example to print it).
+#[derive(Clone)]
+pub struct LogSink(Arc<dyn Fn(&LogLine) + Send + Sync>);
+
+impl LogSink {
+    /// A sink calling `f` for every line. `f` runs on the service's tasks: keep it quick.
+    pub fn new(f: impl Fn(&LogLine) + Send + Sync + 'static) -> LogSink {
+        LogSink(Arc::new(f))
+    }
+
+    /// A sink printing `[function] [request id] text` lines to standard error.
+    pub fn stderr() -> LogSink {
+        LogSink::new(|line| {
+            use std::io::Write;
+            let mut err = std::io::stderr().lock();
+            let _ = match &line.request_id {
+                Some(id) => writeln!(err, "[{}] [{}] {}", line.function, id, line.text),
+                None => writeln!(err, "[{}] {}", line.function, line.text),
+            };
+        })
+    }
+
+    pub(crate) fn emit(&self, line: &LogLine) {
+        (self.0)(line)
+    }
+}
+
+impl fmt::Debug for LogSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LogSink")
+    }
+}
+
+/// The last lines of one function, bounded, shared by its instances.
+#[derive(Debug)]
+pub struct LogRing {
+    function: Arc<str>,
+    capacity: usize,
+    lines: Mutex<VecDeque<LogLine>>,
+    sink: Option<LogSink>,
+}
+
+impl LogRing {
+    /// A ring keeping the last `capacity` lines of `function`.
+    pub fn new(function: Arc<str>, capacity: usize, sink: Option<LogSink>) -> LogRing {
+        LogRing {
+            function,
+            capacity: capacity.max(1),
+            lines: Mutex::new(VecDeque::with_capacity(capacity.clamp(1, 1024))),
+            sink,
+        }
+    }
+
+    /// Records one line.
+    pub fn push(&self, request_id: Option<Arc<str>>, stream: LogStream, text: String) {
+        let line = LogLine {
+            time: SystemTime::now(),
+            function: self.function.clone(),
+            request_id,
+            stream,
+            text,
+        };
+        if let Some(sink) = &self.sink {
+            sink.emit(&line);
+        }
+        let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        if lines.len() == self.capacity {
+            lines.pop_front();
+        }
+        lines.push_back(line);
+    }
+
+    /// The lines kept, oldest first.
+    pub fn recent(&self) -> Vec<LogLine> {
+        let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        lines.iter().cloned().collect()
+    }
+
+    /// The kept lines of one invocation, oldest first, joined with newlines (as CloudWatch
+    /// shows one log stream), for `X-Amz-Log-Type: Tail`.
+    pub fn text_of(&self, request_id: &str) -> String {
+        let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = String::new();
+        for line in lines
+            .iter()
+            .filter(|l| l.request_id.as_deref() == Some(request_id))
+        {
+            out.push_str(&line.text);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// The last `limit` bytes of `text` (Lambda's log tail is the last 4 KB).
+pub fn tail_bytes(text: &str, limit: usize) -> &[u8] {
+    let bytes = text.as_bytes();
+    &bytes[bytes.len().saturating_sub(limit)..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_is_bounded_and_filters_by_request() {
+        let ring = LogRing::new("f".into(), 3, None);
+        let a: Arc<str> = "a".into();
+        for i in 0..5 {
+            ring.push(Some(a.clone()), LogStream::Stdout, format!("line {i}"));
+        }
+        let recent = ring.recent();
+        assert_eq!(recent.len(), 3);
+        assert_eq!(recent[0].text, "line 2");
+        ring.push(Some("b".into()), LogStream::Stdout, "other".into());
+        assert_eq!(ring.text_of("a"), "line 3\nline 4\n");
+        assert_eq!(ring.text_of("b"), "other\n");
+    }
+
+    #[test]
+    fn tail_keeps_the_end() {
+        assert_eq!(tail_bytes("abcdef", 4), b"cdef");
+        assert_eq!(tail_bytes("ab", 4), b"ab");
+    }
+
+    #[test]
+    fn sink_sees_lines() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        let ring = LogRing::new(
+            "f".into(),
+            10,
+            Some(LogSink::new(move |l| {
+                seen2.lock().unwrap().push(l.text.clone())
+            })),
+        );
+        ring.push(None, LogStream::Platform, "START".into());
+        assert_eq!(*seen.lock().unwrap(), vec!["START".to_string()]);
+    }
+}

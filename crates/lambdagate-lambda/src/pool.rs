@@ -1,0 +1,391 @@
+//! The warm pool of one function: instances waiting for work (their `GET /next` parked here),
+//! invocations waiting for an instance (a bounded queue), and the concurrency cap. New
+//! instances start when all are busy; a failed init is remembered for a moment, so a broken
+//! function answers at once instead of restarting in a storm.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use lambdagate_model::Function;
+use tokio::sync::{Notify, oneshot};
+
+use crate::instance::{Instance, Launch};
+use crate::logs::{LogRing, LogStream};
+use crate::{InvokeError, Outcome, errors};
+
+/// How long a failed init answers later invocations before a new instance is tried.
+pub(crate) const INIT_FAILURE_HOLD: Duration = Duration::from_secs(2);
+
+/// One invocation on its way to an instance.
+pub(crate) struct Job {
+    pub request_id: Arc<str>,
+    pub invocation: crate::Invocation,
+    pub reply: oneshot::Sender<Outcome>,
+}
+
+/// An instance whose `GET /next` waits for a job.
+struct Parked {
+    instance: u64,
+    slot: oneshot::Sender<Job>,
+}
+
+/// Why the last instance could not initialize.
+#[derive(Debug, Clone)]
+pub(crate) enum InitFailure {
+    /// The runtime posted `/runtime/init/error`: its body is the answer, verbatim.
+    Posted {
+        error_type: String,
+        payload: bytes::Bytes,
+    },
+    /// The process exited before asking for work.
+    Exited(String),
+    /// The process could not be started.
+    Entrypoint(String),
+    /// Init ran past Lambda's init limit.
+    TimedOut(Duration),
+}
+
+impl InitFailure {
+    /// The answer an invocation gets while this failure holds.
+    pub fn outcome(&self, request_id: &str) -> Outcome {
+        match self {
+            InitFailure::Posted {
+                error_type,
+                payload,
+            } => Outcome::Error {
+                error_type: error_type.clone(),
+                payload: payload.clone(),
+            },
+            InitFailure::Exited(exit) => errors::exited(request_id, exit),
+            InitFailure::Entrypoint(why) => errors::invalid_entrypoint(request_id, why),
+            InitFailure::TimedOut(limit) => errors::timed_out(request_id, *limit),
+        }
+    }
+}
+
+/// Why an instance comes to `GET /next`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arrival {
+    /// Its first poll: init is over.
+    First,
+    /// It answered an invocation and polls again.
+    Returning,
+    /// Any other poll.
+    Other,
+}
+
+#[derive(Default)]
+struct PoolState {
+    idle: Vec<Parked>,
+    queue: VecDeque<Job>,
+    /// Instances started and not yet exited.
+    live: usize,
+    /// Invocations handed to an instance and not yet answered.
+    busy: usize,
+    /// Instances started that have not asked for work yet.
+    starting: usize,
+    /// Instances that answered and will ask for work again in a moment. Queued jobs up to
+    /// `starting + returning` are covered without starting anyone new: a warm instance that
+    /// is about to poll beats a cold start.
+    returning: usize,
+    instances: Vec<Arc<Instance>>,
+    init_failure: Option<(Instant, InitFailure)>,
+    next_id: u64,
+    closed: bool,
+}
+
+impl PoolState {
+    /// Counts a new instance (live and starting) and names it.
+    fn reserve_instance(&mut self) -> u64 {
+        self.live += 1;
+        self.starting += 1;
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn arrive(&mut self, arrival: Arrival) {
+        match arrival {
+            Arrival::First => self.starting = self.starting.saturating_sub(1),
+            Arrival::Returning => self.returning = self.returning.saturating_sub(1),
+            Arrival::Other => {}
+        }
+    }
+}
+
+/// The instances of one function.
+pub(crate) struct Pool {
+    pub function: Arc<Function>,
+    pub launch: Launch,
+    pub logs: Arc<LogRing>,
+    pub max_concurrency: usize,
+    pub queue_depth: usize,
+    pub idle_timeout: Duration,
+    state: Mutex<PoolState>,
+    /// Signalled whenever work finishes or an instance exits (shutdown waits on it).
+    settled: Notify,
+}
+
+impl Pool {
+    pub fn new(
+        function: Arc<Function>,
+        launch: Launch,
+        logs: Arc<LogRing>,
+        max_concurrency: usize,
+        queue_depth: usize,
+        idle_timeout: Duration,
+    ) -> Arc<Pool> {
+        Arc::new(Pool {
+            function,
+            launch,
+            logs,
+            max_concurrency: max_concurrency.max(1),
+            queue_depth,
+            idle_timeout,
+            state: Mutex::new(PoolState::default()),
+            settled: Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands a job to an idle instance, or queues it (starting an instance when allowed).
+    pub fn submit(self: &Arc<Self>, mut job: Job) -> Result<(), InvokeError> {
+        let id = {
+            let mut st = self.lock();
+            if st.closed {
+                return Err(InvokeError::ShuttingDown);
+            }
+            if let Some((at, failure)) = &st.init_failure {
+                if at.elapsed() < INIT_FAILURE_HOLD {
+                    let outcome = failure.outcome(&job.request_id);
+                    drop(st);
+                    let _ = job.reply.send(outcome);
+                    return Ok(());
+                }
+                st.init_failure = None;
+            }
+            // The most recently parked instance first: it is the warmest.
+            while let Some(parked) = st.idle.pop() {
+                match parked.slot.send(job) {
+                    Ok(()) => return Ok(()),
+                    Err(returned) => job = returned,
+                }
+            }
+            let covered = st.starting + st.returning;
+            if st.queue.len() >= covered && st.live < self.max_concurrency {
+                st.queue.push_back(job);
+                st.reserve_instance()
+            } else if st.queue.len() < covered + self.queue_depth {
+                st.queue.push_back(job);
+                return Ok(());
+            } else {
+                return Err(InvokeError::TooManyRequests);
+            }
+        };
+        Instance::start(self.clone(), id);
+        Ok(())
+    }
+
+    /// Starts one instance ahead of need (`--warm-containers EAGER`).
+    pub fn prewarm(self: &Arc<Self>) {
+        let id = {
+            let mut st = self.lock();
+            if st.closed || st.live > 0 {
+                return;
+            }
+            st.reserve_instance()
+        };
+        Instance::start(self.clone(), id);
+    }
+
+    /// Counts an instance's arrival at `GET /next` (it is no longer starting or returning).
+    pub fn arrived(&self, arrival: Arrival) {
+        self.lock().arrive(arrival);
+    }
+
+    /// Called by an instance's `GET /next`: a queued job now, or a slot that receives one.
+    pub fn take_or_park(
+        &self,
+        instance: u64,
+        arrival: Arrival,
+        slot: oneshot::Sender<Job>,
+    ) -> Option<Job> {
+        let mut st = self.lock();
+        st.arrive(arrival);
+        if let Some(job) = st.queue.pop_front() {
+            return Some(job);
+        }
+        st.idle.push(Parked { instance, slot });
+        None
+    }
+
+    /// Puts back a job whose instance went away before it saw it.
+    pub fn requeue(self: &Arc<Self>, mut job: Job) {
+        let mut st = self.lock();
+        while let Some(parked) = st.idle.pop() {
+            match parked.slot.send(job) {
+                Ok(()) => return,
+                Err(returned) => job = returned,
+            }
+        }
+        st.queue.push_front(job);
+        let spawn = st.live < self.max_concurrency
+            && !st.closed
+            && st.queue.len() > st.starting + st.returning;
+        if spawn {
+            let id = st.reserve_instance();
+            drop(st);
+            Instance::start(self.clone(), id);
+        }
+    }
+
+    /// Removes an instance from the idle list; false when it is not parked (it has work).
+    pub fn unpark(&self, instance: u64) -> bool {
+        let mut st = self.lock();
+        let before = st.idle.len();
+        st.idle.retain(|p| p.instance != instance);
+        st.idle.len() != before
+    }
+
+    pub fn registered(&self, instance: Arc<Instance>) {
+        self.lock().instances.push(instance);
+    }
+
+    pub fn job_started(&self) {
+        self.lock().busy += 1;
+    }
+
+    /// An invocation ended; `returning` when its instance will poll again.
+    pub fn job_finished(&self, returning: bool) {
+        {
+            let mut st = self.lock();
+            st.busy = st.busy.saturating_sub(1);
+            if returning {
+                st.returning += 1;
+            }
+        }
+        self.settled.notify_waiters();
+    }
+
+    /// An instance exited (or never started). With an init failure, the queued invocations get
+    /// its answer; otherwise a replacement starts when work is waiting.
+    pub fn instance_exited(
+        self: &Arc<Self>,
+        instance: u64,
+        pending: Option<Arrival>,
+        failure: Option<InitFailure>,
+    ) {
+        let mut failed = Vec::new();
+        let mut spawn = None;
+        {
+            let mut st = self.lock();
+            st.live = st.live.saturating_sub(1);
+            if let Some(arrival) = pending {
+                st.arrive(arrival);
+            }
+            st.instances.retain(|i| i.id != instance);
+            st.idle.retain(|p| p.instance != instance);
+            if let Some(failure) = failure {
+                // Other instances may still be starting for the queued jobs; they would fail
+                // the same way, so the queue gets the answer now.
+                failed = st.queue.drain(..).collect();
+                let message = match &failure {
+                    InitFailure::Posted { payload, .. } => String::from_utf8_lossy(payload).into(),
+                    InitFailure::Exited(exit) => format!("Runtime exited with error: {exit}"),
+                    InitFailure::Entrypoint(why) => why.clone(),
+                    InitFailure::TimedOut(limit) => {
+                        format!("Init timed out after {:.2} seconds", limit.as_secs_f64())
+                    }
+                };
+                self.logs.push(
+                    None,
+                    LogStream::Platform,
+                    format!("INIT_REPORT Error: {message}"),
+                );
+                st.init_failure = Some((Instant::now(), failure));
+            } else if st.queue.len() > st.starting + st.returning
+                && !st.closed
+                && st.live < self.max_concurrency
+            {
+                spawn = Some(st.reserve_instance());
+            } else if st.closed && st.live == 0 {
+                // Nobody will serve these any more: dropping the replies tells the callers.
+                st.queue.clear();
+            }
+        }
+        if let Some(id) = spawn {
+            Instance::start(self.clone(), id);
+        }
+        let failure = self.lock().init_failure.clone();
+        if let Some((_, failure)) = failure {
+            for job in failed {
+                let _ = job.reply.send(failure.outcome(&job.request_id));
+            }
+        }
+        self.settled.notify_waiters();
+    }
+
+    /// Stops taking work.
+    pub fn close(&self) {
+        self.lock().closed = true;
+    }
+
+    /// Waits until no invocation is queued or running, or `deadline` passes.
+    pub async fn drain(&self, deadline: tokio::time::Instant) {
+        loop {
+            let notified = self.settled.notified();
+            {
+                let st = self.lock();
+                if st.busy == 0 && (st.queue.is_empty() || st.live == 0) {
+                    return;
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Stops every instance and waits for them to exit.
+    pub async fn stop_all(&self) {
+        let instances = {
+            let mut st = self.lock();
+            st.idle.clear();
+            st.queue.clear();
+            st.instances.clone()
+        };
+        for instance in &instances {
+            instance.stop();
+        }
+        for instance in &instances {
+            instance.wait_exited().await;
+        }
+    }
+
+    /// Instances started and not yet exited.
+    pub fn live(&self) -> usize {
+        self.lock().live
+    }
+
+    /// Process ids of the running instances.
+    pub fn pids(&self) -> Vec<u32> {
+        self.lock()
+            .instances
+            .iter()
+            .filter_map(|i| i.pid())
+            .collect()
+    }
+}
+
+impl Pool {
+    /// Asks every instance to stop without waiting (used when the service is dropped).
+    pub fn stop_all_now(&self) {
+        let instances = self.lock().instances.clone();
+        for instance in &instances {
+            instance.stop();
+        }
+    }
+}

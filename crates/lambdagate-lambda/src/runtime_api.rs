@@ -1,0 +1,271 @@
+//! The Lambda Runtime API of one instance, on its own 127.0.0.1 listener (runtime clients
+//! accept only `host:port`, so instances cannot share one address with a path prefix).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::instance::Instance;
+use crate::{Outcome, errors};
+
+const PREFIX: &str = "/2018-06-01/runtime/";
+
+/// Binds an ephemeral port on 127.0.0.1 and serves the Runtime API for `instance` on it.
+pub(crate) async fn serve(
+    instance: Arc<Instance>,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            // Without TCP_NODELAY a small round trip waits on Nagle + delayed ACK (~40-90 ms).
+            let _ = stream.set_nodelay(true);
+            let instance = instance.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req| handle(instance.clone(), req));
+                let _ = http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok((addr, task))
+}
+
+type Answer = Response<Full<Bytes>>;
+
+fn json(status: StatusCode, error_type: &str, message: &str) -> Answer {
+    let body = serde_json::json!({ "errorType": error_type, "errorMessage": message }).to_string();
+    let mut res = Response::new(Full::new(Bytes::from(body)));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
+fn accepted() -> Answer {
+    let mut res = Response::new(Full::new(Bytes::from_static(b"{\"status\":\"OK\"}")));
+    *res.status_mut() = StatusCode::ACCEPTED;
+    res.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
+/// The error type a runtime names in `Lambda-Runtime-Function-Error-Type`, else `Unhandled`.
+fn error_type(req: &Request<Incoming>) -> String {
+    req.headers()
+        .get("lambda-runtime-function-error-type")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .unwrap_or("Unhandled")
+        .to_string()
+}
+
+enum Body {
+    Ok(Bytes),
+    TooLarge,
+    Broken,
+}
+
+async fn read_body(req: Request<Incoming>, limit: usize) -> Body {
+    match read_body_and_trailers(req, limit).await {
+        Ok((body, _)) => Body::Ok(body),
+        Err(e) => e,
+    }
+}
+
+async fn read_body_and_trailers(
+    req: Request<Incoming>,
+    limit: usize,
+) -> Result<(Bytes, Option<http::HeaderMap>), Body> {
+    match Limited::new(req.into_body(), limit).collect().await {
+        Ok(collected) => {
+            let trailers = collected.trailers().cloned();
+            Ok((collected.to_bytes(), trailers))
+        }
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(Body::TooLarge),
+        Err(_) => Err(Body::Broken),
+    }
+}
+
+/// A streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`) is collected
+/// whole; an error reported mid-stream in the trailers fails the invocation with that error.
+fn streamed_outcome(body: Bytes, trailers: Option<&http::HeaderMap>) -> Outcome {
+    use base64::Engine;
+    let Some(error_type) = trailers
+        .and_then(|t| t.get("lambda-runtime-function-error-type"))
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Outcome::Response(body);
+    };
+    let raw = trailers
+        .and_then(|t| t.get("lambda-runtime-function-error-body"))
+        .map(|v| v.as_bytes().to_vec())
+        .unwrap_or_default();
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(&raw)
+        .unwrap_or(raw);
+    Outcome::Error {
+        error_type: error_type.to_string(),
+        payload: Bytes::from(payload),
+    }
+}
+
+async fn handle(instance: Arc<Instance>, req: Request<Incoming>) -> Result<Answer, Infallible> {
+    let path = req.uri().path().to_string();
+    let Some(rest) = path.strip_prefix(PREFIX) else {
+        return Ok(not_found(&path));
+    };
+    let answer = match (req.method(), rest) {
+        (&Method::GET, "invocation/next") => next(&instance).await,
+        (&Method::POST, "init/error") => {
+            let kind = error_type(&req);
+            match read_body(req, errors::MAX_RESPONSE_BYTES).await {
+                Body::Ok(body) => {
+                    instance.init_error(kind, body);
+                    accepted()
+                }
+                Body::TooLarge => too_large(),
+                Body::Broken => bad_body(),
+            }
+        }
+        (&Method::POST, rest) => match rest
+            .strip_prefix("invocation/")
+            .and_then(|r| r.rsplit_once('/'))
+        {
+            Some((id, "response")) => {
+                let id = id.to_string();
+                let streaming = req
+                    .headers()
+                    .get("lambda-runtime-function-response-mode")
+                    .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"));
+                match read_body_and_trailers(req, errors::MAX_RESPONSE_BYTES).await {
+                    Ok((body, trailers)) if streaming => {
+                        finish(&instance, &id, streamed_outcome(body, trailers.as_ref()))
+                    }
+                    Ok((body, _)) => finish(&instance, &id, Outcome::Response(body)),
+                    Err(Body::TooLarge) => {
+                        // The caller gets Lambda's error; the runtime hears it was too much.
+                        let _ = instance.complete(&id, errors::response_too_large());
+                        too_large()
+                    }
+                    Err(_) => bad_body(),
+                }
+            }
+            Some((id, "error")) => {
+                let id = id.to_string();
+                let kind = error_type(&req);
+                match read_body(req, errors::MAX_RESPONSE_BYTES).await {
+                    Body::Ok(payload) => finish(
+                        &instance,
+                        &id,
+                        Outcome::Error {
+                            error_type: kind,
+                            payload,
+                        },
+                    ),
+                    Body::TooLarge => too_large(),
+                    Body::Broken => bad_body(),
+                }
+            }
+            _ => not_found(&path),
+        },
+        _ => not_found(&path),
+    };
+    Ok(answer)
+}
+
+fn finish(instance: &Instance, id: &str, outcome: Outcome) -> Answer {
+    match instance.complete(id, outcome) {
+        Ok(()) => accepted(),
+        Err(()) => json(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestID",
+            &format!("Invalid request ID: {id} is not the invocation in progress"),
+        ),
+    }
+}
+
+async fn next(instance: &Arc<Instance>) -> Answer {
+    let Some(event) = instance.next().await else {
+        return json(
+            StatusCode::GONE,
+            "InstanceStopping",
+            "this instance is being stopped; exit",
+        );
+    };
+    let inv = event.invocation;
+    let mut res = Response::new(Full::new(inv.payload));
+    let headers = res.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let mut put = |name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    };
+    put("lambda-runtime-aws-request-id", &event.request_id);
+    put("lambda-runtime-deadline-ms", &event.deadline_ms.to_string());
+    put("lambda-runtime-invoked-function-arn", &event.function_arn);
+    put(
+        "lambda-runtime-trace-id",
+        inv.trace_id.as_deref().unwrap_or(&event.fallback_trace_id),
+    );
+    if let Some(cc) = &inv.client_context {
+        put("lambda-runtime-client-context", cc);
+    }
+    if let Some(ci) = &inv.cognito_identity {
+        put("lambda-runtime-cognito-identity", ci);
+    }
+    res
+}
+
+fn not_found(path: &str) -> Answer {
+    json(
+        StatusCode::NOT_FOUND,
+        "UnknownResource",
+        &format!(
+            "{path} is not part of the Lambda Runtime API (GET {PREFIX}invocation/next, POST \
+             {PREFIX}invocation/{{id}}/response, POST {PREFIX}invocation/{{id}}/error, POST \
+             {PREFIX}init/error)"
+        ),
+    )
+}
+
+fn too_large() -> Answer {
+    json(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "RequestEntityTooLarge",
+        &format!(
+            "Exceeded maximum allowed payload size ({} bytes).",
+            errors::MAX_RESPONSE_BYTES
+        ),
+    )
+}
+
+fn bad_body() -> Answer {
+    json(
+        StatusCode::BAD_REQUEST,
+        "InvalidRequest",
+        "the request body could not be read",
+    )
+}

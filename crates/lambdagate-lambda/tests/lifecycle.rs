@@ -1,0 +1,112 @@
+//! Instance lifecycle: SIGKILLed idle and busy instances are noticed and replaced, idle
+//! instances stop after the idle timeout, EAGER starts instances up front, shutdown stops all.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use lambdagate_lambda::ServiceConfig;
+
+fn sigkill(pid: u32) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_sigkilled_idle_instance_is_replaced() {
+    let service = start(vec![script_function("Victim")]).await;
+    let pid = response(&call(&service, "Victim", "{}").await)["pid"]
+        .as_u64()
+        .unwrap() as u32;
+    sigkill(pid);
+    // Whether or not the death was noticed yet, the next call is answered by a new process.
+    let next = response(&call(&service, "Victim", "{}").await);
+    assert_ne!(next["pid"].as_u64().unwrap() as u32, pid);
+    assert_eq!(service.live_instances("Victim"), 1);
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn a_sigkilled_busy_instance_fails_only_its_invocation() {
+    let service = start(vec![script_function("Busy")]).await;
+    let pid = response(&call(&service, "Busy", "{}").await)["pid"]
+        .as_u64()
+        .unwrap() as u32;
+    let s = service.clone();
+    let busy = tokio::spawn(async move { call(&s, "Busy", r#"{"sleep": 5}"#).await });
+    while service
+        .logs("Busy")
+        .iter()
+        .filter(|l| l.text.starts_with("START"))
+        .count()
+        < 2
+    {
+        tokio::task::yield_now().await;
+    }
+    sigkill(pid);
+    let result = busy.await.unwrap();
+    let (kind, body) = error(&result);
+    assert_eq!(kind, "Runtime.ExitError");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap()
+            .ends_with("Runtime exited with error: signal: killed")
+    );
+    assert_eq!(response(&call(&service, "Busy", "{}").await)["ok"], true);
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn idle_instances_stop_after_the_idle_timeout() {
+    let config = ServiceConfig {
+        idle_timeout: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let service = start_with(vec![script_function("Idle")], config).await;
+    let pid = response(&call(&service, "Idle", "{}").await)["pid"]
+        .as_u64()
+        .unwrap() as u32;
+    assert_eq!(service.live_instances("Idle"), 1);
+    // Past the idle timeout the instance is stopped (bounded wait, checked often).
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while service.live_instances("Idle") > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "idle instance was not stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!alive(pid));
+    // A new call starts a new instance.
+    assert_eq!(response(&call(&service, "Idle", "{}").await)["ok"], true);
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn eager_starts_one_instance_per_function_and_shutdown_stops_all() {
+    let config = ServiceConfig {
+        eager: true,
+        ..Default::default()
+    };
+    let service = start_with(vec![script_function("A"), script_function("B")], config).await;
+    assert_eq!(service.live_instances("A"), 1);
+    assert_eq!(service.live_instances("B"), 1);
+    // The eager instance serves the first call: no Init Duration on it.
+    let result = call(&service, "A", "{}").await;
+    response(&result);
+    let pids = service.instance_pids();
+    assert_eq!(pids.len(), 2);
+    service.shutdown(Duration::from_secs(2)).await;
+    for pid in pids {
+        assert!(!alive(pid), "{pid} still runs after shutdown");
+    }
+    assert!(matches!(
+        service.invoke("A", Default::default()).await,
+        Err(lambdagate_lambda::InvokeError::ShuttingDown)
+    ));
+}

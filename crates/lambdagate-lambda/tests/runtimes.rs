@@ -1,0 +1,297 @@
+//! The function service end to end with the Python and Node bootstraps and the handler
+//! fixtures of every style (tests/fixtures/functions).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use lambdagate_model::Function;
+
+fn py(folder: &str, handler: &str) -> Function {
+    let mut f = function(
+        &format!("py_{}", folder.replace('/', "_")),
+        "python3.11",
+        fixture(&format!("functions/python/{folder}")),
+        Some(handler),
+    );
+    f.logical_id = format!("{}_{}", f.logical_id, handler.replace(['.', '/'], "_"));
+    f.function_name = f.logical_id.clone();
+    f
+}
+
+fn node(folder: &str, handler: &str) -> Function {
+    let mut f = function(
+        &format!("node_{}", folder.replace('/', "_")),
+        "nodejs20.x",
+        fixture(&format!("functions/node/{folder}")),
+        Some(handler),
+    );
+    f.logical_id = format!("{}_{}", f.logical_id, handler.replace(['.', '/'], "_"));
+    f.function_name = f.logical_id.clone();
+    f
+}
+
+/// The body of a proxy response, parsed.
+fn proxy_body(value: &serde_json::Value) -> serde_json::Value {
+    assert_eq!(value["statusCode"], 200, "{value}");
+    serde_json::from_str(value["body"].as_str().expect("body string")).expect("JSON body")
+}
+
+#[tokio::test]
+async fn every_handler_style_answers() {
+    let cases: Vec<(Function, &str, serde_json::Value)> = vec![
+        (py("hello", "app.handler"), "message", "hello world".into()),
+        (
+            py("nested", "src/handlers/app.handler"),
+            "module",
+            "src.handlers.app".into(),
+        ),
+        (
+            py("nested", "src.handlers.app.handler"),
+            "module",
+            "src.handlers.app".into(),
+        ),
+        (
+            node("cjs_async", "index.handler"),
+            "message",
+            "hello from cjs async".into(),
+        ),
+        (node("cjs_callback", "index.handler"), "waits", true.into()),
+        (
+            node("no_wait", "index.handler"),
+            "message",
+            "responded without waiting".into(),
+        ),
+        (
+            node("context_succeed", "index.succeed"),
+            "message",
+            "via context.succeed".into(),
+        ),
+        (
+            node("context_succeed", "index.done"),
+            "message",
+            "via context.done".into(),
+        ),
+        (
+            node("esm_mjs", "index.handler"),
+            "message",
+            "hello from esm .mjs".into(),
+        ),
+        (
+            node("esm_type_module", "app.handler"),
+            "moduleKind",
+            "esm".into(),
+        ),
+        (
+            node("nested", "src/handlers/get.handler"),
+            "handler",
+            "src/handlers/get.handler".into(),
+        ),
+    ];
+    let functions: Vec<Function> = cases.iter().map(|(f, _, _)| f.clone()).collect();
+    let service = start(functions).await;
+    let calls = cases
+        .iter()
+        .map(|(f, key, want)| {
+            let service = service.clone();
+            let (name, key, want) = (f.logical_id.clone(), key.to_string(), want.clone());
+            tokio::spawn(async move {
+                let result = call(&service, &name, "{}").await;
+                let body = proxy_body(&response(&result));
+                assert_eq!(body[&key], want, "{name}: {body}");
+            })
+        })
+        .collect::<Vec<_>>();
+    for c in calls {
+        c.await.unwrap();
+    }
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn context_fields_and_environment_in_python_and_node() {
+    let mut p = py("echo", "app.handler");
+    p.memory_mb = 512;
+    let n = node("echo", "index.handler");
+    let service = start(vec![p.clone(), n.clone()]).await;
+    for (f, fields) in [
+        (
+            &p,
+            [
+                "aws_request_id",
+                "function_name",
+                "memory_limit_in_mb",
+                "remaining_time_in_millis",
+                "invoked_function_arn",
+            ],
+        ),
+        (
+            &n,
+            [
+                "awsRequestId",
+                "functionName",
+                "memoryLimitInMB",
+                "remainingTimeInMillis",
+                "invokedFunctionArn",
+            ],
+        ),
+    ] {
+        let result = service
+            .invoke(
+                &f.logical_id,
+                lambdagate_lambda::Invocation {
+                    payload: r#"{"k": "v"}"#.into(),
+                    trace_id: Some("Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1".into()),
+                    client_context: Some(r#"{"custom":{"a":"b"},"env":{}}"#.into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let body = proxy_body(&response(&result));
+        let ctx = &body["context"];
+        assert_eq!(body["event"]["k"], "v");
+        assert_eq!(ctx[fields[0]], result.request_id.as_str());
+        assert_eq!(ctx[fields[1]], f.function_name.as_str());
+        assert_eq!(ctx[fields[2]], f.memory_mb.to_string());
+        let remaining = ctx[fields[3]].as_i64().unwrap();
+        assert!(remaining > 2000 && remaining <= 3000, "{remaining}");
+        assert_eq!(ctx[fields[4]], f.arn.as_str());
+        let env = &body["env"];
+        assert_eq!(
+            env["_X_AMZN_TRACE_ID"],
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1"
+        );
+        assert_eq!(env["LAMBDA_TASK_ROOT"], f.code_dir.display().to_string());
+        assert_eq!(env["_HANDLER"], f.handler.as_deref().unwrap());
+        assert_eq!(
+            env["AWS_LAMBDA_LOG_GROUP_NAME"],
+            format!("/aws/lambda/{}", f.function_name)
+        );
+        assert_eq!(body["cwd"], f.code_dir.display().to_string());
+    }
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn function_errors_keep_each_clients_shape() {
+    let p = py("error", "app.handler");
+    let n = node("error", "index.handler");
+    let service = start(vec![p.clone(), n.clone()]).await;
+    let result = call(&service, &p.logical_id, "{}").await;
+    let (_, body) = error(&result);
+    assert_eq!(body["errorType"], "OrderNotFound");
+    assert_eq!(body["errorMessage"], "order 42 does not exist");
+    assert_eq!(body["requestId"], result.request_id.as_str());
+    assert_eq!(body["stackTrace"].as_array().unwrap().len(), 2);
+    let logs = service.log_text(&p.logical_id, &result.request_id);
+    assert!(
+        logs.contains("[ERROR] OrderNotFound: order 42 does not exist"),
+        "{logs}"
+    );
+    let (_, body) = error(&call(&service, &n.logical_id, "{}").await);
+    assert_eq!(body["errorType"], "ValidationError");
+    assert_eq!(body["errorMessage"], "name is required");
+    assert!(body["trace"].is_array());
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn init_errors_carry_lambdas_types() {
+    let cases = [
+        (py("init_error", "app.handler"), "Runtime.ImportModuleError"),
+        (
+            py("syntax_error", "app.handler"),
+            "Runtime.UserCodeSyntaxError",
+        ),
+        (py("missing_handler", "app.nope"), "Runtime.HandlerNotFound"),
+        (
+            node("init_error", "index.handler"),
+            "Runtime.ImportModuleError",
+        ),
+        (
+            node("syntax_error", "index.handler"),
+            "Runtime.UserCodeSyntaxError",
+        ),
+        (
+            node("missing_handler", "index.nope"),
+            "Runtime.HandlerNotFound",
+        ),
+    ];
+    let service = start(cases.iter().map(|(f, _)| f.clone()).collect()).await;
+    for (f, want) in &cases {
+        let (kind, body) = error(&call(&service, &f.logical_id, "{}").await);
+        assert_eq!(kind, *want, "{}: {body}", f.logical_id);
+        assert_eq!(body["errorType"], *want);
+        // Remembered: the next call answers the same without a new process.
+        let (again, _) = error(&call(&service, &f.logical_id, "{}").await);
+        assert_eq!(again, *want);
+        assert_eq!(service.live_instances(&f.logical_id), 0);
+    }
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn crashes_and_timeouts_in_python_and_node() {
+    let mut ps = py("sleeper", "app.handler");
+    ps.timeout_secs = 1;
+    let mut ns = node("sleeper", "index.handler");
+    ns.timeout_secs = 1;
+    let pc = py("crasher", "app.handler");
+    let nc = node("crasher", "index.handler");
+    let service = start(vec![ps.clone(), ns.clone(), pc.clone(), nc.clone()]).await;
+    for f in [&pc, &nc] {
+        let result = call(&service, &f.logical_id, "{}").await;
+        let (kind, body) = error(&result);
+        assert_eq!(kind, "Runtime.ExitError");
+        assert!(
+            body["errorMessage"]
+                .as_str()
+                .unwrap()
+                .ends_with("Runtime exited with error: exit status 3"),
+            "{body}"
+        );
+        let logs = service.log_text(&f.logical_id, &result.request_id);
+        assert!(logs.contains("about to crash"), "{logs}");
+    }
+    for f in [&ps, &ns] {
+        let result = call(&service, &f.logical_id, r#"{"seconds": 5}"#).await;
+        let (kind, _) = error(&result);
+        assert_eq!(kind, "Sandbox.Timedout");
+        let ok = proxy_body(&response(
+            &call(&service, &f.logical_id, r#"{"seconds": 0}"#).await,
+        ));
+        assert_eq!(ok["slept"].as_f64(), Some(0.0));
+    }
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn layers_are_mapped_as_opt() {
+    let mut p = py("layer_user", "app.handler");
+    p.layers = vec![fixture("layers/py")];
+    let service = start(vec![p.clone()]).await;
+    let body = proxy_body(&response(&call(&service, &p.logical_id, "{}").await));
+    assert_eq!(body["message"], "hello from the layer");
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn streamed_responses_are_collected_and_trailer_errors_fail() {
+    let ok = node("streaming", "index.handler");
+    let failing = node("streaming", "index.failing");
+    let service = start(vec![ok.clone(), failing.clone()]).await;
+    let result = call(&service, &ok.logical_id, "{}").await;
+    let lambdagate_lambda::Outcome::Response(body) = &result.outcome else {
+        panic!("{:?}", result.outcome)
+    };
+    assert!(
+        body.ends_with(b"\0\0\0\0\0\0\0\0hello streamed world"),
+        "{body:?}"
+    );
+    let (kind, body) = error(&call(&service, &failing.logical_id, "{}").await);
+    assert_eq!(kind, "Error");
+    assert_eq!(body["errorMessage"], "stream broke");
+    service.shutdown(Duration::from_secs(2)).await;
+}

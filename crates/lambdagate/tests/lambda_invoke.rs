@@ -1,0 +1,92 @@
+//! `lambdagate invoke` end to end: result on stdout, logs on stderr, exit status.
+
+mod support;
+
+use support::{repo_root, run};
+
+const TEMPLATE: &str = "tests/fixtures/lambda/app/template.yaml";
+
+#[test]
+fn invoke_prints_the_result_and_logs() {
+    let out = run(
+        &repo_root(),
+        &["invoke", "PyHello", "-t", TEMPLATE],
+        b"{\"a\": 1}",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let body: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(body["statusCode"], 200);
+    assert!(stderr.contains("START RequestId: "), "{stderr}");
+    assert!(stderr.contains("Init Duration: "), "{stderr}");
+    assert!(stderr.contains("python3.11 is served by "), "{stderr}");
+}
+
+#[test]
+fn invoke_reads_an_event_file_and_accepts_an_env_vars_file() {
+    let dir = std::env::temp_dir().join(format!("lambdagate-invoke-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let event = dir.join("event.json");
+    std::fs::write(&event, r#"{"from": "file"}"#).unwrap();
+    let env = dir.join("env.json");
+    std::fs::write(&env, r#"{"PyEcho": {"GREETING": "from-env-file"}}"#).unwrap();
+    let out = run(
+        &repo_root(),
+        &[
+            "invoke",
+            "PyEcho",
+            "-t",
+            TEMPLATE,
+            "-e",
+            event.to_str().unwrap(),
+            "--env-vars",
+            env.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let body: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let inner: serde_json::Value = serde_json::from_str(body["body"].as_str().unwrap()).unwrap();
+    assert_eq!(inner["event"]["from"], "file");
+    assert_eq!(inner["context"]["function_name"], "py-echo");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn invoke_exits_non_zero_with_the_error_json() {
+    let out = run(
+        &repo_root(),
+        &["invoke", "PyError", "-t", TEMPLATE, "--no-event"],
+        b"",
+    );
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let body: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(body["errorType"], "OrderNotFound");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[ERROR] OrderNotFound"), "{stderr}");
+}
+
+#[test]
+fn invoke_names_the_functions_on_a_mistake() {
+    let out = run(&repo_root(), &["invoke", "Nope", "-t", TEMPLATE], b"{}");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no function `Nope`") && stderr.contains("PyHello"),
+        "{stderr}"
+    );
+    let out = run(
+        &repo_root(),
+        &["invoke", "PyHello", "-t", TEMPLATE],
+        b"not json",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not JSON"));
+}
