@@ -62,12 +62,13 @@ def main():
 
     say(f"lambdagate benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}")
     try:
-        load = open("/proc/loadavg").read().split()[:3]
+        with open("/proc/loadavg") as f:
+            load_avg = f.read().split()[:3]
     except OSError:
-        load = ["?"]
+        load_avg = ["?"]
     say(
         f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()},"
-        f" load average at the end {' '.join(load)} (other work on the machine skews the numbers)"
+        f" load average at the end {' '.join(load_avg)} (other work on the machine skews the numbers)"
     )
     say(
         "tools: "

@@ -308,6 +308,8 @@ fi
 mkdir -p "$BENCH/results"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT="$BENCH/results/$STAMP.txt"
+# The raw rows too, so a report can be redone from them: report.py RESULTS.tsv STARTUP COMMIT DURATION.
+cp "$RESULTS" "$BENCH/results/$STAMP.tsv"
 python3 "$BENCH/report.py" "$RESULTS" "$STARTUP_LINE" \
     "$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     "$DURATION" | tee "$OUT"
