@@ -246,9 +246,13 @@ fn compile_api(app: &Application, api: &Api) -> Result<ApiRuntime, CompileError>
                         function: function.clone(),
                     });
                 };
+                // The integration timeout is API Gateway's own (TimeoutInMillis, else the API
+                // kind's maximum). A function that exceeds its own Timeout first is stopped by
+                // the function service and answers a function error, which API Gateway maps to
+                // 502 (REST) / 500 (HTTP API), not to an integration timeout.
                 let timeout = match timeout_ms {
                     Some(ms) => Duration::from_millis(u64::from(*ms)),
-                    None => Duration::from_secs(u64::from(f.timeout_secs)),
+                    None => cap,
                 };
                 RouteIntegration::Lambda {
                     function: f.logical_id.clone(),

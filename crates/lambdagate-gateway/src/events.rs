@@ -167,6 +167,14 @@ fn event_headers<'a>(input: &'a EventInput<'a>, rest: bool) -> Vec<(Cow<'a, str>
         };
         out.push((name, value));
     }
+    // HTTP APIs buffer the body and always tell its length: captured events of bodiless `curl`
+    // GETs carry `content-length: 0`, and a chunked upload arrives with its total length.
+    if !rest && req.header("content-length").is_none() {
+        out.push((
+            Cow::Borrowed("content-length"),
+            Cow::Owned(req.body.len().to_string()),
+        ));
+    }
     out
 }
 

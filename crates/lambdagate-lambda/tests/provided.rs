@@ -263,7 +263,10 @@ async fn eight_parallel_one_second_calls_take_about_one_second() {
         assert_eq!(response(&c.await.unwrap())["ok"], true);
     }
     let took = started.elapsed();
-    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    // Run one after another they would take at least 8 s; in parallel about 1 s plus eight
+    // process starts, which a loaded 2-core machine can stretch. Well under 8 s proves they ran
+    // side by side without making the test depend on the machine's load.
+    assert!(took < Duration::from_millis(4000), "took {took:?}");
     assert_eq!(service.live_instances("Par"), 8);
     service.shutdown(Duration::from_secs(2)).await;
 }

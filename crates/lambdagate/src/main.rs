@@ -3,6 +3,7 @@
 mod cli;
 mod cmd;
 mod load;
+mod service;
 mod shutdown;
 
 use std::process::ExitCode;

@@ -1,7 +1,6 @@
 //! Waiting for the signals that end a server: SIGINT (Ctrl-C) and SIGTERM.
 
 /// Resolves when the process receives SIGINT or SIGTERM.
-#[allow(dead_code)] // used by the serving commands as they land
 pub async fn signal() {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = match signal(SignalKind::terminate()) {

@@ -1,6 +1,10 @@
 //! Shared helpers for the gateway's in-process tests: models built in Rust and an echo backend.
 #![allow(dead_code)]
 
+mod recorded;
+#[allow(unused_imports)]
+pub use recorded::*;
+
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -11,28 +15,6 @@ use bytes::Bytes;
 use lambdagate_gateway::{Addressing, CompiledApp, FnBackend, Gateway, IncomingRequest};
 use lambdagate_lambda::{Invocation, InvocationResult, InvokeError, Outcome};
 use lambdagate_model::*;
-
-/// The recorded AWS data (`../shared/conformance` next to the repository).
-pub fn conformance_dir() -> PathBuf {
-    let candidates = [
-        std::env::var("LAMBDAGATE_CONFORMANCE")
-            .ok()
-            .map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance")),
-        Some(PathBuf::from("/work/shared/conformance")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.join("README.md").is_file())
-        .expect("conformance data not found: set LAMBDAGATE_CONFORMANCE")
-}
-
-/// Reads a JSON file of the conformance data.
-pub fn fixture(relative: &str) -> serde_json::Value {
-    let text = std::fs::read_to_string(conformance_dir().join(relative)).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
 
 pub fn function(logical_id: &str, timeout_secs: u32) -> Function {
     Function {

@@ -39,7 +39,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let event = read_event(&args)?;
-    let mut config = crate::cmd::start_api::service_config(&args.runtime, &app.region)?;
+    let mut config = crate::service::config(&args.runtime, &app.region)?;
     // One function: its lines go to stderr as the function printed them.
     // Runtimes join a multi-line record with \r so it stays one log event; show it as lines.
     config.log_sink = Some(LogSink::new(|line| {
@@ -54,7 +54,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        crate::cmd::start_lambda::report_host_runtimes(&app).await;
+        crate::service::report_host_runtimes(app.clone()).await;
         let service = FunctionService::start(app.clone(), config)
             .await
             .map_err(|e| anyhow!("cannot start the function service: {e}"))?;

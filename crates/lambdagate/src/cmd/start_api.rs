@@ -8,9 +8,9 @@ use std::time::Duration;
 use anyhow::{Context, anyhow};
 use lambdagate_gateway::server::{AccessLog, AccessRecord, ServerConfig, serve};
 use lambdagate_gateway::{Addressing, Backend, CompiledApp, Gateway};
-use lambdagate_lambda::{FunctionService, ServiceConfig};
+use lambdagate_lambda::{FunctionService, LogSink};
 
-use crate::cli::{RuntimeArgs, StartApiArgs, WarmContainers};
+use crate::cli::StartApiArgs;
 
 /// Serves every API of the template. `local` selects `sam local`'s defaults (no stage prefix).
 pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
@@ -22,12 +22,15 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     };
     let compiled = CompiledApp::compile(&app, Addressing { stage_prefix })
         .map_err(|e| anyhow!("{}: {e}", app.template.display()))?;
-    let config = service_config(&args.runtime, &app.region)?;
+    let mut config = crate::service::config(&args.runtime, &app.region)?;
+    config.log_sink = Some(LogSink::stderr());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
+        // Checking interpreter versions takes tens of milliseconds: do not delay readiness.
+        tokio::spawn(crate::service::report_host_runtimes(app.clone()));
         let service = FunctionService::start(app.clone(), config)
             .await
             .map_err(|e| anyhow!("cannot start the function service: {e}"))?;
@@ -51,30 +54,6 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         .await;
         service.shutdown(Duration::from_secs(5)).await;
         Ok(ExitCode::SUCCESS)
-    })
-}
-
-/// The function service settings from the command line.
-pub fn service_config(args: &RuntimeArgs, region: &str) -> anyhow::Result<ServiceConfig> {
-    let env_overrides = match &args.env_vars {
-        None => serde_json::Map::new(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read --env-vars file {}", path.display()))?;
-            match serde_json::from_str(&text) {
-                Ok(serde_json::Value::Object(map)) => map,
-                Ok(_) => anyhow::bail!("{}: expected a JSON object", path.display()),
-                Err(e) => anyhow::bail!("{}: {e}", path.display()),
-            }
-        }
-    };
-    Ok(ServiceConfig {
-        region: region.to_string(),
-        env_overrides,
-        default_max_concurrency: args.max_concurrency.max(1),
-        idle_timeout: Duration::from_secs(args.idle_timeout),
-        eager: args.warm_containers == Some(WarmContainers::Eager),
-        ..ServiceConfig::default()
     })
 }
 

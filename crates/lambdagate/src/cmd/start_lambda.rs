@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use lambdagate_lambda::{FunctionService, LogSink};
-use lambdagate_model::Application;
 
 use crate::cli::StartLambdaArgs;
 
@@ -17,14 +16,15 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Serves the Lambda Invoke API.
 pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
     let app = Arc::new(crate::load::application(&args.template)?);
-    let mut config = crate::cmd::start_api::service_config(&args.runtime, &app.region)?;
+    let mut config = crate::service::config(&args.runtime, &app.region)?;
     config.log_sink = Some(LogSink::stderr());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        report_host_runtimes(&app).await;
+        // Checking interpreter versions takes tens of milliseconds: do not delay readiness.
+        tokio::spawn(crate::service::report_host_runtimes(app.clone()));
         let service = FunctionService::start(app.clone(), config)
             .await
             .map_err(|e| anyhow!("cannot start the function service: {e}"))?;
@@ -49,18 +49,4 @@ pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
         service.shutdown(SHUTDOWN_GRACE).await;
         Ok(ExitCode::SUCCESS)
     })
-}
-
-/// Says which host interpreter serves which runtime of the template, warning on a different
-/// major version or a missing interpreter.
-pub async fn report_host_runtimes(app: &Application) {
-    for host in lambdagate_lambda::bootstraps::host_runtimes(app).await {
-        match &host.version {
-            Some(v) => eprintln!("{} is served by {} {v}", host.runtime, host.program),
-            None => eprintln!("{} has no interpreter ({})", host.runtime, host.program),
-        }
-        if let Some(warning) = &host.warning {
-            eprintln!("warning: {warning}");
-        }
-    }
 }

@@ -1,6 +1,10 @@
 //! Shared helpers for end-to-end tests: run the real `lambdagate` binary and talk to it.
 #![allow(dead_code)]
 
+pub mod raw_http;
+#[path = "../../../lambdagate-gateway/tests/support/recorded.rs"]
+pub mod recorded;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

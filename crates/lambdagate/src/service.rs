@@ -1,0 +1,48 @@
+//! The function service's settings, from the command line flags every serving command shares.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lambdagate_lambda::ServiceConfig;
+use lambdagate_model::Application;
+
+use crate::cli::{RuntimeArgs, WarmContainers};
+
+/// The function service settings from the command line.
+pub fn config(args: &RuntimeArgs, region: &str) -> anyhow::Result<ServiceConfig> {
+    let env_overrides = match &args.env_vars {
+        None => serde_json::Map::new(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --env-vars file {}", path.display()))?;
+            match serde_json::from_str(&text) {
+                Ok(serde_json::Value::Object(map)) => map,
+                Ok(_) => anyhow::bail!("{}: expected a JSON object", path.display()),
+                Err(e) => anyhow::bail!("{}: {e}", path.display()),
+            }
+        }
+    };
+    Ok(ServiceConfig {
+        region: region.to_string(),
+        env_overrides,
+        default_max_concurrency: args.max_concurrency.max(1),
+        idle_timeout: Duration::from_secs(args.idle_timeout),
+        eager: args.warm_containers == Some(WarmContainers::Eager),
+        ..ServiceConfig::default()
+    })
+}
+
+/// Says which host interpreter serves which runtime of the template, warning on a different
+/// major version or a missing interpreter.
+pub async fn report_host_runtimes(app: Arc<Application>) {
+    for host in lambdagate_lambda::bootstraps::host_runtimes(&app).await {
+        match &host.version {
+            Some(v) => eprintln!("{} is served by {} {v}", host.runtime, host.program),
+            None => eprintln!("{} has no interpreter ({})", host.runtime, host.program),
+        }
+        if let Some(warning) = &host.warning {
+            eprintln!("warning: {warning}");
+        }
+    }
+}
