@@ -81,7 +81,7 @@ def main():
             ]
         )
     )
-    say(f"wrk: {duration} s per row after a warm-up (at the highest count, then 1 s at the row's count); 1 thread at c=1, 2 at c=16")
+    say(f"wrk: {duration} s per row after a warm-up at the highest count (8 s for a function's first target, else 2 s) and 1 s at the row's count; 1 thread at c=1, 2 at c=16")
     say("")
     header = f"{'target':<28} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  {'vs sls-offline':>14} {'vs nginx':>8}"
     say(header)

@@ -4,7 +4,8 @@
 #
 #   bench/run.sh            build, install missing peers, measure, print the table, write bench/results/
 #
-# Environment: BENCH_DURATION (seconds per measurement, default 5), BENCH_WARMUP (seconds of warm-up per target, default 3),
+# Environment: BENCH_DURATION (seconds per measurement, default 4), BENCH_WARMUP (seconds of warm-up per
+# target, default 2; BENCH_WARMUP_FIRST, default 8, for the first target of each function),
 # BENCH_CONNECTIONS (default "1 16"), BENCH_ONLY (space-separated groups to run, default
 # "startup lambdagate invoke sls nginx"), LAMBDAGATE_BENCH_CACHE (where peers are installed, default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench), CARGO_TARGET_DIR.
@@ -17,8 +18,11 @@ set +m  # no job control: each server below is its own process group via setsid,
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"
 CACHE="${LAMBDAGATE_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench}"
-DURATION="${BENCH_DURATION:-5}"
-WARMUP="${BENCH_WARMUP:-3}"
+DURATION="${BENCH_DURATION:-4}"
+WARMUP="${BENCH_WARMUP:-2}"
+# A function's first target gets a longer warm-up: fresh Node instances keep speeding up for several
+# seconds of load (JIT), and every instance the run will need must have started.
+WARMUP_FIRST="${BENCH_WARMUP_FIRST:-8}"
 CONNECTIONS="${BENCH_CONNECTIONS:-1 16}"
 ONLY="${BENCH_ONLY:-startup lambdagate invoke sls nginx}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
@@ -126,13 +130,13 @@ install_peers() {
 }
 
 # --- measuring ---------------------------------------------------------------------------------
-# measure NAME URL [LUA]: warm up, then wrk at each connection count; appends to $RESULTS.
+# measure NAME URL [LUA] [WARM_SECONDS]: warm up, then wrk at each connection count; appends to $RESULTS.
 measure() {
-    local name=$1 url=$2 lua=${3:-$BENCH/wrk/report.lua} conns threads out line most=0
+    local name=$1 url=$2 lua=${3:-$BENCH/wrk/report.lua} warm=${4:-$WARMUP} conns threads out line most=0
     # First at the highest connection count, so every instance that will be needed has started
     # (a cold start is measured separately), then briefly at each count before its measurement.
     for conns in $CONNECTIONS; do ((conns > most)) && most=$conns; done
-    BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$((most < 2 ? 1 : 2))" -c"$most" -d"${WARMUP}s" -s "$lua" "$url" >/dev/null 2>&1 || true
+    BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$((most < 2 ? 1 : 2))" -c"$most" -d"${warm}s" -s "$lua" "$url" >/dev/null 2>&1 || true
     for conns in $CONNECTIONS; do
         threads=$((conns < 2 ? 1 : 2))
         BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d1s -s "$lua" "$url" >/dev/null 2>&1 || true
@@ -191,7 +195,7 @@ if wants lambdagate; then
         check_ok "http://127.0.0.1:$port/Prod/$fn"
     done
     for fn in node python rust; do
-        measure "lambdagate $fn http-api" "http://127.0.0.1:$port/$fn"
+        measure "lambdagate $fn http-api" "http://127.0.0.1:$port/$fn" "" "$WARMUP_FIRST"
         measure "lambdagate $fn rest" "http://127.0.0.1:$port/Prod/$fn"
     done
     stop_started "$pid"
@@ -207,7 +211,7 @@ if wants invoke; then
     for fn in Node Python Rust; do
         url="http://127.0.0.1:$port/2015-03-31/functions/${fn}Hello/invocations"
         check_ok "$url" -X POST -d '{}'
-        measure "invoke ${fn,,}" "$url" "$BENCH/wrk/invoke.lua"
+        measure "invoke ${fn,,}" "$url" "$BENCH/wrk/invoke.lua" "$WARMUP_FIRST"
     done
     stop_started "$pid"
 fi
@@ -260,7 +264,7 @@ EOF
         check_ok "http://127.0.0.1:$http_port/dev/$fn"
     done
     for fn in node python; do
-        measure "sls-offline $fn http-api" "http://127.0.0.1:$http_port/$fn"
+        measure "sls-offline $fn http-api" "http://127.0.0.1:$http_port/$fn" "" "$WARMUP_FIRST"
         measure "sls-offline $fn rest" "http://127.0.0.1:$http_port/dev/$fn"
     done
     stop_started "$pid"
@@ -300,7 +304,7 @@ EOF
         sleep 0.05
     done
     check_ok "http://127.0.0.1:$port/"
-    measure "nginx return-200" "http://127.0.0.1:$port/"
+    measure "nginx return-200" "http://127.0.0.1:$port/" "" "$WARMUP_FIRST"
     stop_started "$pid"
 fi
 
