@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints bench/run.sh's table: req/s, p50, p99 per target, the ratios, and the issue's targets.
 
-Usage: report.py RESULTS_TSV STARTUP_LINE COMMIT DURATION
+Usage: report.py RESULTS_TSV STARTUP_LINE COMMIT DURATION [WARMUP WARMUP_FIRST]
 RESULTS_TSV rows: name, connections, requests, duration_us, p50_us, p99_us, errors.
 """
 
@@ -55,6 +55,7 @@ def peer_of(name):
 
 def main():
     results, startup, commit, duration = sys.argv[1:5]
+    warmup, warmup_first = sys.argv[5:7] if len(sys.argv) >= 7 else ("2", "8")
     rows = load(results)
     conns_levels = sorted({c for _, c in rows})
     out = []
@@ -81,7 +82,11 @@ def main():
             ]
         )
     )
-    say(f"wrk: {duration} s per row after a warm-up at the highest count (8 s for a function's first target, else 2 s) and 1 s at the row's count; 1 thread at c=1, 2 at c=16")
+    say(
+        f"wrk: {duration} s per row after a warm-up at the highest count ({warmup_first} s for a"
+        f" function's first target, else {warmup} s) and 1 s at the row's count;"
+        " 1 thread at c=1, 2 at c=16"
+    )
     say("")
     header = f"{'target':<28} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  {'vs sls-offline':>14} {'vs nginx':>8}"
     say(header)

@@ -316,5 +316,5 @@ OUT="$BENCH/results/$STAMP.txt"
 cp "$RESULTS" "$BENCH/results/$STAMP.tsv"
 python3 "$BENCH/report.py" "$RESULTS" "$STARTUP_LINE" \
     "$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-    "$DURATION" | tee "$OUT"
+    "$DURATION" "$WARMUP" "$WARMUP_FIRST" | tee "$OUT"
 say "written to ${OUT#"$ROOT"/}"
