@@ -130,7 +130,14 @@ struct State {
     idle_since: Instant,
     stopping: bool,
     server: Option<tokio::task::JoinHandle<()>>,
+    /// The last Max Memory Used reading and when it was taken (see [`MEMORY_READ_INTERVAL`]).
+    memory: Option<(Instant, u64)>,
 }
+
+/// How often REPORT re-reads the instance's peak memory. Reading `/proc/<pid>/status` renders
+/// the whole file in the kernel and cost a sixth of the gateway's CPU when done per invocation;
+/// the peak only grows, so a reading at most this old is a close lower bound.
+const MEMORY_READ_INTERVAL: Duration = Duration::from_millis(250);
 
 /// One running function instance.
 pub(crate) struct Instance {
@@ -175,6 +182,7 @@ impl Instance {
                 idle_since: Instant::now(),
                 stopping: false,
                 server: None,
+                memory: None,
             }),
             wake: Notify::new(),
             exited: watch::channel(false).0,
@@ -263,7 +271,7 @@ impl Instance {
             arrival
         };
         let (slot, rx) = oneshot::channel();
-        let job = match pool.take_or_park(self.id, arrival, slot) {
+        let job = match pool.take_or_park(self.id, self.pid(), arrival, slot) {
             Some(job) => job,
             None => {
                 let mut parked = ParkedNext {
@@ -356,9 +364,19 @@ impl Instance {
             return;
         };
         let duration = current.started.elapsed();
-        let (pid, init) = {
+        let (memory_mb, init) = {
             let mut st = self.lock();
-            (st.pid, st.init_duration.take())
+            let now = Instant::now();
+            let memory_mb = match (st.memory, st.pid) {
+                (Some((at, mb)), _) if now.duration_since(at) < MEMORY_READ_INTERVAL => mb,
+                (_, Some(pid)) => {
+                    let mb = max_memory_mb(pid);
+                    st.memory = Some((now, mb));
+                    mb
+                }
+                (_, None) => 0,
+            };
+            (memory_mb, st.init_duration.take())
         };
         let id = &current.request_id;
         pool.logs.push(
@@ -371,7 +389,7 @@ impl Instance {
             "REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t",
             ms.ceil().max(1.0) as u64,
             pool.function.memory_mb,
-            pid.map_or(0, max_memory_mb)
+            memory_mb
         );
         if let Some(init) = init {
             report.push_str(&format!(

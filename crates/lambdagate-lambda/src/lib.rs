@@ -14,6 +14,7 @@ pub mod errors;
 mod instance;
 pub mod invoke_api;
 pub mod logs;
+pub mod output;
 mod pool;
 pub mod resolve;
 pub mod runtime_api;
@@ -38,6 +39,13 @@ pub struct ServiceConfig {
     pub env_overrides: serde_json::Map<String, serde_json::Value>,
     /// Concurrency cap per function when it sets no `ReservedConcurrentExecutions`.
     pub default_max_concurrency: u32,
+    /// Instances a function starts at once for concurrent invocations (default: twice the
+    /// core count); more start, up to the concurrency cap, only for invocations that wait
+    /// longer than `scale_up_after` for a busy instance. Keeps short functions from
+    /// over-subscribing a small machine while long ones still run side by side.
+    pub burst_instances: usize,
+    /// How long an invocation waits for a busy instance before another instance starts.
+    pub scale_up_after: Duration,
     /// Invocations waiting for an instance, per function, before callers are throttled.
     pub queue_depth: usize,
     /// An idle instance is stopped after this long.
@@ -57,6 +65,10 @@ impl Default for ServiceConfig {
             region: lambdagate_model::DEFAULT_REGION.to_string(),
             env_overrides: serde_json::Map::new(),
             default_max_concurrency: 16,
+            burst_instances: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .saturating_mul(2),
+            scale_up_after: Duration::from_millis(10),
             queue_depth: 256,
             idle_timeout: Duration::from_secs(600),
             eager: false,
@@ -168,9 +180,13 @@ impl FunctionService {
                     function,
                     launch,
                     logs,
-                    cap as usize,
-                    config.queue_depth,
-                    config.idle_timeout,
+                    pool::Scaling {
+                        max_concurrency: cap as usize,
+                        burst: config.burst_instances,
+                        scale_up_after: config.scale_up_after,
+                        queue_depth: config.queue_depth,
+                        idle_timeout: config.idle_timeout,
+                    },
                 )
             })
             .collect::<Vec<_>>();
@@ -243,6 +259,7 @@ impl FunctionService {
             request_id: request_id.clone(),
             invocation,
             reply,
+            submitted: std::time::Instant::now(),
         })?;
         match answer.await {
             Ok(outcome) => Ok(InvocationResult {

@@ -43,15 +43,14 @@ impl LogSink {
         LogSink(Arc::new(f))
     }
 
-    /// A sink printing `[function] [request id] text` lines to standard error.
+    /// A sink printing `[function] [request id] text` lines to standard error (through the
+    /// [`crate::output`] thread, so printing never blocks an invocation).
     pub fn stderr() -> LogSink {
         LogSink::new(|line| {
-            use std::io::Write;
-            let mut err = std::io::stderr().lock();
-            let _ = match &line.request_id {
-                Some(id) => writeln!(err, "[{}] [{}] {}", line.function, id, line.text),
-                None => writeln!(err, "[{}] {}", line.function, line.text),
-            };
+            crate::output::line(match &line.request_id {
+                Some(id) => format!("[{}] [{}] {}", line.function, id, line.text),
+                None => format!("[{}] {}", line.function, line.text),
+            });
         })
     }
 

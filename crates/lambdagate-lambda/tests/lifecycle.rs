@@ -16,6 +16,26 @@ fn sigkill(pid: u32) {
     .unwrap();
 }
 
+/// Waits (bounded) until `pid` has exited: a zombie or gone.
+fn wait_until_dead(pid: u32) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.trim_start().to_string()));
+        match state {
+            None => return,
+            Some(rest) if rest.starts_with('Z') => return,
+            Some(_) => {}
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{pid} survived SIGKILL"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 #[tokio::test]
 async fn a_sigkilled_idle_instance_is_replaced() {
     let service = start(vec![script_function("Victim")]).await;
@@ -23,7 +43,10 @@ async fn a_sigkilled_idle_instance_is_replaced() {
         .as_u64()
         .unwrap() as u32;
     sigkill(pid);
-    // Whether or not the death was noticed yet, the next call is answered by a new process.
+    // Once the process is dead (whether or not the service noticed the exit yet), the next
+    // call is answered by a new process: the event is never handed to the dead runtime's
+    // still-open long poll.
+    wait_until_dead(pid);
     let next = response(&call(&service, "Victim", "{}").await);
     assert_ne!(next["pid"].as_u64().unwrap() as u32, pid);
     assert_eq!(service.live_instances("Victim"), 1);

@@ -344,3 +344,51 @@ async fn unknown_functions_and_qualifiers_are_not_found() {
     ));
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn short_invocations_share_the_burst_instances_instead_of_starting_more() {
+    let config = ServiceConfig {
+        burst_instances: 2,
+        // Long enough that no invocation here waits that long: only the burst may start.
+        scale_up_after: Duration::from_secs(30),
+        ..ServiceConfig::default()
+    };
+    let service = start_with(vec![script_function("Short")], config).await;
+    let calls = (0..12)
+        .map(|_| {
+            let service = service.clone();
+            tokio::spawn(async move { call(&service, "Short", "{}").await })
+        })
+        .collect::<Vec<_>>();
+    for c in calls {
+        assert_eq!(response(&c.await.unwrap())["ok"], true);
+    }
+    assert_eq!(service.live_instances("Short"), 2);
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn invocations_that_wait_start_instances_beyond_the_burst_up_to_the_cap() {
+    let config = ServiceConfig {
+        burst_instances: 1,
+        scale_up_after: Duration::from_millis(20),
+        default_max_concurrency: 3,
+        ..ServiceConfig::default()
+    };
+    let service = start_with(vec![script_function("Waits")], config).await;
+    let started = Instant::now();
+    let calls = (0..4)
+        .map(|_| {
+            let service = service.clone();
+            tokio::spawn(async move { call(&service, "Waits", r#"{"sleep": 1}"#).await })
+        })
+        .collect::<Vec<_>>();
+    for c in calls {
+        assert_eq!(response(&c.await.unwrap())["ok"], true);
+    }
+    // Three run side by side (the cap), the fourth after one of them: about 2 s, not 4 s.
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(3500), "took {took:?}");
+    assert_eq!(service.live_instances("Waits"), 3);
+    service.shutdown(Duration::from_secs(2)).await;
+}

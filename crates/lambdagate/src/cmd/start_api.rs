@@ -53,6 +53,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         )
         .await;
         service.shutdown(Duration::from_secs(5)).await;
+        lambdagate_lambda::output::flush();
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -92,9 +93,9 @@ fn access_log() -> AccessLog {
         let latency = r.latency.as_secs_f64() * 1000.0;
         let function = r.function.unwrap_or("-");
         let detail = r.detail.map(|d| format!(" ({d})")).unwrap_or_default();
-        eprintln!(
+        lambdagate_lambda::output::line(format!(
             "{} {} {status} {latency:.1}ms {function} {}{detail}",
             r.method, r.target, r.request_id
-        );
+        ));
     })
 }
