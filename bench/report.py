@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Prints bench/run.sh's table: req/s, p50, p99 per target, the ratios, and the issue's targets.
+
+Usage: report.py RESULTS_TSV STARTUP_LINE COMMIT DURATION [WARMUP WARMUP_FIRST]
+RESULTS_TSV rows: name, connections, requests, duration_us, p50_us, p99_us, errors.
+"""
+
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+
+
+def version(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        text = (out.stdout + out.stderr).strip().splitlines()
+        return text[0] if text else "?"
+    except (OSError, subprocess.TimeoutExpired):
+        return "not installed"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def load(path):
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            name, conns, requests, duration, p50, p99, errors = line.rstrip("\n").split("\t")
+            rows[(name, int(conns))] = {
+                "rps": int(requests) / (int(duration) / 1e6),
+                "p50": int(p50) / 1000,
+                "p99": int(p99) / 1000,
+                "errors": int(errors),
+            }
+    return rows
+
+
+def peer_of(name):
+    """The serverless-offline row measuring the same runtime and API kind, if any."""
+    match = re.match(r"lambdagate (node|python) (http-api|rest)$", name)
+    return f"sls-offline {match.group(1)} {match.group(2)}" if match else None
+
+
+def main():
+    results, startup, commit, duration = sys.argv[1:5]
+    warmup, warmup_first = sys.argv[5:7] if len(sys.argv) >= 7 else ("2", "8")
+    rows = load(results)
+    conns_levels = sorted({c for _, c in rows})
+    out = []
+    say = out.append
+
+    say(f"lambdagate benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}")
+    try:
+        with open("/proc/loadavg") as f:
+            load_avg = f.read().split()[:3]
+    except OSError:
+        load_avg = ["?"]
+    say(
+        f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()},"
+        f" load average at the end {' '.join(load_avg)} (other work on the machine skews the numbers)"
+    )
+    say(
+        "tools: "
+        + ", ".join(
+            [
+                version(["wrk", "--version"]).split(" Copyright")[0],
+                version(["nginx", "-v"]),
+                "node " + version(["node", "--version"]),
+                version(["python3", "--version"]),
+            ]
+        )
+    )
+    say(
+        f"wrk: {duration} s per row after a warm-up at the highest count ({warmup_first} s for a"
+        f" function's first target, else {warmup} s) and 1 s at the row's count;"
+        " 1 thread at c=1, 2 at c=16"
+    )
+    say("")
+    header = f"{'target':<28} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  {'vs sls-offline':>14} {'vs nginx':>8}"
+    say(header)
+    say("-" * len(header))
+    for conns in conns_levels:
+        nginx = rows.get(("nginx return-200", conns))
+        for (name, c), row in rows.items():
+            if c != conns:
+                continue
+            peer = rows.get((peer_of(name), conns)) if peer_of(name) else None
+            vs_peer = f"{row['rps'] / peer['rps']:.1f}x" if peer else ""
+            vs_nginx = (
+                f"{row['rps'] / nginx['rps']:.2f}x"
+                if nginx and name.startswith("lambdagate")
+                else ""
+            )
+            say(
+                f"{name:<28} {c:>5} {row['rps']:>9.0f} {row['p50']:>8.2f} {row['p99']:>8.2f}"
+                f" {row['errors']:>6}  {vs_peer:>14} {vs_nginx:>8}"
+            )
+        say("")
+
+    checks = []
+
+    def check(label, ok, detail):
+        checks.append(f"  [{'ok' if ok else 'MISSED'}] {label}: {detail}")
+
+    top = max(conns_levels) if conns_levels else 16
+    for (name, c), row in rows.items():
+        if c == top and (name.startswith("lambdagate") or name.startswith("invoke")):
+            check(f"p99 <= 5 ms, {name} c={c}", row["p99"] <= 5.0, f"{row['p99']:.2f} ms")
+    for runtime, goal in (("node", 10.0), ("python", 3.0)):
+        for kind in ("http-api", "rest"):
+            ours = rows.get((f"lambdagate {runtime} {kind}", top))
+            peer = rows.get((f"sls-offline {runtime} {kind}", top))
+            if ours and peer:
+                ratio = ours["rps"] / peer["rps"]
+                check(
+                    f"{runtime} {kind} >= {goal:g}x serverless-offline req/s",
+                    ratio >= goal,
+                    f"{ratio:.1f}x ({ours['rps']:.0f} vs {peer['rps']:.0f})",
+                )
+    nginx = rows.get(("nginx return-200", top))
+    for kind in ("http-api", "rest"):
+        ours = rows.get((f"lambdagate rust {kind}", top))
+        if ours and nginx:
+            ratio = ours["rps"] / nginx["rps"]
+            check(
+                f"rust {kind} >= 0.4x nginx req/s",
+                ratio >= 0.4,
+                f"{ratio:.2f}x ({ours['rps']:.0f} vs {nginx['rps']:.0f})",
+            )
+    for runtime in ("rust", "node", "python"):
+        direct = rows.get((f"invoke {runtime}", top))
+        for kind in ("http-api", "rest"):
+            ours = rows.get((f"lambdagate {runtime} {kind}", top))
+            if ours and direct:
+                ratio = ours["p50"] / direct["p50"]
+                check(
+                    f"gateway p50 <= 1.2x direct invoke, {runtime} {kind}",
+                    ratio <= 1.2,
+                    f"{ratio:.2f}x ({ours['p50']:.2f} vs {direct['p50']:.2f} ms)",
+                )
+    match = re.search(r"ready_ms=([\d.]+) cold_ms=([\d.]+) warm_ms=([\d.]+)", startup or "")
+    if match:
+        ready, cold, warm = (float(g) for g in match.groups())
+        say(
+            f"start-up (examples/items-python, median of 5): ready {ready:.1f} ms,"
+            f" first request (cold) {cold:.1f} ms, second request {warm:.2f} ms"
+        )
+        check("start-api ready < 300 ms", ready < 300, f"{ready:.1f} ms")
+        check("cold first request < 200 ms", cold < 200, f"{cold:.1f} ms")
+        say("")
+    if checks:
+        say(f"targets (c={top}):")
+        out.extend(checks)
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

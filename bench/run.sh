@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# The load benchmark: lambdagate against serverless-offline (what users run today) and nginx
+# `return 200` (the ceiling of an HTTP round trip on this machine), plus start-up and cold start.
+#
+#   bench/run.sh            build, install missing peers, measure, print the table, write bench/results/
+#
+# Environment: BENCH_DURATION (seconds per measurement, default 4), BENCH_WARMUP (seconds of warm-up per
+# target, default 2; BENCH_WARMUP_FIRST, default 8, for the first target of each function),
+# BENCH_CONNECTIONS (default "1 16"), BENCH_ONLY (space-separated groups to run, default
+# "startup lambdagate invoke sls nginx"), LAMBDAGATE_BENCH_CACHE (where peers are installed, default
+# ${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench), CARGO_TARGET_DIR.
+#
+# Everything listens on 127.0.0.1 only. Every server runs in its own process group and is stopped
+# by that group's id when its measurements end, and on exit or Ctrl-C.
+set -euo pipefail
+set +m  # no job control: each server below is its own process group via setsid, and $! is its id
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH="$ROOT/bench"
+CACHE="${LAMBDAGATE_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench}"
+DURATION="${BENCH_DURATION:-4}"
+WARMUP="${BENCH_WARMUP:-2}"
+# A function's first target gets a longer warm-up: fresh Node instances keep speeding up for several
+# seconds of load (JIT), and every instance the run will need must have started.
+WARMUP_FIRST="${BENCH_WARMUP_FIRST:-8}"
+CONNECTIONS="${BENCH_CONNECTIONS:-1 16}"
+ONLY="${BENCH_ONLY:-startup lambdagate invoke sls nginx}"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+SLS_VERSION="3.40"
+OFFLINE_VERSION="13"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lambdagate-bench.XXXXXX")
+RESULTS="$WORK/results.tsv"
+: >"$RESULTS"
+GROUPS_STARTED=()
+
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
+
+# Stops a process group we started (its leader's pid is the group id): TERM, then KILL after 5 s.
+stop_group() {
+    local pgid=$1
+    kill -TERM -- "-$pgid" 2>/dev/null || return 0
+    for _ in $(seq 50); do
+        kill -0 -- "-$pgid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL -- "-$pgid" 2>/dev/null || true
+    wait "$pgid" 2>/dev/null || true
+}
+
+cleanup() {
+    local pgid
+    for pgid in "${GROUPS_STARTED[@]}"; do stop_group "$pgid"; done
+    GROUPS_STARTED=()
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Starts "$@" in a new session (own process group), output to log file $LOG_FILE; sets STARTED_PID.
+start_group() {
+    setsid "$@" >"$LOG_FILE" 2>&1 </dev/null &
+    STARTED_PID=$!
+    GROUPS_STARTED+=("$STARTED_PID")
+}
+
+stop_started() {
+    local pgid=$1 keep=() g
+    stop_group "$pgid"
+    for g in "${GROUPS_STARTED[@]}"; do [[ $g == "$pgid" ]] || keep+=("$g"); done
+    GROUPS_STARTED=("${keep[@]+"${keep[@]}"}")
+}
+
+# Waits up to $3 seconds for the log $1 to contain the regex $2 (while process $4 lives).
+wait_for_line() {
+    local log=$1 pattern=$2 limit=$3 pid=$4 deadline=$((SECONDS + $3))
+    while ! grep -qE "$pattern" "$log" 2>/dev/null; do
+        kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "process $pid exited before printing /$pattern/"; }
+        ((SECONDS < deadline)) || { cat "$log" >&2; die "no /$pattern/ within ${limit}s"; }
+        sleep 0.05
+    done
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# --- peers -----------------------------------------------------------------------------------
+INSTALLED=()
+APT_UPDATED=0
+apt_install() {
+    local what=$1 package=$2 runner=()
+    if ((EUID != 0)); then
+        command -v sudo >/dev/null || die "$what is missing and installing it needs root (apt-get install $package)"
+        runner=(sudo)
+    fi
+    if ((APT_UPDATED == 0)); then "${runner[@]}" apt-get update -qq; APT_UPDATED=1; fi
+    say "installing $what (apt package $package)"
+    DEBIAN_FRONTEND=noninteractive "${runner[@]}" apt-get install -y -qq "$package" >/dev/null
+    INSTALLED+=("$package (apt)")
+}
+
+install_peers() {
+    command -v python3 >/dev/null || die "python3 is needed"
+    command -v node >/dev/null || die "node is needed"
+    command -v wrk >/dev/null || apt_install wrk wrk
+    if wants nginx && ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+        apt_install nginx nginx-light
+    fi
+    if wants sls; then
+        local peers="$CACHE/peers" have_sls have_offline
+        have_sls=$(node -p "require('$peers/node_modules/serverless/package.json').version" 2>/dev/null || true)
+        have_offline=$(node -p "require('$peers/node_modules/serverless-offline/package.json').version" 2>/dev/null || true)
+        if [[ $have_sls != "$SLS_VERSION".* || $have_offline != "$OFFLINE_VERSION".* ]]; then
+            mkdir -p "$peers"
+            [[ -f $peers/package.json ]] || echo '{"name":"lambdagate-bench-peers","private":true}' >"$peers/package.json"
+            say "installing serverless@$SLS_VERSION and serverless-offline@$OFFLINE_VERSION into $peers"
+            (cd "$peers" && npm install --no-audit --no-fund --loglevel=error \
+                "serverless@$SLS_VERSION" "serverless-offline@$OFFLINE_VERSION" >&2)
+            INSTALLED+=("serverless@$SLS_VERSION + serverless-offline@$OFFLINE_VERSION (npm, in $peers)")
+        fi
+    fi
+    if ((${#INSTALLED[@]})); then
+        say "installed: ${INSTALLED[*]}"
+    else
+        say "peers already installed (cache: $CACHE)"
+    fi
+}
+
+# --- measuring ---------------------------------------------------------------------------------
+# measure NAME URL [LUA] [WARM_SECONDS]: warm up, then wrk at each connection count; appends to $RESULTS.
+measure() {
+    local name=$1 url=$2 lua=${3:-$BENCH/wrk/report.lua} warm=${4:-$WARMUP} conns threads out line most=0
+    # First at the highest connection count, so every instance that will be needed has started
+    # (a cold start is measured separately), then briefly at each count before its measurement.
+    for conns in $CONNECTIONS; do ((conns > most)) && most=$conns; done
+    BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$((most < 2 ? 1 : 2))" -c"$most" -d"${warm}s" -s "$lua" "$url" >/dev/null 2>&1 || true
+    for conns in $CONNECTIONS; do
+        threads=$((conns < 2 ? 1 : 2))
+        BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d1s -s "$lua" "$url" >/dev/null 2>&1 || true
+        out=$(BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$lua" "$url" 2>&1) ||
+            die "wrk failed on $url: $out"
+        line=$(grep '^RESULT ' <<<"$out") || die "no result from wrk on $url: $out"
+        read -r _ requests duration p50 p99 non2xx sockerr <<<"$line"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$requests" "$duration" "$p50" "$p99" "$((non2xx + sockerr))" >>"$RESULTS"
+        awk -v n="$name" -v c="$conns" -v r="$requests" -v d="$duration" -v a="$p50" -v b="$p99" -v e="$((non2xx + sockerr))" \
+            'BEGIN { printf "   %-28s c=%-3s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s\n", n, c, r / (d / 1e6), a / 1e3, b / 1e3, e }' >&2
+    done
+}
+
+# Checks that URL answers 200 with METHOD (default GET) before it is measured.
+check_ok() {
+    local url=$1 status
+    status=$(curl -s -o /dev/null -w '%{http_code}' "${@:2}" "$url") || true
+    [[ $status == 200 ]] || die "$url answered $status, expected 200"
+}
+
+listening_port() { grep -oE 'Listening on http://[^ ]+' "$1" | head -1 | sed -E 's/.*:([0-9]+).*/\1/'; }
+
+# --- the run -------------------------------------------------------------------------------------
+install_peers
+command -v curl >/dev/null || apt_install curl curl
+
+LAMBDAGATE="$TARGET_DIR/release/lambdagate"
+APP="$WORK/app"
+if wants startup || wants lambdagate || wants invoke; then
+    say "building release binaries (lambdagate, rust-hello)"
+    (cd "$ROOT" && cargo build --release -q -p lambdagate -p rust-hello)
+    [[ -x $LAMBDAGATE ]] || die "no $LAMBDAGATE after the build"
+    # The app: the committed template and handlers, plus the Rust hello as functions/rust/bootstrap.
+    mkdir -p "$APP"
+    cp -r "$BENCH/template.yaml" "$BENCH/functions" "$APP/"
+    mkdir -p "$APP/functions/rust"
+    cp "$TARGET_DIR/release/rust-hello" "$APP/functions/rust/bootstrap"
+fi
+
+STARTUP_LINE=""
+if wants startup; then
+    say "start-up: start-api on examples/items-python, ready time and first (cold) request"
+    STARTUP_LINE=$(python3 "$BENCH/startup.py" "$LAMBDAGATE" "$ROOT/examples/items-python/template.yaml" /Prod/items 5 |
+        tee /dev/stderr | grep '^startup ')
+fi
+
+if wants lambdagate; then
+    say "lambdagate start-api"
+    LOG_FILE="$WORK/lambdagate.log"
+    start_group "$LAMBDAGATE" start-api -t "$APP/template.yaml" -p 0
+    pid=$STARTED_PID
+    wait_for_line "$LOG_FILE" 'Listening on http://' 30 "$pid"
+    port=$(listening_port "$LOG_FILE")
+    for fn in node python rust; do
+        check_ok "http://127.0.0.1:$port/$fn"
+        check_ok "http://127.0.0.1:$port/Prod/$fn"
+    done
+    for fn in node python rust; do
+        measure "lambdagate $fn http-api" "http://127.0.0.1:$port/$fn" "" "$WARMUP_FIRST"
+        measure "lambdagate $fn rest" "http://127.0.0.1:$port/Prod/$fn"
+    done
+    stop_started "$pid"
+fi
+
+if wants invoke; then
+    say "lambdagate start-lambda (direct invoke, no gateway)"
+    LOG_FILE="$WORK/start-lambda.log"
+    start_group "$LAMBDAGATE" start-lambda -t "$APP/template.yaml" -p 0
+    pid=$STARTED_PID
+    wait_for_line "$LOG_FILE" 'Listening on http://' 30 "$pid"
+    port=$(listening_port "$LOG_FILE")
+    for fn in Node Python Rust; do
+        url="http://127.0.0.1:$port/2015-03-31/functions/${fn}Hello/invocations"
+        check_ok "$url" -X POST -d '{}'
+        measure "invoke ${fn,,}" "$url" "$BENCH/wrk/invoke.lua" "$WARMUP_FIRST"
+    done
+    stop_started "$pid"
+fi
+
+if wants sls; then
+    say "serverless-offline $OFFLINE_VERSION (serverless $SLS_VERSION)"
+    SLS="$WORK/sls"
+    mkdir -p "$SLS"
+    cp -r "$BENCH/functions/node" "$BENCH/functions/python" "$SLS/"
+    ln -s "$CACHE/peers/node_modules" "$SLS/node_modules"
+    http_port=$(free_port); lambda_port=$(free_port); ws_port=$(free_port)
+    cat >"$SLS/serverless.yml" <<EOF
+service: lambdagate-bench
+frameworkVersion: '3'
+provider:
+  name: aws
+  region: us-east-1
+  stage: dev
+functions:
+  nodeHello:
+    handler: node/handler.handler
+    runtime: nodejs20.x
+    events:
+      - httpApi: { path: /node, method: get }
+      - http: { path: /node, method: get }
+  pythonHello:
+    handler: python/handler.handler
+    runtime: python3.11
+    events:
+      - httpApi: { path: /python, method: get }
+      - http: { path: /python, method: get }
+plugins:
+  - serverless-offline
+custom:
+  serverless-offline:
+    host: 127.0.0.1
+    httpPort: $http_port
+    lambdaPort: $lambda_port
+    websocketPort: $ws_port
+EOF
+    LOG_FILE="$WORK/sls.log"
+    cd "$SLS"
+    start_group env SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_DEPRECATION_DISABLE='*' \
+        node "$CACHE/peers/node_modules/serverless/bin/serverless.js" offline start
+    cd "$ROOT"
+    pid=$STARTED_PID
+    wait_for_line "$LOG_FILE" 'Server ready' 60 "$pid"
+    for fn in node python; do
+        check_ok "http://127.0.0.1:$http_port/$fn"
+        check_ok "http://127.0.0.1:$http_port/dev/$fn"
+    done
+    for fn in node python; do
+        measure "sls-offline $fn http-api" "http://127.0.0.1:$http_port/$fn" "" "$WARMUP_FIRST"
+        measure "sls-offline $fn rest" "http://127.0.0.1:$http_port/dev/$fn"
+    done
+    stop_started "$pid"
+fi
+
+if wants nginx; then
+    say "nginx return 200"
+    NGX="$WORK/nginx"
+    mkdir -p "$NGX/logs"
+    port=$(free_port)
+    cat >"$NGX/nginx.conf" <<EOF
+daemon off;
+worker_processes auto;
+pid $NGX/nginx.pid;
+error_log $NGX/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $NGX/body;
+    proxy_temp_path $NGX/proxy;
+    fastcgi_temp_path $NGX/fastcgi;
+    uwsgi_temp_path $NGX/uwsgi;
+    scgi_temp_path $NGX/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        location / { default_type text/plain; return 200 "hello"; }
+    }
+}
+EOF
+    NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+    LOG_FILE="$WORK/nginx.log"
+    start_group "$NGINX_BIN" -p "$NGX" -c "$NGX/nginx.conf"
+    pid=$STARTED_PID
+    for _ in $(seq 100); do
+        curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+        kill -0 "$pid" 2>/dev/null || { cat "$LOG_FILE" "$NGX/logs/error.log" >&2; die "nginx exited"; }
+        sleep 0.05
+    done
+    check_ok "http://127.0.0.1:$port/"
+    measure "nginx return-200" "http://127.0.0.1:$port/" "" "$WARMUP_FIRST"
+    stop_started "$pid"
+fi
+
+# --- report --------------------------------------------------------------------------------------
+mkdir -p "$BENCH/results"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT="$BENCH/results/$STAMP.txt"
+# The raw rows too, so a report can be redone from them: report.py RESULTS.tsv STARTUP COMMIT DURATION.
+cp "$RESULTS" "$BENCH/results/$STAMP.tsv"
+python3 "$BENCH/report.py" "$RESULTS" "$STARTUP_LINE" \
+    "$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+    "$DURATION" "$WARMUP" "$WARMUP_FIRST" | tee "$OUT"
+say "written to ${OUT#"$ROOT"/}"
