@@ -45,7 +45,8 @@ impl Bootstraps {
     }
 }
 
-fn cache_root() -> PathBuf {
+/// The user's cache folder (`$XDG_CACHE_HOME`, `~/.cache`, else the temp folder).
+pub(crate) fn cache_root() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }

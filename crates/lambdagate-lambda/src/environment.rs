@@ -111,6 +111,17 @@ pub fn base(
             set("PYTHONPATH", py.join(":"));
             // Lines reach the log as they are printed, tagged with the right request id.
             set("PYTHONUNBUFFERED", "1".into());
+            // Lambda's code folder is read-only, so Python never leaves `__pycache__` folders
+            // in it; here it would litter the user's source tree (and can run stale bytecode
+            // after an edit that keeps a file's size and mtime second). Keep bytecode in our
+            // cache instead.
+            set(
+                "PYTHONPYCACHEPREFIX",
+                crate::bootstraps::cache_root()
+                    .join("lambdagate/pycache")
+                    .display()
+                    .to_string(),
+            );
         }
         RuntimeFamily::Node => {
             let major = function

@@ -150,6 +150,9 @@ struct PoolState {
     closed: bool,
     /// A task watches the queue for invocations that wait too long (see [`Scaling`]).
     scaler_running: bool,
+    /// When an instance last finished its init: waiting for a cold start is not a reason to
+    /// start even more instances, so waits count from here at the earliest.
+    last_ready: Option<Instant>,
 }
 
 impl PoolState {
@@ -163,7 +166,10 @@ impl PoolState {
 
     fn arrive(&mut self, arrival: Arrival) {
         match arrival {
-            Arrival::First => self.starting = self.starting.saturating_sub(1),
+            Arrival::First => {
+                self.starting = self.starting.saturating_sub(1);
+                self.last_ready = Some(Instant::now());
+            }
             Arrival::Returning => self.returning = self.returning.saturating_sub(1),
             Arrival::Other => {}
         }
@@ -258,25 +264,35 @@ impl Pool {
     /// for a busy one; runs while invocations wait and the cap is not reached.
     async fn scale_up_waiting(self: Arc<Self>) {
         loop {
-            let oldest = {
+            let waiting_since = {
                 let mut st = self.lock();
                 let oldest = st.queue.front().map(|job| job.submitted);
                 match oldest {
-                    Some(at) if !st.closed && st.live < self.max_concurrency => at,
+                    Some(at) if !st.closed && st.live < self.max_concurrency => {
+                        at.max(st.last_ready.unwrap_or(at))
+                    }
                     _ => {
                         st.scaler_running = false;
                         return;
                     }
                 }
             };
-            tokio::time::sleep_until((oldest + self.scale_up_after).into()).await;
+            tokio::time::sleep_until((waiting_since + self.scale_up_after).into()).await;
             let ids: Vec<u64> = {
                 let mut st = self.lock();
                 let now = Instant::now();
+                // Instances still starting will take waiting jobs soon: check again later.
+                let since = if st.starting > 0 {
+                    now
+                } else {
+                    st.last_ready.unwrap_or(now)
+                };
                 let overdue = st
                     .queue
                     .iter()
-                    .take_while(|job| now.duration_since(job.submitted) >= self.scale_up_after)
+                    .take_while(|job| {
+                        now.duration_since(job.submitted.max(since)) >= self.scale_up_after
+                    })
                     .count();
                 // Instances already starting or about to return take the first of them.
                 let wanted = overdue.saturating_sub(st.starting + st.returning);
