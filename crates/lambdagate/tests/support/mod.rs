@@ -73,6 +73,9 @@ impl Server {
                 }
             });
         }
+        // Only the reader threads hold senders now: when the server exits before it listens,
+        // both streams close and `recv` fails at once instead of waiting out the deadline.
+        drop(tx);
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
