@@ -200,3 +200,31 @@ fn seed_004_rest_api_with_globals_cors_and_parameters() {
         "users-prod"
     );
 }
+
+/// `sam build` writes `.aws-sam/build/template.yaml` with each function's code copied into a
+/// folder named for it, and CodeUri rewritten relative to the build folder.
+#[test]
+fn sam_build_output_loads_with_code_folders_relative_to_it() {
+    let project = std::env::temp_dir().join(format!("lambdagate-sam-build-{}", std::process::id()));
+    let build = project.join("my-app/.aws-sam/build");
+    std::fs::create_dir_all(build.join("ItemsFunction")).unwrap();
+    std::fs::write(
+        build.join("ItemsFunction/app.py"),
+        "def handler(e, c):\n    return {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        build.join("template.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n\
+         Resources:\n  ItemsFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      \
+         CodeUri: ItemsFunction\n      Handler: app.handler\n      Runtime: python3.12\n      \
+         Events:\n        Get:\n          Type: Api\n          Properties:\n            Path: /items\n            Method: get\n",
+    )
+    .unwrap();
+    let loaded = load(&build.join("template.yaml"), &LoadOptions::default()).unwrap();
+    let app = loaded.application;
+    assert_eq!(app.stack_name, "my-app");
+    assert_eq!(app.functions[0].code_dir, build.join("ItemsFunction"));
+    assert_eq!(app.apis[0].stages[0].name, "Prod");
+    let _ = std::fs::remove_dir_all(&project);
+}
