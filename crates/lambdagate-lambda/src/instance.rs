@@ -132,6 +132,10 @@ struct State {
     server: Option<tokio::task::JoinHandle<()>>,
     /// The last Max Memory Used reading and when it was taken (see [`MEMORY_READ_INTERVAL`]).
     memory: Option<(Instant, u64)>,
+    /// When the supervisor will next wake on its own (it re-reads the state then). A new
+    /// invocation wakes it only if its deadline is earlier: waking it for every invocation
+    /// cost two task wake-ups (often a thread wake-up) per request.
+    supervisor_wakes_at: Option<Instant>,
 }
 
 /// How often REPORT re-reads the instance's peak memory. Reading `/proc/<pid>/status` renders
@@ -183,6 +187,7 @@ impl Instance {
                 stopping: false,
                 server: None,
                 memory: None,
+                supervisor_wakes_at: None,
             }),
             wake: Notify::new(),
             exited: watch::channel(false).0,
@@ -299,17 +304,21 @@ impl Instance {
             format!("START RequestId: {} Version: $LATEST", job.request_id),
         );
         pool.job_started();
-        {
+        let wake_supervisor = {
             let mut st = self.lock();
+            let deadline = now + self.timeout;
             st.last_request_id = Some(job.request_id.clone());
             st.current = Some(Current {
                 request_id: job.request_id.clone(),
                 reply: job.reply,
                 started: now,
-                deadline: now + self.timeout,
+                deadline,
             });
+            st.supervisor_wakes_at.is_none_or(|at| deadline < at)
+        };
+        if wake_supervisor {
+            self.wake.notify_one();
         }
-        self.wake.notify_one();
         let fallback_trace_id = if job.invocation.trace_id.is_none() {
             let epoch = SystemTime::now()
                 .duration_since(SystemTime::UNIX_EPOCH)
@@ -347,8 +356,9 @@ impl Instance {
         let Some(current) = current else {
             return Err(());
         };
+        // The supervisor needs no wake-up: it wakes by the finished invocation's deadline at
+        // the latest, finds nothing running, and goes on to wait for the idle timeout.
         self.finish(current, outcome, None);
-        self.wake.notify_one();
         Ok(())
     }
 
@@ -424,15 +434,23 @@ impl Instance {
         let init_deadline = self.spawned_at + INIT_LIMIT;
         let status = loop {
             let (deadline, idle_deadline, stopping) = {
-                let st = self.lock();
+                let mut st = self.lock();
+                let now = Instant::now();
                 let deadline = match &st.current {
                     Some(c) => Some(c.deadline),
                     None if !st.ready => Some(init_deadline),
-                    None => None,
+                    // While idle, look again within one timeout: then an invocation starting
+                    // now can never have a deadline before the next look (see `begin`).
+                    None => Some(now + self.timeout),
                 };
                 let idle = (st.ready && st.current.is_none())
                     .then(|| self.pool.upgrade().map(|p| st.idle_since + p.idle_timeout))
                     .flatten();
+                st.supervisor_wakes_at = match (deadline, idle) {
+                    _ if st.stopping => None,
+                    (Some(d), Some(i)) => Some(d.min(i)),
+                    (d, i) => d.or(i),
+                };
                 (deadline, idle, st.stopping)
             };
             if stopping {

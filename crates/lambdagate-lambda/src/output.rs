@@ -4,7 +4,8 @@
 //! output). Writing each with a blocking `eprintln!` from an async worker costs a syscall on the
 //! hot path and stalls the worker whenever the reader of our stderr is slow. Instead, lines go
 //! through a bounded channel to one thread that writes them in batches: it flushes whenever the
-//! channel runs empty, so output stays prompt when idle and cheap under load. A full channel
+//! channel runs empty, and under load pauses a millisecond so that lines sent meanwhile form the
+//! next batch; output stays prompt when idle and cheap under load. A full channel
 //! blocks the sender, exactly as a slow stderr would have, so nothing is dropped.
 
 use std::io::Write;
@@ -13,6 +14,12 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Lines buffered before writers wait for the output thread.
 const CAPACITY: usize = 16 * 1024;
+
+/// How long the output thread lets lines gather after writing a large batch.
+const BATCH_PAUSE: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// A batch this large means steady load (one request writes about four lines).
+const BUSY_BATCH: usize = 12;
 
 enum Message {
     Line(String),
@@ -39,7 +46,9 @@ fn sender() -> &'static SyncSender<Message> {
 fn write_loop(rx: Receiver<Message>) {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
     while let Ok(mut message) = rx.recv() {
+        let mut batch = 0usize;
         loop {
+            batch += 1;
             match message {
                 Message::Line(line) => {
                     let _ = out.write_all(line.as_bytes());
@@ -56,6 +65,15 @@ fn write_loop(rx: Receiver<Message>) {
             }
         }
         let _ = out.flush();
+        // Under load (a batch of several requests' lines), pause before waiting again: lines
+        // sent meanwhile form the next batch, instead of every line waking this thread
+        // (measured at c=16: 2.4 wake-ups and ~18 us of CPU per request without the pause).
+        // Light traffic is written line by line as before: pausing there measurably slowed
+        // sequential requests, since an idle core is slower to wake. Nothing is held back
+        // longer than one pause either way.
+        if batch >= BUSY_BATCH {
+            std::thread::sleep(BATCH_PAUSE);
+        }
     }
 }
 

@@ -49,10 +49,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
             line.text.replace('\r', "\n")
         );
     }));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::service::runtime()?;
     runtime.block_on(async move {
         crate::service::report_host_runtimes(app.clone()).await;
         let service = FunctionService::start(app.clone(), config)

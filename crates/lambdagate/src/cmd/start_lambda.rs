@@ -18,10 +18,7 @@ pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
     let app = Arc::new(crate::load::application(&args.template)?);
     let mut config = crate::service::config(&args.runtime, &app.region)?;
     config.log_sink = Some(LogSink::stderr());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = crate::service::runtime()?;
     runtime.block_on(async move {
         // Checking interpreter versions takes tens of milliseconds: do not delay readiness.
         tokio::spawn(crate::service::report_host_runtimes(app.clone()));
