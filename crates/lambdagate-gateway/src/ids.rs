@@ -3,21 +3,11 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
+use lambdagate_lambda::ids::civil_from_days;
 
 /// A random UUID v4, as REST APIs use for `requestId` and `x-amzn-RequestId`.
 pub fn request_uuid() -> String {
-    let mut bytes = fastrand::u128(..).to_be_bytes();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = hex(&bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    lambdagate_lambda::ids::uuid_v4()
 }
 
 /// A short id in AWS's style (`LV7fzho-PHcEJPw=`): `extendedRequestId`, `x-amz-apigw-id`, and an
@@ -88,21 +78,6 @@ fn clf(epoch_secs: u64) -> String {
         (secs / 60) % 60,
         secs % 60
     )
-}
-
-/// Days since 1970-01-01 to (year, month 1-12, day 1-31), proleptic Gregorian.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    // Howard Hinnant's well-known algorithm, shifted so eras start on March 1st.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

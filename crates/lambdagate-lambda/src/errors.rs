@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use crate::Outcome;
+use crate::ids::civil_from_days;
 
 /// Error type of an invocation that ran past its timeout.
 pub const TIMED_OUT: &str = "Sandbox.Timedout";
@@ -23,18 +24,7 @@ pub const MAX_REQUEST_BYTES: usize = 6 * 1024 * 1024;
 
 /// A new request id in UUID v4 form, as Lambda generates them.
 pub fn new_request_id() -> String {
-    let mut bytes = fastrand::u128(..).to_be_bytes();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    format!(
-        "{}-{}-{}-{}-{}",
-        hex(&bytes[0..4]),
-        hex(&bytes[4..6]),
-        hex(&bytes[6..8]),
-        hex(&bytes[8..10]),
-        hex(&bytes[10..16])
-    )
+    crate::ids::uuid_v4()
 }
 
 fn error_json(error_type: &str, message: &str) -> Bytes {
@@ -140,20 +130,6 @@ pub fn date_path(time: SystemTime) -> String {
         / 86_400) as i64;
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}/{m:02}/{d:02}")
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's method).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 pub mod bootstraps;
 pub mod environment;
 pub mod errors;
+pub mod ids;
 mod instance;
 pub mod invoke_api;
 pub mod logs;

@@ -69,3 +69,27 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()
         .context("cannot start the async runtime")
 }
+
+/// What every serving command does first: starts the function service, binds the listener,
+/// and reports the host interpreters in the background (checking their versions takes tens
+/// of milliseconds, which readiness need not wait for).
+pub async fn start(
+    app: &Arc<Application>,
+    config: ServiceConfig,
+    host: &str,
+    port: u16,
+) -> anyhow::Result<(
+    Arc<lambdagate_lambda::FunctionService>,
+    tokio::net::TcpListener,
+    std::net::SocketAddr,
+)> {
+    tokio::spawn(report_host_runtimes(app.clone()));
+    let service = lambdagate_lambda::FunctionService::start(app.clone(), config)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the function service: {e}"))?;
+    let listener = tokio::net::TcpListener::bind((host, port))
+        .await
+        .with_context(|| format!("cannot listen on {host}:{port}"))?;
+    let address = listener.local_addr()?;
+    Ok((service, listener, address))
+}

@@ -5,10 +5,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use lambdagate_gateway::server::{AccessLog, AccessRecord, ServerConfig, serve};
 use lambdagate_gateway::{Addressing, Backend, CompiledApp, Gateway};
-use lambdagate_lambda::{FunctionService, LogSink};
+use lambdagate_lambda::LogSink;
 
 use crate::cli::StartApiArgs;
 
@@ -26,16 +26,8 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     config.log_sink = Some(LogSink::stderr());
     let runtime = crate::service::runtime()?;
     runtime.block_on(async move {
-        // Checking interpreter versions takes tens of milliseconds: do not delay readiness.
-        tokio::spawn(crate::service::report_host_runtimes(app.clone()));
-        let service = FunctionService::start(app.clone(), config)
-            .await
-            .map_err(|e| anyhow!("cannot start the function service: {e}"))?;
-        let host = args.listen.host.as_str();
-        let listener = tokio::net::TcpListener::bind((host, args.port))
-            .await
-            .with_context(|| format!("cannot listen on {host}:{}", args.port))?;
-        let address = listener.local_addr()?;
+        let (service, listener, address) =
+            crate::service::start(&app, config, &args.listen.host, args.port).await?;
         print_routes(&compiled, &format!("http://{address}"));
         let backend: Arc<dyn Backend> = service.clone();
         let gateway = Arc::new(Gateway::new(compiled, backend));

@@ -5,8 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, anyhow};
-use lambdagate_lambda::{FunctionService, LogSink};
+use lambdagate_lambda::LogSink;
 
 use crate::cli::StartLambdaArgs;
 
@@ -20,16 +19,8 @@ pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
     config.log_sink = Some(LogSink::stderr());
     let runtime = crate::service::runtime()?;
     runtime.block_on(async move {
-        // Checking interpreter versions takes tens of milliseconds: do not delay readiness.
-        tokio::spawn(crate::service::report_host_runtimes(app.clone()));
-        let service = FunctionService::start(app.clone(), config)
-            .await
-            .map_err(|e| anyhow!("cannot start the function service: {e}"))?;
-        let host = args.listen.host.as_str();
-        let listener = tokio::net::TcpListener::bind((host, args.port))
-            .await
-            .with_context(|| format!("cannot listen on {host}:{}", args.port))?;
-        let address = listener.local_addr()?;
+        let (service, listener, address) =
+            crate::service::start(&app, config, &args.listen.host, args.port).await?;
         for f in &app.functions {
             println!("  {} ({}) -> {}", f.function_name, f.runtime, f.arn);
         }
