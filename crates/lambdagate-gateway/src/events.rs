@@ -212,6 +212,27 @@ struct Identity<'a> {
     user_arn: (),
 }
 
+impl<'a> Identity<'a> {
+    /// The identity of a caller without IAM or Cognito credentials: every key present, all
+    /// `null` except the source IP and user agent, as AWS sends it.
+    fn anonymous(source_ip: &'a str, user_agent: &'a str) -> Identity<'a> {
+        Identity {
+            access_key: (),
+            account_id: (),
+            caller: (),
+            cognito_authentication_provider: (),
+            cognito_authentication_type: (),
+            cognito_identity_id: (),
+            cognito_identity_pool_id: (),
+            principal_org_id: (),
+            source_ip,
+            user: (),
+            user_agent,
+            user_arn: (),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct NullAuthorizer {
     claims: (),
@@ -312,20 +333,7 @@ pub fn v1_event(input: &EventInput<'_>, http_api: bool) -> Vec<u8> {
             domain_prefix: input.domain_prefix(),
             extended_request_id: input.extended_request_id,
             http_method: &req.method,
-            identity: Identity {
-                access_key: (),
-                account_id: (),
-                caller: (),
-                cognito_authentication_provider: (),
-                cognito_authentication_type: (),
-                cognito_identity_id: (),
-                cognito_identity_pool_id: (),
-                principal_org_id: (),
-                source_ip: &source_ip,
-                user: (),
-                user_agent: req.user_agent(),
-                user_arn: (),
-            },
+            identity: Identity::anonymous(&source_ip, req.user_agent()),
             path: input.context_path,
             protocol: "HTTP/1.1",
             request_id: input.request_id,
