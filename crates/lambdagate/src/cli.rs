@@ -142,6 +142,42 @@ pub struct SamCompatArgs {
     /// Accepted for compatibility (no effect).
     #[arg(long = "no-memory-limit", hide = true)]
     pub no_memory_limit: bool,
+    /// Accepted for compatibility (no effect).
+    #[arg(long = "no-beta-features", hide = true)]
+    pub no_beta_features: bool,
+    /// Accepted for compatibility (no effect: attach a debugger to the instance process).
+    #[arg(short = 'd', long = "debug-port", hide = true, value_name = "PORT")]
+    pub debug_port: Vec<String>,
+    /// Accepted for compatibility (no effect).
+    #[arg(long = "debug-args", hide = true, value_name = "ARGS")]
+    pub debug_args: Option<String>,
+    /// Accepted for compatibility (no effect).
+    #[arg(long = "debugger-path", hide = true, value_name = "PATH")]
+    pub debugger_path: Option<String>,
+    /// Accepted for compatibility (no effect).
+    #[arg(long = "debug-function", hide = true, value_name = "FUNCTION")]
+    pub debug_function: Option<String>,
+    /// Accepted for compatibility (no effect: use --env-vars).
+    #[arg(long = "container-env-vars", hide = true, value_name = "FILE")]
+    pub container_env_vars: Option<String>,
+    /// Accepted for compatibility (no effect).
+    #[arg(long = "add-host", hide = true, value_name = "HOST:IP")]
+    pub add_host: Vec<String>,
+    /// Accepted for compatibility (no effect).
+    #[arg(long = "invoke-image", hide = true, value_name = "IMAGE")]
+    pub invoke_image: Vec<String>,
+    /// Accepted for compatibility (no effect).
+    #[arg(long = "mount-with", hide = true, value_name = "READ|WRITE")]
+    pub mount_with: Option<String>,
+    /// Accepted for compatibility (no effect).
+    #[arg(long = "save-params", hide = true)]
+    pub save_params: bool,
+    /// Accepted for compatibility (no effect).
+    #[arg(long = "skip-prepare-infra", hide = true)]
+    pub skip_prepare_infra: bool,
+    /// Accepted for compatibility (no authorizers run yet, so none is disabled).
+    #[arg(long = "disable-authorizer", hide = true)]
+    pub disable_authorizer: bool,
 }
 
 /// Where to listen.
@@ -273,6 +309,12 @@ mod tests {
             "--skip-pull-image",
             "--docker-network",
             "x",
+            "--debug-port",
+            "5858",
+            "--container-env-vars",
+            "c.json",
+            "--add-host",
+            "a:1.2.3.4",
         ])
         .unwrap();
         let Command::Local {
