@@ -7,7 +7,7 @@ use anyhow::Context;
 use lambdagate_lambda::ServiceConfig;
 use lambdagate_model::Application;
 
-use crate::cli::{RuntimeArgs, WarmContainers};
+use crate::cli::{LogFormat, RuntimeArgs, WarmContainers};
 
 /// The function service settings from the command line.
 pub fn config(args: &RuntimeArgs, region: &str) -> anyhow::Result<ServiceConfig> {
@@ -92,4 +92,29 @@ pub async fn start(
         .with_context(|| format!("cannot listen on {host}:{port}"))?;
     let address = listener.local_addr()?;
     Ok((service, listener, address))
+}
+
+/// Where function log lines go in the serving commands: standard error, as
+/// `[function] [request id] text` lines, or one JSON object per line with `--log-format json`.
+pub fn log_sink(format: LogFormat) -> lambdagate_lambda::LogSink {
+    use lambdagate_lambda::{LogSink, LogStream};
+    match format {
+        LogFormat::Text => LogSink::stderr(),
+        LogFormat::Json => LogSink::new(|line| {
+            let stream = match line.stream {
+                LogStream::Stdout => "stdout",
+                LogStream::Stderr => "stderr",
+                LogStream::Platform => "platform",
+            };
+            let record = serde_json::json!({
+                "time": lambdagate_lambda::errors::iso_time(line.time),
+                "type": "function",
+                "function": &*line.function,
+                "requestId": line.request_id.as_deref(),
+                "stream": stream,
+                "message": line.text,
+            });
+            lambdagate_lambda::output::line(record.to_string());
+        }),
+    }
 }

@@ -8,9 +8,8 @@ use std::time::Duration;
 use anyhow::anyhow;
 use lambdagate_gateway::server::{AccessLog, AccessRecord, ServerConfig, serve};
 use lambdagate_gateway::{Addressing, Backend, CompiledApp, Gateway};
-use lambdagate_lambda::LogSink;
 
-use crate::cli::StartApiArgs;
+use crate::cli::{LogFormat, StartApiArgs};
 
 /// Serves every API of the template. `local` selects `sam local`'s defaults (no stage prefix).
 pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
@@ -23,7 +22,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     let compiled = CompiledApp::compile(&app, Addressing { stage_prefix })
         .map_err(|e| anyhow!("{}: {e}", app.template.display()))?;
     let mut config = crate::service::config(&args.runtime, &app.region)?;
-    config.log_sink = Some(LogSink::stderr());
+    config.log_sink = Some(crate::service::log_sink(args.template.log_format));
     let runtime = crate::service::runtime()?;
     runtime.block_on(async move {
         let (service, listener, address) =
@@ -37,7 +36,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
             listener,
             gateway,
             ServerConfig::default(),
-            access_log(),
+            access_log(args.template.log_format),
             crate::shutdown::signal(),
         )
         .await;
@@ -65,7 +64,23 @@ fn print_routes(compiled: &CompiledApp, base: &str) {
     }
 }
 
-fn access_log() -> AccessLog {
+fn access_log(format: LogFormat) -> AccessLog {
+    if format == LogFormat::Json {
+        return Arc::new(|r: &AccessRecord<'_>| {
+            let record = serde_json::json!({
+                "time": lambdagate_lambda::errors::iso_time(std::time::SystemTime::now()),
+                "type": "request",
+                "method": r.method,
+                "path": r.target,
+                "status": r.status,
+                "latencyMs": (r.latency.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+                "function": r.function,
+                "requestId": r.request_id,
+                "detail": r.detail,
+            });
+            lambdagate_lambda::output::line(record.to_string());
+        });
+    }
     let color = std::io::stderr().is_terminal();
     Arc::new(move |r: &AccessRecord<'_>| {
         let status = if color {

@@ -5,8 +5,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lambdagate_lambda::LogSink;
-
 use crate::cli::StartLambdaArgs;
 
 /// How long in-flight invocations may finish after SIGINT/SIGTERM.
@@ -16,7 +14,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
     let app = Arc::new(crate::load::application(&args.template)?);
     let mut config = crate::service::config(&args.runtime, &app.region)?;
-    config.log_sink = Some(LogSink::stderr());
+    config.log_sink = Some(crate::service::log_sink(args.template.log_format));
     let runtime = crate::service::runtime()?;
     runtime.block_on(async move {
         let (service, listener, address) =
