@@ -57,20 +57,18 @@ impl GatewayError {
             body,
         };
         match (kind, self) {
-            (ApiKind::Rest, GatewayError::MissingAuthenticationToken) => r(
-                403,
-                Some("MissingAuthenticationTokenException"),
-                r#"{"message":"Missing Authentication Token"}"#,
-            ),
+            // REST has no 404: an unknown resource or method is a missing token (spec §3.1).
+            (ApiKind::Rest, GatewayError::MissingAuthenticationToken | GatewayError::NotFound) => {
+                r(
+                    403,
+                    Some("MissingAuthenticationTokenException"),
+                    r#"{"message":"Missing Authentication Token"}"#,
+                )
+            }
             (ApiKind::Rest, GatewayError::UnknownStage) => r(
                 403,
                 Some("ForbiddenException"),
                 r#"{"message":"Forbidden"}"#,
-            ),
-            (ApiKind::Rest, GatewayError::NotFound) => r(
-                403,
-                Some("MissingAuthenticationTokenException"),
-                r#"{"message":"Missing Authentication Token"}"#,
             ),
             (ApiKind::Rest, GatewayError::IntegrationFailure) => r(
                 502,
@@ -87,6 +85,8 @@ impl GatewayError {
                 Some("InternalServerErrorException"),
                 r#"{"message": "Endpoint request timed out"}"#,
             ),
+            // AWS does not document the 413 bodies (spec Appendix B, point 6): these follow the
+            // wording of the status line, the closest thing to a recorded answer we have.
             (ApiKind::Rest, GatewayError::RequestTooLarge) => {
                 r(413, None, r#"{"message":"Request Too Long"}"#)
             }

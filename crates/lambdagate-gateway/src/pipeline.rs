@@ -150,6 +150,8 @@ impl Gateway {
                 .collect();
             headers.push(("apigw-requestid".into(), ids.request_id.clone()));
             return Reply {
+                // AWS does not document the preflight status (spec §6.1, Appendix B point 1);
+                // 204 is what HTTP APIs are commonly observed to send.
                 status: 204,
                 headers,
                 body: Bytes::new(),
