@@ -1,18 +1,40 @@
 //! Waiting for the signals that end a server: SIGINT (Ctrl-C) and SIGTERM.
 
-/// Resolves when the process receives SIGINT or SIGTERM.
-pub async fn signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            // Without a SIGTERM handler, Ctrl-C still works.
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+/// Installed SIGINT/SIGTERM handlers.
+///
+/// Install them before telling anyone the server is ready: a signal that arrives between
+/// "Listening on" and the first poll of a lazily installed handler would otherwise take the
+/// default action and kill the process without a graceful shutdown.
+pub struct Signals {
+    interrupt: Option<Signal>,
+    terminate: Option<Signal>,
+}
+
+impl Signals {
+    /// Installs the handlers now. Must be called inside the Tokio runtime.
+    pub fn install() -> Self {
+        Self {
+            interrupt: signal(SignalKind::interrupt()).ok(),
+            terminate: signal(SignalKind::terminate()).ok(),
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+    }
+
+    /// Resolves when the process receives SIGINT or SIGTERM.
+    pub async fn recv(mut self) {
+        async fn next(s: &mut Option<Signal>) {
+            match s {
+                Some(s) => {
+                    s.recv().await;
+                }
+                // Without this handler, wait for the other one.
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            _ = next(&mut self.interrupt) => {}
+            _ = next(&mut self.terminate) => {}
+        }
     }
 }

@@ -51,6 +51,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
     }));
     let runtime = crate::service::runtime()?;
     runtime.block_on(async move {
+        let signals = crate::shutdown::Signals::install();
         crate::service::report_host_runtimes(app.clone()).await;
         let service = FunctionService::start(app.clone(), config)
             .await
@@ -61,7 +62,7 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
         };
         let result = tokio::select! {
             result = service.invoke(&function, invocation) => result,
-            _ = crate::shutdown::signal() => {
+            _ = signals.recv() => {
                 service.shutdown(Duration::ZERO).await;
                 bail!("interrupted");
             }

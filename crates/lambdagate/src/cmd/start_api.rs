@@ -25,6 +25,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     config.log_sink = Some(crate::service::log_sink(args.template.log_format));
     let runtime = crate::service::runtime()?;
     runtime.block_on(async move {
+        let signals = crate::shutdown::Signals::install();
         let (service, listener, address) =
             crate::service::start(&app, config, &args.listen.host, args.port).await?;
         print_routes(&compiled, &format!("http://{address}"));
@@ -37,7 +38,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
             gateway,
             ServerConfig::default(),
             access_log(args.template.log_format),
-            crate::shutdown::signal(),
+            signals.recv(),
         )
         .await;
         service.shutdown(Duration::from_secs(5)).await;

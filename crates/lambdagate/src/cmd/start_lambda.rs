@@ -17,6 +17,7 @@ pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
     config.log_sink = Some(crate::service::log_sink(args.template.log_format));
     let runtime = crate::service::runtime()?;
     runtime.block_on(async move {
+        let signals = crate::shutdown::Signals::install();
         let (service, listener, address) =
             crate::service::start(&app, config, &args.listen.host, args.port).await?;
         for f in &app.functions {
@@ -27,7 +28,7 @@ pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
         lambdagate_lambda::invoke_api::serve(
             listener,
             service.clone(),
-            crate::shutdown::signal(),
+            signals.recv(),
             SHUTDOWN_GRACE,
         )
         .await;
