@@ -314,6 +314,8 @@ class RuntimeClient {
     this.sock = null;
     this.pending = null;
     this.leftover = null;
+    // The answer to a poll pipelined behind the last response, while awaited.
+    this.prefetchedNext = null;
   }
 
   connect() {
@@ -333,12 +335,26 @@ class RuntimeClient {
     pending.received = true;
     const res = pending.parser.feed(data);
     if (res === null) return;
+    const following = pending.following;
     this.pending = null;
     this.leftover = res.rest.length ? res.rest : null;
-    if ((res.headers.connection ?? '').toLowerCase() === 'close') this.drop();
-    // Idle: do not keep the event loop alive (callbackWaitsForEmptyEventLoop
-    // relies on 'beforeExit' firing while the handler's own work drains).
-    else sock.unref();
+    if ((res.headers.connection ?? '').toLowerCase() === 'close') {
+      this.drop();
+      // The server will not answer what was pipelined behind: ask again.
+      if (following !== null) this.send(following);
+    } else if (following !== null) {
+      // Its answer comes next on this connection (maybe already in `rest`).
+      following.parser = new ResponseParser();
+      following.received = false;
+      this.pending = following;
+      const extra = this.leftover;
+      this.leftover = null;
+      if (extra !== null) this.onData(sock, extra);
+    } else {
+      // Idle: do not keep the event loop alive (callbackWaitsForEmptyEventLoop
+      // relies on 'beforeExit' firing while the handler's own work drains).
+      sock.unref();
+    }
     pending.resolve(res);
   }
 
@@ -357,7 +373,9 @@ class RuntimeClient {
       pending.retried = true;
       this.send(pending);
     } else {
-      pending.reject(err ?? new Error('Runtime API closed the connection'));
+      const why = err ?? new Error('Runtime API closed the connection');
+      pending.reject(why);
+      if (pending.following !== null) pending.following.reject(why);
     }
   }
 
@@ -373,7 +391,9 @@ class RuntimeClient {
     pending.parser = new ResponseParser();
     pending.received = false;
     this.pending = pending;
-    for (const part of pending.parts) sock.write(part);
+    const parts = pending.following === null ? pending.parts : [...pending.parts, ...pending.following.parts];
+    if (parts.length > 1 && parts.every((p) => p.length < 65536)) sock.write(Buffer.concat(parts));
+    else for (const part of parts) sock.write(part);
     if (this.leftover !== null) {
       const extra = this.leftover;
       this.leftover = null;
@@ -381,11 +401,26 @@ class RuntimeClient {
     }
   }
 
-  /** Send one request; resolves with { status, headers, body }. */
-  request(parts) {
+  /**
+   * Send one request; resolves with { status, headers, body }. With `thenNext`,
+   * the poll for the next event goes out right behind it on the same
+   * connection (HTTP/1.1 pipelining) and nextInvocation() takes its answer:
+   * one write for both instead of two round trips.
+   */
+  request(parts, thenNext = false) {
     return new Promise((resolve, reject) => {
-      const pending = { parts, resolve, reject, retried: false };
+      const pending = { parts, resolve, reject, retried: false, following: null };
       if (this.pending === null) {
+        if (thenNext) {
+          const following = { parts: [this.nextRequest], retried: false, following: null };
+          this.prefetchedNext = new Promise((res, rej) => {
+            following.resolve = res;
+            following.reject = rej;
+          });
+          // Rejections surface when nextInvocation() awaits it.
+          this.prefetchedNext.catch(() => {});
+          pending.following = following;
+        }
         this.send(pending);
       } else {
         // The main connection is busy (a long poll): use a one-off connection.
@@ -395,21 +430,23 @@ class RuntimeClient {
   }
 
   async nextInvocation() {
-    const res = await this.request([this.nextRequest]);
+    const prefetched = this.prefetchedNext;
+    this.prefetchedNext = null;
+    const res = await (prefetched ?? this.request([this.nextRequest]));
     if (res.status !== 200) {
       throw new Error(`Failed to get next invocation: HTTP ${res.status} ${res.body.toString('utf8', 0, 200)}`);
     }
     return res;
   }
 
-  post(pathSuffix, body, contentType, extraHeaders, callback) {
+  post(pathSuffix, body, contentType, extraHeaders, callback, thenNext = false) {
     const payload = Buffer.from(body, 'utf8');
     const head = Buffer.from(
       `POST ${API_PREFIX}${pathSuffix} HTTP/1.1\r\n${this.hostLines}Content-Type: ${contentType}\r\n${extraHeaders}Content-Length: ${payload.length}\r\n\r\n`,
       'latin1',
     );
     const parts = payload.length < 262144 ? [Buffer.concat([head, payload])] : [head, payload];
-    this.request(parts).then(
+    this.request(parts, thenNext).then(
       (res) => {
         if (res.status >= 300) {
           process.stderr.write(
@@ -422,14 +459,17 @@ class RuntimeClient {
     );
   }
 
-  /** Report an invocation's result; `callback` runs once it is accepted. */
-  postInvocationResponse(response, id, callback) {
+  /**
+   * Report an invocation's result; `callback` runs once it is accepted. With
+   * `thenNext`, the poll for the next event goes out with it (see request()).
+   */
+  postInvocationResponse(response, id, callback, thenNext = false) {
     const body = serialize(response);
-    this.post(`/invocation/${encodeURIComponent(id)}/response`, body, 'application/json', '', callback);
+    this.post(`/invocation/${encodeURIComponent(id)}/response`, body, 'application/json', '', callback, thenNext);
   }
 
-  /** Report an invocation's failure. */
-  postInvocationError(error, id, callback) {
+  /** Report an invocation's failure; `callback` and `thenNext` as for a result. */
+  postInvocationError(error, id, callback, thenNext = false) {
     const doc = toRapidResponse(error);
     this.post(
       `/invocation/${encodeURIComponent(id)}/error`,
@@ -437,6 +477,7 @@ class RuntimeClient {
       'application/json',
       errorTypeHeader(doc.errorType),
       callback,
+      thenNext,
     );
   }
 
@@ -671,9 +712,11 @@ function attachEnvironmentData(context, headers) {
 function buildCallbackContext(client, id, scheduleNext) {
   let completed = false;
   let waitForEmptyEventLoop = true;
+  // Every answer here is followed by the next poll (`next` is scheduleNext), so
+  // the poll is pipelined with it.
   const postError = (err, next) => {
     logError('Invoke Error', err);
-    client.postInvocationError(err, id, next);
+    client.postInvocationError(err, id, next, true);
   };
   const complete = (result, next) => {
     if (completed) {
@@ -683,7 +726,7 @@ function buildCallbackContext(client, id, scheduleNext) {
       return;
     }
     completed = true;
-    client.postInvocationResponse(result, id, next);
+    client.postInvocationResponse(result, id, next, true);
   };
   const callback = (err, result) => {
     beforeExitListener = () => {};
@@ -828,10 +871,10 @@ class Runtime {
       if (this.metadata.isAsync) {
         const error = new NodeJsExit();
         logError('Invoke Error', error);
-        this.client.postInvocationError(error, id, this.scheduleNext);
+        this.client.postInvocationError(error, id, this.scheduleNext, true);
       } else {
         // A sync handler that never called back answers null, as on Lambda.
-        this.client.postInvocationResponse(null, id, this.scheduleNext);
+        this.client.postInvocationResponse(null, id, this.scheduleNext, true);
       }
     };
   }

