@@ -683,10 +683,61 @@ function parseJsonHeader(value, name) {
 }
 
 function forwardXRay(headers) {
-  const trace = headers['lambda-runtime-trace-id'];
-  if (trace) process.env._X_AMZN_TRACE_ID = trace;
-  else delete process.env._X_AMZN_TRACE_ID;
+  traceEnv.set(headers['lambda-runtime-trace-id']);
 }
+
+/**
+ * process.env._X_AMZN_TRACE_ID for each invocation, without the C library.
+ *
+ * Assigning to process.env calls setenv, and glibc keeps every distinct string
+ * ever set for the life of the process: with a new trace id per invocation that
+ * leaked about 180 bytes an invocation (90 MB per 500,000) in a long-lived
+ * instance. So process.env becomes a view of the real environment that keeps
+ * this one variable in JavaScript. Code reading process.env and child processes
+ * started through child_process (which copy process.env) see it as before;
+ * only native code calling getenv misses it.
+ */
+const traceEnv = (() => {
+  const NAME = '_X_AMZN_TRACE_ID';
+  const real = process.env;
+  let value;
+  delete real[NAME];
+  const isTrace = (key) => key === NAME;
+  const view = new Proxy(real, {
+    get: (target, key) => (isTrace(key) ? value : Reflect.get(target, key)),
+    set: (target, key, v) => {
+      if (!isTrace(key)) return Reflect.set(target, key, v);
+      // process.env turns every value into a string.
+      value = `${v}`;
+      return true;
+    },
+    has: (target, key) => (isTrace(key) ? value !== undefined : Reflect.has(target, key)),
+    deleteProperty: (target, key) => {
+      if (!isTrace(key)) return Reflect.deleteProperty(target, key);
+      value = undefined;
+      return true;
+    },
+    ownKeys: (target) => {
+      const keys = Reflect.ownKeys(target);
+      return value === undefined ? keys : [...keys, NAME];
+    },
+    getOwnPropertyDescriptor: (target, key) => {
+      if (!isTrace(key)) return Reflect.getOwnPropertyDescriptor(target, key);
+      return value === undefined ? undefined : { value, writable: true, enumerable: true, configurable: true };
+    },
+    defineProperty: (target, key, desc) => {
+      if (!isTrace(key)) return Reflect.defineProperty(target, key, desc);
+      value = `${desc.value}`;
+      return true;
+    },
+  });
+  process.env = view;
+  return {
+    set(trace) {
+      value = trace ? `${trace}` : undefined;
+    },
+  };
+})();
 
 const ENV = process.env;
 
