@@ -441,6 +441,9 @@ class RuntimeClient {
 
   post(pathSuffix, body, contentType, extraHeaders, callback, thenNext = false) {
     const payload = Buffer.from(body, 'utf8');
+    // lambdagate then holds this answer until the next event is ready, and both
+    // arrive in one read.
+    if (thenNext) extraHeaders += 'Lambdagate-Next-Follows: 1\r\n';
     const head = Buffer.from(
       `POST ${API_PREFIX}${pathSuffix} HTTP/1.1\r\n${this.hostLines}Content-Type: ${contentType}\r\n${extraHeaders}Content-Length: ${payload.length}\r\n\r\n`,
       'latin1',

@@ -335,6 +335,10 @@ class RuntimeClient(object):
         return headers, body
 
     def _post(self, path, body, content_type, extra_headers="", then_next=False):
+        if then_next:
+            # lambdagate then holds this answer until the next event is ready, and
+            # both arrive in one read.
+            extra_headers += "Lambdagate-Next-Follows: 1\r\n"
         head = (
             "POST %s%s HTTP/1.1\r\n%sContent-Type: %s\r\n%sContent-Length: %d\r\n\r\n"
             % (

@@ -132,6 +132,9 @@ struct State {
     server: Option<tokio::task::JoinHandle<()>>,
     /// The last Max Memory Used reading and when it was taken (see [`MEMORY_READ_INTERVAL`]).
     memory: Option<(Instant, u64)>,
+    /// The event a pipelined `GET /next` takes at once: `prefetch_next` waited for it while
+    /// the runtime's answer to the previous invocation was held (`None` inside: stopping).
+    prefetched: Option<Option<NextEvent>>,
     /// When the supervisor will next wake on its own (it re-reads the state then). A new
     /// invocation wakes it only if its deadline is earlier: waking it for every invocation
     /// cost two task wake-ups (often a thread wake-up) per request.
@@ -187,6 +190,7 @@ impl Instance {
                 stopping: false,
                 server: None,
                 memory: None,
+                prefetched: None,
                 supervisor_wakes_at: None,
             }),
             wake: Notify::new(),
@@ -244,6 +248,9 @@ impl Instance {
 
     /// `GET /next`: waits for a job for this instance; `None` when the instance is stopping.
     pub async fn next(self: &Arc<Self>) -> Option<NextEvent> {
+        if let Some(prefetched) = self.lock().prefetched.take() {
+            return prefetched;
+        }
         let pool = self.pool.upgrade()?;
         let arrival = {
             let mut st = self.lock();
@@ -339,6 +346,15 @@ impl Instance {
             fallback_trace_id,
             invocation: job.invocation,
         }
+    }
+
+    /// For a runtime that pipelined its `GET /next` behind the answer just accepted: waits for
+    /// the next event now, so the answer and the event can leave together. The `GET /next`
+    /// that follows takes it. If this wait is dropped (the connection went away), `next`
+    /// gives a job it was handed back to the pool, as for any parked `GET /next`.
+    pub async fn prefetch_next(self: &Arc<Self>) {
+        let event = self.next().await;
+        self.lock().prefetched = Some(event);
     }
 
     /// `POST …/{id}/response` or `/error`: the answer to the current invocation.

@@ -19,6 +19,13 @@ use crate::{Outcome, errors};
 
 const PREFIX: &str = "/2018-06-01/runtime/";
 
+/// Sent by our own bootstraps on `POST …/response` and `…/error` when a `GET …/next` follows
+/// on the same connection (HTTP/1.1 pipelining). The answer then waits for the instance's next
+/// event, so that the 202 and the event leave in one write and the runtime wakes once per
+/// invocation instead of twice; the `GET` takes the event that was waited for. Clients that
+/// do not send it (the official runtime clients) get the usual immediate 202.
+const NEXT_FOLLOWS: &str = "lambdagate-next-follows";
+
 /// Binds an ephemeral port on 127.0.0.1 and serves the Runtime API for `instance` on it.
 pub(crate) async fn serve(
     instance: Arc<Instance>,
@@ -37,6 +44,8 @@ pub(crate) async fn serve(
                 let service = service_fn(move |req| handle(instance.clone(), req));
                 let _ = http1::Builder::new()
                     .keep_alive(true)
+                    // Answers to pipelined requests go out in one write (see NEXT_FOLLOWS).
+                    .pipeline_flush(true)
                     .serve_connection(TokioIo::new(stream), service)
                     .await;
             });
@@ -150,17 +159,22 @@ async fn handle(instance: Arc<Instance>, req: Request<Incoming>) -> Result<Answe
             .strip_prefix("invocation/")
             .and_then(|r| r.rsplit_once('/'))
         {
+            // (Both arms: the answer to an invocation, then maybe the wait for the next.)
             Some((id, "response")) => {
                 let id = id.to_string();
+                let next_follows = req.headers().contains_key(NEXT_FOLLOWS);
                 let streaming = req
                     .headers()
                     .get("lambda-runtime-function-response-mode")
                     .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"));
                 match read_body_and_trailers(req, errors::MAX_RESPONSE_BYTES).await {
                     Ok((body, trailers)) if streaming => {
-                        finish(&instance, &id, streamed_outcome(body, trailers.as_ref()))
+                        let outcome = streamed_outcome(body, trailers.as_ref());
+                        finish(&instance, &id, outcome, next_follows).await
                     }
-                    Ok((body, _)) => finish(&instance, &id, Outcome::Response(body)),
+                    Ok((body, _)) => {
+                        finish(&instance, &id, Outcome::Response(body), next_follows).await
+                    }
                     Err(Body::TooLarge) => {
                         // The caller gets Lambda's error; the runtime hears it was too much.
                         let _ = instance.complete(&id, errors::response_too_large());
@@ -172,15 +186,15 @@ async fn handle(instance: Arc<Instance>, req: Request<Incoming>) -> Result<Answe
             Some((id, "error")) => {
                 let id = id.to_string();
                 let kind = error_type(&req);
+                let next_follows = req.headers().contains_key(NEXT_FOLLOWS);
                 match read_body(req, errors::MAX_RESPONSE_BYTES).await {
-                    Body::Ok(payload) => finish(
-                        &instance,
-                        &id,
-                        Outcome::Error {
+                    Body::Ok(payload) => {
+                        let outcome = Outcome::Error {
                             error_type: kind,
                             payload,
-                        },
-                    ),
+                        };
+                        finish(&instance, &id, outcome, next_follows).await
+                    }
                     Body::TooLarge => too_large(),
                     Body::Broken => bad_body(),
                 }
@@ -192,9 +206,14 @@ async fn handle(instance: Arc<Instance>, req: Request<Incoming>) -> Result<Answe
     Ok(answer)
 }
 
-fn finish(instance: &Instance, id: &str, outcome: Outcome) -> Answer {
+async fn finish(instance: &Arc<Instance>, id: &str, outcome: Outcome, next_follows: bool) -> Answer {
     match instance.complete(id, outcome) {
-        Ok(()) => accepted(),
+        Ok(()) => {
+            if next_follows {
+                instance.prefetch_next().await;
+            }
+            accepted()
+        }
         Err(()) => json(
             StatusCode::BAD_REQUEST,
             "InvalidRequestID",
