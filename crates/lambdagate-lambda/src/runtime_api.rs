@@ -206,7 +206,12 @@ async fn handle(instance: Arc<Instance>, req: Request<Incoming>) -> Result<Answe
     Ok(answer)
 }
 
-async fn finish(instance: &Arc<Instance>, id: &str, outcome: Outcome, next_follows: bool) -> Answer {
+async fn finish(
+    instance: &Arc<Instance>,
+    id: &str,
+    outcome: Outcome,
+    next_follows: bool,
+) -> Answer {
     match instance.complete(id, outcome) {
         Ok(()) => {
             if next_follows {
