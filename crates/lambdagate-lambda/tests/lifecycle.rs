@@ -133,3 +133,57 @@ async fn eager_starts_one_instance_per_function_and_shutdown_stops_all() {
         Err(lambdagate_lambda::InvokeError::ShuttingDown)
     ));
 }
+
+/// Our Python and Node bootstraps send their answer with the next poll pipelined behind it and
+/// `Lambdagate-Next-Follows`, so the server holds the 202 until the next event. Warm calls are
+/// served by that one instance in turn, and an instance idling with its answer held is still
+/// stopped by the idle timeout and replaced on the next call.
+#[tokio::test]
+async fn bootstraps_holding_their_answer_serve_in_turn_and_stop_when_idle() {
+    let config = ServiceConfig {
+        idle_timeout: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let functions = vec![
+        function(
+            "Py",
+            "python3.11",
+            fixture("functions/python/hello"),
+            Some("app.handler"),
+        ),
+        function(
+            "Js",
+            "nodejs20.x",
+            fixture("functions/node/cjs_async"),
+            Some("index.handler"),
+        ),
+    ];
+    let service = start_with(functions, config).await;
+    for name in ["Py", "Js"] {
+        for _ in 0..20 {
+            assert_eq!(
+                response(&call(&service, name, "{}").await)["statusCode"],
+                200
+            );
+        }
+        assert_eq!(service.live_instances(name), 1, "{name}");
+    }
+    let pids = service.instance_pids();
+    assert_eq!(pids.len(), 2);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while service.live_instances("Py") + service.live_instances("Js") > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "idle instances were not stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(pids.iter().all(|&pid| !alive(pid)));
+    for name in ["Py", "Js"] {
+        assert_eq!(
+            response(&call(&service, name, "{}").await)["statusCode"],
+            200
+        );
+    }
+    service.shutdown(Duration::from_secs(2)).await;
+}
