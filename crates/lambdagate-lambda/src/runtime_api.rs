@@ -159,7 +159,6 @@ async fn handle(instance: Arc<Instance>, req: Request<Incoming>) -> Result<Answe
             .strip_prefix("invocation/")
             .and_then(|r| r.rsplit_once('/'))
         {
-            // (Both arms: the answer to an invocation, then maybe the wait for the next.)
             Some((id, "response")) => {
                 let id = id.to_string();
                 let next_follows = req.headers().contains_key(NEXT_FOLLOWS);
