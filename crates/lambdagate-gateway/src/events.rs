@@ -195,7 +195,7 @@ fn pairs_or_none<K, V>(pairs: &[(K, V)]) -> Option<Pairs<'_, K, V>> {
     (!pairs.is_empty()).then_some(Pairs(pairs))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Identity<'a> {
     access_key: (),
@@ -217,18 +217,9 @@ impl<'a> Identity<'a> {
     /// `null` except the source IP and user agent, as AWS sends it.
     fn anonymous(source_ip: &'a str, user_agent: &'a str) -> Identity<'a> {
         Identity {
-            access_key: (),
-            account_id: (),
-            caller: (),
-            cognito_authentication_provider: (),
-            cognito_authentication_type: (),
-            cognito_identity_id: (),
-            cognito_identity_pool_id: (),
-            principal_org_id: (),
             source_ip,
-            user: (),
             user_agent,
-            user_arn: (),
+            ..Default::default()
         }
     }
 }

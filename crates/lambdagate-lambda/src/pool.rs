@@ -87,7 +87,9 @@ fn cpu_saturated() -> bool {
     let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
         return false;
     };
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    // Looked up once: std reads cgroup quota files for it.
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from));
     procs_running(&stat).is_some_and(|running| running.saturating_sub(1) >= cores)
 }
 
