@@ -9,9 +9,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use lambdagate_model::{
-    Api, ApiKind, Application, Cors, Integration, MockResponse, PayloadFormat, RouteKey,
-};
+use lambdagate_model::{Api, ApiKind, Application, Cors, IntegrationType, PayloadFormat, RouteKey};
 
 use crate::cors::CorsPolicy;
 use crate::router::{AnyMethod, Router, Segment, Span, parse_template, path_segments};
@@ -81,6 +79,17 @@ pub enum RouteIntegration {
     },
     /// A fixed answer.
     Mock(MockResponse),
+}
+
+/// A mock integration's answer.
+#[derive(Debug, Clone)]
+pub struct MockResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers in order.
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: String,
 }
 
 /// One route of an API, compiled.
@@ -233,17 +242,16 @@ fn compile_api(app: &Application, api: &Api) -> Result<ApiRuntime, CompileError>
                 ("ANY".to_string(), "$default".to_string())
             }
         };
-        let integration = match &route.integration {
-            Integration::LambdaProxy {
-                function,
-                payload_format,
-                timeout_ms,
-            } => {
+        let integration = match route.integration.kind {
+            IntegrationType::AwsProxy => {
+                let function = route.integration.function().unwrap_or_default();
+                let payload_format = &route.integration.payload_format;
+                let timeout_ms = &route.integration.timeout_ms;
                 let Some(f) = app.function(function) else {
                     return Err(CompileError::UnknownFunction {
                         location: route.source.to_string(),
                         route: route.key.to_string(),
-                        function: function.clone(),
+                        function: function.to_string(),
                     });
                 };
                 // The integration timeout is API Gateway's own (TimeoutInMillis, else the API
@@ -263,7 +271,28 @@ fn compile_api(app: &Application, api: &Api) -> Result<ApiRuntime, CompileError>
                     timeout: timeout.min(cap),
                 }
             }
-            Integration::Mock(mock) => RouteIntegration::Mock(mock.clone()),
+            _ => {
+                let response = route.integration.integration_responses.first();
+                RouteIntegration::Mock(MockResponse {
+                    status: response.map_or(200, |r| r.status_code),
+                    headers: response
+                        .map(|r| {
+                            r.response_parameters
+                                .iter()
+                                .filter_map(|(k, v)| {
+                                    let name = k.strip_prefix("method.response.header.")?;
+                                    let value = v.strip_prefix('\'')?.strip_suffix('\'')?;
+                                    Some((name.to_string(), value.to_string()))
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    body: response
+                        .and_then(|r| r.response_templates.first())
+                        .map(|(_, t)| t.clone())
+                        .unwrap_or_default(),
+                })
+            }
         };
         routes.push(RouteRuntime {
             route_key: route.key.to_string(),

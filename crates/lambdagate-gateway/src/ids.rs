@@ -3,11 +3,11 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use lambdagate_lambda::ids::civil_from_days;
+use lambdagate_model::aws::civil_from_days;
 
 /// A random UUID v4, as REST APIs use for `requestId` and `x-amzn-RequestId`.
 pub fn request_uuid() -> String {
-    lambdagate_lambda::ids::uuid_v4()
+    lambdagate_model::aws::uuid_v4()
 }
 
 /// A short id in AWS's style (`LV7fzho-PHcEJPw=`): `extendedRequestId`, `x-amz-apigw-id`, and an

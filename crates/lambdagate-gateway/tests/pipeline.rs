@@ -170,16 +170,14 @@ fn integration_timeouts_are_capped_per_api_kind() {
     // the gateway's integration timeout.
     rest.functions[0].timeout_secs = 5;
     assert_eq!(route_timeout(&rest, 0).as_secs(), 29);
-    if let Integration::LambdaProxy { timeout_ms, .. } = &mut rest.apis[0].routes[0].integration {
-        *timeout_ms = Some(1500);
-    }
+    rest.apis[0].routes[0].integration.timeout_ms = Some(1500);
     assert_eq!(route_timeout(&rest, 0).as_millis(), 1500);
 }
 
 fn with_timeout(mut app: Application, ms: u32) -> Application {
     for route in &mut app.apis[0].routes {
-        if let Integration::LambdaProxy { timeout_ms, .. } = &mut route.integration {
-            *timeout_ms = Some(ms);
+        if route.integration.kind == IntegrationType::AwsProxy {
+            route.integration.timeout_ms = Some(ms);
         }
     }
     app
@@ -227,11 +225,19 @@ async fn rest_errors_binary_and_mock() {
     let mut app = rest_app(vec![
         lambda_route("ANY", "/{proxy+}", "Echo", PayloadFormat::V1),
         Route {
-            integration: Integration::Mock(MockResponse {
-                status: 200,
-                headers: vec![("Access-Control-Allow-Origin".into(), "*".into())],
-                body: String::new(),
-            }),
+            integration: Integration {
+                integration_responses: vec![IntegrationResponse {
+                    status_code: 200,
+                    selection_pattern: None,
+                    response_parameters: vec![(
+                        "method.response.header.Access-Control-Allow-Origin".into(),
+                        "'*'".into(),
+                    )],
+                    response_templates: Vec::new(),
+                    content_handling: None,
+                }],
+                ..Integration::mock()
+            },
             ..lambda_route("OPTIONS", "/{proxy+}", "Echo", PayloadFormat::V1)
         },
     ]);

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 
 use crate::Outcome;
-use crate::ids::civil_from_days;
+use lambdagate_model::aws::civil_from_days;
 
 /// Error type of an invocation that ran past its timeout.
 pub const TIMED_OUT: &str = "Sandbox.Timedout";
@@ -24,7 +24,7 @@ pub const MAX_REQUEST_BYTES: usize = 6 * 1024 * 1024;
 
 /// A new request id in UUID v4 form, as Lambda generates them.
 pub fn new_request_id() -> String {
-    crate::ids::uuid_v4()
+    lambdagate_model::aws::uuid_v4()
 }
 
 fn error_json(error_type: &str, message: &str) -> Bytes {

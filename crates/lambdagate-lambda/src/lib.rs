@@ -11,7 +11,6 @@
 pub mod bootstraps;
 pub mod environment;
 pub mod errors;
-pub mod ids;
 mod instance;
 pub mod invoke_api;
 pub mod logs;

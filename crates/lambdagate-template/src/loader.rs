@@ -104,6 +104,9 @@ pub fn load_text(
             account_id: env.account_id,
             functions,
             apis,
+            api_keys: Vec::new(),
+            usage_plans: Vec::new(),
+            domains: Vec::new(),
         },
         warnings: diags
             .into_sorted()

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use lambdagate_model::{Application, Integration, RouteKey};
+use lambdagate_model::{Application, IntegrationType, RouteKey};
 
 use crate::{LoadOptions, Severity, load_str};
 
@@ -193,17 +193,21 @@ fn globals_apply_to_functions_and_implicit_apis() {
     assert_eq!(api.stages[0].name, "Prod");
     assert_eq!(api.binary_media_types, ["image/png"]);
     assert_eq!(api.routes.len(), 2);
-    let Integration::Mock(mock) = &api.routes[1].integration else {
-        panic!("expected the CORS preflight mock");
-    };
-    assert!(mock.headers.contains(&(
-        "Access-Control-Allow-Methods".to_string(),
-        "DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT".to_string()
-    )));
-    assert!(
-        mock.headers
-            .contains(&("Access-Control-Allow-Origin".to_string(), "*".to_string()))
+    let mock = &api.routes[1].integration;
+    assert_eq!(
+        mock.kind,
+        IntegrationType::Mock,
+        "expected the CORS preflight mock"
     );
+    let headers = &mock.integration_responses[0].response_parameters;
+    assert!(headers.contains(&(
+        "method.response.header.Access-Control-Allow-Methods".to_string(),
+        "'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'".to_string()
+    )));
+    assert!(headers.contains(&(
+        "method.response.header.Access-Control-Allow-Origin".to_string(),
+        "'*'".to_string()
+    )));
 }
 
 // ---- one test per diagnostic ----

@@ -36,60 +36,47 @@ pub fn function(logical_id: &str, timeout_secs: u32) -> Function {
 }
 
 pub fn lambda_route(method: &str, path: &str, function: &str, format: PayloadFormat) -> Route {
-    Route {
-        key: if path == "$default" {
-            RouteKey::Default
-        } else {
-            RouteKey::MethodPath {
-                method: method.into(),
-                path: path.into(),
-            }
-        },
-        integration: Integration::LambdaProxy {
-            function: function.into(),
-            payload_format: format,
-            timeout_ms: None,
-        },
-        auth: None,
-        request_parameters: None,
-        event_id: format!("{method}{path}"),
-        source: SourceLocation {
+    let key = if path == "$default" {
+        RouteKey::Default
+    } else {
+        RouteKey::MethodPath {
+            method: method.into(),
+            path: path.into(),
+        }
+    };
+    Route::new(
+        key,
+        Integration::lambda_proxy(function, format, None),
+        format!("{method}{path}"),
+        SourceLocation {
             file: PathBuf::from("template.yaml"),
             line: 1,
             column: 1,
         },
-    }
+    )
 }
 
 pub fn api(logical_id: &str, kind: ApiKind, stage: &str, routes: Vec<Route>) -> Api {
     Api {
-        logical_id: logical_id.into(),
-        api_id: api_id_for(logical_id),
-        kind,
-        name: None,
-        implicit: false,
-        stages: vec![Stage {
-            name: stage.into(),
-            variables: BTreeMap::new(),
-        }],
-        cors: None,
-        binary_media_types: Vec::new(),
         routes,
-        auth: None,
-        definition_body: None,
-        definition_uri: None,
-        source: SourceLocation::default(),
+        ..Api::new(
+            logical_id,
+            kind,
+            Stage::named(stage, SourceLocation::default()),
+        )
     }
 }
 
 pub fn application(functions: Vec<Function>, apis: Vec<Api>) -> Application {
     Application {
-        template: PathBuf::from("template.yaml"),
-        stack_name: "test".into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
         functions,
         apis,
+        ..Application::empty(
+            PathBuf::from("template.yaml"),
+            "test".into(),
+            "us-east-1".into(),
+            "123456789012".into(),
+        )
     }
 }
 

@@ -43,12 +43,13 @@ pub fn function(name: &str, runtime: &str, code_dir: PathBuf, handler: Option<&s
 
 pub fn app(functions: Vec<Function>) -> Arc<Application> {
     Arc::new(Application {
-        template: "template.yaml".into(),
-        stack_name: "test".into(),
-        region: "us-east-1".into(),
-        account_id: "123456789012".into(),
         functions,
-        apis: vec![],
+        ..Application::empty(
+            "template.yaml".into(),
+            "test".into(),
+            "us-east-1".into(),
+            "123456789012".into(),
+        )
     })
 }
 

@@ -2,7 +2,7 @@
 //! `CorsConfiguration` (applied by the gateway at run time).
 
 use lambdagate_model::{
-    Cors, HttpCors, Integration, MockResponse, RestCors, Route, RouteKey, SourceLocation,
+    Cors, HttpCors, Integration, IntegrationResponse, RestCors, Route, RouteKey, SourceLocation,
 };
 
 use crate::diag::{Diags, R};
@@ -183,23 +183,40 @@ pub fn preflight_routes(cors: &Cors, routes: &[Route], source: &SourceLocation) 
                 "true".to_string(),
             ));
         }
-        out.push(Route {
-            key: RouteKey::MethodPath {
+        // SAM's preflight method: a MOCK integration whose request template selects 200, and
+        // an integration response mapping static header values and the response template `{}`
+        // (application/json), so clients of the deployed API receive `{}`.
+        let integration = Integration {
+            request_templates: vec![(
+                "application/json".to_string(),
+                "{\"statusCode\": 200}".to_string(),
+            )],
+            integration_responses: vec![IntegrationResponse {
+                status_code: 200,
+                selection_pattern: None,
+                response_parameters: headers
+                    .into_iter()
+                    .map(|(name, value)| {
+                        (
+                            format!("method.response.header.{name}"),
+                            format!("'{value}'"),
+                        )
+                    })
+                    .collect(),
+                response_templates: vec![("application/json".to_string(), "{}".to_string())],
+                content_handling: None,
+            }],
+            ..Integration::mock()
+        };
+        out.push(Route::new(
+            RouteKey::MethodPath {
                 method: "OPTIONS".to_string(),
                 path: path.to_string(),
             },
-            integration: Integration::Mock(MockResponse {
-                status: 200,
-                headers,
-                // SAM's preflight method maps the mock answer through the response template `{}`
-                // (application/json), so clients of the deployed API receive `{}`.
-                body: "{}".to_string(),
-            }),
-            auth: None,
-            request_parameters: None,
-            event_id: preflight_id(path),
-            source: source.clone(),
-        });
+            integration,
+            preflight_id(path),
+            source.clone(),
+        ));
     }
     out
 }

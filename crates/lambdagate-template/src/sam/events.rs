@@ -131,20 +131,22 @@ fn route(
         },
     };
     let timeout_ms = props::number(diags, props, "TimeoutInMillis", &owner, 50..=30000)?;
+    for key in ["Auth", "RequestParameters", "RequestModel", "RouteSettings"] {
+        if let Some(node) = props.get(key) {
+            diags.warn(
+                node.pos,
+                format!("{owner}: {key} is not served yet; requests are answered without it"),
+            );
+        }
+    }
     Ok((
         api_index,
-        Route {
+        Route::new(
             key,
-            integration: Integration::LambdaProxy {
-                function: function.to_string(),
-                payload_format,
-                timeout_ms,
-            },
-            auth: props.get("Auth").map(Node::to_json),
-            request_parameters: props.get("RequestParameters").map(Node::to_json),
-            event_id: event.to_string(),
-            source: diags.location(pos),
-        },
+            Integration::lambda_proxy(function, payload_format, timeout_ms),
+            event,
+            diags.location(pos),
+        ),
     ))
 }
 

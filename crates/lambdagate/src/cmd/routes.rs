@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use lambdagate_model::{Application, Integration, RouteKey};
+use lambdagate_model::{Application, IntegrationTarget, RouteKey};
 
 use crate::cli::RoutesArgs;
 
@@ -33,9 +33,11 @@ fn table(app: &Application) -> String {
                     RouteKey::MethodPath { method, path } => (method.clone(), path.clone()),
                     RouteKey::Default => ("*".to_string(), "$default".to_string()),
                 };
-                let target = match &route.integration {
-                    Integration::LambdaProxy { function, .. } => function.clone(),
-                    Integration::Mock(_) => "mock".to_string(),
+                let integration = &route.integration;
+                let target = match &integration.target {
+                    IntegrationTarget::Function(function) => function.clone(),
+                    IntegrationTarget::Uri(uri) => format!("{} {uri}", integration.kind),
+                    IntegrationTarget::None => "mock".to_string(),
                 };
                 rows.push([
                     format!("{} ({})", api.logical_id, api.kind),
