@@ -5,15 +5,17 @@ use std::pin::Pin;
 
 use lambdagate_lambda::{FunctionService, Invocation, InvocationResult, InvokeError};
 
+use crate::compile::FunctionHandle;
+
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Invokes a function by logical id with an event and a trace id.
+/// Invokes a function, resolved at load time, with an event and a trace id.
 pub trait Backend: Send + Sync + 'static {
     /// Invokes `function` and waits for its answer. Dropping the future abandons the wait only.
     fn invoke<'a>(
         &'a self,
-        function: &'a str,
+        function: &'a FunctionHandle,
         invocation: Invocation,
     ) -> BoxFuture<'a, Result<InvocationResult, InvokeError>>;
 }
@@ -21,10 +23,10 @@ pub trait Backend: Send + Sync + 'static {
 impl Backend for FunctionService {
     fn invoke<'a>(
         &'a self,
-        function: &'a str,
+        function: &'a FunctionHandle,
         invocation: Invocation,
     ) -> BoxFuture<'a, Result<InvocationResult, InvokeError>> {
-        Box::pin(FunctionService::invoke(self, function, invocation))
+        Box::pin(FunctionService::invoke_at(self, function.index, invocation))
     }
 }
 
@@ -38,9 +40,9 @@ where
 {
     fn invoke<'a>(
         &'a self,
-        function: &'a str,
+        function: &'a FunctionHandle,
         invocation: Invocation,
     ) -> BoxFuture<'a, Result<InvocationResult, InvokeError>> {
-        Box::pin((self.0)(function.to_string(), invocation))
+        Box::pin((self.0)(function.name.to_string(), invocation))
     }
 }

@@ -1,18 +1,27 @@
-//! Compiling an application's APIs into routers and per-route settings, once, at load time.
+//! Compiling an application's APIs once, at load time: routers, stages (with their canaries and
+//! resolved functions), integrations, gateway responses, and the custom-domain mapping table.
 //!
 //! Addressing follows AWS by default: a REST API's stages under `/{stage}/…`, an HTTP API's
 //! `$default` stage at the root and its named stages under `/{stage}/…`. Without stage prefixes
 //! every API is served at the root (what `sam local start-api` does). All APIs share one port, so
 //! all are compiled into one router; a second router per API serves host-based addressing
-//! (`{apiLogicalId}.localhost`).
+//! (`{apiLogicalId}.localhost`), and a third, without any prefix, serves custom domains, whose
+//! base path is stripped before routing.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use lambdagate_model::{Api, ApiKind, Application, Cors, IntegrationType, PayloadFormat, RouteKey};
+use lambdagate_model::aws::short_id_for;
+use lambdagate_model::{
+    Api, ApiKind, Application, AuthorizationType, Cors, IntegrationTarget, IntegrationType,
+    PayloadFormat, RouteKey, Stage,
+};
 
 use crate::cors::CorsPolicy;
-use crate::router::{AnyMethod, Router, Segment, Span, parse_template, path_segments};
+use crate::integration::{CompiledIntegration, FunctionTarget, LambdaProxy, Mock};
+use crate::responses::{GatewayResponseError, GatewayResponses};
+use crate::router::{AnyMethod, Router, Segment, parse_template};
 
 /// REST's maximum integration timeout.
 pub const REST_MAX_TIMEOUT: Duration = Duration::from_millis(29_000);
@@ -63,37 +72,30 @@ pub enum CompileError {
         /// The function named.
         function: String,
     },
-}
-
-/// A route's backend, resolved.
-#[derive(Debug, Clone)]
-pub enum RouteIntegration {
-    /// Lambda proxy integration.
-    Lambda {
-        /// The function's logical id.
-        function: String,
-        /// Payload format version.
-        payload: PayloadFormat,
-        /// Integration timeout (the function's own, capped per API kind, or `TimeoutInMillis`).
-        timeout: Duration,
+    /// A customized gateway response that cannot be served.
+    #[error(transparent)]
+    GatewayResponse(#[from] GatewayResponseError),
+    /// A custom domain mapping that cannot be served.
+    #[error("{location}: {message}")]
+    BadMapping {
+        /// Where the mapping is defined.
+        location: String,
+        /// What is wrong.
+        message: String,
     },
-    /// A fixed answer.
-    Mock(MockResponse),
 }
 
-/// A mock integration's answer.
-#[derive(Debug, Clone)]
-pub struct MockResponse {
-    /// Status code.
-    pub status: u16,
-    /// Headers in order.
-    pub headers: Vec<(String, String)>,
-    /// Body.
-    pub body: String,
+/// A function of the application, resolved at load time: invoking it needs no lookup by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionHandle {
+    /// Its position in the application's functions.
+    pub index: usize,
+    /// Its logical id (for logs and stand-in backends).
+    pub name: Arc<str>,
 }
 
 /// One route of an API, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct RouteRuntime {
     /// `GET`, …, `ANY` (`ANY` for `$default`).
     pub method: String,
@@ -104,7 +106,30 @@ pub struct RouteRuntime {
     /// A stable `resourceId` for the route's path.
     pub resource_id: String,
     /// The backend.
-    pub integration: RouteIntegration,
+    pub integration: CompiledIntegration,
+}
+
+/// A deployment as a stage serves it: its variables and the functions they select.
+#[derive(Debug, Clone)]
+pub struct StageVariant {
+    /// `deploymentId`.
+    pub deployment_id: String,
+    /// Stage variables in order (for a canary: the stage's, with its overrides applied).
+    pub variables: Vec<(String, String)>,
+    /// Whether this is the stage's canary.
+    pub is_canary: bool,
+    /// Per route: the function a `${stageVariables.x}` integration resolves to here (`Err` says
+    /// why none), `None` for routes whose target does not depend on stage variables.
+    pub functions: Vec<Option<Result<FunctionHandle, String>>>,
+}
+
+/// A canary release of a stage.
+#[derive(Debug, Clone)]
+pub struct Canary {
+    /// Share of requests, 0.0 to 100.0.
+    pub percent: f64,
+    /// What canary requests are served by.
+    pub variant: StageVariant,
 }
 
 /// A stage, compiled.
@@ -112,12 +137,14 @@ pub struct RouteRuntime {
 pub struct StageRuntime {
     /// Stage name.
     pub name: String,
-    /// Stage variables in order.
-    pub variables: Vec<(String, String)>,
+    /// The stage's own deployment.
+    pub base: StageVariant,
+    /// Its canary, when it has one.
+    pub canary: Option<Canary>,
 }
 
 /// One API, compiled.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ApiRuntime {
     /// Logical id.
     pub logical_id: String,
@@ -125,8 +152,6 @@ pub struct ApiRuntime {
     pub kind: ApiKind,
     /// API id.
     pub api_id: String,
-    /// A stable `deploymentId`.
-    pub deployment_id: String,
     /// Stages (at least one).
     pub stages: Vec<StageRuntime>,
     /// REST binary media types.
@@ -137,6 +162,10 @@ pub struct ApiRuntime {
     pub routes: Vec<RouteRuntime>,
     /// The `$default` route, when there is one.
     pub default_route: Option<usize>,
+    /// Customized gateway responses.
+    pub gateway_responses: GatewayResponses,
+    /// The API's routes without any prefix (custom domains strip their base path first).
+    pub plain: Router<usize>,
 }
 
 /// Where a route lives.
@@ -154,10 +183,21 @@ pub struct Target {
 
 /// A stage served at an address: the root, or `/{stage}`.
 #[derive(Debug, Clone)]
-struct Mount {
-    api: usize,
-    stage: usize,
-    prefix: Option<String>,
+pub(crate) struct Mount {
+    pub(crate) api: usize,
+    pub(crate) stage: usize,
+    pub(crate) prefix: Option<String>,
+}
+
+/// An API mapping of a custom domain, compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct DomainMount {
+    pub(crate) api: usize,
+    pub(crate) stage: usize,
+    /// The base path as written (`orders/v1`), empty for the root mapping.
+    pub(crate) base_path: String,
+    /// Its segments.
+    pub(crate) segments: Vec<String>,
 }
 
 /// A line of the startup route table.
@@ -173,67 +213,227 @@ pub struct RouteRow {
     pub target: String,
 }
 
-/// The result of selecting a route for a request.
-#[derive(Debug, Clone)]
-pub struct Selection<'a> {
-    /// The API that owns the address.
-    pub api: usize,
-    /// Its stage.
-    pub stage: usize,
-    /// Stage prefix segments (0 or 1).
-    pub prefix: usize,
-    /// The route, when one matched (including `$default`).
-    pub route: Option<usize>,
-    /// Path variables as spans of the raw path.
-    pub params: Vec<(&'a str, Span)>,
-}
-
 /// The compiled application.
 #[derive(Debug)]
 pub struct CompiledApp {
     /// Account id for events.
     pub account_id: String,
+    /// Region for ARNs.
+    pub region: String,
     /// APIs in template order.
     pub apis: Vec<ApiRuntime>,
-    shared: Router<Target>,
-    by_host: HashMap<String, (usize, Router<Target>)>,
-    mounts: Vec<Mount>,
+    pub(crate) shared: Router<Target>,
+    pub(crate) by_host: HashMap<String, (usize, Router<Target>)>,
+    pub(crate) mounts: Vec<Mount>,
+    /// Custom domains (lower-case) → mappings, longest base path first.
+    pub(crate) domains: DomainTable,
     rows: Vec<RouteRow>,
+    domain_rows: Vec<String>,
+    warnings: Vec<String>,
 }
 
-fn short_hash(text: &str, len: usize) -> String {
-    let id = lambdagate_model::api_id_for(text);
-    id[..len.min(id.len())].to_string()
+/// `${stageVariables.name}` references in a function name.
+fn stage_variable_names(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("${stageVariables.") {
+        let after = &rest[at + "${stageVariables.".len()..];
+        let Some(end) = after.find('}') else { break };
+        names.push(&after[..end]);
+        rest = &after[end..];
+    }
+    names
 }
 
-fn compile_api(app: &Application, api: &Api) -> Result<ApiRuntime, CompileError> {
-    let mut stages: Vec<StageRuntime> = api
-        .stages
+/// The function a `${stageVariables.x}` target names under these variables.
+fn resolve_stage_function(
+    app: &Application,
+    template: &str,
+    variables: &[(String, String)],
+) -> Result<FunctionHandle, String> {
+    let mut name = template.to_string();
+    for var in stage_variable_names(template) {
+        let Some((_, value)) = variables.iter().find(|(k, _)| k == var) else {
+            return Err(format!("stage variable `{var}` is not set"));
+        };
+        name = name.replace(&format!("${{stageVariables.{var}}}"), value);
+    }
+    // `function:name:alias` / ARNs: only the function name part selects a local function.
+    let short = name
+        .rsplit_once(":function:")
+        .map_or(name.as_str(), |(_, n)| n);
+    let short = short.split(':').next().unwrap_or(short);
+    match app.function_index(short) {
+        Some(index) => Ok(FunctionHandle {
+            index,
+            name: app.functions[index].logical_id.as_str().into(),
+        }),
+        None => Err(format!(
+            "`{name}` (from `{template}`) is not a function of the template"
+        )),
+    }
+}
+
+fn variant(
+    app: &Application,
+    routes: &[RouteRuntime],
+    deployment_id: String,
+    variables: Vec<(String, String)>,
+    is_canary: bool,
+) -> StageVariant {
+    let functions = routes
         .iter()
-        .map(|s| StageRuntime {
-            name: s.name.clone(),
-            variables: s
-                .variables
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+        .map(|route| match &route.integration {
+            CompiledIntegration::LambdaProxy(LambdaProxy {
+                function: FunctionTarget::StageVariable(template),
+                ..
+            }) => Some(resolve_stage_function(app, template, &variables)),
+            _ => None,
         })
         .collect();
-    if stages.is_empty() {
-        stages.push(StageRuntime {
-            name: match api.kind {
-                ApiKind::Rest => "Prod".to_string(),
-                ApiKind::Http => "$default".to_string(),
-            },
-            variables: Vec::new(),
-        });
+    StageVariant {
+        deployment_id,
+        variables,
+        is_canary,
+        functions,
     }
+}
+
+fn compile_stage(
+    app: &Application,
+    api: &Api,
+    stage: &Stage,
+    routes: &[RouteRuntime],
+    warnings: &mut Vec<String>,
+) -> StageRuntime {
+    let variables: Vec<(String, String)> = stage
+        .variables
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let deployment = stage
+        .deployment
+        .clone()
+        .unwrap_or_else(|| format!("deployment:{}", api.logical_id));
+    let base = variant(
+        app,
+        routes,
+        short_id_for(&deployment, 6),
+        variables.clone(),
+        false,
+    );
+    let canary = stage.canary.as_ref().map(|c| {
+        let mut merged = variables.clone();
+        for (k, v) in &c.stage_variable_overrides {
+            match merged.iter_mut().find(|(name, _)| name == k) {
+                Some(slot) => slot.1 = v.clone(),
+                None => merged.push((k.clone(), v.clone())),
+            }
+        }
+        let deployment = c
+            .deployment
+            .clone()
+            .unwrap_or_else(|| format!("canary:{}:{}", api.logical_id, stage.name));
+        Canary {
+            percent: c.percent_traffic.clamp(0.0, 100.0),
+            variant: variant(app, routes, short_id_for(&deployment, 6), merged, true),
+        }
+    });
+    for (label, v) in
+        std::iter::once(("", &base)).chain(canary.as_ref().map(|c| (" (canary)", &c.variant)))
+    {
+        for (route, resolved) in routes.iter().zip(&v.functions) {
+            if let Some(Err(why)) = resolved {
+                warnings.push(format!(
+                    "{}: stage {}{label} of API {}: route {} cannot be served: {why}; it answers \
+                     500 Internal server error, as API Gateway does when it cannot invoke the \
+                     function",
+                    stage.source, stage.name, api.logical_id, route.route_key
+                ));
+            }
+        }
+    }
+    StageRuntime {
+        name: stage.name.clone(),
+        base,
+        canary,
+    }
+}
+
+/// Reports what the model holds for an API that the gateway does not enforce yet.
+fn not_enforced(api: &Api, warnings: &mut Vec<String>) {
+    for route in &api.routes {
+        let mut missing = Vec::new();
+        if route.auth.authorization_type != AuthorizationType::None {
+            missing.push(format!(
+                "authorization ({}{})",
+                route.auth.authorization_type.as_str(),
+                route
+                    .auth
+                    .authorizer
+                    .as_deref()
+                    .map(|a| format!(" `{a}`"))
+                    .unwrap_or_default()
+            ));
+        }
+        if route.api_key_required {
+            missing.push("a required API key".to_string());
+        }
+        if route.request_validator.is_some() || !route.request_models.is_empty() {
+            missing.push("request validation".to_string());
+        }
+        if !missing.is_empty() {
+            warnings.push(format!(
+                "{}: {} {} on API {} requires {}, which lambdagate does not enforce yet: \
+                 requests reach the integration without it",
+                route.source,
+                route.key,
+                route.event_id,
+                api.logical_id,
+                missing.join(" and ")
+            ));
+        }
+    }
+    for stage in &api.stages {
+        let throttled = stage
+            .method_settings
+            .iter()
+            .any(|m| m.throttle.rate_limit.is_some() || m.throttle.burst_limit.is_some());
+        let cached = stage.cache_cluster.is_some()
+            || stage.method_settings.iter().any(|m| m.caching_enabled);
+        for (on, what) in [
+            (throttled, "throttling"),
+            (cached, "the stage cache"),
+            (
+                stage
+                    .access_log
+                    .as_ref()
+                    .is_some_and(|a| a.format.is_some()),
+                "the access log format",
+            ),
+        ] {
+            if on {
+                warnings.push(format!(
+                    "{}: stage {} of API {} sets {what}, which lambdagate does not apply yet",
+                    stage.source, stage.name, api.logical_id
+                ));
+            }
+        }
+    }
+}
+
+fn compile_api(
+    app: &Application,
+    api: &Api,
+    warnings: &mut Vec<String>,
+) -> Result<ApiRuntime, CompileError> {
     let cap = match api.kind {
         ApiKind::Rest => REST_MAX_TIMEOUT,
         ApiKind::Http => HTTP_MAX_TIMEOUT,
     };
     let mut routes = Vec::with_capacity(api.routes.len());
     let mut default_route = None;
+    let mut plain = Router::new();
     for route in &api.routes {
         let (method, path) = match &route.key {
             RouteKey::MethodPath { method, path } => (method.to_ascii_uppercase(), path.clone()),
@@ -242,71 +442,84 @@ fn compile_api(app: &Application, api: &Api) -> Result<ApiRuntime, CompileError>
                 ("ANY".to_string(), "$default".to_string())
             }
         };
-        let integration = match route.integration.kind {
-            IntegrationType::AwsProxy => {
-                let function = route.integration.function().unwrap_or_default();
-                let payload_format = &route.integration.payload_format;
-                let timeout_ms = &route.integration.timeout_ms;
-                let Some(f) = app.function(function) else {
-                    return Err(CompileError::UnknownFunction {
-                        location: route.source.to_string(),
-                        route: route.key.to_string(),
-                        function: function.to_string(),
-                    });
+        let integration = &route.integration;
+        let compiled = match (integration.kind, &integration.target) {
+            (IntegrationType::AwsProxy, IntegrationTarget::Function(function)) => {
+                let target = if function.contains("${stageVariables.") {
+                    FunctionTarget::StageVariable(function.clone())
+                } else {
+                    let Some(index) = app.function_index(function) else {
+                        return Err(CompileError::UnknownFunction {
+                            location: route.source.to_string(),
+                            route: route.key.to_string(),
+                            function: function.clone(),
+                        });
+                    };
+                    FunctionTarget::Fixed(FunctionHandle {
+                        index,
+                        name: app.functions[index].logical_id.as_str().into(),
+                    })
                 };
                 // The integration timeout is API Gateway's own (TimeoutInMillis, else the API
                 // kind's maximum). A function that exceeds its own Timeout first is stopped by
                 // the function service and answers a function error, which API Gateway maps to
                 // 502 (REST) / 500 (HTTP API), not to an integration timeout.
-                let timeout = match timeout_ms {
-                    Some(ms) => Duration::from_millis(u64::from(*ms)),
-                    None => cap,
-                };
-                RouteIntegration::Lambda {
-                    function: f.logical_id.clone(),
+                let timeout = integration
+                    .timeout_ms
+                    .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
+                CompiledIntegration::LambdaProxy(LambdaProxy {
+                    function: target,
                     payload: match api.kind {
                         ApiKind::Rest => PayloadFormat::V1,
-                        ApiKind::Http => *payload_format,
+                        ApiKind::Http => integration.payload_format,
                     },
                     timeout: timeout.min(cap),
-                }
-            }
-            _ => {
-                let response = route.integration.integration_responses.first();
-                RouteIntegration::Mock(MockResponse {
-                    status: response.map_or(200, |r| r.status_code),
-                    headers: response
-                        .map(|r| {
-                            r.response_parameters
-                                .iter()
-                                .filter_map(|(k, v)| {
-                                    let name = k.strip_prefix("method.response.header.")?;
-                                    let value = v.strip_prefix('\'')?.strip_suffix('\'')?;
-                                    Some((name.to_string(), value.to_string()))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    body: response
-                        .and_then(|r| r.response_templates.first())
-                        .map(|(_, t)| t.clone())
-                        .unwrap_or_default(),
                 })
             }
+            (IntegrationType::Mock, _) => CompiledIntegration::Mock(Mock::compile(integration)),
+            (kind, _) => {
+                warnings.push(format!(
+                    "{}: {} on API {} uses a {kind} integration, which lambdagate does not \
+                     serve yet; it answers 500 Internal server error",
+                    route.source, route.key, api.logical_id
+                ));
+                CompiledIntegration::Unsupported(kind)
+            }
         };
+        if path != "$default" {
+            let segments = parse_template(&path).map_err(|e| CompileError::BadRoute {
+                location: route.source.to_string(),
+                message: e.to_string(),
+            })?;
+            // Duplicates were refused by the shared router's checks or by the loader.
+            let _ = plain.insert(&method, &segments, any_method(api.kind), routes.len());
+        }
         routes.push(RouteRuntime {
             route_key: route.key.to_string(),
-            resource_id: short_hash(&format!("{}{}", api.logical_id, path), 6),
+            resource_id: short_id_for(&format!("{}{}", api.logical_id, path), 6),
             method,
             path,
-            integration,
+            integration: compiled,
         });
     }
+    let mut stages: Vec<StageRuntime> = api
+        .stages
+        .iter()
+        .map(|s| compile_stage(app, api, s, &routes, warnings))
+        .collect();
+    if stages.is_empty() {
+        let name = match api.kind {
+            ApiKind::Rest => "Prod",
+            ApiKind::Http => "$default",
+        };
+        let stage = Stage::named(name, api.source.clone());
+        stages.push(compile_stage(app, api, &stage, &routes, warnings));
+    }
+    not_enforced(api, warnings);
     Ok(ApiRuntime {
         logical_id: api.logical_id.clone(),
         kind: api.kind,
         api_id: api.api_id.clone(),
-        deployment_id: short_hash(&format!("deployment:{}", api.logical_id), 6),
         stages,
         binary_media_types: api.binary_media_types.clone(),
         cors: match &api.cors {
@@ -315,7 +528,16 @@ fn compile_api(app: &Application, api: &Api) -> Result<ApiRuntime, CompileError>
         },
         routes,
         default_route,
+        gateway_responses: GatewayResponses::compile(&api.gateway_responses)?,
+        plain,
     })
+}
+
+fn any_method(kind: ApiKind) -> AnyMethod {
+    match kind {
+        ApiKind::Rest => AnyMethod::Standard,
+        ApiKind::Http => AnyMethod::All,
+    }
 }
 
 fn mounts_for(api_index: usize, api: &ApiRuntime, addressing: Addressing) -> Vec<Mount> {
@@ -338,13 +560,84 @@ fn mounts_for(api_index: usize, api: &ApiRuntime, addressing: Addressing) -> Vec
         .collect()
 }
 
+/// Custom domains (lower-case) → their mappings.
+type DomainTable = HashMap<String, Vec<DomainMount>>;
+
+fn compile_domains(
+    app: &Application,
+    apis: &[ApiRuntime],
+) -> Result<(DomainTable, Vec<String>), CompileError> {
+    let mut domains: HashMap<String, Vec<DomainMount>> = HashMap::new();
+    let mut rows = Vec::new();
+    for domain in &app.domains {
+        let host = domain.domain_name.to_ascii_lowercase();
+        let mounts = domains.entry(host.clone()).or_default();
+        for mapping in &domain.mappings {
+            let bad = |message: String| CompileError::BadMapping {
+                location: mapping.source.to_string(),
+                message,
+            };
+            let Some(api_index) = app.apis.iter().position(|a| a.logical_id == mapping.api) else {
+                return Err(bad(format!(
+                    "{}: API mapping names API `{}`, which is not in the template",
+                    domain.domain_name, mapping.api
+                )));
+            };
+            let api = &apis[api_index];
+            let Some(stage) = api.stages.iter().position(|s| s.name == mapping.stage) else {
+                return Err(bad(format!(
+                    "{}: API mapping names stage `{}`, which API {} does not have (it has {})",
+                    domain.domain_name,
+                    mapping.stage,
+                    api.logical_id,
+                    api.stages
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            };
+            let base_path = mapping.base_path.trim_matches('/').to_string();
+            if mounts.iter().any(|m| m.base_path == base_path) {
+                return Err(bad(format!(
+                    "{}: base path `{}` is mapped twice",
+                    domain.domain_name,
+                    if base_path.is_empty() {
+                        "(none)"
+                    } else {
+                        &base_path
+                    }
+                )));
+            }
+            rows.push(format!(
+                "{}/{} -> {} ({})",
+                domain.domain_name, base_path, api.logical_id, mapping.stage
+            ));
+            mounts.push(DomainMount {
+                api: api_index,
+                stage,
+                segments: base_path
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                base_path,
+            });
+        }
+        // The longest matching base path wins (spec §10.2).
+        mounts.sort_by_key(|m| std::cmp::Reverse(m.segments.len()));
+    }
+    Ok((domains, rows))
+}
+
 impl CompiledApp {
     /// Compiles every API of `app`.
     pub fn compile(app: &Application, addressing: Addressing) -> Result<CompiledApp, CompileError> {
+        let mut warnings = Vec::new();
         let apis = app
             .apis
             .iter()
-            .map(|api| compile_api(app, api))
+            .map(|api| compile_api(app, api, &mut warnings))
             .collect::<Result<Vec<_>, _>>()?;
         let mut shared = Router::new();
         let mut by_host = HashMap::new();
@@ -357,8 +650,12 @@ impl CompiledApp {
                 for (route_index, route) in api.routes.iter().enumerate() {
                     let source = &app.apis[api_index].routes[route_index].source;
                     let target_name = match &route.integration {
-                        RouteIntegration::Lambda { function, .. } => function.clone(),
-                        RouteIntegration::Mock(_) => "(mock)".to_string(),
+                        CompiledIntegration::LambdaProxy(l) => match &l.function {
+                            FunctionTarget::Fixed(f) => f.name.to_string(),
+                            FunctionTarget::StageVariable(t) => t.clone(),
+                        },
+                        CompiledIntegration::Mock(_) => "(mock)".to_string(),
+                        CompiledIntegration::Unsupported(kind) => format!("({kind}, not served)"),
                     };
                     let prefix = mount.prefix.as_deref().map(|p| format!("/{p}"));
                     let served = match (&prefix, route.path.as_str()) {
@@ -391,10 +688,7 @@ impl CompiledApp {
                         route: route_index,
                         prefix: usize::from(mount.prefix.is_some()),
                     };
-                    let any = match api.kind {
-                        ApiKind::Rest => AnyMethod::Standard,
-                        ApiKind::Http => AnyMethod::All,
-                    };
+                    let any = any_method(api.kind);
                     let describe = |t: &Target| {
                         let a = &apis[t.api];
                         format!(
@@ -421,13 +715,18 @@ impl CompiledApp {
         }
         // Longest prefix first, so an address is owned by the most specific mount.
         mounts.sort_by_key(|m| std::cmp::Reverse(m.prefix.is_some()));
+        let (domains, domain_rows) = compile_domains(app, &apis)?;
         Ok(CompiledApp {
             account_id: app.account_id.clone(),
+            region: app.region.clone(),
             apis,
             shared,
             by_host,
             mounts,
+            domains,
             rows,
+            domain_rows,
+            warnings,
         })
     }
 
@@ -436,89 +735,27 @@ impl CompiledApp {
         &self.rows
     }
 
-    /// The API addressed by a `Host` of the form `{apiLogicalId}.localhost[:port]`.
-    fn host_api(&self, host: Option<&str>) -> Option<&(usize, Router<Target>)> {
-        let host = host?;
-        let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
-        let lower = name.to_ascii_lowercase();
-        let id = lower.strip_suffix(".localhost")?;
-        self.by_host.get(id)
+    /// The custom domains for the startup output (`domain/base -> API (stage)`).
+    pub fn domain_rows(&self) -> &[String] {
+        &self.domain_rows
     }
 
-    /// Selects API, stage and route for a request; `Err` carries the owning API (if any) and the
-    /// gateway error to answer with.
-    pub fn select<'a>(
-        &'a self,
-        host: Option<&str>,
-        method: &str,
-        path: &str,
-    ) -> Result<Selection<'a>, (Option<usize>, crate::GatewayError)> {
-        let segments = path_segments(path);
-        let host_api = self.host_api(host);
-        let router = host_api.map_or(&self.shared, |(_, r)| r);
-        if let Some(m) = router.find_segments(method, path, &segments) {
-            return Ok(Selection {
-                api: m.target.api,
-                stage: m.target.stage,
-                prefix: m.target.prefix,
-                route: Some(m.target.route),
-                params: m.params,
-            });
-        }
-        // No route: the mount that owns the address decides ($default route or its error).
-        let first = segments.first().map(|&(s, e)| &path[s..e]);
-        let owns = |m: &&Mount| {
-            host_api.is_none_or(|(api, _)| m.api == *api)
-                && match &m.prefix {
-                    Some(p) => first == Some(p.as_str()),
-                    None => true,
-                }
-        };
-        let candidates: Vec<&Mount> = self.mounts.iter().filter(owns).collect();
-        let best_prefix = candidates.first().map(|m| m.prefix.is_some());
-        let same_level = candidates
-            .iter()
-            .filter(|m| Some(m.prefix.is_some()) == best_prefix);
-        let chosen = same_level
-            .clone()
-            .find(|m| self.apis[m.api].default_route.is_some())
-            .or_else(|| same_level.clone().next());
-        match chosen {
-            Some(m) => {
-                let api = &self.apis[m.api];
-                match api.default_route {
-                    Some(route) => Ok(Selection {
-                        api: m.api,
-                        stage: m.stage,
-                        prefix: usize::from(m.prefix.is_some()),
-                        route: Some(route),
-                        params: Vec::new(),
-                    }),
-                    None => Ok(Selection {
-                        api: m.api,
-                        stage: m.stage,
-                        prefix: usize::from(m.prefix.is_some()),
-                        route: None,
-                        params: Vec::new(),
-                    }),
-                }
-            }
-            None => {
-                // Nothing serves this address: an unknown REST stage, or no HTTP API at the root.
-                let api = host_api.map(|(a, _)| *a).or_else(|| {
-                    self.apis
-                        .iter()
-                        .position(|a| a.kind == ApiKind::Rest)
-                        .or((!self.apis.is_empty()).then_some(0))
-                });
-                let rest = api.is_some_and(|a| self.apis[a].kind == ApiKind::Rest);
-                let error = if rest {
-                    crate::GatewayError::UnknownStage
-                } else {
-                    crate::GatewayError::NotFound
-                };
-                Err((api, error))
-            }
-        }
+    /// What the application asks for that is not served or not enforced, one sentence each.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stage_variable_references() {
+        assert_eq!(
+            stage_variable_names("fn-${stageVariables.env}-${stageVariables.v}"),
+            ["env", "v"]
+        );
+        assert!(stage_variable_names("plain").is_empty());
     }
 }

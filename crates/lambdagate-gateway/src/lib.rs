@@ -1,25 +1,32 @@
 //! The data plane: answers HTTP requests as API Gateway would for an application's APIs.
 //!
-//! Routing ([`router`], compiled per application in [`compile`]), Lambda proxy events 1.0 and 2.0
-//! ([`events`]), responses ([`response`]), CORS ([`cors`]), gateway responses ([`error`]), the
-//! per-request [`pipeline`], and the HTTP [`server`] behind `lambdagate start-api`, which keeps
-//! clients' header-name casing ([`header_case`]).
+//! A request goes through [`Gateway::handle`] ([`pipeline`]): the stages in `stages/`, one file
+//! each, over one `RequestContext`, against the [`Snapshot`] of the application compiled at load
+//! time ([`compile`]). Integrations sit behind one trait ([`integration`]); every answer the
+//! gateway gives itself is a [`GatewayError`] rendered in one place ([`responses`]). The HTTP
+//! [`server`] behind `lambdagate start-api` keeps clients' header-name casing.
 
-pub mod backend;
+mod backend;
+pub mod clock;
 pub mod compile;
-pub mod cors;
-pub mod error;
-pub mod events;
-pub mod header_case;
-pub mod ids;
-pub mod pipeline;
-pub mod request;
-pub mod response;
-pub mod router;
+mod context;
+mod cors;
+mod header_case;
+mod ids;
+pub mod integration;
+mod pipeline;
+mod request;
+pub mod responses;
+mod router;
 pub mod server;
+mod snapshot;
+mod stages;
 
-pub use backend::{Backend, FnBackend};
-pub use compile::{Addressing, CompileError, CompiledApp, RouteRow};
-pub use error::GatewayError;
+pub use backend::{Backend, BoxFuture, FnBackend};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use compile::{Addressing, CompileError, CompiledApp, FunctionHandle, RouteRow};
+pub use context::RequestContext;
 pub use pipeline::{Gateway, Reply};
 pub use request::IncomingRequest;
+pub use responses::{GatewayError, ResponseType};
+pub use snapshot::Snapshot;

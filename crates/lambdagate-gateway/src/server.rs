@@ -18,10 +18,10 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
-use crate::error::GatewayError;
 use crate::header_case::{CaseRecordingStream, ClientHeaders};
 use crate::pipeline::{Gateway, Reply};
 use crate::request::IncomingRequest;
+use crate::responses::GatewayError;
 
 /// API Gateway's payload limit (10 MB).
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
@@ -174,9 +174,6 @@ async fn handle(
         .path_and_query()
         .map_or("/", |pq| pq.as_str())
         .to_string();
-    if target.len() > MAX_URL_BYTES {
-        return plain(StatusCode::URI_TOO_LONG);
-    }
     // The client's names and order when they were recorded (HTTP/1.x), else hyper's lower-case.
     let mut headers = match parts.extensions.remove::<ClientHeaders>() {
         Some(ClientHeaders(headers)) => headers,
@@ -212,7 +209,9 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let method = incoming.method.clone();
-    let reply = if declared.is_some_and(|n| n > config.max_body_bytes as u64) {
+    let reply = if target.len() > MAX_URL_BYTES {
+        gateway.reject(incoming, GatewayError::uri_too_long())
+    } else if declared.is_some_and(|n| n > config.max_body_bytes as u64) {
         // Read (and drop) a bounded amount of what the client is sending, so that it sees the
         // 413 instead of a reset while it is still writing.
         let mut body = body;
@@ -223,7 +222,7 @@ async fn handle(
                 _ => break,
             }
         }
-        gateway.reject(&incoming, GatewayError::RequestTooLarge)
+        gateway.reject(incoming, GatewayError::request_too_large())
     } else {
         match Limited::new(body, config.max_body_bytes).collect().await {
             Ok(collected) => {
@@ -235,7 +234,7 @@ async fn handle(
                     .downcast_ref::<http_body_util::LengthLimitError>()
                     .is_some()
                 {
-                    gateway.reject(&incoming, GatewayError::RequestTooLarge)
+                    gateway.reject(incoming, GatewayError::request_too_large())
                 } else {
                     // The client went away mid-body: nobody is left to answer.
                     return plain(StatusCode::BAD_REQUEST);

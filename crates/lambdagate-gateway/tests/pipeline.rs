@@ -148,7 +148,7 @@ async fn http_api_errors() {
 fn route_timeout(app: &Application, route: usize) -> std::time::Duration {
     let compiled = CompiledApp::compile(app, Addressing { stage_prefix: true }).unwrap();
     match &compiled.apis[0].routes[route].integration {
-        lambdagate_gateway::compile::RouteIntegration::Lambda { timeout, .. } => *timeout,
+        lambdagate_gateway::integration::CompiledIntegration::LambdaProxy(l) => l.timeout,
         other => panic!("{other:?}"),
     }
 }

@@ -242,9 +242,32 @@ impl FunctionService {
     pub async fn invoke(
         &self,
         function: &str,
-        mut invocation: Invocation,
+        invocation: Invocation,
     ) -> Result<InvocationResult, InvokeError> {
         let pool = self.pool(function)?;
+        self.invoke_pool(pool, invocation).await
+    }
+
+    /// Invokes the function at `index` of the application's functions (a caller that resolved
+    /// the function once, at load time, such as the gateway).
+    pub async fn invoke_at(
+        &self,
+        index: usize,
+        invocation: Invocation,
+    ) -> Result<InvocationResult, InvokeError> {
+        let Some(pool) = self.pools.get(index) else {
+            return Err(InvokeError::FunctionNotFound(format!(
+                "function #{index} of the application"
+            )));
+        };
+        self.invoke_pool(pool, invocation).await
+    }
+
+    async fn invoke_pool(
+        &self,
+        pool: &Arc<pool::Pool>,
+        mut invocation: Invocation,
+    ) -> Result<InvocationResult, InvokeError> {
         if invocation.payload.len() > errors::MAX_REQUEST_BYTES {
             return Err(InvokeError::RequestTooLarge {
                 limit: errors::MAX_REQUEST_BYTES,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 use lambdagate_gateway::server::{AccessLog, AccessRecord, ServerConfig, serve};
-use lambdagate_gateway::{Addressing, Backend, CompiledApp, Gateway};
+use lambdagate_gateway::{Addressing, Backend, CompiledApp, Gateway, Snapshot, SystemClock};
 
 use crate::cli::{LogFormat, StartApiArgs};
 
@@ -21,6 +21,17 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     };
     let compiled = CompiledApp::compile(&app, Addressing { stage_prefix })
         .map_err(|e| anyhow!("{}: {e}", app.template.display()))?;
+    for warning in compiled.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    // A fixed seed makes canary choices reproducible (tests, demos); by default they are random.
+    let seed = match std::env::var("LAMBDAGATE_CANARY_SEED") {
+        Ok(text) => Some(
+            text.parse::<u64>()
+                .map_err(|_| anyhow!("LAMBDAGATE_CANARY_SEED must be a number, not `{text}`"))?,
+        ),
+        Err(_) => None,
+    };
     let mut config = crate::service::config(&args.runtime, &app.region)?;
     config.log_sink = Some(crate::service::log_sink(args.template.log_format));
     let runtime = crate::service::runtime()?;
@@ -30,7 +41,11 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
             crate::service::start(&app, config, &args.listen.host, args.port).await?;
         print_routes(&compiled, &format!("http://{address}"));
         let backend: Arc<dyn Backend> = service.clone();
-        let gateway = Arc::new(Gateway::new(compiled, backend));
+        let gateway = Arc::new(Gateway::with_clock(
+            Snapshot::new(compiled, seed),
+            backend,
+            Arc::new(SystemClock),
+        ));
         println!("Listening on http://{address}");
         let _ = std::io::stdout().flush();
         serve(
@@ -62,6 +77,14 @@ fn print_routes(compiled: &CompiledApp, base: &str) {
             "  {:width$}  {base}{}  -> {} ({})",
             row.method, row.path, row.target, row.api
         );
+    }
+    let domains = compiled.domain_rows();
+    if !domains.is_empty() {
+        // Reached on the same port, by `Host` (e.g. curl -H 'Host: api.example.com').
+        let _ = writeln!(out, "Custom domains (by Host header, on this port):");
+        for row in domains {
+            let _ = writeln!(out, "  {row}");
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use lambdagate_gateway::{Addressing, CompiledApp};
 use lambdagate_template::Severity;
 
 use crate::cli::ValidateArgs;
@@ -15,8 +16,22 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             for warning in &loaded.warnings {
                 eprintln!("{warning}");
             }
-            println!("OK");
-            Ok(ExitCode::SUCCESS)
+            // What the gateway would refuse or not enforce when serving it.
+            let addressing = Addressing { stage_prefix: true };
+            match CompiledApp::compile(&loaded.application, addressing) {
+                Ok(compiled) => {
+                    for warning in compiled.warnings() {
+                        eprintln!("warning: {warning}");
+                    }
+                    println!("OK");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => {
+                    println!("{error}");
+                    eprintln!("{}: 1 error", path.display());
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Err(diagnostics) => {
             for diagnostic in &diagnostics {

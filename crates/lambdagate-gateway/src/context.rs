@@ -1,0 +1,208 @@
+//! The state of one request as it goes through the stages.
+//!
+//! [`RequestContext`] holds the request, its ids and time, and what each stage has found so far
+//! (API, stage, canary, route, path variables). It is also the one `$context` lookup: gateway
+//! responses, mapping templates and access logs all read `$context.x` through
+//! [`RequestContext::context_value`], so a variable means the same thing everywhere.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use lambdagate_model::ApiKind;
+
+use crate::compile::{ApiRuntime, RouteRuntime, StageRuntime, StageVariant};
+use crate::ids::{self, RequestTime};
+use crate::request::{IncomingRequest, percent_decode, query_pairs};
+use crate::router::{Span, path_segments};
+use crate::snapshot::Snapshot;
+
+/// Per-request identifiers.
+#[derive(Debug, Clone, Default)]
+pub struct Ids {
+    /// `requestId` (`x-amzn-RequestId` / `apigw-requestid`).
+    pub request_id: String,
+    /// `extendedRequestId` (`x-amz-apigw-id`).
+    pub extended: String,
+    /// The X-Ray trace header value sent to the integration.
+    pub trace: String,
+}
+
+/// One request and everything the stages learned about it.
+pub struct RequestContext<'s> {
+    /// The application serving it.
+    pub snapshot: &'s Snapshot,
+    /// The request.
+    pub request: IncomingRequest,
+    /// When it arrived.
+    pub time: RequestTime,
+    /// Its ids (assigned once the API kind is known).
+    pub ids: Ids,
+    /// The API that owns the address.
+    pub api: Option<&'s ApiRuntime>,
+    /// The stage.
+    pub stage: Option<&'s StageRuntime>,
+    /// The deployment serving it: the stage's own, or its canary.
+    pub variant: Option<&'s StageVariant>,
+    /// The matched route and its index in the API.
+    pub route: Option<(usize, &'s RouteRuntime)>,
+    /// Path variables as spans of the raw path.
+    pub params: Vec<(&'s str, Span)>,
+    /// Leading path segments that are not part of the API's own path in events (a REST stage).
+    pub event_prefix: usize,
+    /// The custom domain's matched base path (`$context.customDomain.basePathMatched`).
+    pub base_path: Option<&'s str>,
+    /// The function the integration called, for the access log.
+    pub function: Option<Arc<str>>,
+}
+
+impl<'s> RequestContext<'s> {
+    /// A context for a request that has not been through any stage.
+    pub fn new(snapshot: &'s Snapshot, request: IncomingRequest, time: RequestTime) -> Self {
+        RequestContext {
+            snapshot,
+            request,
+            time,
+            ids: Ids::default(),
+            api: None,
+            stage: None,
+            variant: None,
+            route: None,
+            params: Vec::new(),
+            event_prefix: 0,
+            base_path: None,
+            function: None,
+        }
+    }
+
+    /// Gives the request its ids in the shape of the API kind that answers it.
+    pub fn assign_ids(&mut self) {
+        let kind = self.api.map_or(ApiKind::Http, |a| a.kind);
+        let extended = ids::short_id();
+        let request_id = match kind {
+            ApiKind::Rest => ids::request_uuid(),
+            ApiKind::Http => extended.clone(),
+        };
+        let trace = self
+            .request
+            .header("x-amzn-trace-id")
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| ids::trace_id(self.time.epoch_ms / 1000));
+        self.ids = Ids {
+            request_id,
+            extended,
+            trace,
+        };
+    }
+
+    /// The API kind answering (HTTP when no API owns the address).
+    pub fn kind(&self) -> ApiKind {
+        self.api.map_or(ApiKind::Http, |a| a.kind)
+    }
+
+    /// The function name for the access log.
+    pub fn function_name(&self) -> Option<String> {
+        self.function.as_deref().map(str::to_string)
+    }
+
+    /// The stage variables in force (the canary's when a canary serves the request).
+    pub fn stage_variables(&self) -> &'s [(String, String)] {
+        self.variant.map_or(&[], |v| v.variables.as_slice())
+    }
+
+    /// One stage variable.
+    pub fn stage_variable(&self, name: &str) -> Option<&'s str> {
+        self.stage_variables()
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The request path as sent, with a leading slash (`$context.path`).
+    pub fn context_path(&self) -> String {
+        format!("/{}", self.request.raw_path.trim_start_matches('/'))
+    }
+
+    /// The path as the API sees it in events: without a REST stage prefix.
+    pub fn api_path(&self) -> String {
+        let raw = self.request.raw_path.as_str();
+        if self.event_prefix > 0 {
+            let segments = path_segments(raw);
+            match segments.get(self.event_prefix) {
+                Some(&(start, _)) => format!("/{}", &raw[start..]),
+                None => "/".to_string(),
+            }
+        } else {
+            self.context_path()
+        }
+    }
+
+    /// A path variable's value as the API kind passes it (REST raw, HTTP APIs decoded).
+    pub fn path_parameter(&self, name: &str) -> Option<String> {
+        let raw = self.request.raw_path.as_str();
+        self.params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, (s, e))| match self.kind() {
+                ApiKind::Rest => raw[s..e].to_string(),
+                ApiKind::Http => percent_decode(&raw[s..e]),
+            })
+    }
+
+    /// The last value of a query-string parameter, decoded.
+    pub fn query_value(&self, name: &str) -> Option<String> {
+        let raw = self.request.raw_query.as_deref()?;
+        query_pairs(raw)
+            .into_iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// `$context.{name}`, as far as the request got; `None` for a variable that has no value.
+    pub fn context_value(&self, name: &str) -> Option<Cow<'s, str>> {
+        let api = self.api;
+        let owned = |s: String| Some(Cow::Owned(s));
+        let host = || {
+            self.request
+                .header("host")
+                .map(|h| h.rsplit_once(':').map_or(h, |(h, _)| h).to_string())
+        };
+        match name {
+            "requestId" => owned(self.ids.request_id.clone()),
+            "extendedRequestId" => owned(self.ids.extended.clone()),
+            "xrayTraceId" => owned(self.ids.trace.clone()),
+            "accountId" => owned(self.snapshot.app.account_id.clone()),
+            "apiId" => api.map(|a| Cow::Borrowed(a.api_id.as_str())),
+            "stage" => self.stage.map(|s| Cow::Borrowed(s.name.as_str())),
+            "deploymentId" => self
+                .variant
+                .map(|v| Cow::Borrowed(v.deployment_id.as_str())),
+            "isCanaryRequest" => self
+                .stage
+                .filter(|s| s.canary.is_some())
+                .map(|_| Cow::Borrowed(if self.is_canary() { "true" } else { "false" })),
+            "httpMethod" => owned(self.request.method.clone()),
+            "path" => owned(self.context_path()),
+            "resourcePath" => self.route.map(|(_, r)| Cow::Borrowed(r.path.as_str())),
+            "resourceId" => self
+                .route
+                .map(|(_, r)| Cow::Borrowed(r.resource_id.as_str())),
+            "routeKey" => self.route.map(|(_, r)| Cow::Borrowed(r.route_key.as_str())),
+            "domainName" => host().map(Cow::Owned),
+            "domainPrefix" => host().map(|h| Cow::Owned(h.split('.').next().unwrap_or("").into())),
+            "requestTime" => owned(self.time.clf.clone()),
+            "requestTimeEpoch" => owned(self.time.epoch_ms.to_string()),
+            "protocol" => owned("HTTP/1.1".to_string()),
+            "identity.sourceIp" => owned(self.request.source_ip_string()),
+            "identity.userAgent" => owned(self.request.user_agent().to_string()),
+            "customDomain.basePathMatched" => self.base_path.map(Cow::Borrowed),
+            _ => None,
+        }
+    }
+
+    /// Whether the stage's canary serves this request.
+    pub fn is_canary(&self) -> bool {
+        self.variant.is_some_and(|v| v.is_canary)
+    }
+}
