@@ -1,6 +1,11 @@
 //! One function instance: an OS process in its own process group, its Runtime API listener,
 //! the invocation it is running, and a supervisor task that enforces the timeout, stops it when
 //! idle, notices when it dies, and kills its whole group.
+//!
+//! An instance knows its pool only through [`InstancePool`] (what it asks of the pool and
+//! reports to it), and the Runtime API knows an instance only as an [`ExecutionEnvironment`]:
+//! the pool sits above its instances, an instance above its listener, and nothing points back
+//! up.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -8,14 +13,14 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use lambdagate_model::RuntimeFamily;
+use lambdagate_model::{Function, RuntimeFamily};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{Notify, oneshot, watch};
 
-use crate::logs::LogStream;
-use crate::pool::{Arrival, InitFailure, Job, Pool};
-use crate::{Invocation, Outcome, errors, runtime_api};
+use crate::logs::{LogRing, LogStream};
+use crate::runtime_api::{self, ExecutionEnvironment, NextEvent};
+use crate::{Invocation, Outcome, errors};
 
 /// Lambda's limit on the init phase of an on-demand instance.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
@@ -106,6 +111,121 @@ pub(crate) fn program_for(
     }
 }
 
+/// What an instance needs of the pool that started it: the function it runs, and where it
+/// reports its life (its arrivals at `GET /next`, the invocations it begins and ends, its exit).
+///
+/// The pool owns its instances and implements this; an instance holds only a `Weak` to it, so
+/// this module does not depend on the pool. An instance is generic over it rather than holding
+/// a `dyn`: the calls on the per-invocation path stay static.
+pub(crate) trait InstancePool: Send + Sync + Sized + 'static {
+    /// The function the instances run.
+    fn function(&self) -> &Function;
+
+    /// How to start an instance's process.
+    fn launch(&self) -> &Launch;
+
+    /// The function's log lines (output, START, END, REPORT).
+    fn logs(&self) -> &LogRing;
+
+    /// How long an instance may stay idle before it is stopped.
+    fn idle_timeout(&self) -> Duration;
+
+    /// A new instance exists (its process is not started yet): the pool keeps it, to stop it.
+    fn registered(&self, instance: Arc<Instance<Self>>);
+
+    /// Counts an instance's arrival at `GET /next` (it is no longer starting or returning).
+    fn arrived(&self, arrival: Arrival);
+
+    /// Called by an instance's `GET /next`: a queued job now, or a slot that receives one.
+    fn take_or_park(
+        &self,
+        instance: u64,
+        pid: Option<u32>,
+        arrival: Arrival,
+        slot: oneshot::Sender<Job>,
+    ) -> Option<Job>;
+
+    /// Puts back a job whose instance went away before it saw it.
+    fn requeue(self: &Arc<Self>, job: Job);
+
+    /// Removes an instance from the idle list; false when it is not parked (it has work).
+    fn unpark(&self, instance: u64) -> bool;
+
+    /// An invocation was handed to an instance.
+    fn job_started(&self);
+
+    /// An invocation ended; `returning` when its instance will poll again.
+    fn job_finished(&self, returning: bool);
+
+    /// An instance exited (or never started): `pending` is the arrival it owed the pool
+    /// (still starting, or returning after an answer), `failure` why its init failed.
+    fn instance_exited(
+        self: &Arc<Self>,
+        instance: u64,
+        pending: Option<Arrival>,
+        failure: Option<InitFailure>,
+    );
+}
+
+/// One invocation on its way to an instance.
+pub(crate) struct Job {
+    /// The request id the function sees.
+    pub request_id: Arc<str>,
+    /// The event and the caller's context.
+    pub invocation: Invocation,
+    /// Where the answer goes.
+    pub reply: oneshot::Sender<Outcome>,
+    /// When the job was submitted: how long it waits decides whether to scale up.
+    pub submitted: Instant,
+}
+
+/// Why an instance comes to `GET /next`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arrival {
+    /// Its first poll: init is over.
+    First,
+    /// It answered an invocation and polls again.
+    Returning,
+    /// Any other poll.
+    Other,
+}
+
+/// Why an instance could not initialize.
+#[derive(Debug, Clone)]
+pub(crate) enum InitFailure {
+    /// The runtime posted `/runtime/init/error`: its body is the answer, verbatim.
+    Posted {
+        /// The error type the runtime named.
+        error_type: String,
+        /// The error JSON the runtime posted.
+        payload: Bytes,
+    },
+    /// The process exited before asking for work.
+    Exited(String),
+    /// The process could not be started.
+    Entrypoint(String),
+    /// Init ran past Lambda's init limit.
+    TimedOut(Duration),
+}
+
+impl InitFailure {
+    /// The answer an invocation gets while this failure holds.
+    pub fn outcome(&self, request_id: &str) -> Outcome {
+        match self {
+            InitFailure::Posted {
+                error_type,
+                payload,
+            } => Outcome::Error {
+                error_type: error_type.clone(),
+                payload: payload.clone(),
+            },
+            InitFailure::Exited(exit) => errors::exited(request_id, exit),
+            InitFailure::Entrypoint(why) => errors::invalid_entrypoint(request_id, why),
+            InitFailure::TimedOut(limit) => errors::timed_out(request_id, *limit),
+        }
+    }
+}
+
 /// The invocation an instance is running.
 struct Current {
     request_id: Arc<str>,
@@ -146,10 +266,11 @@ struct State {
 /// the peak only grows, so a reading at most this old is a close lower bound.
 const MEMORY_READ_INTERVAL: Duration = Duration::from_millis(250);
 
-/// One running function instance.
-pub(crate) struct Instance {
+/// One running function instance, of a pool `P`.
+pub(crate) struct Instance<P> {
+    /// Its name within the pool.
     pub id: u64,
-    pool: Weak<Pool>,
+    pool: Weak<P>,
     state: Mutex<State>,
     wake: Notify,
     exited: watch::Sender<bool>,
@@ -157,23 +278,13 @@ pub(crate) struct Instance {
     timeout: Duration,
 }
 
-/// What `GET /next` answers.
-pub(crate) struct NextEvent {
-    pub request_id: Arc<str>,
-    pub deadline_ms: u128,
-    pub function_arn: String,
-    /// Lambda always passes a trace header; this one is used when the caller sent none.
-    pub fallback_trace_id: String,
-    pub invocation: Invocation,
-}
-
-impl Instance {
+impl<P: InstancePool> Instance<P> {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Starts an instance in the background; its failures are reported to the pool.
-    pub fn start(pool: Arc<Pool>, id: u64) {
+    pub fn start(pool: Arc<P>, id: u64) {
         let instance = Arc::new(Instance {
             id,
             pool: Arc::downgrade(&pool),
@@ -196,14 +307,14 @@ impl Instance {
             wake: Notify::new(),
             exited: watch::channel(false).0,
             spawned_at: Instant::now(),
-            timeout: Duration::from_secs(u64::from(pool.function.timeout_secs.max(1))),
+            timeout: Duration::from_secs(u64::from(pool.function().timeout_secs.max(1))),
         });
         pool.registered(instance.clone());
         tokio::spawn(async move {
             match instance.clone().launch(&pool).await {
                 Ok(child) => instance.supervise(child).await,
                 Err(why) => {
-                    pool.logs.push(None, LogStream::Platform, why.clone());
+                    pool.logs().push(None, LogStream::Platform, why.clone());
                     instance.exited.send_replace(true);
                     pool.instance_exited(
                         instance.id,
@@ -215,12 +326,12 @@ impl Instance {
         });
     }
 
-    async fn launch(self: Arc<Self>, pool: &Arc<Pool>) -> Result<Child, String> {
+    async fn launch(self: Arc<Self>, pool: &Arc<P>) -> Result<Child, String> {
         let (addr, server) = runtime_api::serve(self.clone())
             .await
             .map_err(|e| format!("cannot open a Runtime API listener: {e}"))?;
         self.lock().server = Some(server);
-        let mut cmd = pool.launch.command(&pool.function.code_dir)?;
+        let mut cmd = pool.launch().command(&pool.function().code_dir)?;
         cmd.env("AWS_LAMBDA_RUNTIME_API", addr.to_string()).env(
             "AWS_LAMBDA_LOG_STREAM_NAME",
             crate::environment::log_stream_name(),
@@ -229,7 +340,7 @@ impl Instance {
             let program = cmd.as_std().get_program().to_string_lossy().into_owned();
             format!(
                 "cannot start `{program}` for {}: {e}",
-                pool.function.function_name
+                pool.function().function_name
             )
         })?;
         self.lock().pid = child.id();
@@ -242,12 +353,15 @@ impl Instance {
         Ok(child)
     }
 
+    /// The process id, once the process has started.
     pub fn pid(&self) -> Option<u32> {
         self.lock().pid
     }
+}
 
-    /// `GET /next`: waits for a job for this instance; `None` when the instance is stopping.
-    pub async fn next(self: &Arc<Self>) -> Option<NextEvent> {
+/// The Runtime API side of an instance: its listener hands each request here.
+impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
+    async fn next(self: &Arc<Self>) -> Option<NextEvent> {
         if let Some(prefetched) = self.lock().prefetched.take() {
             return prefetched;
         }
@@ -299,13 +413,47 @@ impl Instance {
         Some(self.begin(&pool, job))
     }
 
-    fn begin(&self, pool: &Pool, job: Job) -> NextEvent {
+    // If this wait is dropped (the connection went away), `next` gives a job it was handed
+    // back to the pool, as for any parked `GET /next`.
+    async fn prefetch_next(self: &Arc<Self>) {
+        let event = self.next().await;
+        self.lock().prefetched = Some(event);
+    }
+
+    fn complete(&self, request_id: &str, outcome: Outcome) -> Result<(), ()> {
+        let current = {
+            let mut st = self.lock();
+            match &st.current {
+                Some(c) if &*c.request_id == request_id => {}
+                _ => return Err(()),
+            }
+            st.idle_since = Instant::now();
+            st.returning = true;
+            st.current.take()
+        };
+        let Some(current) = current else {
+            return Err(());
+        };
+        // The supervisor needs no wake-up: it wakes by the finished invocation's deadline at
+        // the latest, finds nothing running, and goes on to wait for the idle timeout.
+        self.finish(current, outcome, None);
+        Ok(())
+    }
+
+    fn init_error(&self, error_type: String, payload: Bytes) {
+        self.lock().init_error = Some((error_type, payload));
+    }
+}
+
+impl<P: InstancePool> Instance<P> {
+    /// Makes `job` the instance's invocation: START, the deadline, the event for `GET /next`.
+    fn begin(&self, pool: &P, job: Job) -> NextEvent {
         let now = Instant::now();
         let deadline_ms = (SystemTime::now() + self.timeout)
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
-        pool.logs.push(
+        pool.logs().push(
             Some(job.request_id.clone()),
             LogStream::Platform,
             format!("START RequestId: {} Version: $LATEST", job.request_id),
@@ -342,45 +490,10 @@ impl Instance {
         NextEvent {
             request_id: job.request_id,
             deadline_ms,
-            function_arn: pool.function.arn.clone(),
+            function_arn: pool.function().arn.clone(),
             fallback_trace_id,
             invocation: job.invocation,
         }
-    }
-
-    /// For a runtime that pipelined its `GET /next` behind the answer just accepted: waits for
-    /// the next event now, so the answer and the event can leave together. The `GET /next`
-    /// that follows takes it. If this wait is dropped (the connection went away), `next`
-    /// gives a job it was handed back to the pool, as for any parked `GET /next`.
-    pub async fn prefetch_next(self: &Arc<Self>) {
-        let event = self.next().await;
-        self.lock().prefetched = Some(event);
-    }
-
-    /// `POST …/{id}/response` or `/error`: the answer to the current invocation.
-    pub fn complete(&self, request_id: &str, outcome: Outcome) -> Result<(), ()> {
-        let current = {
-            let mut st = self.lock();
-            match &st.current {
-                Some(c) if &*c.request_id == request_id => {}
-                _ => return Err(()),
-            }
-            st.idle_since = Instant::now();
-            st.returning = true;
-            st.current.take()
-        };
-        let Some(current) = current else {
-            return Err(());
-        };
-        // The supervisor needs no wake-up: it wakes by the finished invocation's deadline at
-        // the latest, finds nothing running, and goes on to wait for the idle timeout.
-        self.finish(current, outcome, None);
-        Ok(())
-    }
-
-    /// `POST /runtime/init/error`.
-    pub fn init_error(&self, error_type: String, payload: Bytes) {
-        self.lock().init_error = Some((error_type, payload));
     }
 
     /// Writes END and REPORT, then answers the caller.
@@ -405,7 +518,7 @@ impl Instance {
             (memory_mb, st.init_duration.take())
         };
         let id = &current.request_id;
-        pool.logs.push(
+        pool.logs().push(
             Some(id.clone()),
             LogStream::Platform,
             format!("END RequestId: {id}"),
@@ -414,7 +527,7 @@ impl Instance {
         let mut report = format!(
             "REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t",
             ms.ceil().max(1.0) as u64,
-            pool.function.memory_mb,
+            pool.function().memory_mb,
             memory_mb
         );
         if let Some(init) = init {
@@ -426,7 +539,7 @@ impl Instance {
         if let Some(status) = status {
             report.push_str(&format!("Status: {status}\t"));
         }
-        pool.logs
+        pool.logs()
             .push(Some(id.clone()), LogStream::Platform, report);
         // The log is complete before the caller hears back, so a log tail includes REPORT.
         let _ = current.reply.send(outcome);
@@ -439,6 +552,7 @@ impl Instance {
         self.wake.notify_one();
     }
 
+    /// Waits until the process has exited (or never started).
     pub async fn wait_exited(&self) {
         let mut rx = self.exited.subscribe();
         let _ = rx.wait_for(|exited| *exited).await;
@@ -460,7 +574,11 @@ impl Instance {
                     None => Some(now + self.timeout),
                 };
                 let idle = (st.ready && st.current.is_none())
-                    .then(|| self.pool.upgrade().map(|p| st.idle_since + p.idle_timeout))
+                    .then(|| {
+                        self.pool
+                            .upgrade()
+                            .map(|p| st.idle_since + p.idle_timeout())
+                    })
                     .flatten();
                 st.supervisor_wakes_at = match (deadline, idle) {
                     _ if st.stopping => None,
@@ -500,7 +618,7 @@ impl Instance {
                 st.stopping = true;
                 drop(st);
                 if let Some(pool) = self.pool.upgrade() {
-                    pool.logs.push(
+                    pool.logs().push(
                         Some(current.request_id.clone()),
                         LogStream::Platform,
                         errors::timed_out_log_line(&current.request_id, self.timeout),
@@ -523,7 +641,7 @@ impl Instance {
         };
         let expired = {
             let st = self.lock();
-            st.current.is_none() && st.idle_since + pool.idle_timeout <= Instant::now()
+            st.current.is_none() && st.idle_since + pool.idle_timeout() <= Instant::now()
         };
         // Only an instance still parked may go: one that just got a job stays.
         if expired && pool.unpark(self.id) {
@@ -567,7 +685,7 @@ impl Instance {
         }
         if let Some(current) = current {
             if let Some(pool) = self.pool.upgrade() {
-                pool.logs.push(
+                pool.logs().push(
                     Some(current.request_id.clone()),
                     LogStream::Platform,
                     format!(
@@ -588,13 +706,13 @@ impl Instance {
 
 /// A parked `GET /next`. If the request goes away after a job was handed to it but before the
 /// runtime saw the job, the job goes back to the pool instead of being lost.
-struct ParkedNext {
+struct ParkedNext<P: InstancePool> {
     rx: oneshot::Receiver<Job>,
-    pool: Weak<Pool>,
+    pool: Weak<P>,
     done: bool,
 }
 
-impl Drop for ParkedNext {
+impl<P: InstancePool> Drop for ParkedNext<P> {
     fn drop(&mut self) {
         if self.done {
             return;
@@ -637,7 +755,11 @@ fn max_memory_mb(pid: u32) -> u64 {
         .map_or(0, |kb| kb.div_ceil(1024))
 }
 
-async fn forward_lines(stream: impl AsyncRead + Unpin, instance: Arc<Instance>, kind: LogStream) {
+async fn forward_lines<P: InstancePool>(
+    stream: impl AsyncRead + Unpin,
+    instance: Arc<Instance<P>>,
+    kind: LogStream,
+) {
     let mut reader = BufReader::new(stream);
     let mut buf = Vec::new();
     loop {
@@ -653,7 +775,7 @@ async fn forward_lines(stream: impl AsyncRead + Unpin, instance: Arc<Instance>, 
             return;
         };
         let request_id = instance.lock().last_request_id.clone();
-        pool.logs
+        pool.logs()
             .push(request_id, kind, String::from_utf8_lossy(&buf).into_owned());
     }
 }

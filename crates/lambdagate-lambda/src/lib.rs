@@ -278,7 +278,7 @@ impl FunctionService {
             None => errors::new_request_id().into(),
         };
         let (reply, answer) = oneshot::channel();
-        pool.submit(pool::Job {
+        pool.submit(instance::Job {
             request_id: request_id.clone(),
             invocation,
             reply,

@@ -2,6 +2,9 @@
 //! invocations waiting for an instance (a bounded queue), and the concurrency cap. New
 //! instances start when all are busy; a failed init is remembered for a moment, so a broken
 //! function answers at once instead of restarting in a storm.
+//!
+//! The pool owns its instances and hears from them through [`InstancePool`], which it
+//! implements.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -10,21 +13,12 @@ use std::time::{Duration, Instant};
 use lambdagate_model::Function;
 use tokio::sync::{Notify, oneshot};
 
-use crate::instance::{Instance, Launch};
+use crate::InvokeError;
+use crate::instance::{Arrival, InitFailure, Instance, InstancePool, Job, Launch};
 use crate::logs::{LogRing, LogStream};
-use crate::{InvokeError, Outcome, errors};
 
 /// How long a failed init answers later invocations before a new instance is tried.
 pub(crate) const INIT_FAILURE_HOLD: Duration = Duration::from_secs(2);
-
-/// One invocation on its way to an instance.
-pub(crate) struct Job {
-    pub request_id: Arc<str>,
-    pub invocation: crate::Invocation,
-    pub reply: oneshot::Sender<Outcome>,
-    /// When the job was submitted: how long it waits decides whether to scale up.
-    pub submitted: Instant,
-}
 
 /// How a pool grows: Lambda gives every concurrent invocation its own instance, but on a
 /// machine with a few cores, instances beyond a small multiple of the core count only add
@@ -116,51 +110,6 @@ fn process_is_gone(pid: u32) -> bool {
     )
 }
 
-/// Why the last instance could not initialize.
-#[derive(Debug, Clone)]
-pub(crate) enum InitFailure {
-    /// The runtime posted `/runtime/init/error`: its body is the answer, verbatim.
-    Posted {
-        error_type: String,
-        payload: bytes::Bytes,
-    },
-    /// The process exited before asking for work.
-    Exited(String),
-    /// The process could not be started.
-    Entrypoint(String),
-    /// Init ran past Lambda's init limit.
-    TimedOut(Duration),
-}
-
-impl InitFailure {
-    /// The answer an invocation gets while this failure holds.
-    pub fn outcome(&self, request_id: &str) -> Outcome {
-        match self {
-            InitFailure::Posted {
-                error_type,
-                payload,
-            } => Outcome::Error {
-                error_type: error_type.clone(),
-                payload: payload.clone(),
-            },
-            InitFailure::Exited(exit) => errors::exited(request_id, exit),
-            InitFailure::Entrypoint(why) => errors::invalid_entrypoint(request_id, why),
-            InitFailure::TimedOut(limit) => errors::timed_out(request_id, *limit),
-        }
-    }
-}
-
-/// Why an instance comes to `GET /next`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Arrival {
-    /// Its first poll: init is over.
-    First,
-    /// It answered an invocation and polls again.
-    Returning,
-    /// Any other poll.
-    Other,
-}
-
 #[derive(Default)]
 struct PoolState {
     idle: Vec<Parked>,
@@ -175,7 +124,7 @@ struct PoolState {
     /// `starting + returning` are covered without starting anyone new: a warm instance that
     /// is about to poll beats a cold start.
     returning: usize,
-    instances: Vec<Arc<Instance>>,
+    instances: Vec<Arc<Instance<Pool>>>,
     init_failure: Option<(Instant, InitFailure)>,
     next_id: u64,
     closed: bool,
@@ -209,13 +158,21 @@ impl PoolState {
 
 /// The instances of one function.
 pub(crate) struct Pool {
+    /// The function.
     pub function: Arc<Function>,
+    /// How its instances start.
     pub launch: Launch,
+    /// Its log lines.
     pub logs: Arc<LogRing>,
+    /// Hard cap on instances (see [`Scaling`]).
     pub max_concurrency: usize,
+    /// Instances started without waiting.
     pub burst: usize,
+    /// How long an invocation waits for a busy instance before another one starts.
     pub scale_up_after: Duration,
+    /// Invocations that may wait beyond the ones instances are about to take.
     pub queue_depth: usize,
+    /// An idle instance stops after this long.
     pub idle_timeout: Duration,
     state: Mutex<PoolState>,
     /// Signalled whenever work finishes or an instance exits (shutdown waits on it).
@@ -223,6 +180,7 @@ pub(crate) struct Pool {
 }
 
 impl Pool {
+    /// A pool with no instances yet.
     pub fn new(
         function: Arc<Function>,
         launch: Launch,
@@ -366,14 +324,30 @@ impl Pool {
         };
         Instance::start(self.clone(), id);
     }
+}
 
-    /// Counts an instance's arrival at `GET /next` (it is no longer starting or returning).
-    pub fn arrived(&self, arrival: Arrival) {
+impl InstancePool for Pool {
+    fn function(&self) -> &Function {
+        &self.function
+    }
+
+    fn launch(&self) -> &Launch {
+        &self.launch
+    }
+
+    fn logs(&self) -> &LogRing {
+        &self.logs
+    }
+
+    fn idle_timeout(&self) -> Duration {
+        self.idle_timeout
+    }
+
+    fn arrived(&self, arrival: Arrival) {
         self.lock().arrive(arrival);
     }
 
-    /// Called by an instance's `GET /next`: a queued job now, or a slot that receives one.
-    pub fn take_or_park(
+    fn take_or_park(
         &self,
         instance: u64,
         pid: Option<u32>,
@@ -398,8 +372,7 @@ impl Pool {
         None
     }
 
-    /// Puts back a job whose instance went away before it saw it.
-    pub fn requeue(self: &Arc<Self>, mut job: Job) {
+    fn requeue(self: &Arc<Self>, mut job: Job) {
         let mut st = self.lock();
         while let Some(parked) = st.idle.pop() {
             match parked.hand_over(job) {
@@ -418,24 +391,22 @@ impl Pool {
         }
     }
 
-    /// Removes an instance from the idle list; false when it is not parked (it has work).
-    pub fn unpark(&self, instance: u64) -> bool {
+    fn unpark(&self, instance: u64) -> bool {
         let mut st = self.lock();
         let before = st.idle.len();
         st.idle.retain(|p| p.instance != instance);
         st.idle.len() != before
     }
 
-    pub fn registered(&self, instance: Arc<Instance>) {
+    fn registered(&self, instance: Arc<Instance<Self>>) {
         self.lock().instances.push(instance);
     }
 
-    pub fn job_started(&self) {
+    fn job_started(&self) {
         self.lock().busy += 1;
     }
 
-    /// An invocation ended; `returning` when its instance will poll again.
-    pub fn job_finished(&self, returning: bool) {
+    fn job_finished(&self, returning: bool) {
         {
             let mut st = self.lock();
             st.busy = st.busy.saturating_sub(1);
@@ -446,9 +417,9 @@ impl Pool {
         self.settled.notify_waiters();
     }
 
-    /// An instance exited (or never started). With an init failure, the queued invocations get
-    /// its answer; otherwise a replacement starts when work is waiting.
-    pub fn instance_exited(
+    // With an init failure, the queued invocations get its answer; otherwise a replacement
+    // starts when work is waiting.
+    fn instance_exited(
         self: &Arc<Self>,
         instance: u64,
         pending: Option<Arrival>,
@@ -503,7 +474,9 @@ impl Pool {
         }
         self.settled.notify_waiters();
     }
+}
 
+impl Pool {
     /// Stops taking work.
     pub fn close(&self) {
         self.lock().closed = true;
@@ -554,9 +527,7 @@ impl Pool {
             .filter_map(|i| i.pid())
             .collect()
     }
-}
 
-impl Pool {
     /// Asks every instance to stop without waiting (used when the service is dropped).
     pub fn stop_all_now(&self) {
         let instances = self.lock().instances.clone();

@@ -2,6 +2,7 @@
 //! accept only `host:port`, so instances cannot share one address with a path prefix).
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -14,8 +15,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-use crate::instance::Instance;
-use crate::{Outcome, errors};
+use crate::{Invocation, Outcome, errors};
 
 const PREFIX: &str = "/2018-06-01/runtime/";
 
@@ -26,9 +26,48 @@ const PREFIX: &str = "/2018-06-01/runtime/";
 /// do not send it (the official runtime clients) get the usual immediate 202.
 const NEXT_FOLLOWS: &str = "lambdagate-next-follows";
 
+/// What the Runtime API needs of the execution environment it serves: one call per Runtime API
+/// operation. An instance implements it; this module knows nothing else of instances, so it
+/// stays below them (the instance starts this listener, the listener only answers to it).
+///
+/// Served through a generic, not `dyn`: the futures of `next` and `prefetch_next` stay unboxed
+/// on the per-invocation path.
+pub(crate) trait ExecutionEnvironment: Send + Sync + 'static {
+    /// `GET /runtime/invocation/next`: waits for the next invocation; `None` when the
+    /// environment is stopping (the runtime is told to exit).
+    fn next(self: &Arc<Self>) -> impl Future<Output = Option<NextEvent>> + Send;
+
+    /// For a runtime that pipelined its `GET /next` behind the answer just accepted (see
+    /// [`NEXT_FOLLOWS`]): waits for the next event now, so the answer and the event can leave
+    /// together. The `GET /next` that follows takes it.
+    fn prefetch_next(self: &Arc<Self>) -> impl Future<Output = ()> + Send;
+
+    /// `POST /runtime/invocation/{id}/response` or `/error`: the answer to the invocation in
+    /// progress; `Err` when `request_id` is not that invocation.
+    fn complete(&self, request_id: &str, outcome: Outcome) -> Result<(), ()>;
+
+    /// `POST /runtime/init/error`: the runtime could not initialize; the error type and body
+    /// become the answer to the invocations that wait for this environment.
+    fn init_error(&self, error_type: String, payload: Bytes);
+}
+
+/// What `GET /next` answers.
+pub(crate) struct NextEvent {
+    /// `Lambda-Runtime-Aws-Request-Id`.
+    pub request_id: Arc<str>,
+    /// `Lambda-Runtime-Deadline-Ms`: the invocation's deadline in Unix milliseconds.
+    pub deadline_ms: u128,
+    /// `Lambda-Runtime-Invoked-Function-Arn`.
+    pub function_arn: String,
+    /// Lambda always passes a trace header; this one is used when the caller sent none.
+    pub fallback_trace_id: String,
+    /// The event and the caller's context.
+    pub invocation: Invocation,
+}
+
 /// Binds an ephemeral port on 127.0.0.1 and serves the Runtime API for `instance` on it.
-pub(crate) async fn serve(
-    instance: Arc<Instance>,
+pub(crate) async fn serve<E: ExecutionEnvironment>(
+    instance: Arc<E>,
 ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -137,7 +176,10 @@ fn streamed_outcome(body: Bytes, trailers: Option<&http::HeaderMap>) -> Outcome 
     }
 }
 
-async fn handle(instance: Arc<Instance>, req: Request<Incoming>) -> Result<Answer, Infallible> {
+async fn handle<E: ExecutionEnvironment>(
+    instance: Arc<E>,
+    req: Request<Incoming>,
+) -> Result<Answer, Infallible> {
     let path = req.uri().path().to_string();
     let Some(rest) = path.strip_prefix(PREFIX) else {
         return Ok(not_found(&path));
@@ -205,8 +247,8 @@ async fn handle(instance: Arc<Instance>, req: Request<Incoming>) -> Result<Answe
     Ok(answer)
 }
 
-async fn finish(
-    instance: &Arc<Instance>,
+async fn finish<E: ExecutionEnvironment>(
+    instance: &Arc<E>,
     id: &str,
     outcome: Outcome,
     next_follows: bool,
@@ -226,7 +268,7 @@ async fn finish(
     }
 }
 
-async fn next(instance: &Arc<Instance>) -> Answer {
+async fn next<E: ExecutionEnvironment>(instance: &Arc<E>) -> Answer {
     let Some(event) = instance.next().await else {
         return json(
             StatusCode::GONE,
