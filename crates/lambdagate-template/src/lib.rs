@@ -19,6 +19,7 @@ mod params;
 mod props;
 mod refs;
 mod sam;
+mod settings;
 mod sub;
 mod yaml;
 

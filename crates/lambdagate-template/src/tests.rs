@@ -356,3 +356,182 @@ fn an_unresolvable_property_does_not_hide_other_errors_of_the_same_resource() {
     assert_error(&errors, "CodeUri `nope` does not exist");
     assert_error(&errors, "Ref to `Missing`");
 }
+
+/// A template with the REST API `MyApi` (stage `prod`) whose further properties are `props`
+/// (YAML lines indented by 6), a function `Fn` with the event `Get` (`GET /items`, with the
+/// event properties `event`, indented by 12) on it, and the resources `extra`.
+fn rest_api(props: &str, event: &str, extra: &str) -> String {
+    format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  MyApi:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: prod\n{props}{FUNCTION}      Events:\n        Get:\n          Type: Api\n          Properties:\n            RestApiId: !Ref MyApi\n            Path: /items\n            Method: get\n{event}{extra}"
+    )
+}
+
+/// Like [`rest_api`] for the HTTP API `MyHttp` (no StageName: `$default`).
+fn http_api(props: &str, event: &str, extra: &str) -> String {
+    format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  MyHttp:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      Description: http\n{props}{FUNCTION}      Events:\n        Get:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref MyHttp\n            Path: /items\n            Method: get\n{event}{extra}"
+    )
+}
+
+fn load_ok(text: &str) -> Application {
+    load(text).unwrap_or_else(|e| panic!("{e:#?}\n{text}"))
+}
+
+/// Warnings of a template that loads.
+fn warnings(text: &str) -> Vec<String> {
+    let options = LoadOptions {
+        region: Some("eu-west-1".into()),
+        stack_name: Some("stack".into()),
+        ..LoadOptions::default()
+    };
+    load_str(text, &path(), &options)
+        .unwrap_or_else(|e| panic!("{e:#?}"))
+        .warnings
+        .iter()
+        .map(|d| format!("{}:{}: {}", d.location.line, d.location.column, d.message))
+        .collect()
+}
+
+#[test]
+fn sam_gateway_responses_use_aws_keys() {
+    let props = "      GatewayResponses:\n        UNAUTHORIZED:\n          StatusCode: 401\n          ResponseParameters:\n            Headers:\n              WWW-Authenticate: \"'Bearer'\"\n            QueryStrings:\n              q: \"'v'\"\n            Paths:\n              p: \"'w'\"\n          ResponseTemplates:\n            application/json: '{\"m\": $context.error.messageString}'\n        DEFAULT_4XX:\n          StatusCode: '418'\n        MISSING_AUTHENTICATION_TOKEN: {}\n";
+    let text = rest_api(props, "", "");
+    let app = load_ok(&text);
+    assert!(warnings(&text).is_empty(), "{:?}", warnings(&text));
+    let responses = &app.apis[0].gateway_responses;
+    assert_eq!(responses.len(), 3);
+    let unauthorized = &responses[0];
+    assert_eq!(
+        unauthorized.response_type,
+        lambdagate_model::ResponseType::Unauthorized
+    );
+    assert_eq!(unauthorized.status_code, Some(401));
+    assert_eq!(
+        unauthorized.response_parameters,
+        [
+            ("gatewayresponse.header.WWW-Authenticate", "'Bearer'"),
+            ("gatewayresponse.path.p", "'w'"),
+            ("gatewayresponse.querystring.q", "'v'"),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+    );
+    assert_eq!(
+        unauthorized.response_templates,
+        [(
+            "application/json".to_string(),
+            "{\"m\": $context.error.messageString}".to_string()
+        )]
+    );
+    assert_eq!(responses[1].status_code, Some(418));
+    assert_eq!(responses[2].status_code, None);
+    assert_eq!(unauthorized.source.line, 8);
+}
+
+#[test]
+fn unknown_gateway_response_type_lists_valid_ones() {
+    let props = "      GatewayResponses:\n        NOT_A_TYPE:\n          StatusCode: 400\n        THROTTLED:\n          StatusCode: 99\n";
+    let errors = load(&rest_api(props, "", "")).unwrap_err();
+    assert_error(
+        &errors,
+        "8:9: API `MyApi`: GatewayResponses: `NOT_A_TYPE` is not a gateway response type; valid types are ACCESS_DENIED, API_CONFIGURATION_ERROR",
+    );
+    assert_error(&errors, "WAF_FILTERED");
+    assert_error(
+        &errors,
+        "11:23: API `MyApi`: GatewayResponses: THROTTLED: StatusCode must be an HTTP status",
+    );
+}
+
+#[test]
+fn rest_stage_settings_load() {
+    let props = "      Description: items api\n      MinimumCompressionSize: 1024\n      ApiKeySourceType: AUTHORIZER\n      DisableExecuteApiEndpoint: true\n      TracingEnabled: true\n      CacheClusterEnabled: true\n      CacheClusterSize: '1.6'\n      Variables:\n        fn: items\n      AccessLogSetting:\n        DestinationArn: arn:aws:logs:eu-west-1:123456789012:log-group:x\n        Format: $context.requestId\n      MethodSettings:\n        - ResourcePath: /~1items\n          HttpMethod: get\n          ThrottlingBurstLimit: 10\n          ThrottlingRateLimit: 2.5\n          CachingEnabled: true\n          CacheTtlInSeconds: 60\n          LoggingLevel: INFO\n          MetricsEnabled: true\n        - ResourcePath: /*\n          HttpMethod: '*'\n          DataTraceEnabled: false\n      Models:\n        Item:\n          type: object\n          required: [id]\n      CanarySetting:\n        PercentTraffic: 12.5\n        StageVariableOverrides:\n          fn: items-canary\n        UseStageCache: true\n";
+    let text = rest_api(props, "", "");
+    let app = load_ok(&text);
+    assert!(warnings(&text).is_empty(), "{:?}", warnings(&text));
+    let api = &app.apis[0];
+    assert_eq!(api.description.as_deref(), Some("items api"));
+    assert_eq!(api.minimum_compression_size, Some(1024));
+    assert_eq!(
+        api.api_key_source,
+        lambdagate_model::ApiKeySource::Authorizer
+    );
+    assert!(api.disable_execute_api_endpoint);
+    assert_eq!(api.models[0].name, "Item");
+    assert_eq!(api.models[0].schema["required"][0], "id");
+    let stage = &api.stages[0];
+    assert!(stage.tracing_enabled);
+    assert_eq!(stage.cache_cluster.as_ref().unwrap().size, "1.6");
+    assert_eq!(stage.variables["fn"], "items");
+    let log = stage.access_log.as_ref().unwrap();
+    assert_eq!(log.format.as_deref(), Some("$context.requestId"));
+    let first = &stage.method_settings[0];
+    assert_eq!(
+        (first.resource_path.as_str(), first.http_method.as_str()),
+        ("/items", "GET")
+    );
+    assert_eq!(first.throttle.burst_limit, Some(10));
+    assert_eq!(first.throttle.rate_limit, Some(2.5));
+    assert!(first.caching_enabled);
+    assert_eq!(first.cache_ttl_secs, Some(60));
+    assert_eq!(first.other, ["LoggingLevel", "MetricsEnabled"]);
+    assert_eq!(stage.method_settings[1].resource_path, "/*");
+    assert_eq!(stage.method_settings[1].other, ["DataTraceEnabled"]);
+    let canary = stage.canary.as_ref().unwrap();
+    assert_eq!(canary.percent_traffic, 12.5);
+    assert_eq!(canary.stage_variable_overrides["fn"], "items-canary");
+    assert!(canary.use_stage_cache);
+}
+
+#[test]
+fn canary_percent_outside_0_to_100_is_an_error() {
+    let props = "      CanarySetting:\n        PercentTraffic: 150\n";
+    let errors = load(&rest_api(props, "", "")).unwrap_err();
+    assert_error(
+        &errors,
+        "8:25: API `MyApi`: CanarySetting: PercentTraffic is 150, which is outside 0 to 100",
+    );
+}
+
+#[test]
+fn unknown_method_setting_is_an_error() {
+    let props = "      MethodSettings:\n        - ResourcePath: /*\n          Throttle: 5\n";
+    let errors = load(&rest_api(props, "", "")).unwrap_err();
+    assert_error(
+        &errors,
+        "9:11: API `MyApi`: MethodSettings: unknown property `Throttle`",
+    );
+}
+
+#[test]
+fn http_route_settings_load() {
+    let props = "      StageVariables:\n        v: '1'\n      DefaultRouteSettings:\n        ThrottlingBurstLimit: 100\n        ThrottlingRateLimit: 50\n      RouteSettings:\n        GET /items:\n          ThrottlingBurstLimit: 5\n          DetailedMetricsEnabled: true\n        $default:\n          ThrottlingRateLimit: 1\n      AccessLogSettings:\n        Format: $context.requestId\n";
+    let text = http_api(props, "", "");
+    let app = load_ok(&text);
+    assert!(warnings(&text).is_empty(), "{:?}", warnings(&text));
+    let api = &app.apis[0];
+    assert_eq!(api.description.as_deref(), Some("http"));
+    let stage = &api.stages[0];
+    assert_eq!(stage.name, "$default");
+    assert_eq!(stage.variables["v"], "1");
+    let settings: Vec<(&str, &str, Option<u32>)> = stage
+        .method_settings
+        .iter()
+        .map(|s| {
+            (
+                s.resource_path.as_str(),
+                s.http_method.as_str(),
+                s.throttle.burst_limit,
+            )
+        })
+        .collect();
+    assert_eq!(
+        settings,
+        [
+            ("/*", "*", Some(100)),
+            ("/items", "GET", Some(5)),
+            ("$default", "*", None)
+        ]
+    );
+    assert_eq!(stage.method_settings[1].other, ["DetailedMetricsEnabled"]);
+    assert!(stage.access_log.is_some());
+}
