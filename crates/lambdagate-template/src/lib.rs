@@ -8,8 +8,10 @@
 //! [`load`], [`LoadOptions`], [`Diagnostic`] and [`discover`] are the surface the binary codes
 //! against.
 
+mod cfn;
 mod cidr;
 mod diag;
+mod domains;
 mod eval;
 mod globals;
 mod intrinsics;

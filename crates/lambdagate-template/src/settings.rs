@@ -470,3 +470,23 @@ pub fn cfn_gateway_response(
         source: d.location(pos),
     })
 }
+
+/// Method settings written flat on a deployment's `StageDescription` (`ThrottlingBurstLimit`,
+/// `CachingEnabled`, …): one setting for every method (`/*`, `*`), `None` when none is given.
+pub fn flat_method_setting(d: &mut Diags, node: &Node, owner: &str) -> R<Option<MethodSetting>> {
+    let flat: Vec<(crate::node::Key, Node)> = node
+        .as_map()
+        .unwrap_or_default()
+        .iter()
+        .filter(|(k, _)| {
+            REST_METHOD_SETTING_KEYS.contains(&k.name.as_str())
+                && k.name != "ResourcePath"
+                && k.name != "HttpMethod"
+        })
+        .cloned()
+        .collect();
+    if flat.is_empty() {
+        return Ok(None);
+    }
+    method_setting(d, &Node::new(Value::Map(flat), node.pos), owner).map(Some)
+}

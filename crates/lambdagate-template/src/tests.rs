@@ -535,3 +535,102 @@ fn http_route_settings_load() {
     assert_eq!(stage.method_settings[1].other, ["DetailedMetricsEnabled"]);
     assert!(stage.access_log.is_some());
 }
+
+#[test]
+fn sam_domain_maps_base_paths_to_the_sam_stage() {
+    let props = "      Domain:\n        DomainName: API.example.com\n        CertificateArn: arn:aws:acm:eu-west-1:123456789012:certificate/x\n        BasePath: [/, /orders/v1/]\n";
+    let extra = "  Other:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      Domain:\n        DomainName: api.example.com\n        BasePath: other\n";
+    let text = rest_api(props, "", extra);
+    let app = load_ok(&text);
+    assert!(warnings(&text).is_empty(), "{:?}", warnings(&text));
+    assert_eq!(app.domains.len(), 1);
+    let mappings: Vec<(&str, &str, &str)> = app.domains[0]
+        .mappings
+        .iter()
+        .map(|m| (m.base_path.as_str(), m.api.as_str(), m.stage.as_str()))
+        .collect();
+    assert_eq!(
+        mappings,
+        [
+            ("", "MyApi", "prod"),
+            ("orders/v1", "MyApi", "prod"),
+            ("other", "Other", "$default")
+        ]
+    );
+}
+
+#[test]
+fn base_path_mapped_twice_is_an_error_at_both_places() {
+    let props = "      Domain:\n        DomainName: api.example.com\n        BasePath: /v1\n";
+    let extra = "  Mapping:\n    Type: AWS::ApiGateway::BasePathMapping\n    Properties:\n      DomainName: api.example.com\n      RestApiId: !Ref MyApi\n      Stage: !Ref MyApi.Stage\n      BasePath: v1/\n";
+    let errors = load(&rest_api(props, "", extra)).unwrap_err();
+    assert_error(
+        &errors,
+        "9:19: domain `api.example.com`: base path `v1` is mapped twice: also at",
+    );
+    assert_error(
+        &errors,
+        "23:3: domain `api.example.com`: base path `v1` is mapped twice",
+    );
+}
+
+#[test]
+fn stage_declared_twice_is_an_error_at_both_places() {
+    let extra = "  Again:\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      RestApiId: !Ref MyApi\n      StageName: prod\n      DeploymentId: d\n";
+    let errors = load(&rest_api("", "", extra)).unwrap_err();
+    assert_error(
+        &errors,
+        "3:3: API `MyApi`: stage `prod` is declared twice: also at",
+    );
+    assert_error(&errors, "20:3: API `MyApi`: stage `prod` is declared twice");
+}
+
+#[test]
+fn raw_stages_deployments_responses_and_mappings_attach() {
+    let extra = "  Dev:\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      RestApiId: !Ref MyApi\n      StageName: dev\n      Variables: {v: dev}\n      MethodSettings:\n        - ResourcePath: /*\n          HttpMethod: '*'\n          ThrottlingRateLimit: 3\n  Deploy:\n    Type: AWS::ApiGateway::Deployment\n    Properties:\n      RestApiId: !Ref MyApi\n      StageName: qa\n      StageDescription:\n        ThrottlingBurstLimit: 7\n        Variables: {v: qa}\n  Unauthorized:\n    Type: AWS::ApiGateway::GatewayResponse\n    Properties:\n      RestApiId: !Ref MyApi\n      ResponseType: UNAUTHORIZED\n      StatusCode: '401'\n      ResponseParameters:\n        gatewayresponse.header.WWW-Authenticate: \"'Basic'\"\n  Domain:\n    Type: AWS::ApiGateway::DomainName\n    Properties:\n      DomainName: api.example.com\n  Root:\n    Type: AWS::ApiGateway::BasePathMapping\n    Properties:\n      DomainName: !Ref Domain\n      RestApiId: !Ref MyApi\n      Stage: !Ref Dev\n      BasePath: (none)\n  Elsewhere:\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      RestApiId: abcdef1234\n      StageName: x\n";
+    let text = rest_api("", "", extra);
+    let app = load_ok(&text);
+    let api = &app.apis[0];
+    let stages: Vec<(&str, &str)> = api
+        .stages
+        .iter()
+        .skip(1)
+        .map(|s| (s.name.as_str(), s.variables["v"].as_str()))
+        .collect();
+    assert_eq!(stages, [("dev", "dev"), ("qa", "qa")]);
+    assert_eq!(
+        api.stages[1].method_settings[0].throttle.rate_limit,
+        Some(3.0)
+    );
+    assert_eq!(
+        api.stages[2].method_settings[0].throttle.burst_limit,
+        Some(7)
+    );
+    assert_eq!(api.stages[2].deployment.as_deref(), Some("Deploy"));
+    assert_eq!(api.gateway_responses[0].status_code, Some(401));
+    assert_eq!(
+        api.gateway_responses[0].response_parameters[0].0,
+        "gatewayresponse.header.WWW-Authenticate"
+    );
+    let mapping = &app.domains[0].mappings[0];
+    assert_eq!(
+        (mapping.base_path.as_str(), mapping.stage.as_str()),
+        ("", "dev")
+    );
+    let warnings = warnings(&text);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("RestApiId `abcdef1234` is not an API of this template"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn mapping_to_a_missing_stage_is_an_error() {
+    let extra = "  Mapping:\n    Type: AWS::ApiGatewayV2::ApiMapping\n    Properties:\n      DomainName: api.example.com\n      ApiId: !Ref MyApi\n      Stage: beta\n";
+    let errors = load(&rest_api("", "", extra)).unwrap_err();
+    assert_error(
+        &errors,
+        "20:3: domain `api.example.com`: the mapping names stage `beta` of API `MyApi`, which has no such stage (its stages: prod)",
+    );
+}

@@ -11,7 +11,7 @@ use crate::sam::cors;
 use crate::settings;
 
 /// API properties that are read by later work and not served today.
-const NOT_SERVED: &[&str] = &["Auth", "DefinitionBody", "DefinitionUri", "Domain"];
+const NOT_SERVED: &[&str] = &["Auth", "DefinitionBody", "DefinitionUri"];
 
 /// Builds one API from its resolved properties.
 pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api> {
