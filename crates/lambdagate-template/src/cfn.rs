@@ -7,7 +7,7 @@
 
 use lambdagate_model::{Api, ApiKind, ApiMapping, Stage};
 
-use crate::diag::{Diags, R, Reported};
+use crate::diag::{Diags, R};
 use crate::domains::{self, Domains};
 use crate::eval::Resource;
 use crate::node::{Node, Pos};

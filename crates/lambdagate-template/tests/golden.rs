@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use lambdagate_model::{
-    ApiKind, Application, Cors, IntegrationType, PayloadFormat, ResponseType, api_id_for,
+    ApiKind, Application, AuthorizationType, AuthorizerKind, Cors, IntegrationType, PayloadFormat,
+    ResponseType, api_id_for,
 };
 use lambdagate_template::{LoadOptions, load};
 
@@ -174,6 +175,26 @@ fn seed_004_rest_api_with_globals_cors_and_parameters() {
             ),
         ])
     );
+    // Auth: the Cognito authorizer, typed, and the default authorizer on every route
+    // (preflights too: SAM's AddDefaultAuthorizerToCorsPreflight defaults to true).
+    let cognito = api.authorizer("CognitoAuthorizer").unwrap();
+    let AuthorizerKind::CognitoUserPools { provider_arns } = &cognito.kind else {
+        panic!("expected a Cognito authorizer: {cognito:?}")
+    };
+    assert_eq!(provider_arns.len(), 1);
+    assert!(
+        provider_arns[0]
+            .starts_with("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_"),
+        "{provider_arns:?}"
+    );
+    assert_eq!(
+        cognito.identity_sources,
+        ["method.request.header.Authorization"]
+    );
+    assert_eq!(cognito.result_ttl_secs, 300);
+    assert!(api.routes.iter().all(|r| r.auth.authorization_type
+        == AuthorizationType::CognitoUserPools
+        && r.auth.authorizer.as_deref() == Some("CognitoAuthorizer")));
     let get = app.function("GetUserFunction").unwrap();
     assert_eq!(get.function_name, "get-user-dev");
     assert_eq!(

@@ -7,14 +7,19 @@ use crate::diag::{Diags, R, Reported};
 use crate::eval::{Evaluator, Resource};
 use crate::node::Node;
 use crate::props;
+use crate::sam::auth::{self, ApiAuth};
 use crate::sam::cors;
 use crate::settings;
 
 /// API properties that are read by later work and not served today.
-const NOT_SERVED: &[&str] = &["Auth", "DefinitionBody", "DefinitionUri"];
+const NOT_SERVED: &[&str] = &["DefinitionBody", "DefinitionUri"];
 
-/// Builds one API from its resolved properties.
-pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api> {
+/// Builds one API from its resolved properties, with what its `Auth` says about its routes.
+pub fn build(
+    ev: &mut Evaluator<'_>,
+    resource: &Resource,
+    props: &Node,
+) -> R<(Api, Option<ApiAuth>)> {
     let kind = if resource.kind == "AWS::Serverless::HttpApi" {
         ApiKind::Http
     } else {
@@ -77,6 +82,10 @@ pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api
         Some(node) => settings::sam_gateway_responses(d, node, &owner),
         None => Ok(Vec::new()),
     };
+    let auth = match props.get("Auth") {
+        Some(node) => auth::read(d, node, kind, &owner).map(Some),
+        None => Ok(None),
+    };
     let definition_uri = match props.get("DefinitionUri") {
         None => Ok(None),
         Some(node) => match node.as_str() {
@@ -98,6 +107,7 @@ pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api
         Ok(disable_execute_api_endpoint),
         Ok(models),
         Ok(gateway_responses),
+        Ok(auth),
         Ok(_definition_uri),
     ) = (
         stage,
@@ -110,6 +120,7 @@ pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api
         disable_endpoint,
         models,
         gateway_responses,
+        auth,
         definition_uri,
     )
     else {
@@ -125,7 +136,12 @@ pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api
             );
         }
     }
-    Ok(Api {
+    let (authorizers, auth) = match auth {
+        Some((authorizers, auth)) => (authorizers, Some(auth)),
+        None => (Vec::new(), None),
+    };
+    let api = Api {
+        authorizers,
         description,
         minimum_compression_size,
         api_key_source,
@@ -138,7 +154,8 @@ pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api
         binary_media_types,
         source: location,
         ..Api::new(resource.logical_id.clone(), kind, stage)
-    })
+    };
+    Ok((api, auth))
 }
 
 /// SAM `Models`: model name to JSON schema (kept as JSON for the validator).

@@ -2,9 +2,12 @@
 
 use lambdagate_model::{Api, ApiKind, Integration, PayloadFormat, Route, RouteKey};
 
+use std::collections::HashMap;
+
 use crate::diag::{Diags, R, Reported};
 use crate::node::Node;
 use crate::props;
+use crate::sam::auth::{self, ApiAuth};
 
 /// Methods an event may name (`ANY` stands for all of them).
 const METHODS: &[&str] = &[
@@ -13,7 +16,13 @@ const METHODS: &[&str] = &[
 
 /// Adds the routes of one function's resolved `Events` to `apis`. `implicit_rest` and
 /// `implicit_http` are the logical ids events without an API id go to.
-pub fn add_routes(diags: &mut Diags, function: &str, events: &Node, apis: &mut [Api]) -> R<()> {
+pub fn add_routes(
+    diags: &mut Diags,
+    function: &str,
+    events: &Node,
+    apis: &mut [Api],
+    auth: &HashMap<String, ApiAuth>,
+) -> R<()> {
     let Some(entries) = events.as_map() else {
         return Err(diags.error(
             events.pos,
@@ -37,7 +46,15 @@ pub fn add_routes(diags: &mut Diags, function: &str, events: &Node, apis: &mut [
         };
         let empty = Node::new(crate::node::Value::Map(vec![]), event.pos);
         let props = event.get("Properties").unwrap_or(&empty);
-        match route(diags, function, &key.name, key.pos, kind, props, apis) {
+        match route(
+            diags,
+            function,
+            (&key.name, key.pos),
+            kind,
+            props,
+            apis,
+            auth,
+        ) {
             Ok((index, route)) => apis[index].routes.push(route),
             Err(Reported) => failed = true,
         }
@@ -45,14 +62,15 @@ pub fn add_routes(diags: &mut Diags, function: &str, events: &Node, apis: &mut [
     if failed { Err(Reported) } else { Ok(()) }
 }
 
+/// One event's route. `event` is the event's name and where it is written.
 fn route(
     diags: &mut Diags,
     function: &str,
-    event: &str,
-    pos: crate::node::Pos,
+    (event, pos): (&str, crate::node::Pos),
     kind: ApiKind,
     props: &Node,
     apis: &[Api],
+    auth: &HashMap<String, ApiAuth>,
 ) -> R<(usize, Route)> {
     let owner = format!("function `{function}`, event `{event}`");
     let (id_key, implicit) = match kind {
@@ -131,7 +149,16 @@ fn route(
         },
     };
     let timeout_ms = props::number(diags, props, "TimeoutInMillis", &owner, 50..=30000)?;
-    for key in ["Auth", "RequestParameters", "RequestModel", "RouteSettings"] {
+    let api = &apis[api_index];
+    let (method_auth, api_key_required) = auth::route_auth(
+        diags,
+        api,
+        auth.get(&api.logical_id),
+        props.get("Auth"),
+        &owner,
+        pos,
+    )?;
+    for key in ["RequestParameters", "RequestModel", "RouteSettings"] {
         if let Some(node) = props.get(key) {
             diags.warn(
                 node.pos,
@@ -139,15 +166,15 @@ fn route(
             );
         }
     }
-    Ok((
-        api_index,
-        Route::new(
-            key,
-            Integration::lambda_proxy(function, payload_format, timeout_ms),
-            event,
-            diags.location(pos),
-        ),
-    ))
+    let mut route = Route::new(
+        key,
+        Integration::lambda_proxy(function, payload_format, timeout_ms),
+        event,
+        diags.location(pos),
+    );
+    route.auth = method_auth;
+    route.api_key_required = api_key_required;
+    Ok((api_index, route))
 }
 
 /// Reports routes with the same key on one API, at every place they are defined.

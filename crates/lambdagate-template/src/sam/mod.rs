@@ -1,6 +1,7 @@
 //! The SAM transform: serverless resources into the model's functions and APIs.
 
 mod api;
+mod auth;
 mod cors;
 mod events;
 mod function;
@@ -86,6 +87,7 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
 
     let mut apis = Vec::new();
     let mut implicit = Vec::new();
+    let mut api_auth: HashMap<String, auth::ApiAuth> = HashMap::new();
     for (resource, props) in resources.iter().zip(&resolved) {
         let Some(props) = props else { continue };
         if resource.kind != "AWS::Serverless::Api" && resource.kind != "AWS::Serverless::HttpApi" {
@@ -96,7 +98,10 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             // add knock-on errors.
             continue;
         }
-        if let Ok(api) = api::build(ev, resource, props) {
+        if let Ok((api, auth)) = api::build(ev, resource, props) {
+            if let Some(auth) = auth {
+                api_auth.insert(api.logical_id.clone(), auth);
+            }
             if api.implicit {
                 implicit.push(api);
             } else {
@@ -114,12 +119,19 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         .filter_map(|(r, p)| Some((r, p.as_ref()?)))
         .collect();
     let mut domains = Domains::default();
+    let mut api_keys = Vec::new();
+    let mut usage_plans = Vec::new();
     crate::cfn::attach(&mut ev.diags, &included, &mut apis, &mut domains);
     for &(resource, props) in &included {
         if let Some(domain) = props.get("Domain")
             && let Some(api) = apis.iter().find(|a| a.logical_id == resource.logical_id)
         {
             let _ = sam_domain(&mut ev.diags, domain, api, &mut domains);
+        }
+        if let Some(plan) = props.get("Auth").and_then(|a| a.get("UsagePlan"))
+            && let Some(api) = apis.iter().find(|a| a.logical_id == resource.logical_id)
+        {
+            let _ = auth::usage_plan(&mut ev.diags, plan, api, &mut api_keys, &mut usage_plans);
         }
     }
 
@@ -132,25 +144,70 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             functions.push(function);
         }
         if let Some(events) = props.get("Events") {
-            let _: Result<(), Reported> =
-                events::add_routes(&mut ev.diags, &resource.logical_id, events, &mut apis);
+            let _: Result<(), Reported> = events::add_routes(
+                &mut ev.diags,
+                &resource.logical_id,
+                events,
+                &mut apis,
+                &api_auth,
+            );
         }
     }
 
     for api in &mut apis {
         if let Some(cors) = &api.cors {
             let source = api.source.clone();
-            let preflights = cors::preflight_routes(cors, &api.routes, &source);
+            let mut preflights = cors::preflight_routes(cors, &api.routes, &source);
+            if let Some(defaults) = api_auth.get(&api.logical_id) {
+                preflight_auth(&mut ev.diags, api, defaults, &mut preflights);
+            }
             api.routes.extend(preflights);
         }
         events::check_duplicates(&mut ev.diags, api);
+    }
+    // Lambda authorizers name their function by ARN or name; the gateway wants the logical id.
+    for api in &mut apis {
+        for authorizer in &mut api.authorizers {
+            if let lambdagate_model::AuthorizerKind::Lambda { function, .. } = &mut authorizer.kind
+            {
+                *function = auth::function_of(&functions, function);
+            }
+        }
     }
     let domains = domains.finish(&mut ev.diags, &apis);
     Built {
         functions,
         apis,
         domains,
-        ..Built::default()
+        api_keys,
+        usage_plans,
+    }
+}
+
+/// SAM puts the default authorizer and the API-key requirement on the CORS preflight methods
+/// too, unless `AddDefaultAuthorizerToCorsPreflight` / `AddApiKeyRequiredToCorsPreflight` is
+/// false.
+fn preflight_auth(
+    d: &mut Diags,
+    api: &Api,
+    defaults: &auth::ApiAuth,
+    routes: &mut [lambdagate_model::Route],
+) {
+    for route in routes {
+        if defaults.preflight_authorizer
+            && let Some(name) = &defaults.default_authorizer
+        {
+            let at = crate::node::Pos {
+                line: route.source.line,
+                column: route.source.column,
+            };
+            if let Ok(auth) =
+                auth::authorize_with(d, api, defaults, name, None, "CORS preflight", at)
+            {
+                route.auth = auth;
+            }
+        }
+        route.api_key_required = defaults.preflight_api_key && defaults.api_key_required;
     }
 }
 
