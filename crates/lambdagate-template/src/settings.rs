@@ -189,7 +189,7 @@ fn throttle(d: &mut Diags, item: &Node, burst: &str, rate: &str, owner: &str) ->
 }
 
 /// One HTTP API route setting, for the routes `path` and `method` select.
-fn route_setting(
+pub fn route_setting(
     d: &mut Diags,
     node: &Node,
     path: &str,

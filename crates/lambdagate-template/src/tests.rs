@@ -784,3 +784,58 @@ fn resource_policy_is_still_warned_about() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn request_parameters_model_and_validator() {
+    let props = "      Models:\n        Item: {type: object}\n";
+    let event = "            RequestParameters:\n              - method.request.header.X-Id\n              - method.request.querystring.q:\n                  Required: true\n                  Caching: true\n            RequestModel:\n              Model: Item\n              ValidateBody: true\n              ValidateParameters: true\n";
+    let text = rest_api(props, event, "");
+    let app = load_ok(&text);
+    assert!(warnings(&text).is_empty(), "{:?}", warnings(&text));
+    let api = &app.apis[0];
+    let route = &api.routes[0];
+    let params: Vec<(&str, &str, bool, bool)> = route
+        .request_parameters
+        .iter()
+        .map(|p| (p.location.as_str(), p.name.as_str(), p.required, p.caching))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("header", "X-Id", false, false),
+            ("querystring", "q", true, true)
+        ]
+    );
+    assert_eq!(
+        route.request_models,
+        [("application/json".to_string(), "Item".to_string())]
+    );
+    assert_eq!(route.request_validator.as_deref(), Some("body-and-params"));
+    assert_eq!(api.request_validators[0].name, "body-and-params");
+
+    let event = "            RequestModel:\n              Model: Nope\n            RequestParameters: [method.request.body.x]\n";
+    let errors = load(&rest_api(props, event, "")).unwrap_err();
+    assert_error(
+        &errors,
+        "model `Nope` is not one of API `MyApi`'s Models (Item)",
+    );
+    assert_error(
+        &errors,
+        "`method.request.body.x` must be method.request.header.NAME",
+    );
+}
+
+#[test]
+fn http_event_route_settings_go_on_the_stage() {
+    let event = "            RouteSettings:\n              ThrottlingBurstLimit: 3\n";
+    let app = load_ok(&http_api("", event, ""));
+    let setting = &app.apis[0].stages[0].method_settings[0];
+    assert_eq!(
+        (
+            setting.resource_path.as_str(),
+            setting.http_method.as_str(),
+            setting.throttle.burst_limit
+        ),
+        ("/items", "GET", Some(3))
+    );
+}

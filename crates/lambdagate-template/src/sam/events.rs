@@ -8,6 +8,7 @@ use crate::diag::{Diags, R, Reported};
 use crate::node::Node;
 use crate::props;
 use crate::sam::auth::{self, ApiAuth};
+use crate::sam::request;
 
 /// Methods an event may name (`ANY` stands for all of them).
 const METHODS: &[&str] = &[
@@ -55,7 +56,13 @@ pub fn add_routes(
             apis,
             auth,
         ) {
-            Ok((index, route)) => apis[index].routes.push(route),
+            Ok((index, mut route)) => {
+                let owner = format!("function `{function}`, event `{}`", key.name);
+                if extend(diags, props, &mut apis[index], &mut route, &owner).is_err() {
+                    failed = true;
+                }
+                apis[index].routes.push(route);
+            }
             Err(Reported) => failed = true,
         }
     }
@@ -158,14 +165,6 @@ fn route(
         &owner,
         pos,
     )?;
-    for key in ["RequestParameters", "RequestModel", "RouteSettings"] {
-        if let Some(node) = props.get(key) {
-            diags.warn(
-                node.pos,
-                format!("{owner}: {key} is not served yet; requests are answered without it"),
-            );
-        }
-    }
     let mut route = Route::new(
         key,
         Integration::lambda_proxy(function, payload_format, timeout_ms),
@@ -175,6 +174,43 @@ fn route(
     route.auth = method_auth;
     route.api_key_required = api_key_required;
     Ok((api_index, route))
+}
+
+/// The parts of an event that configure more than the route itself: the method request
+/// (`RequestParameters`, `RequestModel`) and the HTTP API `RouteSettings`, which SAM puts on
+/// the API's stage under the route's key.
+fn extend(d: &mut Diags, props: &Node, api: &mut Api, route: &mut Route, owner: &str) -> R<()> {
+    let mut failed = false;
+    if let Some(node) = props.get("RequestParameters") {
+        match request::parameters(d, node, owner) {
+            Ok(p) => route.request_parameters = p,
+            Err(Reported) => failed = true,
+        }
+    }
+    if let Some(node) = props.get("RequestModel") {
+        failed |= request::model(d, node, api, route, owner).is_err();
+    }
+    if let Some(node) = props.get("RouteSettings") {
+        let (method, path) = match &route.key {
+            RouteKey::MethodPath { method, path } => (method.clone(), path.clone()),
+            RouteKey::Default => ("*".to_string(), "$default".to_string()),
+        };
+        match crate::settings::route_setting(
+            d,
+            node,
+            &path,
+            &method,
+            &format!("{owner}: RouteSettings"),
+        ) {
+            Ok(setting) => {
+                if let Some(stage) = api.stages.first_mut() {
+                    stage.method_settings.push(setting);
+                }
+            }
+            Err(Reported) => failed = true,
+        }
+    }
+    if failed { Err(Reported) } else { Ok(()) }
 }
 
 /// Reports routes with the same key on one API, at every place they are defined.

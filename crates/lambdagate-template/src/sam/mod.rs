@@ -5,6 +5,7 @@ mod auth;
 mod cors;
 mod events;
 mod function;
+mod request;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
