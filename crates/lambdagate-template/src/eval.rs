@@ -180,6 +180,9 @@ impl<'t> Evaluator<'t> {
             value.pos = pos;
             return Ok(Some(value));
         }
+        if let Some(value) = self.sam_api_member(name, pos)? {
+            return Ok(Some(value));
+        }
         let Some(&idx) = self.index.get(name) else {
             return Err(self.diags.error(
                 pos,
@@ -198,6 +201,35 @@ impl<'t> Evaluator<'t> {
             name_value.as_deref(),
             &self.env,
         );
+        Ok(Some(Node::str(text, pos)))
+    }
+
+    /// `Ref MyApi.Stage` / `Ref MyApi.Deployment`: SAM's names for the stage and deployment it
+    /// generates for a serverless API. The stage yields its name (what `Ref` of a stage gives);
+    /// the deployment its logical id without SAM's hash suffix. `None` when `name` is not such
+    /// a reference.
+    fn sam_api_member(&mut self, name: &str, pos: Pos) -> R<Option<Node>> {
+        let Some((api, member)) = name.rsplit_once('.') else {
+            return Ok(None);
+        };
+        let Some(&idx) = self.index.get(api) else {
+            return Ok(None);
+        };
+        let kind = self.resources[idx].kind.as_str();
+        if kind != "AWS::Serverless::Api" && kind != "AWS::Serverless::HttpApi" {
+            return Ok(None);
+        }
+        self.check_included(idx, pos)?;
+        let resource = &self.resources[idx];
+        let text = match member {
+            "Stage" => match resource.properties.get("StageName").cloned() {
+                Some(node) => self.resolve_text(&node, "StageName")?,
+                None if kind == "AWS::Serverless::HttpApi" => "$default".to_string(),
+                None => "Prod".to_string(),
+            },
+            "Deployment" => format!("{api}Deployment"),
+            _ => return Ok(None),
+        };
         Ok(Some(Node::str(text, pos)))
     }
 

@@ -8,8 +8,10 @@
 //! [`load`], [`LoadOptions`], [`Diagnostic`] and [`discover`] are the surface the binary codes
 //! against.
 
+mod cfn;
 mod cidr;
 mod diag;
+mod domains;
 mod eval;
 mod globals;
 mod intrinsics;
@@ -19,6 +21,7 @@ mod params;
 mod props;
 mod refs;
 mod sam;
+mod settings;
 mod sub;
 mod yaml;
 

@@ -89,7 +89,7 @@ pub fn load_text(
         root.get("Conditions"),
         &resources,
     );
-    let (functions, apis) = sam::transform(&mut ev, &resources, &base);
+    let built = sam::transform(&mut ev, &resources, &base);
     check_outputs(&mut ev, root.get("Outputs"));
 
     let diags = ev.diags;
@@ -102,11 +102,11 @@ pub fn load_text(
             stack_name: env.stack_name,
             region: env.region,
             account_id: env.account_id,
-            functions,
-            apis,
-            api_keys: Vec::new(),
-            usage_plans: Vec::new(),
-            domains: Vec::new(),
+            functions: built.functions,
+            apis: built.apis,
+            api_keys: built.api_keys,
+            usage_plans: built.usage_plans,
+            domains: built.domains,
         },
         warnings: diags
             .into_sorted()

@@ -193,3 +193,84 @@ pub fn absolute(path: &Path) -> PathBuf {
     }
     out
 }
+
+/// An optional number (integer or decimal, also as text) within `range`.
+pub fn float(
+    diags: &mut Diags,
+    props: &Node,
+    key: &str,
+    owner: &str,
+    range: std::ops::RangeInclusive<f64>,
+) -> R<Option<f64>> {
+    let Some(node) = props.get(key) else {
+        return Ok(None);
+    };
+    let parsed = match &node.value {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        Value::Str(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match parsed {
+        Some(n) if range.contains(&n) => Ok(Some(n)),
+        Some(n) => Err(diags.error(
+            node.pos,
+            format!(
+                "{owner}: {key} is {n}, which is outside {} to {}",
+                range.start(),
+                range.end()
+            ),
+        )),
+        None => Err(diags.error(
+            node.pos,
+            format!("{owner}: {key} must be a number, not {}", node.kind_name()),
+        )),
+    }
+}
+
+/// The entries of an optional mapping property (`None` when absent), with an error when it is
+/// present but not a mapping.
+pub fn map<'n>(
+    diags: &mut Diags,
+    props: &'n Node,
+    key: &str,
+    owner: &str,
+) -> R<Option<&'n [(crate::node::Key, Node)]>> {
+    match props.get(key) {
+        None
+        | Some(Node {
+            value: Value::Null, ..
+        }) => Ok(None),
+        Some(node) => match node.as_map() {
+            Some(entries) => Ok(Some(entries)),
+            None => Err(diags.error(
+                node.pos,
+                format!("{owner}: {key} must be a mapping, not {}", node.kind_name()),
+            )),
+        },
+    }
+}
+
+/// Reports every key of `node` that is not in `known` (a deploy rejects them), naming the
+/// accepted ones.
+pub fn known_keys(diags: &mut Diags, node: &Node, known: &[&str], owner: &str) -> R<()> {
+    let mut failed = false;
+    for (key, _) in node.as_map().unwrap_or_default() {
+        if !known.contains(&key.name.as_str()) {
+            diags.error(
+                key.pos,
+                format!(
+                    "{owner}: unknown property `{}`; expected one of {}",
+                    key.name,
+                    known.join(", ")
+                ),
+            );
+            failed = true;
+        }
+    }
+    if failed {
+        Err(crate::diag::Reported)
+    } else {
+        Ok(())
+    }
+}

@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
-use lambdagate_model::{ApiKind, Application, Cors, IntegrationType, PayloadFormat, api_id_for};
+use lambdagate_model::{
+    ApiKind, Application, AuthorizationType, AuthorizerKind, Cors, IntegrationType, PayloadFormat,
+    ResponseType, api_id_for,
+};
 use lambdagate_template::{LoadOptions, load};
 
 fn fixture(name: &str) -> PathBuf {
@@ -172,6 +175,26 @@ fn seed_004_rest_api_with_globals_cors_and_parameters() {
             ),
         ])
     );
+    // Auth: the Cognito authorizer, typed, and the default authorizer on every route
+    // (preflights too: SAM's AddDefaultAuthorizerToCorsPreflight defaults to true).
+    let cognito = api.authorizer("CognitoAuthorizer").unwrap();
+    let AuthorizerKind::CognitoUserPools { provider_arns } = &cognito.kind else {
+        panic!("expected a Cognito authorizer: {cognito:?}")
+    };
+    assert_eq!(provider_arns.len(), 1);
+    assert!(
+        provider_arns[0]
+            .starts_with("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_"),
+        "{provider_arns:?}"
+    );
+    assert_eq!(
+        cognito.identity_sources,
+        ["method.request.header.Authorization"]
+    );
+    assert_eq!(cognito.result_ttl_secs, 300);
+    assert!(api.routes.iter().all(|r| r.auth.authorization_type
+        == AuthorizationType::CognitoUserPools
+        && r.auth.authorizer.as_deref() == Some("CognitoAuthorizer")));
     let get = app.function("GetUserFunction").unwrap();
     assert_eq!(get.function_name, "get-user-dev");
     assert_eq!(
@@ -216,4 +239,62 @@ fn sam_build_output_loads_with_code_folders_relative_to_it() {
     assert_eq!(app.functions[0].code_dir, build.join("ItemsFunction"));
     assert_eq!(app.apis[0].stages[0].name, "Prod");
     let _ = std::fs::remove_dir_all(&project);
+}
+
+#[test]
+fn stages_domains_rest_and_http_stages_with_one_domain() {
+    let app = load_fixture("stages-domains", &[]);
+    let items = app.api("ItemsApi").unwrap();
+    let stages: Vec<(&str, &str)> = items
+        .stages
+        .iter()
+        .map(|s| (s.name.as_str(), s.variables["flavour"].as_str()))
+        .collect();
+    assert_eq!(stages, [("prod", "stable"), ("dev", "dev")]);
+    assert_eq!(
+        items.stages[1].deployment.as_deref(),
+        Some("ItemsApiDeployment")
+    );
+    let canary = items.stages[0].canary.as_ref().unwrap();
+    assert_eq!(canary.percent_traffic, 25.0);
+    assert_eq!(canary.stage_variable_overrides["flavour"], "canary");
+    let responses: Vec<(ResponseType, Option<u16>)> = items
+        .gateway_responses
+        .iter()
+        .map(|r| (r.response_type, r.status_code))
+        .collect();
+    assert_eq!(
+        responses,
+        [
+            (ResponseType::MissingAuthenticationToken, Some(404)),
+            (ResponseType::Default5xx, None)
+        ]
+    );
+    assert_eq!(
+        items.gateway_responses[0].response_parameters,
+        pairs(&[("gatewayresponse.header.X-Gateway", "'lambdagate'")])
+    );
+
+    let events = app.api("EventsApi").unwrap();
+    let names: Vec<&str> = events.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["$default", "v1"]);
+    assert!(events.stages[1].auto_deploy);
+    assert_eq!(events.stages[1].variables["flavour"], "http-v1");
+
+    assert_eq!(app.domains.len(), 1);
+    let domain = &app.domains[0];
+    assert_eq!(domain.domain_name, "api.example.test");
+    let mappings: Vec<(&str, &str, &str)> = domain
+        .mappings
+        .iter()
+        .map(|m| (m.base_path.as_str(), m.api.as_str(), m.stage.as_str()))
+        .collect();
+    assert_eq!(
+        mappings,
+        [
+            ("shop/dev", "ItemsApi", "dev"),
+            ("events", "EventsApi", "v1"),
+            ("shop/v1", "ItemsApi", "prod"),
+        ]
+    );
 }

@@ -45,12 +45,52 @@ fn routes_prints_an_aligned_table_and_json() {
         lines[1..].iter().all(|l| l[path_column..].starts_with('/')),
         "{out}"
     );
+    // The default Cognito authorizer protects every route, CORS preflights included.
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.contains("COGNITO(CognitoAuthorizer)")),
+        "{out}"
+    );
 
     let (ok, out, _) = run(&["routes", "--json", "-t", t.to_str().unwrap()]);
     assert!(ok);
     let apis: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(apis[0]["logical_id"], "UserApi");
     assert_eq!(apis[0]["stages"][0]["name"], "dev");
+}
+
+#[test]
+fn routes_lists_every_stage_and_the_custom_domains() {
+    let t = fixture("stages-domains");
+    let (ok, out, err) = run(&["routes", "-t", t.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (routes, domains) = out.split_once("\n\n").expect("a domains section");
+    assert!(
+        routes.lines().any(|l| l.starts_with("ItemsApi (REST)")
+            && l.contains(" dev ")
+            && l.contains("/items/{id}")),
+        "{out}"
+    );
+    assert!(
+        routes
+            .lines()
+            .any(|l| l.starts_with("EventsApi (HTTP)") && l.contains(" v1 ") && l.contains("NONE")),
+        "{out}"
+    );
+    let domains: Vec<Vec<&str>> = domains
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(domains[0], ["DOMAIN", "BASE", "PATH", "API", "STAGE"]);
+    assert!(
+        domains.contains(&vec!["api.example.test", "shop/v1", "ItemsApi", "prod"]),
+        "{out}"
+    );
+    assert!(
+        domains.contains(&vec!["api.example.test", "events", "EventsApi", "v1"]),
+        "{out}"
+    );
 }
 
 #[test]

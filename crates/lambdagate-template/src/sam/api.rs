@@ -1,33 +1,25 @@
 //! `AWS::Serverless::Api` / `AWS::Serverless::HttpApi` (explicit or implicit) into the model's
 //! [`Api`], without routes (events add those).
 
-use lambdagate_model::{Api, ApiKind, Cors, Stage, api_id_for};
+use lambdagate_model::{Api, ApiKeySource, ApiKind, Cors, Model, Stage};
 
-use crate::diag::{R, Reported};
+use crate::diag::{Diags, R, Reported};
 use crate::eval::{Evaluator, Resource};
 use crate::node::Node;
 use crate::props;
+use crate::sam::auth::{self, ApiAuth};
 use crate::sam::cors;
+use crate::settings;
 
-/// API properties that are read by later work and not enforced today.
-const NOT_SERVED: &[&str] = &[
-    "Auth",
-    "DefinitionBody",
-    "DefinitionUri",
-    "GatewayResponses",
-    "Domain",
-    "CanarySetting",
-    "MethodSettings",
-    "AccessLogSetting",
-    "AccessLogSettings",
-    "CacheClusterEnabled",
-    "Models",
-    "DefaultRouteSettings",
-    "RouteSettings",
-];
+/// API properties that are read by later work and not served today.
+const NOT_SERVED: &[&str] = &["DefinitionBody", "DefinitionUri"];
 
-/// Builds one API from its resolved properties.
-pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api> {
+/// Builds one API from its resolved properties, with what its `Auth` says about its routes.
+pub fn build(
+    ev: &mut Evaluator<'_>,
+    resource: &Resource,
+    props: &Node,
+) -> R<(Api, Option<ApiAuth>)> {
     let kind = if resource.kind == "AWS::Serverless::HttpApi" {
         ApiKind::Http
     } else {
@@ -49,14 +41,11 @@ pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api
         )),
         (Err(e), _) => Err(e),
     };
-    let variables_key = match kind {
-        ApiKind::Rest => "Variables",
-        ApiKind::Http => "StageVariables",
-    };
-    let variables = match props.get(variables_key) {
-        Some(node) => props::string_map(d, node, &format!("{owner}: {variables_key}")),
-        None => Ok(Default::default()),
-    };
+    let location = d.location(resource.pos);
+    let stage = stage_name.and_then(|name| {
+        let mut stage = Stage::named(name, location.clone());
+        settings::fill_stage(d, props, kind, &owner, &mut stage).map(|()| stage)
+    });
     let cors = match (kind, props.get("Cors"), props.get("CorsConfiguration")) {
         (ApiKind::Rest, Some(node), _) => cors::rest(d, node, &owner).map(|c| Some(Cors::Rest(c))),
         (ApiKind::Http, _, Some(node)) => cors::http(d, node, &owner).map(|c| c.map(Cors::Http)),
@@ -70,6 +59,33 @@ pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api
             .collect::<Vec<_>>()
     });
     let name = props::text(d, props, "Name", &owner);
+    let description = props::text(d, props, "Description", &owner);
+    let compression = props::number(d, props, "MinimumCompressionSize", &owner, 0..=10_485_760);
+    let key_source = match props::text(d, props, "ApiKeySourceType", &owner) {
+        Ok(None) => Ok(ApiKeySource::Header),
+        Ok(Some(s)) if s == "HEADER" => Ok(ApiKeySource::Header),
+        Ok(Some(s)) if s == "AUTHORIZER" => Ok(ApiKeySource::Authorizer),
+        Ok(Some(s)) => Err(d.error(
+            props
+                .get("ApiKeySourceType")
+                .map_or(resource.pos, |n| n.pos),
+            format!("{owner}: ApiKeySourceType `{s}` must be HEADER or AUTHORIZER"),
+        )),
+        Err(e) => Err(e),
+    };
+    let disable_endpoint = props::boolean(d, props, "DisableExecuteApiEndpoint", &owner);
+    let models = match props.get("Models") {
+        Some(node) => models(d, node, &owner),
+        None => Ok(Vec::new()),
+    };
+    let gateway_responses = match props.get("GatewayResponses") {
+        Some(node) => settings::sam_gateway_responses(d, node, &owner),
+        None => Ok(Vec::new()),
+    };
+    let auth = match props.get("Auth") {
+        Some(node) => auth::read(d, node, kind, &owner).map(Some),
+        None => Ok(None),
+    };
     let definition_uri = match props.get("DefinitionUri") {
         None => Ok(None),
         Some(node) => match node.as_str() {
@@ -81,24 +97,36 @@ pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api
         },
     };
     let (
-        Ok(stage_name),
-        Ok(variables),
+        Ok(stage),
         Ok(cors),
         Ok(binary_media_types),
         Ok(name),
+        Ok(description),
+        Ok(minimum_compression_size),
+        Ok(api_key_source),
+        Ok(disable_execute_api_endpoint),
+        Ok(models),
+        Ok(gateway_responses),
+        Ok(auth),
         Ok(_definition_uri),
     ) = (
-        stage_name,
-        variables,
+        stage,
         cors,
         binary_media_types,
         name,
+        description,
+        compression,
+        key_source,
+        disable_endpoint,
+        models,
+        gateway_responses,
+        auth,
         definition_uri,
     )
     else {
         return Err(Reported);
     };
-    // Settings lambdagate does not serve yet: said once at load, never dropped silently (a
+    // Settings lambdagate does not load yet: said once at load, never dropped silently (a
     // protected route that quietly answers 200 is the worst outcome).
     for key in NOT_SERVED {
         if let Some(node) = props.get(key) {
@@ -108,28 +136,57 @@ pub fn build(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node) -> R<Api
             );
         }
     }
-    Ok(Api {
-        logical_id: resource.logical_id.clone(),
-        api_id: api_id_for(&resource.logical_id),
-        kind,
+    let (authorizers, auth) = match auth {
+        Some((authorizers, auth)) => (authorizers, Some(auth)),
+        None => (Vec::new(), None),
+    };
+    let api = Api {
+        authorizers,
+        description,
+        minimum_compression_size,
+        api_key_source,
+        disable_execute_api_endpoint: disable_execute_api_endpoint.unwrap_or(false),
+        models,
+        gateway_responses,
         name,
         implicit: resource.implicit,
-        stages: vec![Stage {
-            variables,
-            ..Stage::named(stage_name, ev.diags.location(resource.pos))
-        }],
         cors,
         binary_media_types,
-        routes: Vec::new(),
-        description: None,
-        minimum_compression_size: None,
-        api_key_source: Default::default(),
-        disable_execute_api_endpoint: false,
-        authorizers: Vec::new(),
-        models: Vec::new(),
-        request_validators: Vec::new(),
-        default_validator: None,
-        gateway_responses: Vec::new(),
-        source: ev.diags.location(resource.pos),
-    })
+        source: location,
+        ..Api::new(resource.logical_id.clone(), kind, stage)
+    };
+    Ok((api, auth))
+}
+
+/// SAM `Models`: model name to JSON schema (kept as JSON for the validator).
+fn models(d: &mut Diags, node: &Node, owner: &str) -> R<Vec<Model>> {
+    let Some(entries) = node.as_map() else {
+        return Err(d.error(
+            node.pos,
+            format!("{owner}: Models must be a mapping of model names to JSON schemas"),
+        ));
+    };
+    let mut out = Vec::with_capacity(entries.len());
+    let mut failed = false;
+    for (key, schema) in entries {
+        if schema.as_map().is_none() {
+            d.error(
+                schema.pos,
+                format!(
+                    "{owner}: model `{}` must be a JSON schema (a mapping), not {}",
+                    key.name,
+                    schema.kind_name()
+                ),
+            );
+            failed = true;
+            continue;
+        }
+        out.push(Model {
+            name: key.name.clone(),
+            content_type: "application/json".to_string(),
+            schema: schema.to_json(),
+            source: d.location(key.pos),
+        });
+    }
+    if failed { Err(Reported) } else { Ok(out) }
 }

@@ -2,9 +2,13 @@
 
 use lambdagate_model::{Api, ApiKind, Integration, PayloadFormat, Route, RouteKey};
 
+use std::collections::HashMap;
+
 use crate::diag::{Diags, R, Reported};
 use crate::node::Node;
 use crate::props;
+use crate::sam::auth::{self, ApiAuth};
+use crate::sam::request;
 
 /// Methods an event may name (`ANY` stands for all of them).
 const METHODS: &[&str] = &[
@@ -13,7 +17,13 @@ const METHODS: &[&str] = &[
 
 /// Adds the routes of one function's resolved `Events` to `apis`. `implicit_rest` and
 /// `implicit_http` are the logical ids events without an API id go to.
-pub fn add_routes(diags: &mut Diags, function: &str, events: &Node, apis: &mut [Api]) -> R<()> {
+pub fn add_routes(
+    diags: &mut Diags,
+    function: &str,
+    events: &Node,
+    apis: &mut [Api],
+    auth: &HashMap<String, ApiAuth>,
+) -> R<()> {
     let Some(entries) = events.as_map() else {
         return Err(diags.error(
             events.pos,
@@ -37,22 +47,37 @@ pub fn add_routes(diags: &mut Diags, function: &str, events: &Node, apis: &mut [
         };
         let empty = Node::new(crate::node::Value::Map(vec![]), event.pos);
         let props = event.get("Properties").unwrap_or(&empty);
-        match route(diags, function, &key.name, key.pos, kind, props, apis) {
-            Ok((index, route)) => apis[index].routes.push(route),
+        match route(
+            diags,
+            function,
+            (&key.name, key.pos),
+            kind,
+            props,
+            apis,
+            auth,
+        ) {
+            Ok((index, mut route)) => {
+                let owner = format!("function `{function}`, event `{}`", key.name);
+                if extend(diags, props, &mut apis[index], &mut route, &owner).is_err() {
+                    failed = true;
+                }
+                apis[index].routes.push(route);
+            }
             Err(Reported) => failed = true,
         }
     }
     if failed { Err(Reported) } else { Ok(()) }
 }
 
+/// One event's route. `event` is the event's name and where it is written.
 fn route(
     diags: &mut Diags,
     function: &str,
-    event: &str,
-    pos: crate::node::Pos,
+    (event, pos): (&str, crate::node::Pos),
     kind: ApiKind,
     props: &Node,
     apis: &[Api],
+    auth: &HashMap<String, ApiAuth>,
 ) -> R<(usize, Route)> {
     let owner = format!("function `{function}`, event `{event}`");
     let (id_key, implicit) = match kind {
@@ -131,23 +156,61 @@ fn route(
         },
     };
     let timeout_ms = props::number(diags, props, "TimeoutInMillis", &owner, 50..=30000)?;
-    for key in ["Auth", "RequestParameters", "RequestModel", "RouteSettings"] {
-        if let Some(node) = props.get(key) {
-            diags.warn(
-                node.pos,
-                format!("{owner}: {key} is not served yet; requests are answered without it"),
-            );
+    let api = &apis[api_index];
+    let (method_auth, api_key_required) = auth::route_auth(
+        diags,
+        api,
+        auth.get(&api.logical_id),
+        props.get("Auth"),
+        &owner,
+        pos,
+    )?;
+    let mut route = Route::new(
+        key,
+        Integration::lambda_proxy(function, payload_format, timeout_ms),
+        event,
+        diags.location(pos),
+    );
+    route.auth = method_auth;
+    route.api_key_required = api_key_required;
+    Ok((api_index, route))
+}
+
+/// The parts of an event that configure more than the route itself: the method request
+/// (`RequestParameters`, `RequestModel`) and the HTTP API `RouteSettings`, which SAM puts on
+/// the API's stage under the route's key.
+fn extend(d: &mut Diags, props: &Node, api: &mut Api, route: &mut Route, owner: &str) -> R<()> {
+    let mut failed = false;
+    if let Some(node) = props.get("RequestParameters") {
+        match request::parameters(d, node, owner) {
+            Ok(p) => route.request_parameters = p,
+            Err(Reported) => failed = true,
         }
     }
-    Ok((
-        api_index,
-        Route::new(
-            key,
-            Integration::lambda_proxy(function, payload_format, timeout_ms),
-            event,
-            diags.location(pos),
-        ),
-    ))
+    if let Some(node) = props.get("RequestModel") {
+        failed |= request::model(d, node, api, route, owner).is_err();
+    }
+    if let Some(node) = props.get("RouteSettings") {
+        let (method, path) = match &route.key {
+            RouteKey::MethodPath { method, path } => (method.clone(), path.clone()),
+            RouteKey::Default => ("*".to_string(), "$default".to_string()),
+        };
+        match crate::settings::route_setting(
+            d,
+            node,
+            &path,
+            &method,
+            &format!("{owner}: RouteSettings"),
+        ) {
+            Ok(setting) => {
+                if let Some(stage) = api.stages.first_mut() {
+                    stage.method_settings.push(setting);
+                }
+            }
+            Err(Reported) => failed = true,
+        }
+    }
+    if failed { Err(Reported) } else { Ok(()) }
 }
 
 /// Reports routes with the same key on one API, at every place they are defined.

@@ -1,27 +1,43 @@
 //! The SAM transform: serverless resources into the model's functions and APIs.
 
 mod api;
+mod auth;
 mod cors;
 mod events;
 mod function;
+mod request;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use lambdagate_model::{Api, Function};
+use lambdagate_model::{Api, ApiKey, ApiMapping, DomainName, Function, UsagePlan};
 
-use crate::diag::Reported;
+use crate::diag::{Diags, Reported};
+use crate::domains::{self, Domains};
 use crate::eval::{Evaluator, Resource};
 use crate::node::Node;
 use crate::props;
 
-/// Builds every function and API of the included resources. Problems are reported to the
-/// evaluator's diagnostics; what could be built is returned either way.
-pub fn transform(
-    ev: &mut Evaluator<'_>,
-    resources: &[Resource],
-    base: &Path,
-) -> (Vec<Function>, Vec<Api>) {
+/// What the transform builds: the parts of an [`lambdagate_model::Application`] a template
+/// describes.
+#[derive(Debug, Default)]
+pub struct Built {
+    /// Every function.
+    pub functions: Vec<Function>,
+    /// Every API with its stages, routes and settings.
+    pub apis: Vec<Api>,
+    /// Custom domains with their mappings.
+    pub domains: Vec<DomainName>,
+    /// API keys.
+    pub api_keys: Vec<ApiKey>,
+    /// Usage plans.
+    pub usage_plans: Vec<UsagePlan>,
+}
+
+/// Builds every function and API of the included resources, and attaches the raw API Gateway
+/// resources to them. Problems are reported to the evaluator's diagnostics; what could be
+/// built is returned either way.
+pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) -> Built {
     let mut resolved: Vec<Option<Node>> = Vec::with_capacity(resources.len());
     let mut unresolved: HashMap<String, Vec<String>> = HashMap::new();
     for (idx, resource) in resources.iter().enumerate() {
@@ -72,6 +88,7 @@ pub fn transform(
 
     let mut apis = Vec::new();
     let mut implicit = Vec::new();
+    let mut api_auth: HashMap<String, auth::ApiAuth> = HashMap::new();
     for (resource, props) in resources.iter().zip(&resolved) {
         let Some(props) = props else { continue };
         if resource.kind != "AWS::Serverless::Api" && resource.kind != "AWS::Serverless::HttpApi" {
@@ -82,7 +99,10 @@ pub fn transform(
             // add knock-on errors.
             continue;
         }
-        if let Ok(api) = api::build(ev, resource, props) {
+        if let Ok((api, auth)) = api::build(ev, resource, props) {
+            if let Some(auth) = auth {
+                api_auth.insert(api.logical_id.clone(), auth);
+            }
             if api.implicit {
                 implicit.push(api);
             } else {
@@ -94,6 +114,28 @@ pub fn transform(
     implicit.sort_by_key(|a| a.kind == lambdagate_model::ApiKind::Http);
     apis.extend(implicit);
 
+    let included: Vec<(&Resource, &Node)> = resources
+        .iter()
+        .zip(&resolved)
+        .filter_map(|(r, p)| Some((r, p.as_ref()?)))
+        .collect();
+    let mut domains = Domains::default();
+    let mut api_keys = Vec::new();
+    let mut usage_plans = Vec::new();
+    crate::cfn::attach(&mut ev.diags, &included, &mut apis, &mut domains);
+    for &(resource, props) in &included {
+        if let Some(domain) = props.get("Domain")
+            && let Some(api) = apis.iter().find(|a| a.logical_id == resource.logical_id)
+        {
+            let _ = sam_domain(&mut ev.diags, domain, api, &mut domains);
+        }
+        if let Some(plan) = props.get("Auth").and_then(|a| a.get("UsagePlan"))
+            && let Some(api) = apis.iter().find(|a| a.logical_id == resource.logical_id)
+        {
+            let _ = auth::usage_plan(&mut ev.diags, plan, api, &mut api_keys, &mut usage_plans);
+        }
+    }
+
     let mut functions = Vec::new();
     for (resource, props) in by_kind("AWS::Serverless::Function") {
         let failed = unresolved
@@ -103,20 +145,132 @@ pub fn transform(
             functions.push(function);
         }
         if let Some(events) = props.get("Events") {
-            let _: Result<(), Reported> =
-                events::add_routes(&mut ev.diags, &resource.logical_id, events, &mut apis);
+            let _: Result<(), Reported> = events::add_routes(
+                &mut ev.diags,
+                &resource.logical_id,
+                events,
+                &mut apis,
+                &api_auth,
+            );
         }
     }
 
     for api in &mut apis {
         if let Some(cors) = &api.cors {
             let source = api.source.clone();
-            let preflights = cors::preflight_routes(cors, &api.routes, &source);
+            let mut preflights = cors::preflight_routes(cors, &api.routes, &source);
+            if let Some(defaults) = api_auth.get(&api.logical_id) {
+                preflight_auth(&mut ev.diags, api, defaults, &mut preflights);
+            }
             api.routes.extend(preflights);
         }
         events::check_duplicates(&mut ev.diags, api);
     }
-    (functions, apis)
+    // Lambda authorizers name their function by ARN or name; the gateway wants the logical id.
+    for api in &mut apis {
+        for authorizer in &mut api.authorizers {
+            if let lambdagate_model::AuthorizerKind::Lambda { function, .. } = &mut authorizer.kind
+            {
+                *function = auth::function_of(&functions, function);
+            }
+        }
+    }
+    let domains = domains.finish(&mut ev.diags, &apis);
+    Built {
+        functions,
+        apis,
+        domains,
+        api_keys,
+        usage_plans,
+    }
+}
+
+/// SAM puts the default authorizer and the API-key requirement on the CORS preflight methods
+/// too, unless `AddDefaultAuthorizerToCorsPreflight` / `AddApiKeyRequiredToCorsPreflight` is
+/// false.
+fn preflight_auth(
+    d: &mut Diags,
+    api: &Api,
+    defaults: &auth::ApiAuth,
+    routes: &mut [lambdagate_model::Route],
+) {
+    for route in routes {
+        if defaults.preflight_authorizer
+            && let Some(name) = &defaults.default_authorizer
+        {
+            let at = crate::node::Pos {
+                line: route.source.line,
+                column: route.source.column,
+            };
+            if let Ok(auth) =
+                auth::authorize_with(d, api, defaults, name, None, "CORS preflight", at)
+            {
+                route.auth = auth;
+            }
+        }
+        route.api_key_required = defaults.preflight_api_key && defaults.api_key_required;
+    }
+}
+
+/// SAM's `Domain` on an API: `DomainName` and `BasePath` (one or a list; `/` or none is the
+/// root), mapped to the stage SAM creates. Certificates, endpoint and Route 53 settings only
+/// matter in AWS and are ignored.
+fn sam_domain(
+    d: &mut Diags,
+    node: &Node,
+    api: &Api,
+    domains: &mut Domains,
+) -> Result<(), Reported> {
+    let owner = format!("API `{}`: Domain", api.logical_id);
+    if node.as_map().is_none() {
+        return Err(d.error(
+            node.pos,
+            format!("{owner} must be a mapping with a DomainName"),
+        ));
+    }
+    let Some(name) = props::text(d, node, "DomainName", &owner)? else {
+        return Err(d.error(node.pos, format!("{owner} needs a DomainName")));
+    };
+    domains.declare(&name, d.location(node.pos));
+    let Some(stage) = api.stages.first() else {
+        return Ok(());
+    };
+    let paths: Vec<(Option<String>, crate::node::Pos)> = match node.get("BasePath") {
+        None => vec![(None, node.pos)],
+        Some(list) => match list.as_seq() {
+            Some(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match item.scalar_text() {
+                        Some(p) => out.push((Some(p), item.pos)),
+                        None => {
+                            return Err(d.error(
+                                item.pos,
+                                format!(
+                                    "{owner}: BasePath must hold strings, not {}",
+                                    item.kind_name()
+                                ),
+                            ));
+                        }
+                    }
+                }
+                out
+            }
+            None => vec![(props::text(d, node, "BasePath", &owner)?, list.pos)],
+        },
+    };
+    for (path, pos) in paths {
+        domains.map(
+            &name,
+            ApiMapping {
+                api: api.logical_id.clone(),
+                stage: stage.name.clone(),
+                base_path: domains::base_path(path.as_deref()),
+                source: d.location(pos),
+            },
+        );
+    }
+    Ok(())
 }
 
 /// Resolves a resource's properties one top-level property at a time, so an error in one
