@@ -79,7 +79,9 @@ fn rest_app(responses: Vec<GatewayResponse>) -> Application {
         ],
     );
     api.gateway_responses = responses;
-    api.stages[0].variables.insert("greeting".into(), "hi".into());
+    api.stages[0]
+        .variables
+        .insert("greeting".into(), "hi".into());
     application(vec![function("Echo", 3), function("Broken", 3)], vec![api])
 }
 
@@ -92,8 +94,14 @@ async fn customized_gateway_responses() {
             Some(404),
             &[
                 ("gatewayresponse.header.Access-Control-Allow-Origin", "'*'"),
-                ("gatewayresponse.header.X-Asked", "method.request.header.X-Ask"),
-                ("gatewayresponse.header.X-Query", "method.request.querystring.q"),
+                (
+                    "gatewayresponse.header.X-Asked",
+                    "method.request.header.X-Ask",
+                ),
+                (
+                    "gatewayresponse.header.X-Query",
+                    "method.request.querystring.q",
+                ),
             ],
             Some(template),
         ),
@@ -108,7 +116,12 @@ async fn customized_gateway_responses() {
 
     // An unknown route: MISSING_AUTHENTICATION_TOKEN with status, template and headers.
     let reply = gw
-        .handle(request("POST", "/Prod/nowhere?q=v", &[("X-Ask", "please")], ""))
+        .handle(request(
+            "POST",
+            "/Prod/nowhere?q=v",
+            &[("X-Ask", "please")],
+            "",
+        ))
         .await;
     assert_eq!(reply.status, 404);
     let json = body(&reply);
@@ -151,7 +164,10 @@ async fn default_4xx_status_applies_to_types_not_customized() {
     let reply = gw.handle(request("GET", "/Prod/nowhere", &[], "")).await;
     assert_eq!(reply.status, 418);
     // No template of its own: AWS's default template with the type's message.
-    assert_eq!(&reply.body[..], br#"{"message":"Missing Authentication Token"}"#);
+    assert_eq!(
+        &reply.body[..],
+        br#"{"message":"Missing Authentication Token"}"#
+    );
     // 5xx answers are not touched by DEFAULT_4XX.
     let reply = gw.handle(request("GET", "/Prod/broken", &[], "")).await;
     assert_eq!(reply.status, 502);
@@ -235,7 +251,9 @@ async fn canary_share(percent: f64, requests: usize, seed: u64) -> usize {
     let mut deployments = std::collections::HashSet::new();
     for _ in 0..requests {
         let json = body(&gw.handle(request("GET", "/Prod/items/1", &[], "")).await);
-        let greeting = json["event"]["stageVariables"]["greeting"].as_str().unwrap();
+        let greeting = json["event"]["stageVariables"]["greeting"]
+            .as_str()
+            .unwrap();
         deployments.insert((
             greeting.to_string(),
             json["event"]["requestContext"]["deploymentId"]
@@ -300,17 +318,28 @@ async fn custom_domains_route_by_host_and_base_path() {
 
     // Two-segment base path to the REST API; the event keeps the path as sent.
     let reply = gw
-        .handle(request("GET", "/orders/v1/items/7", &host("API.example.com:3000"), ""))
+        .handle(request(
+            "GET",
+            "/orders/v1/items/7",
+            &host("API.example.com:3000"),
+            "",
+        ))
         .await;
     let json = body(&reply);
     assert_eq!(json["function"], "Echo");
     assert_eq!(json["event"]["resource"], "/items/{id}");
     assert_eq!(json["event"]["pathParameters"]["id"], "7");
     assert_eq!(json["event"]["requestContext"]["stage"], "Prod");
-    assert_eq!(json["event"]["requestContext"]["domainName"], "API.example.com:3000");
+    assert_eq!(
+        json["event"]["requestContext"]["domainName"],
+        "API.example.com:3000"
+    );
 
     // Anything else on that domain goes to the root mapping (the HTTP API).
-    let json = body(&gw.handle(request("GET", "/things", &host("api.example.com"), "")).await);
+    let json = body(
+        &gw.handle(request("GET", "/things", &host("api.example.com"), ""))
+            .await,
+    );
     assert_eq!(json["event"]["routeKey"], "GET /things");
     let reply = gw
         .handle(request("GET", "/orders/v2/x", &host("api.example.com"), ""))
@@ -318,7 +347,10 @@ async fn custom_domains_route_by_host_and_base_path() {
     assert_eq!(reply.status, 404);
 
     // A root mapping of a REST API: no stage in the path.
-    let json = body(&gw.handle(request("GET", "/items/9", &host("rest.example.com"), "")).await);
+    let json = body(
+        &gw.handle(request("GET", "/items/9", &host("rest.example.com"), ""))
+            .await,
+    );
     assert_eq!(json["event"]["pathParameters"]["id"], "9");
     // The plain address still needs the stage: without it the path belongs to the HTTP API's
     // $default stage at the root, which has no such route.
