@@ -190,6 +190,22 @@ pub fn attach(
             "AWS::ApiGatewayV2::ApiMapping" => {
                 mapping(d, resource, props, ApiKind::Http, &owner, apis, domains)
             }
+            // Resources that shape nothing a local client can observe.
+            "AWS::ApiGateway::Account"
+            | "AWS::ApiGateway::ClientCertificate"
+            | "AWS::ApiGateway::DocumentationPart"
+            | "AWS::ApiGateway::DocumentationVersion" => Ok(()),
+            // Every other API Gateway resource would change what clients get: say so once
+            // rather than serve as if it were not there.
+            kind if kind.starts_with("AWS::ApiGateway::")
+                || kind.starts_with("AWS::ApiGatewayV2::") =>
+            {
+                d.warn(
+                    resource.pos,
+                    format!("{owner}: {kind} is not served yet; requests are answered without it"),
+                );
+                Ok(())
+            }
             _ => Ok(()),
         };
     }

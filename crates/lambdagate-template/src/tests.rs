@@ -839,3 +839,14 @@ fn http_event_route_settings_go_on_the_stage() {
         ("/items", "GET", Some(3))
     );
 }
+
+#[test]
+fn api_gateway_resources_not_loaded_are_warned_about() {
+    let extra = "  Key:\n    Type: AWS::ApiGateway::ApiKey\n    Properties:\n      Enabled: true\n  Account:\n    Type: AWS::ApiGateway::Account\n    Properties:\n      CloudWatchRoleArn: arn:aws:iam::123456789012:role/x\n";
+    let warnings = warnings(&rest_api("", "", extra));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("AWS::ApiGateway::ApiKey is not served yet"),
+        "{warnings:?}"
+    );
+}
