@@ -2,10 +2,18 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use lambdagate_lambda::{FunctionService, Invocation, InvocationResult, InvokeError};
 
-use crate::compile::FunctionHandle;
+/// A function of the application, resolved at load time: invoking it needs no lookup by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionHandle {
+    /// Its position in the application's functions.
+    pub index: usize,
+    /// Its logical id (for logs and stand-in backends).
+    pub name: Arc<str>,
+}
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -9,7 +9,6 @@
 //! base path is stripped before routing.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 use lambdagate_model::aws::short_id_for;
@@ -18,9 +17,10 @@ use lambdagate_model::{
     PayloadFormat, RouteKey, Stage,
 };
 
+use crate::backend::FunctionHandle;
 use crate::cors::CorsPolicy;
 use crate::integration::{CompiledIntegration, FunctionTarget, LambdaProxy, Mock};
-use crate::responses::{GatewayResponseError, GatewayResponses};
+use crate::responses::custom::{GatewayResponseError, GatewayResponses};
 use crate::router::{AnyMethod, Router, Segment, parse_template};
 
 /// REST's maximum integration timeout.
@@ -83,15 +83,6 @@ pub enum CompileError {
         /// What is wrong.
         message: String,
     },
-}
-
-/// A function of the application, resolved at load time: invoking it needs no lookup by name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FunctionHandle {
-    /// Its position in the application's functions.
-    pub index: usize,
-    /// Its logical id (for logs and stand-in backends).
-    pub name: Arc<str>,
 }
 
 /// One route of an API, compiled.

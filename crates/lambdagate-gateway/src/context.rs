@@ -11,21 +11,10 @@ use std::sync::Arc;
 use lambdagate_model::ApiKind;
 
 use crate::compile::{ApiRuntime, RouteRuntime, StageRuntime, StageVariant};
-use crate::ids::{self, RequestTime};
+use crate::ids::{self, Ids, RequestTime};
 use crate::request::{IncomingRequest, percent_decode, query_pairs};
 use crate::router::{Span, path_segments};
 use crate::snapshot::Snapshot;
-
-/// Per-request identifiers.
-#[derive(Debug, Clone, Default)]
-pub struct Ids {
-    /// `requestId` (`x-amzn-RequestId` / `apigw-requestid`).
-    pub request_id: String,
-    /// `extendedRequestId` (`x-amz-apigw-id`).
-    pub extended: String,
-    /// The X-Ray trace header value sent to the integration.
-    pub trace: String,
-}
 
 /// One request and everything the stages learned about it.
 pub struct RequestContext<'s> {

@@ -35,6 +35,17 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// Per-request identifiers.
+#[derive(Debug, Clone, Default)]
+pub struct Ids {
+    /// `requestId` (`x-amzn-RequestId` / `apigw-requestid`).
+    pub request_id: String,
+    /// `extendedRequestId` (`x-amz-apigw-id`).
+    pub extended: String,
+    /// The X-Ray trace header value sent to the integration.
+    pub trace: String,
+}
+
 /// When a request arrived, in the two forms events carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestTime {

@@ -3,34 +3,17 @@
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use bytes::Bytes;
 
 use crate::backend::Backend;
 use crate::clock::{Clock, SystemClock};
 use crate::compile::CompiledApp;
 use crate::context::RequestContext;
 use crate::ids::RequestTime;
+use crate::reply::Reply;
 use crate::request::IncomingRequest;
 use crate::responses::{self, GatewayError};
 use crate::snapshot::Snapshot;
 use crate::stages;
-
-/// The gateway's answer to one request, with what the access log needs.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    /// Status code.
-    pub status: u16,
-    /// Headers in order.
-    pub headers: Vec<(String, String)>,
-    /// Body.
-    pub body: Bytes,
-    /// The function that served it, if any.
-    pub function: Option<String>,
-    /// The request id (`x-amzn-RequestId` / `apigw-requestid`).
-    pub request_id: String,
-    /// Why the gateway answered with an error (for the log), if it did.
-    pub detail: Option<String>,
-}
 
 /// Serves an application's APIs.
 pub struct Gateway {

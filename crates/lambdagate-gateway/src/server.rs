@@ -19,9 +19,10 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::header_case::{CaseRecordingStream, ClientHeaders};
-use crate::pipeline::{Gateway, Reply};
+use crate::pipeline::Gateway;
+use crate::reply::Reply;
 use crate::request::IncomingRequest;
-use crate::responses::GatewayError;
+use crate::responses::error::GatewayError;
 
 /// API Gateway's payload limit (10 MB).
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;

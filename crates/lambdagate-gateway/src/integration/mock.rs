@@ -4,10 +4,9 @@
 use bytes::Bytes;
 use lambdagate_model::Integration as ModelIntegration;
 
-use super::{Integration, IntegrationOutput, mapping};
+use super::{Integration, IntegrationOutput, IntegrationRequest, mapping};
 use crate::backend::Backend;
-use crate::context::RequestContext;
-use crate::responses::GatewayError;
+use crate::responses::error::GatewayError;
 
 /// A mock integration, compiled.
 #[derive(Debug, Clone)]
@@ -54,7 +53,7 @@ impl Mock {
 impl Integration for Mock {
     async fn call(
         &self,
-        _cx: &mut RequestContext<'_>,
+        _request: &IntegrationRequest<'_>,
         _backend: &dyn Backend,
     ) -> Result<IntegrationOutput, GatewayError> {
         let mut headers = self.headers.clone();

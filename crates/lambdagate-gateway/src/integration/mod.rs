@@ -1,7 +1,9 @@
 //! Integrations: what a route calls, behind one trait, compiled at load time into an enum.
 //!
-//! [`Integration::call`] takes the request context and answers with an [`IntegrationOutput`]
-//! (the integration's answer before the gateway's own response headers) or a gateway error. The
+//! [`Integration::call`] takes an [`IntegrationRequest`] (what the stages before it established:
+//! the request, its ids, API, route, stage and function) and answers with an
+//! [`IntegrationOutput`] (the integration's answer before the gateway's own response headers) or
+//! a gateway error. Integrations see only that, never the whole request context. The
 //! Lambda proxy ([`lambda_proxy`]) and mock ([`mock`]) integrations are served today; request and
 //! response mapping for the non-proxy kinds lives in [`mapping`], written once for all of them.
 
@@ -12,11 +14,12 @@ pub mod mock;
 use std::future::Future;
 
 use bytes::Bytes;
-use lambdagate_model::IntegrationType;
+use lambdagate_model::{ApiKind, IntegrationType};
 
-use crate::backend::Backend;
-use crate::context::RequestContext;
-use crate::responses::GatewayError;
+use crate::backend::{Backend, FunctionHandle};
+use crate::ids::{Ids, RequestTime};
+use crate::request::IncomingRequest;
+use crate::responses::error::GatewayError;
 
 pub use lambda_proxy::{FunctionTarget, LambdaProxy};
 pub use mock::Mock;
@@ -35,12 +38,51 @@ pub struct IntegrationOutput {
     pub traced: bool,
 }
 
+/// What an integration is called with.
+#[derive(Debug)]
+pub struct IntegrationRequest<'a> {
+    /// The client's request.
+    pub request: &'a IncomingRequest,
+    /// Its ids.
+    pub ids: &'a Ids,
+    /// When it arrived.
+    pub time: &'a RequestTime,
+    /// The account id.
+    pub account_id: &'a str,
+    /// The API's kind.
+    pub api_kind: ApiKind,
+    /// The API's id.
+    pub api_id: &'a str,
+    /// REST binary media types.
+    pub binary_media_types: &'a [String],
+    /// The route's path template (`resource`), or `$default`.
+    pub resource: &'a str,
+    /// The route key.
+    pub route_key: &'a str,
+    /// The route's `resourceId`.
+    pub resource_id: &'a str,
+    /// The path as the API sees it (without a REST stage prefix).
+    pub path: String,
+    /// The path as sent (`requestContext.path`).
+    pub context_path: String,
+    /// Path variables, values in the form the API kind passes them.
+    pub path_parameters: Vec<(&'a str, String)>,
+    /// The stage name.
+    pub stage: &'a str,
+    /// The stage variables in force (the canary's for a canary request).
+    pub stage_variables: &'a [(String, String)],
+    /// The deployment serving the request.
+    pub deployment_id: &'a str,
+    /// The function a Lambda integration calls, resolved for this stage.
+    pub function: Option<&'a FunctionHandle>,
+}
+
 /// A backend of a route.
 pub trait Integration {
-    /// Calls the backend for the request in `cx`.
+    /// Calls the backend for `request`.
     fn call(
         &self,
-        cx: &mut RequestContext<'_>,
+        request: &IntegrationRequest<'_>,
         backend: &dyn Backend,
     ) -> impl Future<Output = Result<IntegrationOutput, GatewayError>> + Send;
 }
@@ -57,15 +99,23 @@ pub enum CompiledIntegration {
 }
 
 impl CompiledIntegration {
+    /// The function this integration calls, when it calls one.
+    pub fn function(&self) -> Option<&FunctionTarget> {
+        match self {
+            CompiledIntegration::LambdaProxy(l) => Some(&l.function),
+            _ => None,
+        }
+    }
+
     /// Calls the integration.
     pub async fn call(
         &self,
-        cx: &mut RequestContext<'_>,
+        request: &IntegrationRequest<'_>,
         backend: &dyn Backend,
     ) -> Result<IntegrationOutput, GatewayError> {
         match self {
-            CompiledIntegration::LambdaProxy(i) => i.call(cx, backend).await,
-            CompiledIntegration::Mock(i) => i.call(cx, backend).await,
+            CompiledIntegration::LambdaProxy(i) => i.call(request, backend).await,
+            CompiledIntegration::Mock(i) => i.call(request, backend).await,
             CompiledIntegration::Unsupported(kind) => Err(GatewayError::api_configuration(
                 format!("{kind} integrations are not served yet"),
             )),

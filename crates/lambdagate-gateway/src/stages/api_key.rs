@@ -6,7 +6,7 @@
 
 use crate::clock::Clock;
 use crate::context::RequestContext;
-use crate::responses::GatewayError;
+use crate::responses::error::GatewayError;
 
 /// Checks the request's API key against the stage's usage plans.
 pub fn run(_cx: &mut RequestContext<'_>, _clock: &dyn Clock) -> Result<(), GatewayError> {

@@ -6,7 +6,7 @@
 use crate::backend::Backend;
 use crate::clock::Clock;
 use crate::context::RequestContext;
-use crate::responses::GatewayError;
+use crate::responses::error::GatewayError;
 
 /// Decides whether the caller may call the route, recording the authorizer's output in `cx`.
 pub async fn run(

@@ -4,7 +4,7 @@
 
 use crate::clock::Clock;
 use crate::context::RequestContext;
-use crate::pipeline::Reply;
+use crate::reply::Reply;
 
 /// A cached answer for this request, when the stage caches it and has one.
 pub fn lookup(_cx: &RequestContext<'_>, _clock: &dyn Clock) -> Option<Reply> {

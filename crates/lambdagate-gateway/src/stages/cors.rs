@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use crate::context::RequestContext;
 use crate::cors::CorsPolicy;
-use crate::pipeline::Reply;
+use crate::reply::Reply;
 
 /// The preflight answer, when this request is a preflight the API answers itself.
 pub fn preflight(cx: &RequestContext<'_>) -> Option<Reply> {

@@ -1,7 +1,7 @@
 //! The log stage: what the access log and metrics learn about a request once it is answered.
 
 use crate::context::RequestContext;
-use crate::pipeline::Reply;
+use crate::reply::Reply;
 
 /// Completes the reply's record for the access log: the function that served it and the id.
 pub fn run(cx: &RequestContext<'_>, reply: &mut Reply) {

@@ -7,7 +7,7 @@ use lambdagate_model::ApiKind;
 use crate::context::RequestContext;
 use crate::cors::is_cors_header;
 use crate::integration::IntegrationOutput;
-use crate::pipeline::Reply;
+use crate::reply::Reply;
 
 /// Response headers REST remaps because API Gateway sets its own.
 fn rest_response_header(name: &str) -> Option<String> {

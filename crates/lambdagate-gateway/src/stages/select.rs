@@ -6,7 +6,7 @@ use lambdagate_model::ApiKind;
 
 use crate::compile::{ApiRuntime, CompiledApp, Mount};
 use crate::context::RequestContext;
-use crate::responses::GatewayError;
+use crate::responses::error::GatewayError;
 use crate::router::{Span, path_segments};
 
 /// Finds the API, stage and route for the request; on failure `cx` still holds the API that

@@ -4,7 +4,7 @@
 
 use crate::clock::Clock;
 use crate::context::RequestContext;
-use crate::responses::GatewayError;
+use crate::responses::error::GatewayError;
 
 /// Takes a token from the buckets that cover this request, or answers 429.
 pub fn run(_cx: &mut RequestContext<'_>, _clock: &dyn Clock) -> Result<(), GatewayError> {

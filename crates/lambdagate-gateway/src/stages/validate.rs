@@ -4,7 +4,7 @@
 //! Not enforced yet: routes with validators are reported at startup.
 
 use crate::context::RequestContext;
-use crate::responses::GatewayError;
+use crate::responses::error::GatewayError;
 
 /// Checks the request against the method's validator.
 pub fn run(_cx: &mut RequestContext<'_>) -> Result<(), GatewayError> {

@@ -10,12 +10,10 @@ use bytes::Bytes;
 use lambdagate_lambda::{Invocation, InvokeError, Outcome};
 use lambdagate_model::{ApiKind, PayloadFormat};
 
-use super::{Integration, IntegrationOutput};
-use crate::backend::Backend;
-use crate::compile::FunctionHandle;
-use crate::context::RequestContext;
-use crate::request::{media_type, media_type_matches, percent_decode};
-use crate::responses::GatewayError;
+use super::{Integration, IntegrationOutput, IntegrationRequest};
+use crate::backend::{Backend, FunctionHandle};
+use crate::request::{media_type, media_type_matches};
+use crate::responses::error::GatewayError;
 use events::{EventInput, http_api_body_is_text, v1_event, v2_event};
 use response::{ResponseError, parse_v1, parse_v2};
 
@@ -24,8 +22,8 @@ use response::{ResponseError, parse_v1, parse_v2};
 pub enum FunctionTarget {
     /// One function, resolved at load time.
     Fixed(FunctionHandle),
-    /// A name with `${stageVariables.x}`: resolved per stage (and canary) at load time, found in
-    /// the request's [`crate::compile::StageVariant`].
+    /// A name with `${stageVariables.x}`: resolved per stage (and canary) at load time; the
+    /// integrate stage picks the resolution of the request's stage.
     StageVariable(String),
 }
 
@@ -41,61 +39,19 @@ pub struct LambdaProxy {
 }
 
 impl LambdaProxy {
-    /// The function this request goes to under its stage's variables.
-    fn resolve<'c>(
-        &'c self,
-        cx: &'c RequestContext<'_>,
-    ) -> Result<&'c FunctionHandle, GatewayError> {
-        match &self.function {
-            FunctionTarget::Fixed(handle) => Ok(handle),
-            FunctionTarget::StageVariable(_) => {
-                let resolved = match (cx.variant, cx.route) {
-                    (Some(variant), Some((index, _))) => variant.functions.get(index),
-                    _ => None,
-                };
-                match resolved {
-                    Some(Some(Ok(handle))) => Ok(handle),
-                    Some(Some(Err(why))) => Err(GatewayError::invocation_refused(why.clone())),
-                    _ => Err(GatewayError::invocation_refused(
-                        "the function could not be resolved",
-                    )),
-                }
-            }
-        }
-    }
-
     /// The event for this request, serialized.
-    fn event(&self, cx: &RequestContext<'_>) -> Vec<u8> {
-        let api = cx.api.expect("an integration runs only after selection");
-        let (_, route) = cx.route.expect("an integration runs only for a route");
-        let raw = cx.request.raw_path.as_str();
-        let rest = api.kind == ApiKind::Rest;
-        let context_path = cx.context_path();
-        let path = cx.api_path();
-        let params: Vec<(&str, String)> = cx
-            .params
-            .iter()
-            .map(|&(name, (s, e))| {
-                let value = &raw[s..e];
-                // REST passes path variables raw; HTTP APIs decode them.
-                let value = if rest {
-                    value.to_string()
-                } else {
-                    percent_decode(value)
-                };
-                (name, value)
-            })
-            .collect();
-        let variables: Vec<(&str, &str)> = cx
-            .stage_variables()
+    fn event(&self, r: &IntegrationRequest<'_>) -> Vec<u8> {
+        let rest = r.api_kind == ApiKind::Rest;
+        let variables: Vec<(&str, &str)> = r
+            .stage_variables
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let content_type = cx.request.header("content-type");
+        let content_type = r.request.header("content-type");
         let base64_body = if rest {
             content_type.is_some_and(|ct| {
                 let media = media_type(ct);
-                api.binary_media_types
+                r.binary_media_types
                     .iter()
                     .any(|t| media_type_matches(t, &media))
             })
@@ -103,25 +59,25 @@ impl LambdaProxy {
             !http_api_body_is_text(content_type)
         };
         let input = EventInput {
-            request: &cx.request,
-            resource: &route.path,
-            route_key: &route.route_key,
-            path: &path,
-            context_path: &context_path,
-            path_parameters: &params,
-            stage: cx.stage.map_or("", |s| s.name.as_str()),
+            request: r.request,
+            resource: r.resource,
+            route_key: r.route_key,
+            path: &r.path,
+            context_path: &r.context_path,
+            path_parameters: &r.path_parameters,
+            stage: r.stage,
             stage_variables: &variables,
-            request_id: &cx.ids.request_id,
-            extended_request_id: &cx.ids.extended,
-            time: &cx.time,
-            trace_id: &cx.ids.trace,
-            account_id: &cx.snapshot.app.account_id,
-            api_id: &api.api_id,
-            deployment_id: cx.variant.map_or("", |v| v.deployment_id.as_str()),
-            resource_id: &route.resource_id,
+            request_id: &r.ids.request_id,
+            extended_request_id: &r.ids.extended,
+            time: r.time,
+            trace_id: &r.ids.trace,
+            account_id: r.account_id,
+            api_id: r.api_id,
+            deployment_id: r.deployment_id,
+            resource_id: r.resource_id,
             base64_body,
         };
-        match (api.kind, self.payload) {
+        match (r.api_kind, self.payload) {
             (ApiKind::Rest, _) => v1_event(&input, false),
             (ApiKind::Http, PayloadFormat::V1) => v1_event(&input, true),
             (ApiKind::Http, PayloadFormat::V2) => v2_event(&input),
@@ -132,18 +88,21 @@ impl LambdaProxy {
 impl Integration for LambdaProxy {
     async fn call(
         &self,
-        cx: &mut RequestContext<'_>,
+        r: &IntegrationRequest<'_>,
         backend: &dyn Backend,
     ) -> Result<IntegrationOutput, GatewayError> {
-        let function = self.resolve(cx)?.clone();
-        cx.function = Some(function.name.clone());
+        let Some(function) = r.function else {
+            return Err(GatewayError::invocation_refused(
+                "the function could not be resolved",
+            ));
+        };
         let invocation = Invocation {
-            payload: Bytes::from(self.event(cx)),
-            trace_id: Some(cx.ids.trace.clone()),
+            payload: Bytes::from(self.event(r)),
+            trace_id: Some(r.ids.trace.clone()),
             ..Invocation::default()
         };
         let outcome =
-            tokio::time::timeout(self.timeout, backend.invoke(&function, invocation)).await;
+            tokio::time::timeout(self.timeout, backend.invoke(function, invocation)).await;
         let payload = match outcome {
             Err(_) => {
                 return Err(GatewayError::integration_timeout(format!(
@@ -170,13 +129,13 @@ impl Integration for LambdaProxy {
                 }
             },
         };
-        let kind = cx.kind();
-        let parsed = match (kind, self.payload) {
+        let parsed = match (r.api_kind, self.payload) {
             (ApiKind::Rest, _) => {
-                let binary = cx.api.map_or(&[][..], |a| a.binary_media_types.as_slice());
-                let decode = cx.request.header("accept").is_some_and(|accept| {
+                let decode = r.request.header("accept").is_some_and(|accept| {
                     let first = media_type(accept.split(',').next().unwrap_or(""));
-                    binary.iter().any(|t| media_type_matches(t, &first))
+                    r.binary_media_types
+                        .iter()
+                        .any(|t| media_type_matches(t, &first))
                 });
                 parse_v1(&payload, decode)
             }
