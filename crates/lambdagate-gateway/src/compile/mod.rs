@@ -8,13 +8,17 @@
 //! (`{apiLogicalId}.localhost`), and a third, without any prefix, serves custom domains, whose
 //! base path is stripped before routing.
 
+mod domains;
+mod stages;
+mod warnings;
+
 use std::collections::HashMap;
 use std::time::Duration;
 
 use lambdagate_model::aws::short_id_for;
 use lambdagate_model::{
-    Api, ApiKind, Application, AuthorizationType, Cors, IntegrationTarget, IntegrationType,
-    PayloadFormat, RouteKey, Stage,
+    Api, ApiKind, Application, Cors, IntegrationTarget, IntegrationType, PayloadFormat, RouteKey,
+    Stage,
 };
 
 use crate::backend::FunctionHandle;
@@ -22,6 +26,9 @@ use crate::cors::CorsPolicy;
 use crate::integration::{CompiledIntegration, FunctionTarget, LambdaProxy, Mock};
 use crate::responses::custom::{GatewayResponseError, GatewayResponses};
 use crate::router::{AnyMethod, Router, Segment, parse_template};
+use domains::{DomainTable, compile_domains};
+use stages::compile_stage;
+use warnings::not_enforced;
 
 /// REST's maximum integration timeout.
 pub const REST_MAX_TIMEOUT: Duration = Duration::from_millis(29_000);
@@ -223,196 +230,6 @@ pub struct CompiledApp {
     warnings: Vec<String>,
 }
 
-/// `${stageVariables.name}` references in a function name.
-fn stage_variable_names(text: &str) -> Vec<&str> {
-    let mut names = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find("${stageVariables.") {
-        let after = &rest[at + "${stageVariables.".len()..];
-        let Some(end) = after.find('}') else { break };
-        names.push(&after[..end]);
-        rest = &after[end..];
-    }
-    names
-}
-
-/// The function a `${stageVariables.x}` target names under these variables.
-fn resolve_stage_function(
-    app: &Application,
-    template: &str,
-    variables: &[(String, String)],
-) -> Result<FunctionHandle, String> {
-    let mut name = template.to_string();
-    for var in stage_variable_names(template) {
-        let Some((_, value)) = variables.iter().find(|(k, _)| k == var) else {
-            return Err(format!("stage variable `{var}` is not set"));
-        };
-        name = name.replace(&format!("${{stageVariables.{var}}}"), value);
-    }
-    // `function:name:alias` / ARNs: only the function name part selects a local function.
-    let short = name
-        .rsplit_once(":function:")
-        .map_or(name.as_str(), |(_, n)| n);
-    let short = short.split(':').next().unwrap_or(short);
-    match app.function_index(short) {
-        Some(index) => Ok(FunctionHandle {
-            index,
-            name: app.functions[index].logical_id.as_str().into(),
-        }),
-        None => Err(format!(
-            "`{name}` (from `{template}`) is not a function of the template"
-        )),
-    }
-}
-
-fn variant(
-    app: &Application,
-    routes: &[RouteRuntime],
-    deployment_id: String,
-    variables: Vec<(String, String)>,
-    is_canary: bool,
-) -> StageVariant {
-    let functions = routes
-        .iter()
-        .map(|route| match &route.integration {
-            CompiledIntegration::LambdaProxy(LambdaProxy {
-                function: FunctionTarget::StageVariable(template),
-                ..
-            }) => Some(resolve_stage_function(app, template, &variables)),
-            _ => None,
-        })
-        .collect();
-    StageVariant {
-        deployment_id,
-        variables,
-        is_canary,
-        functions,
-    }
-}
-
-fn compile_stage(
-    app: &Application,
-    api: &Api,
-    stage: &Stage,
-    routes: &[RouteRuntime],
-    warnings: &mut Vec<String>,
-) -> StageRuntime {
-    let variables: Vec<(String, String)> = stage
-        .variables
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let deployment = stage
-        .deployment
-        .clone()
-        .unwrap_or_else(|| format!("deployment:{}", api.logical_id));
-    let base = variant(
-        app,
-        routes,
-        short_id_for(&deployment, 6),
-        variables.clone(),
-        false,
-    );
-    let canary = stage.canary.as_ref().map(|c| {
-        let mut merged = variables.clone();
-        for (k, v) in &c.stage_variable_overrides {
-            match merged.iter_mut().find(|(name, _)| name == k) {
-                Some(slot) => slot.1 = v.clone(),
-                None => merged.push((k.clone(), v.clone())),
-            }
-        }
-        let deployment = c
-            .deployment
-            .clone()
-            .unwrap_or_else(|| format!("canary:{}:{}", api.logical_id, stage.name));
-        Canary {
-            percent: c.percent_traffic.clamp(0.0, 100.0),
-            variant: variant(app, routes, short_id_for(&deployment, 6), merged, true),
-        }
-    });
-    for (label, v) in
-        std::iter::once(("", &base)).chain(canary.as_ref().map(|c| (" (canary)", &c.variant)))
-    {
-        for (route, resolved) in routes.iter().zip(&v.functions) {
-            if let Some(Err(why)) = resolved {
-                warnings.push(format!(
-                    "{}: stage {}{label} of API {}: route {} cannot be served: {why}; it answers \
-                     500 Internal server error, as API Gateway does when it cannot invoke the \
-                     function",
-                    stage.source, stage.name, api.logical_id, route.route_key
-                ));
-            }
-        }
-    }
-    StageRuntime {
-        name: stage.name.clone(),
-        base,
-        canary,
-    }
-}
-
-/// Reports what the model holds for an API that the gateway does not enforce yet.
-fn not_enforced(api: &Api, warnings: &mut Vec<String>) {
-    for route in &api.routes {
-        let mut missing = Vec::new();
-        if route.auth.authorization_type != AuthorizationType::None {
-            missing.push(format!(
-                "authorization ({}{})",
-                route.auth.authorization_type.as_str(),
-                route
-                    .auth
-                    .authorizer
-                    .as_deref()
-                    .map(|a| format!(" `{a}`"))
-                    .unwrap_or_default()
-            ));
-        }
-        if route.api_key_required {
-            missing.push("a required API key".to_string());
-        }
-        if route.request_validator.is_some() || !route.request_models.is_empty() {
-            missing.push("request validation".to_string());
-        }
-        if !missing.is_empty() {
-            warnings.push(format!(
-                "{}: {} {} on API {} requires {}, which lambdagate does not enforce yet: \
-                 requests reach the integration without it",
-                route.source,
-                route.key,
-                route.event_id,
-                api.logical_id,
-                missing.join(" and ")
-            ));
-        }
-    }
-    for stage in &api.stages {
-        let throttled = stage
-            .method_settings
-            .iter()
-            .any(|m| m.throttle.rate_limit.is_some() || m.throttle.burst_limit.is_some());
-        let cached = stage.cache_cluster.is_some()
-            || stage.method_settings.iter().any(|m| m.caching_enabled);
-        for (on, what) in [
-            (throttled, "throttling"),
-            (cached, "the stage cache"),
-            (
-                stage
-                    .access_log
-                    .as_ref()
-                    .is_some_and(|a| a.format.is_some()),
-                "the access log format",
-            ),
-        ] {
-            if on {
-                warnings.push(format!(
-                    "{}: stage {} of API {} sets {what}, which lambdagate does not apply yet",
-                    stage.source, stage.name, api.logical_id
-                ));
-            }
-        }
-    }
-}
-
 fn compile_api(
     app: &Application,
     api: &Api,
@@ -551,76 +368,6 @@ fn mounts_for(api_index: usize, api: &ApiRuntime, addressing: Addressing) -> Vec
         .collect()
 }
 
-/// Custom domains (lower-case) → their mappings.
-type DomainTable = HashMap<String, Vec<DomainMount>>;
-
-fn compile_domains(
-    app: &Application,
-    apis: &[ApiRuntime],
-) -> Result<(DomainTable, Vec<String>), CompileError> {
-    let mut domains: HashMap<String, Vec<DomainMount>> = HashMap::new();
-    let mut rows = Vec::new();
-    for domain in &app.domains {
-        let host = domain.domain_name.to_ascii_lowercase();
-        let mounts = domains.entry(host.clone()).or_default();
-        for mapping in &domain.mappings {
-            let bad = |message: String| CompileError::BadMapping {
-                location: mapping.source.to_string(),
-                message,
-            };
-            let Some(api_index) = app.apis.iter().position(|a| a.logical_id == mapping.api) else {
-                return Err(bad(format!(
-                    "{}: API mapping names API `{}`, which is not in the template",
-                    domain.domain_name, mapping.api
-                )));
-            };
-            let api = &apis[api_index];
-            let Some(stage) = api.stages.iter().position(|s| s.name == mapping.stage) else {
-                return Err(bad(format!(
-                    "{}: API mapping names stage `{}`, which API {} does not have (it has {})",
-                    domain.domain_name,
-                    mapping.stage,
-                    api.logical_id,
-                    api.stages
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            };
-            let base_path = mapping.base_path.trim_matches('/').to_string();
-            if mounts.iter().any(|m| m.base_path == base_path) {
-                return Err(bad(format!(
-                    "{}: base path `{}` is mapped twice",
-                    domain.domain_name,
-                    if base_path.is_empty() {
-                        "(none)"
-                    } else {
-                        &base_path
-                    }
-                )));
-            }
-            rows.push(format!(
-                "{}/{} -> {} ({})",
-                domain.domain_name, base_path, api.logical_id, mapping.stage
-            ));
-            mounts.push(DomainMount {
-                api: api_index,
-                stage,
-                segments: base_path
-                    .split('/')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-                base_path,
-            });
-        }
-        // The longest matching base path wins (spec §10.2).
-        mounts.sort_by_key(|m| std::cmp::Reverse(m.segments.len()));
-    }
-    Ok((domains, rows))
-}
-
 impl CompiledApp {
     /// Compiles every API of `app`.
     pub fn compile(app: &Application, addressing: Addressing) -> Result<CompiledApp, CompileError> {
@@ -734,19 +481,5 @@ impl CompiledApp {
     /// What the application asks for that is not served or not enforced, one sentence each.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stage_variable_references() {
-        assert_eq!(
-            stage_variable_names("fn-${stageVariables.env}-${stageVariables.v}"),
-            ["env", "v"]
-        );
-        assert!(stage_variable_names("plain").is_empty());
     }
 }

@@ -1,0 +1,66 @@
+//! What the model holds that the gateway does not enforce yet, said once at startup: a
+//! protected route that silently answers 200 is the worst bug a local gateway can have.
+
+use lambdagate_model::{Api, AuthorizationType};
+
+/// Reports what the model holds for an API that the gateway does not enforce yet.
+pub(super) fn not_enforced(api: &Api, warnings: &mut Vec<String>) {
+    for route in &api.routes {
+        let mut missing = Vec::new();
+        if route.auth.authorization_type != AuthorizationType::None {
+            missing.push(format!(
+                "authorization ({}{})",
+                route.auth.authorization_type.as_str(),
+                route
+                    .auth
+                    .authorizer
+                    .as_deref()
+                    .map(|a| format!(" `{a}`"))
+                    .unwrap_or_default()
+            ));
+        }
+        if route.api_key_required {
+            missing.push("a required API key".to_string());
+        }
+        if route.request_validator.is_some() || !route.request_models.is_empty() {
+            missing.push("request validation".to_string());
+        }
+        if !missing.is_empty() {
+            warnings.push(format!(
+                "{}: {} {} on API {} requires {}, which lambdagate does not enforce yet: \
+                 requests reach the integration without it",
+                route.source,
+                route.key,
+                route.event_id,
+                api.logical_id,
+                missing.join(" and ")
+            ));
+        }
+    }
+    for stage in &api.stages {
+        let throttled = stage
+            .method_settings
+            .iter()
+            .any(|m| m.throttle.rate_limit.is_some() || m.throttle.burst_limit.is_some());
+        let cached = stage.cache_cluster.is_some()
+            || stage.method_settings.iter().any(|m| m.caching_enabled);
+        for (on, what) in [
+            (throttled, "throttling"),
+            (cached, "the stage cache"),
+            (
+                stage
+                    .access_log
+                    .as_ref()
+                    .is_some_and(|a| a.format.is_some()),
+                "the access log format",
+            ),
+        ] {
+            if on {
+                warnings.push(format!(
+                    "{}: stage {} of API {} sets {what}, which lambdagate does not apply yet",
+                    stage.source, stage.name, api.logical_id
+                ));
+            }
+        }
+    }
+}
