@@ -89,6 +89,7 @@ pub fn load_text(
         root.get("Conditions"),
         &resources,
     );
+    ev.strict = options.strict;
     let built = sam::transform(&mut ev, &resources, &base);
     check_outputs(&mut ev, root.get("Outputs"));
 
@@ -353,11 +354,13 @@ fn check_transform(root: &Node, resources: &[Resource], diags: &mut Diags) {
     }
 }
 
-/// Outputs are not served, but their references must resolve as on AWS.
+/// Outputs are not served, but their references must resolve as on AWS (an error for
+/// `validate`, a warning when serving).
 fn check_outputs(ev: &mut Evaluator<'_>, outputs: Option<&Node>) {
     let Some(entries) = outputs.and_then(Node::as_map) else {
         return;
     };
+    ev.tolerant = true;
     for (key, output) in entries {
         if let Some(condition) = output.get("Condition").and_then(Node::as_str) {
             match ev.condition(

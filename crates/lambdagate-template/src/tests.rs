@@ -19,6 +19,7 @@ fn load_with(text: &str, overrides: &[(&str, &str)]) -> Result<Application, Vec<
             .collect(),
         region: Some("eu-west-1".into()),
         stack_name: Some("stack".into()),
+        strict: false,
     };
     load_str(text, &path(), &options)
         .map(|l| l.application)
@@ -848,5 +849,116 @@ fn api_gateway_resources_not_loaded_are_warned_about() {
     assert!(
         warnings[0].contains("AWS::ApiGateway::ApiKey is not served yet"),
         "{warnings:?}"
+    );
+}
+
+// ---- tolerant loading: only what serving depends on refuses a template ----
+
+/// The 1-based line of `text` holding `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("`{needle}` not in {text}"))
+        + 1
+}
+
+/// Errors of a template loaded as `lambdagate validate` loads it (as a deploy would check it).
+fn strict_errors(text: &str) -> Vec<String> {
+    let options = LoadOptions {
+        region: Some("eu-west-1".into()),
+        stack_name: Some("stack".into()),
+        strict: true,
+        ..LoadOptions::default()
+    };
+    load_str(text, &path(), &options)
+        .map(|_| ())
+        .expect_err("strict load should fail")
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| format!("{}:{}: {}", d.location.line, d.location.column, d.message))
+        .collect()
+}
+
+#[test]
+fn references_nothing_served_needs_only_warn_when_serving() {
+    let props = "      DefinitionBody:\n        x-target: !Sub '${WhatFunction.Arn}'\n";
+    let extra = "  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: sg\n      VpcId: !Ref MissingVpc\nOutputs:\n  Out:\n    Value: !GetAtt Gone.Arn\n";
+    let text = rest_api(props, "", extra).replace(
+        "      Runtime: python3.12\n",
+        "      Runtime: python3.12\n      VpcConfig:\n        SecurityGroupIds: [!Ref OtherSg]\n",
+    );
+    let app = load_ok(&text);
+    assert_eq!(app.functions.len(), 1);
+    assert_eq!(app.apis[0].routes.len(), 1);
+    let warned = warnings(&text);
+    for (needle, message) in [
+        (
+            "x-target",
+            "GetAtt WhatFunction.Arn: `WhatFunction` is not a resource",
+        ),
+        ("MissingVpc", "Ref to `MissingVpc`"),
+        ("OtherSg", "Ref to `OtherSg`"),
+        ("Gone.Arn", "GetAtt Gone.Arn"),
+    ] {
+        let at = format!("{}:", line_of(&text, needle));
+        assert!(
+            warned
+                .iter()
+                .any(|w| w.starts_with(&at) && w.contains(message) && w.contains("validate")),
+            "no warning `{message}` at line {at} in {warned:#?}"
+        );
+    }
+    // `validate` still reports each as the error a deploy would make of it.
+    let errors = strict_errors(&text);
+    assert_error(
+        &errors,
+        &format!("{}:14: Ref to `MissingVpc`", line_of(&text, "MissingVpc")),
+    );
+    assert_error(&errors, "`WhatFunction` is not a resource");
+    assert_error(&errors, "Ref to `OtherSg`");
+    assert_error(&errors, "GetAtt Gone.Arn");
+}
+
+#[test]
+fn references_serving_depends_on_still_refuse() {
+    // Environment (function), Events and a loaded API property are needed to serve.
+    let errors = env_errors("", "!Ref Missing", "");
+    assert_error(&errors, "11:14: Ref to `Missing`");
+    let text = rest_api("", "", "").replace("RestApiId: !Ref MyApi", "RestApiId: !Ref NoApi");
+    let errors = load(&text).unwrap_err();
+    assert_error(
+        &errors,
+        &format!("{}:24: Ref to `NoApi`", line_of(&text, "NoApi")),
+    );
+    let text = rest_api("      Description: !Ref Nothing\n", "", "");
+    let errors = load(&text).unwrap_err();
+    assert_error(
+        &errors,
+        &format!("{}:20: Ref to `Nothing`", line_of(&text, "Nothing")),
+    );
+}
+
+#[test]
+fn rest_cors_allow_credentials_may_be_a_quoted_string() {
+    let props = "      Cors:\n        AllowOrigin: \"'https://a.example'\"\n        AllowCredentials: \"'true'\"\n";
+    let app = load_ok(&rest_api(props, "", ""));
+    match &app.apis[0].cors {
+        Some(lambdagate_model::Cors::Rest(cors)) => {
+            assert!(cors.allow_credentials);
+            assert_eq!(cors.allow_origin, "https://a.example");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A value that is neither is one error, where it is written, and no knock-on error about
+    // the event's RestApiId.
+    let text = rest_api(&props.replace("'true'", "'maybe'"), "", "");
+    let errors = load(&text).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_error(
+        &errors,
+        &format!(
+            "{}:27: API `MyApi`: Cors: AllowCredentials must be true or false",
+            line_of(&text, "maybe")
+        ),
     );
 }
