@@ -315,13 +315,40 @@ fn missing_handler_runtime_and_code() {
 }
 
 #[test]
-fn unsupported_runtime_lists_supported_ones() {
-    let text = FUNCTION.replace("python3.12", "java21");
-    let errors = load(&format!("Resources:\n{text}")).unwrap_err();
-    assert_error(
-        &errors,
-        "runtime `java21` is not supported; supported runtimes: python3.8",
+fn unsupported_runtime_warns_and_the_rest_is_served() {
+    let other = "  Java:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: target/app.jar\n      Handler: app.Handler::handleRequest\n      Runtime: java21\n      Events:\n        Put:\n          Type: Api\n          Properties: {RestApiId: !Ref MyApi, Path: /items, Method: put}\n";
+    let text = rest_api("", "", other);
+    let app = load_ok(&text);
+    assert_eq!(app.functions.len(), 1);
+    assert_eq!(app.functions[0].logical_id, "Fn");
+    let routes = &app.apis[0].routes;
+    assert_eq!(routes.len(), 2);
+    assert_eq!(
+        routes[0].integration.function(),
+        Some("Fn"),
+        "the python function is served"
     );
+    let put = &routes[1].integration;
+    assert_eq!(put.kind, IntegrationType::Mock);
+    assert_eq!(put.integration_responses[0].status_code, 500);
+    assert!(
+        put.integration_responses[0].response_templates[0]
+            .1
+            .contains("Internal server error")
+    );
+    let at = format!("{}:16: ", line_of(&text, "java21"));
+    assert!(
+        warnings(&text).iter().any(|w| w.starts_with(&at)
+            && w.contains("runtime `java21` is not supported; supported runtimes: python3.8")),
+        "{:#?}",
+        warnings(&text)
+    );
+    // A deploy accepts the runtime, so validate does not fail on it either.
+    let options = LoadOptions {
+        strict: true,
+        ..LoadOptions::default()
+    };
+    assert!(load_str(&text, &path(), &options).is_ok());
 }
 
 #[test]
@@ -350,10 +377,10 @@ fn independent_errors_are_all_reported() {
 
 #[test]
 fn an_unresolvable_property_does_not_hide_other_errors_of_the_same_resource() {
-    let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: nope\n      Handler: app.handler\n      Runtime: java21\n      Environment:\n        Variables:\n          X: !Ref Missing\n";
+    let text = "Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: nope\n      Runtime: python3.12\n      Environment:\n        Variables:\n          X: !Ref Missing\n";
     let errors = load(text).unwrap_err();
     assert_eq!(errors.len(), 3, "{errors:#?}");
-    assert_error(&errors, "runtime `java21` is not supported");
+    assert_error(&errors, "2:3: function `F` has no Handler");
     assert_error(&errors, "CodeUri `nope` does not exist");
     assert_error(&errors, "Ref to `Missing`");
 }

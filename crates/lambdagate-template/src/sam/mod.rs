@@ -6,6 +6,7 @@ mod cors;
 mod events;
 mod function;
 mod request;
+mod unavailable;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -145,12 +146,15 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     }
 
     let mut functions = Vec::new();
+    let mut unavailable = Vec::new();
     for (resource, props) in by_kind("AWS::Serverless::Function") {
         let failed = unresolved
             .get(&resource.logical_id)
             .map_or(&[][..], Vec::as_slice);
-        if let Ok(function) = function::build(ev, resource, props, failed, base, &layers) {
-            functions.push(function);
+        match function::build(ev, resource, props, failed, base, &layers) {
+            Ok(Some(function)) => functions.push(function),
+            Ok(None) => unavailable.push(resource.logical_id.clone()),
+            Err(Reported) => {}
         }
         if let Some(events) = props.get("Events") {
             let _: Result<(), Reported> = events::add_routes(
@@ -164,6 +168,7 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         }
     }
 
+    unavailable::answer_routes(&mut apis, &unavailable);
     for api in &mut apis {
         if let Some(cors) = &api.cors {
             let source = api.source.clone();
