@@ -58,6 +58,8 @@ pub struct Resource {
     pub pos: Pos,
     /// True for resources SAM creates without the template naming them (`ServerlessRestApi`).
     pub implicit: bool,
+    /// The resource's `Metadata` (CDK's `aws:asset:path` names a function's local code).
+    pub metadata: Option<Node>,
 }
 
 /// Resolves values against one template.

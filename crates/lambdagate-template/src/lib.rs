@@ -10,6 +10,7 @@
 
 mod cfn;
 mod cidr;
+mod code;
 mod diag;
 mod domains;
 mod eval;

@@ -257,6 +257,7 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource>
             condition,
             pos: key.pos,
             implicit: false,
+            metadata: definition.get("Metadata").cloned(),
         });
     }
     check_depends_on(entries, diags);
@@ -283,6 +284,7 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource>
                 condition: None,
                 pos,
                 implicit: true,
+                metadata: None,
             });
         }
     }
@@ -296,6 +298,7 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource>
                 condition: function.condition.clone(),
                 pos: function.pos,
                 implicit: true,
+                metadata: None,
             });
         }
     }

@@ -1,4 +1,4 @@
-//! `AWS::Serverless::Function` into the model's [`Function`].
+//! `AWS::Serverless::Function` and `AWS::Lambda::Function` into the model's [`Function`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -90,19 +90,13 @@ pub fn build(
         failed = true;
     }
 
-    let code_dir = if let Some(node) = props.get("InlineCode") {
-        Err(d.error(
-            node.pos,
-            format!(
-                "{owner}: InlineCode is not supported; put the code in a folder and set CodeUri"
-            ),
-        ))
+    let code_dir = if ["CodeUri", "Code", "InlineCode"]
+        .iter()
+        .any(|k| missing_is_known(k))
+    {
+        Err(Reported)
     } else {
-        match props.get("CodeUri") {
-            Some(node) => props::local_folder(d, node, "CodeUri", &owner, base),
-            None if missing_is_known("CodeUri") => Err(Reported),
-            None => Ok(base.to_path_buf()),
-        }
+        crate::code::folder(d, resource, props, runtime.as_deref(), base, &owner)
     };
 
     let function_name = props::text(d, props, "FunctionName", &owner)?

@@ -147,7 +147,9 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
 
     let mut functions = Vec::new();
     let mut unavailable = Vec::new();
-    for (resource, props) in by_kind("AWS::Serverless::Function") {
+    let function_kinds =
+        by_kind("AWS::Serverless::Function").chain(by_kind("AWS::Lambda::Function"));
+    for (resource, props) in function_kinds {
         let failed = unresolved
             .get(&resource.logical_id)
             .map_or(&[][..], Vec::as_slice);
