@@ -78,7 +78,7 @@ pub fn load_text(
         &mut diags,
     );
     let globals = globals::read(root.get("Globals"), &mut diags);
-    let resources = resources(&root, &globals, &mut diags);
+    let resources = resources(&root, &globals, &mut diags, options.strict);
     check_transform(&root, &resources, &mut diags);
 
     let mut ev = Evaluator::new(
@@ -163,7 +163,7 @@ fn default_stack_name(dir: &Path) -> String {
 
 /// The `Resources` section as [`Resource`]s with Globals merged, plus the resources SAM
 /// creates implicitly (`ServerlessRestApi`, `ServerlessHttpApi`, functions' roles).
-fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource> {
+fn resources(root: &Node, globals: &Globals, diags: &mut Diags, strict: bool) -> Vec<Resource> {
     let Some(section) = root.get("Resources") else {
         diags.error(root.pos, "the template has no Resources section");
         return Vec::new();
@@ -260,7 +260,7 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource>
             metadata: definition.get("Metadata").cloned(),
         });
     }
-    check_depends_on(entries, diags);
+    check_depends_on(entries, diags, strict);
     let mut implicit = Vec::new();
     for (pos, logical_id, kind, global) in [
         (
@@ -306,8 +306,8 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource>
     out
 }
 
-/// `DependsOn` must name resources of the template.
-fn check_depends_on(entries: &[(crate::node::Key, Node)], diags: &mut Diags) {
+/// `DependsOn` must name resources of the template (an error when `strict`, else a warning).
+fn check_depends_on(entries: &[(crate::node::Key, Node)], diags: &mut Diags, strict: bool) {
     for (key, definition) in entries {
         let Some(depends) = definition.get("DependsOn") else {
             continue;
@@ -320,7 +320,19 @@ fn check_depends_on(entries: &[(crate::node::Key, Node)], diags: &mut Diags) {
             match name.as_str() {
                 Some(n) if entries.iter().any(|(k, _)| k.name == n) => {}
                 Some(n) => {
-                    diags.error(name.pos, format!("resource `{}` DependsOn `{n}`, which is not a resource of this template", key.name));
+                    let message = format!(
+                        "resource `{}` DependsOn `{n}`, which is not a resource of this template",
+                        key.name
+                    );
+                    // Deployment order never matters to serving (see `serving.rs`).
+                    if strict {
+                        diags.error(name.pos, message);
+                    } else {
+                        diags.warn(
+                            name.pos,
+                            format!("{message}; a deploy would reject it (`lambdagate validate` reports it as an error)"),
+                        );
+                    }
                 }
                 None => {
                     diags.error(

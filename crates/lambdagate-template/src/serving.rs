@@ -48,11 +48,16 @@ pub fn depends_on(kind: &str, key: &str) -> bool {
         "AWS::Serverless::Api" | "AWS::Serverless::HttpApi" => !API_KEYS_NOT_SERVED.contains(&key),
         "AWS::Serverless::LayerVersion" => key == "ContentUri",
         "AWS::Lambda::LayerVersion" => key == "Content",
-        // Raw API Gateway resources attach stages, deployments, domains, mappings and gateway
-        // responses to the served APIs.
-        _ if kind.starts_with("AWS::ApiGateway::") || kind.starts_with("AWS::ApiGatewayV2::") => {
-            key != "Tags"
-        }
+        // The raw API Gateway resources `cfn.rs` attaches to the served APIs (a loader that
+        // starts reading another type adds it here). The others are only warned about.
+        "AWS::ApiGateway::Stage"
+        | "AWS::ApiGatewayV2::Stage"
+        | "AWS::ApiGateway::Deployment"
+        | "AWS::ApiGateway::GatewayResponse"
+        | "AWS::ApiGateway::BasePathMapping"
+        | "AWS::ApiGatewayV2::ApiMapping" => key != "Tags",
+        // Certificates and endpoint settings only matter in AWS.
+        "AWS::ApiGateway::DomainName" | "AWS::ApiGatewayV2::DomainName" => key == "DomainName",
         _ => false,
     }
 }

@@ -909,7 +909,7 @@ fn strict_errors(text: &str) -> Vec<String> {
 #[test]
 fn references_nothing_served_needs_only_warn_when_serving() {
     let props = "      DefinitionBody:\n        x-target: !Sub '${WhatFunction.Arn}'\n";
-    let extra = "  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: sg\n      VpcId: !Ref MissingVpc\nOutputs:\n  Out:\n    Value: !GetAtt Gone.Arn\n";
+    let extra = "  Sg:\n    Type: AWS::EC2::SecurityGroup\n    DependsOn: NoSuch\n    Properties:\n      GroupDescription: sg\n      VpcId: !Ref MissingVpc\nOutputs:\n  Out:\n    Value: !GetAtt Gone.Arn\n";
     let text = rest_api(props, "", extra).replace(
         "      Runtime: python3.12\n",
         "      Runtime: python3.12\n      VpcConfig:\n        SecurityGroupIds: [!Ref OtherSg]\n",
@@ -926,6 +926,7 @@ fn references_nothing_served_needs_only_warn_when_serving() {
         ("MissingVpc", "Ref to `MissingVpc`"),
         ("OtherSg", "Ref to `OtherSg`"),
         ("Gone.Arn", "GetAtt Gone.Arn"),
+        ("NoSuch", "DependsOn `NoSuch`, which is not a resource"),
     ] {
         let at = format!("{}:", line_of(&text, needle));
         assert!(
@@ -944,6 +945,7 @@ fn references_nothing_served_needs_only_warn_when_serving() {
     assert_error(&errors, "`WhatFunction` is not a resource");
     assert_error(&errors, "Ref to `OtherSg`");
     assert_error(&errors, "GetAtt Gone.Arn");
+    assert_error(&errors, "DependsOn `NoSuch`");
 }
 
 #[test]
