@@ -390,13 +390,22 @@ fn check_outputs(ev: &mut Evaluator<'_>, outputs: Option<&Node>) {
             Some(value) => {
                 let _ = ev.resolve(value);
             }
-            None => {
+            None if ev.strict => {
                 ev.diags
                     .error(key.pos, format!("output `{}` needs a Value", key.name));
             }
+            None => ev.diags.warn(
+                key.pos,
+                format!(
+                    "output `{}` needs a Value; a deploy would reject it (`lambdagate \
+                     validate` reports it as an error)",
+                    key.name
+                ),
+            ),
         }
         if let Some(export) = output.get("Export").and_then(|e| e.get("Name")) {
             let _ = ev.resolve(export);
         }
     }
+    ev.tolerant = false;
 }

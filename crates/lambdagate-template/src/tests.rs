@@ -909,7 +909,7 @@ fn strict_errors(text: &str) -> Vec<String> {
 #[test]
 fn references_nothing_served_needs_only_warn_when_serving() {
     let props = "      DefinitionBody:\n        x-target: !Sub '${WhatFunction.Arn}'\n";
-    let extra = "  Sg:\n    Type: AWS::EC2::SecurityGroup\n    DependsOn: NoSuch\n    Properties:\n      GroupDescription: sg\n      VpcId: !Ref MissingVpc\nOutputs:\n  Out:\n    Value: !GetAtt Gone.Arn\n";
+    let extra = "  Sg:\n    Type: AWS::EC2::SecurityGroup\n    DependsOn: NoSuch\n    Properties:\n      GroupDescription: sg\n      VpcId: !Ref MissingVpc\nOutputs:\n  Out:\n    Value: !GetAtt Gone.Arn\n  NoValueOut:\n    Description: d\n";
     let text = rest_api(props, "", extra).replace(
         "      Runtime: python3.12\n",
         "      Runtime: python3.12\n      VpcConfig:\n        SecurityGroupIds: [!Ref OtherSg]\n",
@@ -927,6 +927,7 @@ fn references_nothing_served_needs_only_warn_when_serving() {
         ("OtherSg", "Ref to `OtherSg`"),
         ("Gone.Arn", "GetAtt Gone.Arn"),
         ("NoSuch", "DependsOn `NoSuch`, which is not a resource"),
+        ("NoValueOut", "output `NoValueOut` needs a Value"),
     ] {
         let at = format!("{}:", line_of(&text, needle));
         assert!(
@@ -946,6 +947,7 @@ fn references_nothing_served_needs_only_warn_when_serving() {
     assert_error(&errors, "Ref to `OtherSg`");
     assert_error(&errors, "GetAtt Gone.Arn");
     assert_error(&errors, "DependsOn `NoSuch`");
+    assert_error(&errors, "output `NoValueOut` needs a Value");
 }
 
 #[test]
