@@ -58,6 +58,8 @@ pub struct Resource {
     pub pos: Pos,
     /// True for resources SAM creates without the template naming them (`ServerlessRestApi`).
     pub implicit: bool,
+    /// The resource's `Metadata` (CDK's `aws:asset:path` names a function's local code).
+    pub metadata: Option<Node>,
 }
 
 /// Resolves values against one template.
@@ -74,6 +76,14 @@ pub struct Evaluator<'t> {
     condition_values: HashMap<String, bool>,
     resolving: Vec<String>,
     names: HashMap<usize, Option<String>>,
+    /// Set while resolving a value that nothing served depends on (see `serving.rs`): a
+    /// reference to something undeclared is then a warning and resolves to a stand-in.
+    pub(crate) tolerant: bool,
+    /// Checking as a deploy would (`lambdagate validate`): never tolerant.
+    pub(crate) strict: bool,
+    /// How many stand-ins have been handed out, so a name resolved with one is not cached
+    /// for a later use that serving depends on.
+    stand_ins: usize,
 }
 
 impl<'t> Evaluator<'t> {
@@ -102,6 +112,9 @@ impl<'t> Evaluator<'t> {
             condition_values: HashMap::new(),
             resolving: Vec::new(),
             names: HashMap::new(),
+            tolerant: false,
+            strict: false,
+            stand_ins: 0,
         }
     }
 
@@ -184,15 +197,15 @@ impl<'t> Evaluator<'t> {
             return Ok(Some(value));
         }
         let Some(&idx) = self.index.get(name) else {
-            return Err(self.diags.error(
-                pos,
-                format!(
-                    "Ref to `{name}`: there is no parameter or resource of that name \
-                     (nor a pseudo parameter such as AWS::Region)"
-                ),
-            ));
+            let message = format!(
+                "Ref to `{name}`: there is no parameter or resource of that name \
+                 (nor a pseudo parameter such as AWS::Region)"
+            );
+            return self.unresolved(pos, message, name.to_string()).map(Some);
         };
-        self.check_included(idx, pos)?;
+        if !self.included_or_tolerated(idx, pos)? {
+            return Ok(Some(Node::str(name, pos)));
+        }
         let name_value = self.resource_name(idx, pos)?;
         let resource = &self.resources[idx];
         let text = refs::reference(
@@ -241,12 +254,12 @@ impl<'t> Evaluator<'t> {
             } else {
                 "not a resource in this template"
             };
-            return Err(self.diags.error(
-                pos,
-                format!("GetAtt {logical_id}.{attribute}: `{logical_id}` is {what}"),
-            ));
+            let message = format!("GetAtt {logical_id}.{attribute}: `{logical_id}` is {what}");
+            return self.unresolved(pos, message, format!("{logical_id}.{attribute}"));
         };
-        self.check_included(idx, pos)?;
+        if !self.included_or_tolerated(idx, pos)? {
+            return Ok(Node::str(format!("{logical_id}.{attribute}"), pos));
+        }
         let name_value = self.resource_name(idx, pos)?;
         let resource = &self.resources[idx];
         let text = refs::attribute(
@@ -280,6 +293,38 @@ impl<'t> Evaluator<'t> {
             Some((name, pos)) => self.condition(&name, pos),
             None => Ok(true),
         }
+    }
+
+    /// A reference that cannot be resolved: an error where serving depends on the value, else
+    /// (when [`Evaluator::tolerant`]) a warning, and `stand_in` takes the value's place.
+    fn unresolved(&mut self, pos: Pos, message: String, stand_in: String) -> R<Node> {
+        if !self.tolerant || self.strict {
+            return Err(self.diags.error(pos, message));
+        }
+        self.stand_ins += 1;
+        self.diags.warn(
+            pos,
+            format!(
+                "{message}; nothing served depends on it, so it is left unresolved \
+                 (a deploy would reject it: `lambdagate validate` reports it as an error)"
+            ),
+        );
+        Ok(Node::str(stand_in, pos))
+    }
+
+    /// Like `check_included`, but where the evaluator is tolerant a reference to a resource
+    /// left out by its Condition is a warning: `Ok(false)` then, and the caller uses a stand-in.
+    fn included_or_tolerated(&mut self, idx: usize, pos: Pos) -> R<bool> {
+        if !self.tolerant || self.strict || self.is_included(idx)? {
+            return self.check_included(idx, pos).map(|()| true);
+        }
+        let resource = &self.resources[idx];
+        let condition = resource.condition.as_ref().map_or("", |(c, _)| c.as_str());
+        let message = format!(
+            "`{}` is left out because its Condition `{condition}` is false",
+            resource.logical_id
+        );
+        self.unresolved(pos, message, String::new()).map(|_| false)
     }
 
     fn check_included(&mut self, idx: usize, pos: Pos) -> R<()> {
@@ -321,10 +366,14 @@ impl<'t> Evaluator<'t> {
                 .error(pos, format!("circular reference: {}", cycle.join(" -> "))));
         }
         self.resolving.push(logical);
+        let stand_ins = self.stand_ins;
         let result = self.resolve_text(node, property);
         self.resolving.pop();
         let name = Some(result?);
-        self.names.insert(idx, name.clone());
+        // A name made of stand-ins is good enough where it was asked for, not for later uses.
+        if self.stand_ins == stand_ins {
+            self.names.insert(idx, name.clone());
+        }
         Ok(name)
     }
 

@@ -10,6 +10,7 @@
 
 mod cfn;
 mod cidr;
+mod code;
 mod diag;
 mod domains;
 mod eval;
@@ -21,6 +22,7 @@ mod params;
 mod props;
 mod refs;
 mod sam;
+mod serving;
 mod settings;
 mod sub;
 mod yaml;
@@ -42,6 +44,9 @@ pub struct LoadOptions {
     pub region: Option<String>,
     /// `AWS::StackName`; `None` means a name derived from the template's folder.
     pub stack_name: Option<String>,
+    /// Check as a deploy would (`lambdagate validate`): every reference must resolve. When
+    /// false (serving), a reference that nothing served depends on only warns.
+    pub strict: bool,
 }
 
 /// How serious a diagnostic is.

@@ -78,7 +78,7 @@ pub fn load_text(
         &mut diags,
     );
     let globals = globals::read(root.get("Globals"), &mut diags);
-    let resources = resources(&root, &globals, &mut diags);
+    let resources = resources(&root, &globals, &mut diags, options.strict);
     check_transform(&root, &resources, &mut diags);
 
     let mut ev = Evaluator::new(
@@ -89,6 +89,7 @@ pub fn load_text(
         root.get("Conditions"),
         &resources,
     );
+    ev.strict = options.strict;
     let built = sam::transform(&mut ev, &resources, &base);
     check_outputs(&mut ev, root.get("Outputs"));
 
@@ -162,7 +163,7 @@ fn default_stack_name(dir: &Path) -> String {
 
 /// The `Resources` section as [`Resource`]s with Globals merged, plus the resources SAM
 /// creates implicitly (`ServerlessRestApi`, `ServerlessHttpApi`, functions' roles).
-fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource> {
+fn resources(root: &Node, globals: &Globals, diags: &mut Diags, strict: bool) -> Vec<Resource> {
     let Some(section) = root.get("Resources") else {
         diags.error(root.pos, "the template has no Resources section");
         return Vec::new();
@@ -256,9 +257,10 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource>
             condition,
             pos: key.pos,
             implicit: false,
+            metadata: definition.get("Metadata").cloned(),
         });
     }
-    check_depends_on(entries, diags);
+    check_depends_on(entries, diags, strict);
     let mut implicit = Vec::new();
     for (pos, logical_id, kind, global) in [
         (
@@ -282,6 +284,7 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource>
                 condition: None,
                 pos,
                 implicit: true,
+                metadata: None,
             });
         }
     }
@@ -295,6 +298,7 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource>
                 condition: function.condition.clone(),
                 pos: function.pos,
                 implicit: true,
+                metadata: None,
             });
         }
     }
@@ -302,8 +306,8 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags) -> Vec<Resource>
     out
 }
 
-/// `DependsOn` must name resources of the template.
-fn check_depends_on(entries: &[(crate::node::Key, Node)], diags: &mut Diags) {
+/// `DependsOn` must name resources of the template (an error when `strict`, else a warning).
+fn check_depends_on(entries: &[(crate::node::Key, Node)], diags: &mut Diags, strict: bool) {
     for (key, definition) in entries {
         let Some(depends) = definition.get("DependsOn") else {
             continue;
@@ -316,7 +320,19 @@ fn check_depends_on(entries: &[(crate::node::Key, Node)], diags: &mut Diags) {
             match name.as_str() {
                 Some(n) if entries.iter().any(|(k, _)| k.name == n) => {}
                 Some(n) => {
-                    diags.error(name.pos, format!("resource `{}` DependsOn `{n}`, which is not a resource of this template", key.name));
+                    let message = format!(
+                        "resource `{}` DependsOn `{n}`, which is not a resource of this template",
+                        key.name
+                    );
+                    // Deployment order never matters to serving (see `serving.rs`).
+                    if strict {
+                        diags.error(name.pos, message);
+                    } else {
+                        diags.warn(
+                            name.pos,
+                            format!("{message}; a deploy would reject it (`lambdagate validate` reports it as an error)"),
+                        );
+                    }
                 }
                 None => {
                     diags.error(
@@ -353,11 +369,13 @@ fn check_transform(root: &Node, resources: &[Resource], diags: &mut Diags) {
     }
 }
 
-/// Outputs are not served, but their references must resolve as on AWS.
+/// Outputs are not served, but their references must resolve as on AWS (an error for
+/// `validate`, a warning when serving).
 fn check_outputs(ev: &mut Evaluator<'_>, outputs: Option<&Node>) {
     let Some(entries) = outputs.and_then(Node::as_map) else {
         return;
     };
+    ev.tolerant = true;
     for (key, output) in entries {
         if let Some(condition) = output.get("Condition").and_then(Node::as_str) {
             match ev.condition(
@@ -372,13 +390,22 @@ fn check_outputs(ev: &mut Evaluator<'_>, outputs: Option<&Node>) {
             Some(value) => {
                 let _ = ev.resolve(value);
             }
-            None => {
+            None if ev.strict => {
                 ev.diags
                     .error(key.pos, format!("output `{}` needs a Value", key.name));
             }
+            None => ev.diags.warn(
+                key.pos,
+                format!(
+                    "output `{}` needs a Value; a deploy would reject it (`lambdagate \
+                     validate` reports it as an error)",
+                    key.name
+                ),
+            ),
         }
         if let Some(export) = output.get("Export").and_then(|e| e.get("Name")) {
             let _ = ev.resolve(export);
         }
     }
+    ev.tolerant = false;
 }

@@ -49,6 +49,7 @@ pub fn options(args: &TemplateArgs) -> anyhow::Result<LoadOptions> {
         parameter_overrides: parameter_overrides(&args.parameter_overrides)?,
         region: args.region.clone(),
         stack_name: None,
+        strict: false,
     })
 }
 

@@ -118,3 +118,35 @@ fn validate_says_ok_or_lists_errors_with_exit_1() {
         "{out}"
     );
 }
+
+#[test]
+fn a_reference_nothing_served_needs_warns_when_serving_and_fails_validate() {
+    let dir = std::env::temp_dir().join(format!("lambdagate-tolerant-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/app.py"),
+        "def handler(e, c):\n    return {}\n",
+    )
+    .unwrap();
+    let template = dir.join("template.yaml");
+    std::fs::write(
+        &template,
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n      Handler: app.handler\n      Runtime: python3.12\n      Events:\n        Get:\n          Type: HttpApi\n          Properties: {Path: /items, Method: get}\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: sg\n      VpcId: !Ref MissingVpc\n",
+    )
+    .unwrap();
+    let t = template.to_str().unwrap();
+    let (ok, out, err) = run(&["routes", "-t", t]);
+    assert!(ok, "{err}");
+    assert!(out.contains("/items"), "{out}");
+    assert!(
+        err.contains(&format!("{t}:17:14: warning: Ref to `MissingVpc`")),
+        "{err}"
+    );
+    let (ok, out, _) = run(&["validate", "-t", t]);
+    assert!(!ok);
+    assert!(
+        out.contains(&format!("{t}:17:14: error: Ref to `MissingVpc`")),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -55,8 +55,7 @@ pub fn rest(diags: &mut Diags, node: &Node, owner: &str) -> R<RestCors> {
     let allow_methods = field(diags, "AllowMethods")?;
     let allow_headers = field(diags, "AllowHeaders")?;
     let max_age = field(diags, "MaxAge")?;
-    let allow_credentials =
-        props::boolean(diags, node, "AllowCredentials", &owner)?.unwrap_or(false);
+    let allow_credentials = rest_credentials(diags, node, &owner)?;
     let Some(allow_origin) = origin else {
         return Err(diags.error(
             node.pos,
@@ -76,6 +75,20 @@ pub fn rest(diags: &mut Diags, node: &Node, owner: &str) -> R<RestCors> {
         max_age,
         allow_credentials,
     })
+}
+
+/// REST `Cors.AllowCredentials`: SAM documents a boolean, but templates commonly write it as
+/// a header-value expression like the other Cors values (`"'true'"`), which SAM passes on.
+fn rest_credentials(diags: &mut Diags, node: &Node, owner: &str) -> R<bool> {
+    let quoted = node
+        .get("AllowCredentials")
+        .and_then(Node::as_str)
+        .and_then(|v| v.strip_prefix('\'')?.strip_suffix('\''));
+    match quoted {
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        _ => Ok(props::boolean(diags, node, "AllowCredentials", owner)?.unwrap_or(false)),
+    }
 }
 
 /// Reads an HTTP API's `CorsConfiguration` (`true`, or a mapping). `false` means none.

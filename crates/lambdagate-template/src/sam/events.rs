@@ -15,14 +15,16 @@ const METHODS: &[&str] = &[
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
 ];
 
-/// Adds the routes of one function's resolved `Events` to `apis`. `implicit_rest` and
-/// `implicit_http` are the logical ids events without an API id go to.
+/// Adds the routes of one function's resolved `Events` to `apis`. Events without an API id go
+/// to the implicit APIs. `failed_apis` holds the logical ids and API ids of APIs that could not
+/// be built (their errors are reported already, so events naming them stay quiet).
 pub fn add_routes(
     diags: &mut Diags,
     function: &str,
     events: &Node,
     apis: &mut [Api],
     auth: &HashMap<String, ApiAuth>,
+    failed_apis: &[String],
 ) -> R<()> {
     let Some(entries) = events.as_map() else {
         return Err(diags.error(
@@ -54,7 +56,7 @@ pub fn add_routes(
             kind,
             props,
             apis,
-            auth,
+            (auth, failed_apis),
         ) {
             Ok((index, mut route)) => {
                 let owner = format!("function `{function}`, event `{}`", key.name);
@@ -77,14 +79,19 @@ fn route(
     kind: ApiKind,
     props: &Node,
     apis: &[Api],
-    auth: &HashMap<String, ApiAuth>,
+    (auth, failed_apis): (&HashMap<String, ApiAuth>, &[String]),
 ) -> R<(usize, Route)> {
     let owner = format!("function `{function}`, event `{event}`");
     let (id_key, implicit) = match kind {
         ApiKind::Rest => ("RestApiId", "ServerlessRestApi"),
         ApiKind::Http => ("ApiId", "ServerlessHttpApi"),
     };
-    let api_index = match props::text(diags, props, id_key, &owner)? {
+    let api_id = props::text(diags, props, id_key, &owner)?;
+    if failed_apis.contains(&api_id.clone().unwrap_or_else(|| implicit.to_string())) {
+        // The API's own errors say what is wrong; "must refer to an API" would mislead.
+        return Err(Reported);
+    }
+    let api_index = match api_id {
         Some(id) => apis
             .iter()
             .position(|a| a.api_id == id || a.logical_id == id)

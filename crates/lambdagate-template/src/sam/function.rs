@@ -1,4 +1,4 @@
-//! `AWS::Serverless::Function` into the model's [`Function`].
+//! `AWS::Serverless::Function` and `AWS::Lambda::Function` into the model's [`Function`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +12,8 @@ use crate::props;
 use crate::refs;
 
 /// Builds one function from its resolved properties. Every problem with it is reported.
+/// `Ok(None)`: a function a deploy accepts but lambdagate cannot run (its runtime), warned
+/// about; routes to it answer as AWS does when it cannot invoke a function (`unavailable.rs`).
 pub fn build(
     ev: &mut Evaluator<'_>,
     resource: &Resource,
@@ -19,7 +21,7 @@ pub fn build(
     unresolved: &[String],
     base: &Path,
     layers: &HashMap<String, PathBuf>,
-) -> R<Function> {
+) -> R<Option<Function>> {
     let owner = format!("function `{}`", resource.logical_id);
     let d = &mut ev.diags;
     // Properties that failed to resolve were reported already: check the others, and skip the
@@ -57,16 +59,18 @@ pub fn build(
         Some(r) => match RuntimeFamily::of(r) {
             Some(family) => Some(family),
             None => {
+                // A deploy accepts java21, dotnet8, ruby3.3…: serve the rest of the template.
                 let pos = props.get("Runtime").map_or(resource.pos, |n| n.pos);
-                d.error(
+                d.warn(
                     pos,
                     format!(
-                        "{owner}: runtime `{r}` is not supported; supported runtimes: {}",
+                        "{owner}: runtime `{r}` is not supported; supported runtimes: {}. The \
+                         function is not served: requests routed to it answer 500 Internal \
+                         server error, as API Gateway does when it cannot invoke a function",
                         SUPPORTED_RUNTIMES.join(", ")
                     ),
                 );
-                failed = true;
-                None
+                return Ok(None);
             }
         },
     };
@@ -86,19 +90,13 @@ pub fn build(
         failed = true;
     }
 
-    let code_dir = if let Some(node) = props.get("InlineCode") {
-        Err(d.error(
-            node.pos,
-            format!(
-                "{owner}: InlineCode is not supported; put the code in a folder and set CodeUri"
-            ),
-        ))
+    let code_dir = if ["CodeUri", "Code", "InlineCode"]
+        .iter()
+        .any(|k| missing_is_known(k))
+    {
+        Err(Reported)
     } else {
-        match props.get("CodeUri") {
-            Some(node) => props::local_folder(d, node, "CodeUri", &owner, base),
-            None if missing_is_known("CodeUri") => Err(Reported),
-            None => Ok(base.to_path_buf()),
-        }
+        crate::code::folder(d, resource, props, runtime.as_deref(), base, &owner)
     };
 
     let function_name = props::text(d, props, "FunctionName", &owner)?
@@ -179,7 +177,7 @@ pub fn build(
         "Arn",
         &ev.env,
     );
-    Ok(Function {
+    Ok(Some(Function {
         logical_id: resource.logical_id.clone(),
         function_name,
         arn,
@@ -194,5 +192,5 @@ pub fn build(
         reserved_concurrency: concurrency,
         architectures,
         source: ev.diags.location(resource.pos),
-    })
+    }))
 }

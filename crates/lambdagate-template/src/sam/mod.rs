@@ -6,6 +6,7 @@ mod cors;
 mod events;
 mod function;
 mod request;
+mod unavailable;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -43,7 +44,7 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     for (idx, resource) in resources.iter().enumerate() {
         let included = ev.is_included(idx).unwrap_or(false);
         resolved.push(if included {
-            let (props, failed) = resolve_properties(ev, &resource.properties);
+            let (props, failed) = resolve_properties(ev, resource);
             if !failed.is_empty() {
                 unresolved.insert(resource.logical_id.clone(), failed);
             }
@@ -89,17 +90,25 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     let mut apis = Vec::new();
     let mut implicit = Vec::new();
     let mut api_auth: HashMap<String, auth::ApiAuth> = HashMap::new();
+    // APIs whose own errors are reported: events naming them add no knock-on error.
+    let mut failed_apis: Vec<String> = Vec::new();
     for (resource, props) in resources.iter().zip(&resolved) {
         let Some(props) = props else { continue };
         if resource.kind != "AWS::Serverless::Api" && resource.kind != "AWS::Serverless::HttpApi" {
             continue;
         }
-        if unresolved.contains_key(&resource.logical_id) {
+        let built = if unresolved.contains_key(&resource.logical_id) {
             // Its own errors are reported; an API built from partial properties would only
             // add knock-on errors.
-            continue;
+            Err(Reported)
+        } else {
+            api::build(ev, resource, props)
+        };
+        if built.is_err() {
+            failed_apis.push(resource.logical_id.clone());
+            failed_apis.push(lambdagate_model::api_id_for(&resource.logical_id));
         }
-        if let Ok((api, auth)) = api::build(ev, resource, props) {
+        if let Ok((api, auth)) = built {
             if let Some(auth) = auth {
                 api_auth.insert(api.logical_id.clone(), auth);
             }
@@ -137,12 +146,17 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     }
 
     let mut functions = Vec::new();
-    for (resource, props) in by_kind("AWS::Serverless::Function") {
+    let mut unavailable = Vec::new();
+    let function_kinds =
+        by_kind("AWS::Serverless::Function").chain(by_kind("AWS::Lambda::Function"));
+    for (resource, props) in function_kinds {
         let failed = unresolved
             .get(&resource.logical_id)
             .map_or(&[][..], Vec::as_slice);
-        if let Ok(function) = function::build(ev, resource, props, failed, base, &layers) {
-            functions.push(function);
+        match function::build(ev, resource, props, failed, base, &layers) {
+            Ok(Some(function)) => functions.push(function),
+            Ok(None) => unavailable.push(resource.logical_id.clone()),
+            Err(Reported) => {}
         }
         if let Some(events) = props.get("Events") {
             let _: Result<(), Reported> = events::add_routes(
@@ -151,10 +165,12 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
                 events,
                 &mut apis,
                 &api_auth,
+                &failed_apis,
             );
         }
     }
 
+    unavailable::answer_routes(&mut apis, &unavailable);
     for api in &mut apis {
         if let Some(cors) = &api.cors {
             let source = api.source.clone();
@@ -276,7 +292,9 @@ fn sam_domain(
 /// Resolves a resource's properties one top-level property at a time, so an error in one
 /// property (a `Ref` to nothing, say) does not hide independent errors in the others. Returns
 /// the properties that resolved and the names of those that did not (already reported).
-fn resolve_properties(ev: &mut Evaluator<'_>, properties: &Node) -> (Option<Node>, Vec<String>) {
+/// Properties serving does not depend on are resolved tolerantly (see `serving.rs`).
+fn resolve_properties(ev: &mut Evaluator<'_>, resource: &Resource) -> (Option<Node>, Vec<String>) {
+    let properties = &resource.properties;
     let crate::node::Value::Map(entries) = &properties.value else {
         return (ev.resolve(properties).ok().flatten(), Vec::new());
     };
@@ -286,7 +304,10 @@ fn resolve_properties(ev: &mut Evaluator<'_>, properties: &Node) -> (Option<Node
     let mut out = Vec::with_capacity(entries.len());
     let mut failed = Vec::new();
     for (key, value) in entries {
-        match ev.resolve(value) {
+        ev.tolerant = !crate::serving::depends_on(&resource.kind, &key.name);
+        let result = ev.resolve(value);
+        ev.tolerant = false;
+        match result {
             Ok(Some(v)) => out.push((key.clone(), v)),
             Ok(None) => {}
             Err(Reported) => failed.push(key.name.clone()),

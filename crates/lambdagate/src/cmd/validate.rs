@@ -10,7 +10,11 @@ use crate::cli::ValidateArgs;
 /// Loads and checks a template: `OK` (after any warnings), or every diagnostic and exit code 1.
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
     let path = crate::load::template_path(&args.template)?;
-    let options = crate::load::options(&args.template)?;
+    // A deploy rejects every unresolvable reference, even where serving would not need it.
+    let options = lambdagate_template::LoadOptions {
+        strict: true,
+        ..crate::load::options(&args.template)?
+    };
     match lambdagate_template::load(&path, &options) {
         Ok(loaded) => {
             for warning in &loaded.warnings {

@@ -1,0 +1,63 @@
+//! Which resource properties serving depends on.
+//!
+//! Loading is tolerant where serving is not at stake. A reference to something the template
+//! does not declare is always a mistake a deploy would reject, but refusing to serve a whole
+//! application because, say, an unrelated security group names a missing VPC helps nobody.
+//! So the loader marks each value by whether serving depends on it: while it resolves a value
+//! that serving does not need, the evaluator is *tolerant* and an unresolvable reference is a
+//! warning with file:line (the value gets a stand-in). `LoadOptions::strict` (what
+//! `lambdagate validate` asks for) turns tolerance off, so validate still reports every such
+//! reference as the error a deploy would make of it.
+
+/// Function properties lambdagate reads to run a function or route to it.
+const FUNCTION_KEYS: &[&str] = &[
+    "CodeUri",
+    "InlineCode",
+    "Code",
+    "Handler",
+    "Runtime",
+    "Environment",
+    "Timeout",
+    "MemorySize",
+    "Layers",
+    "Events",
+    "FunctionName",
+    "PackageType",
+    "ReservedConcurrentExecutions",
+    "Architectures",
+];
+
+/// API properties nothing served depends on yet: AWS-only settings, and the OpenAPI body
+/// (not served today; its integrations name functions by ARN strings that are only matched
+/// against the template's functions, so a typo there must not refuse the template).
+const API_KEYS_NOT_SERVED: &[&str] = &[
+    "DefinitionBody",
+    "Tags",
+    "EndpointConfiguration",
+    "TracingEnabled",
+    "AccessLogSetting",
+    "AccessLogSettings",
+    "OpenApiVersion",
+    "PropagateTags",
+];
+
+/// True when serving depends on the value of property `key` of a resource of type `kind`.
+pub fn depends_on(kind: &str, key: &str) -> bool {
+    match kind {
+        "AWS::Serverless::Function" | "AWS::Lambda::Function" => FUNCTION_KEYS.contains(&key),
+        "AWS::Serverless::Api" | "AWS::Serverless::HttpApi" => !API_KEYS_NOT_SERVED.contains(&key),
+        "AWS::Serverless::LayerVersion" => key == "ContentUri",
+        "AWS::Lambda::LayerVersion" => key == "Content",
+        // The raw API Gateway resources `cfn.rs` attaches to the served APIs (a loader that
+        // starts reading another type adds it here). The others are only warned about.
+        "AWS::ApiGateway::Stage"
+        | "AWS::ApiGatewayV2::Stage"
+        | "AWS::ApiGateway::Deployment"
+        | "AWS::ApiGateway::GatewayResponse"
+        | "AWS::ApiGateway::BasePathMapping"
+        | "AWS::ApiGatewayV2::ApiMapping" => key != "Tags",
+        // Certificates and endpoint settings only matter in AWS.
+        "AWS::ApiGateway::DomainName" | "AWS::ApiGatewayV2::DomainName" => key == "DomainName",
+        _ => false,
+    }
+}
