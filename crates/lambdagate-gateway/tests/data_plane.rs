@@ -442,3 +442,30 @@ async fn http_api_errors_carry_cors_headers() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_function_that_cannot_run_here_answers_as_lambda_refusing_it() {
+    let mut app = rest_app(vec![gateway_response(
+        ResponseType::Default5xx,
+        None,
+        &[],
+        Some(r#"{"oops":$context.error.messageString}"#),
+    )]);
+    app.apis[0]
+        .routes
+        .push(lambda_route("GET", "/java", "Java", PayloadFormat::V1));
+    app.unavailable_functions.push(UnavailableFunction {
+        logical_id: "Java".into(),
+        function_name: "Java".into(),
+        runtime: "java21".into(),
+        source: SourceLocation::default(),
+    });
+    let gw = echo_gateway(&app, 1);
+    let reply = gw.handle(request("GET", "/Prod/java", &[], "")).await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(&reply.body[..], br#"{"oops":"Internal server error"}"#);
+    assert!(reply.detail.unwrap().contains("java21"));
+    // Without the function known at all, the template is refused instead.
+    app.unavailable_functions.clear();
+    assert!(CompiledApp::compile(&app, Addressing { stage_prefix: true }).is_err());
+}

@@ -86,3 +86,17 @@ pub struct Function {
     /// Where the resource is defined.
     pub source: SourceLocation,
 }
+
+/// A function a deploy accepts but lambdagate cannot run (a runtime it does not support, such as
+/// `java21`). Kept in the model so that routes and tools can say why it is not served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnavailableFunction {
+    /// The template's logical id.
+    pub logical_id: String,
+    /// `FunctionName` when set, else the logical id.
+    pub function_name: String,
+    /// The runtime as written.
+    pub runtime: String,
+    /// Where the resource is defined.
+    pub source: SourceLocation,
+}

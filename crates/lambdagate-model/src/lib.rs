@@ -75,6 +75,8 @@ pub struct Application {
     pub usage_plans: Vec<UsagePlan>,
     /// Custom domain names with their API mappings.
     pub domains: Vec<DomainName>,
+    /// Functions the template declares that cannot run here (reported at load).
+    pub unavailable_functions: Vec<UnavailableFunction>,
 }
 
 impl Application {
@@ -95,7 +97,15 @@ impl Application {
             api_keys: Vec::new(),
             usage_plans: Vec::new(),
             domains: Vec::new(),
+            unavailable_functions: Vec::new(),
         }
+    }
+
+    /// The function with this logical id or function name that cannot run here, if any.
+    pub fn unavailable_function(&self, name: &str) -> Option<&UnavailableFunction> {
+        self.unavailable_functions
+            .iter()
+            .find(|f| f.logical_id == name || f.function_name == name)
     }
 
     /// The function with this logical id or function name.

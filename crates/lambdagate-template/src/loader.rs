@@ -108,6 +108,7 @@ pub fn load_text(
             api_keys: built.api_keys,
             usage_plans: built.usage_plans,
             domains: built.domains,
+            unavailable_functions: built.unavailable,
         },
         warnings: diags
             .into_sorted()

@@ -254,19 +254,20 @@ fn compile_api(
         let compiled = match (integration.kind, &integration.target) {
             (IntegrationType::AwsProxy, IntegrationTarget::Function(function)) => {
                 let target = if function.contains("${stageVariables.") {
-                    FunctionTarget::StageVariable(function.clone())
-                } else {
-                    let Some(index) = app.function_index(function) else {
-                        return Err(CompileError::UnknownFunction {
-                            location: route.source.to_string(),
-                            route: route.key.to_string(),
-                            function: function.clone(),
-                        });
-                    };
-                    FunctionTarget::Fixed(FunctionHandle {
+                    Some(FunctionTarget::StageVariable(function.clone()))
+                } else if let Some(index) = app.function_index(function) {
+                    Some(FunctionTarget::Fixed(FunctionHandle {
                         index,
                         name: app.functions[index].logical_id.as_str().into(),
-                    })
+                    }))
+                } else if app.unavailable_function(function).is_some() {
+                    None
+                } else {
+                    return Err(CompileError::UnknownFunction {
+                        location: route.source.to_string(),
+                        route: route.key.to_string(),
+                        function: function.clone(),
+                    });
                 };
                 // The integration timeout is API Gateway's own (TimeoutInMillis, else the API
                 // kind's maximum). A function that exceeds its own Timeout first is stopped by
@@ -275,14 +276,26 @@ fn compile_api(
                 let timeout = integration
                     .timeout_ms
                     .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
-                CompiledIntegration::LambdaProxy(LambdaProxy {
-                    function: target,
-                    payload: match api.kind {
-                        ApiKind::Rest => PayloadFormat::V1,
-                        ApiKind::Http => integration.payload_format,
-                    },
-                    timeout: timeout.min(cap),
-                })
+                match (target, app.unavailable_function(function)) {
+                    (Some(function), _) => CompiledIntegration::LambdaProxy(LambdaProxy {
+                        function,
+                        payload: match api.kind {
+                            ApiKind::Rest => PayloadFormat::V1,
+                            ApiKind::Http => integration.payload_format,
+                        },
+                        timeout: timeout.min(cap),
+                    }),
+                    // Warned about at load; answered as AWS does when it cannot invoke.
+                    (None, f) => CompiledIntegration::Unavailable(f.map_or_else(
+                        || format!("function {function} cannot run here"),
+                        |f| {
+                            format!(
+                                "function {} uses runtime `{}`, which lambdagate cannot run",
+                                f.logical_id, f.runtime
+                            )
+                        },
+                    )),
+                }
             }
             (IntegrationType::Mock, _) => CompiledIntegration::Mock(Mock::compile(integration)),
             (kind, _) => {
@@ -394,6 +407,9 @@ impl CompiledApp {
                         },
                         CompiledIntegration::Mock(_) => "(mock)".to_string(),
                         CompiledIntegration::Unsupported(kind) => format!("({kind}, not served)"),
+                        CompiledIntegration::Unavailable(_) => {
+                            "(function not runnable here)".into()
+                        }
                     };
                     let prefix = mount.prefix.as_deref().map(|p| format!("/{p}"));
                     let served = match (&prefix, route.path.as_str()) {

@@ -96,6 +96,9 @@ pub enum CompiledIntegration {
     Mock(Mock),
     /// A type lambdagate does not serve yet (reported at startup).
     Unsupported(IntegrationType),
+    /// A Lambda integration of a function that cannot run here (its runtime); answered as API
+    /// Gateway answers when Lambda refuses the invocation.
+    Unavailable(String),
 }
 
 impl CompiledIntegration {
@@ -119,6 +122,9 @@ impl CompiledIntegration {
             CompiledIntegration::Unsupported(kind) => Err(GatewayError::api_configuration(
                 format!("{kind} integrations are not served yet"),
             )),
+            CompiledIntegration::Unavailable(why) => {
+                Err(GatewayError::invocation_refused(why.clone()))
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::refs;
 
 /// Builds one function from its resolved properties. Every problem with it is reported.
 /// `Ok(None)`: a function a deploy accepts but lambdagate cannot run (its runtime), warned
-/// about; routes to it answer as AWS does when it cannot invoke a function (`unavailable.rs`).
+/// about; routes to it answer as AWS does when it cannot invoke a function (the gateway refuses the invocation).
 pub fn build(
     ev: &mut Evaluator<'_>,
     resource: &Resource,

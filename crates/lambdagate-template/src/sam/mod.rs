@@ -6,12 +6,13 @@ mod cors;
 mod events;
 mod function;
 mod request;
-mod unavailable;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use lambdagate_model::{Api, ApiKey, ApiMapping, DomainName, Function, UsagePlan};
+use lambdagate_model::{
+    Api, ApiKey, ApiMapping, DomainName, Function, UnavailableFunction, UsagePlan,
+};
 
 use crate::diag::{Diags, Reported};
 use crate::domains::{self, Domains};
@@ -33,6 +34,8 @@ pub struct Built {
     pub api_keys: Vec<ApiKey>,
     /// Usage plans.
     pub usage_plans: Vec<UsagePlan>,
+    /// Functions that cannot run here (their routes answer as AWS does when it cannot invoke).
+    pub unavailable: Vec<UnavailableFunction>,
 }
 
 /// Builds every function and API of the included resources, and attaches the raw API Gateway
@@ -155,7 +158,16 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             .map_or(&[][..], Vec::as_slice);
         match function::build(ev, resource, props, failed, base, &layers) {
             Ok(Some(function)) => functions.push(function),
-            Ok(None) => unavailable.push(resource.logical_id.clone()),
+            Ok(None) => {
+                let text = |key: &str| props.get(key).and_then(Node::as_str).map(str::to_string);
+                unavailable.push(UnavailableFunction {
+                    logical_id: resource.logical_id.clone(),
+                    function_name: text("FunctionName")
+                        .unwrap_or_else(|| resource.logical_id.clone()),
+                    runtime: text("Runtime").unwrap_or_default(),
+                    source: ev.diags.location(resource.pos),
+                });
+            }
             Err(Reported) => {}
         }
         if let Some(events) = props.get("Events") {
@@ -170,7 +182,6 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         }
     }
 
-    unavailable::answer_routes(&mut apis, &unavailable);
     for api in &mut apis {
         if let Some(cors) = &api.cors {
             let source = api.source.clone();
@@ -198,6 +209,7 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         domains,
         api_keys,
         usage_plans,
+        unavailable,
     }
 }
 

@@ -26,6 +26,14 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
             )
         }
     };
+    if let Some(f) = app.unavailable_function(&function) {
+        bail!(
+            "{}: function `{}` uses runtime `{}`, which lambdagate cannot run",
+            f.source,
+            f.logical_id,
+            f.runtime
+        );
+    }
     if app.function(&function).is_none() {
         let names: Vec<&str> = app
             .functions
