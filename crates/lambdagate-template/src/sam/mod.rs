@@ -89,6 +89,7 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     let mut apis = Vec::new();
     let mut implicit = Vec::new();
     let mut api_auth: HashMap<String, auth::ApiAuth> = HashMap::new();
+    let mut definition_routes: HashMap<String, usize> = HashMap::new();
     for (resource, props) in resources.iter().zip(&resolved) {
         let Some(props) = props else { continue };
         if resource.kind != "AWS::Serverless::Api" && resource.kind != "AWS::Serverless::HttpApi" {
@@ -99,7 +100,10 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             // add knock-on errors.
             continue;
         }
-        if let Ok((api, auth)) = api::build(ev, resource, props) {
+        if let Ok((mut api, auth)) = api::build(ev, resource, props) {
+            // The definition's routes come first: SAM merges events into the document.
+            let _ = crate::openapi::from_props(&mut ev.diags, props, &mut api, base);
+            definition_routes.insert(api.logical_id.clone(), api.routes.len());
             if let Some(auth) = auth {
                 api_auth.insert(api.logical_id.clone(), auth);
             }
@@ -166,8 +170,17 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         }
         events::check_duplicates(&mut ev.diags, api);
     }
-    // Lambda authorizers name their function by ARN or name; the gateway wants the logical id.
+    // Lambda authorizers and OpenAPI integrations name their function by ARN or name; the
+    // gateway wants the logical id.
     for api in &mut apis {
+        let count = definition_routes.get(&api.logical_id).copied().unwrap_or(0);
+        for route in api.routes.iter_mut().take(count) {
+            if let lambdagate_model::IntegrationTarget::Function(name) =
+                &mut route.integration.target
+            {
+                *name = auth::function_of(&functions, name);
+            }
+        }
         for authorizer in &mut api.authorizers {
             if let lambdagate_model::AuthorizerKind::Lambda { function, .. } = &mut authorizer.kind
             {
