@@ -850,3 +850,280 @@ fn api_gateway_resources_not_loaded_are_warned_about() {
         "{warnings:?}"
     );
 }
+
+// OpenAPI definitions (`DefinitionBody`, `DefinitionUri`).
+
+const REST_BODY: &str = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        swagger: "2.0"
+        info: {title: t, version: "1"}
+        securityDefinitions:
+          Cognito:
+            type: apiKey
+            name: Authorization
+            in: header
+            x-amazon-apigateway-authtype: cognito_user_pools
+            x-amazon-apigateway-authorizer:
+              type: cognito_user_pools
+              providerARNs:
+                - arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc
+          ApiKey:
+            type: apiKey
+            name: x-api-key
+            in: header
+        x-amazon-apigateway-gateway-responses:
+          UNAUTHORIZED:
+            statusCode: 401
+            responseParameters:
+              gatewayresponse.header.Access-Control-Allow-Origin: "'*'"
+            responseTemplates:
+              application/json: '{"message": $context.error.messageString}'
+        x-amazon-apigateway-binary-media-types: [image/png]
+        paths:
+          /items/{id}:
+            get:
+              parameters:
+                - {name: id, in: path, required: true, type: string}
+                - {name: verbose, in: query, type: string}
+              security:
+                - Cognito: [email]
+                  ApiKey: []
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+          /health:
+            get:
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates:
+                  application/json: '{"statusCode": 200}'
+                passthroughBehavior: when_no_templates
+                responses:
+                  default:
+                    statusCode: "200"
+                    responseParameters:
+                      method.response.header.X-Mock: "'yes'"
+                    responseTemplates:
+                      application/json: '{"ok": true}'
+                  '5\d{2}':
+                    statusCode: "500"
+"#;
+
+const REST_EVENT: &str = "      Events:\n        Other:\n          Type: Api\n          Properties:\n            RestApiId: !Ref MyApi\n            Path: /other\n            Method: get\n";
+
+#[test]
+fn openapi_rest_body_with_proxy_mock_cognito_and_gateway_responses() {
+    use lambdagate_model::{AuthorizationType, AuthorizerKind, PassthroughBehavior};
+    let app = load(&format!("{REST_BODY}{FUNCTION}{REST_EVENT}")).unwrap();
+    let api = &app.apis[0];
+    let keys: Vec<String> = api.routes.iter().map(|r| r.key.to_string()).collect();
+    // The document's routes first, then the event's.
+    assert_eq!(keys, ["GET /items/{id}", "GET /health", "GET /other"]);
+
+    let item = &api.routes[0];
+    assert_eq!(item.integration.kind, IntegrationType::AwsProxy);
+    assert_eq!(item.integration.function(), Some("Fn"));
+    assert_eq!(
+        item.auth.authorization_type,
+        AuthorizationType::CognitoUserPools
+    );
+    assert_eq!(item.auth.authorizer.as_deref(), Some("Cognito"));
+    assert_eq!(item.auth.scopes, ["email"]);
+    assert!(item.api_key_required);
+    assert_eq!(item.request_parameters.len(), 2);
+    assert!(item.request_parameters[0].required);
+    assert!(!item.request_parameters[1].required);
+    assert_eq!(item.source.line, 34);
+
+    let health = &api.routes[1];
+    assert_eq!(health.integration.kind, IntegrationType::Mock);
+    assert_eq!(
+        health.integration.passthrough_behavior,
+        PassthroughBehavior::WhenNoTemplates
+    );
+    assert_eq!(health.integration.request_templates.len(), 1);
+    let responses = &health.integration.integration_responses;
+    assert_eq!(responses.len(), 2);
+    assert_eq!(responses[0].selection_pattern, None);
+    assert_eq!(responses[0].status_code, 200);
+    assert_eq!(
+        responses[0].response_parameters,
+        [(
+            "method.response.header.X-Mock".to_string(),
+            "'yes'".to_string()
+        )]
+    );
+    assert_eq!(responses[1].selection_pattern.as_deref(), Some("5\\d{2}"));
+    assert_eq!(responses[1].status_code, 500);
+    assert_eq!(health.auth.authorization_type, AuthorizationType::None);
+
+    let AuthorizerKind::CognitoUserPools { provider_arns } = &api.authorizers[0].kind else {
+        panic!("{:?}", api.authorizers);
+    };
+    assert_eq!(provider_arns.len(), 1);
+    assert_eq!(
+        api.authorizers[0].identity_sources,
+        ["method.request.header.Authorization"]
+    );
+    assert_eq!(api.gateway_responses.len(), 1);
+    assert_eq!(api.gateway_responses[0].status_code, Some(401));
+    assert_eq!(
+        api.gateway_responses[0].response_parameters[0].0,
+        "gatewayresponse.header.Access-Control-Allow-Origin"
+    );
+    assert_eq!(api.binary_media_types, ["image/png"]);
+}
+
+#[test]
+fn openapi_event_on_a_documented_method_is_a_duplicate() {
+    // SAM refuses an event for a path and method the document already integrates.
+    let event = REST_EVENT.replace("/other", "/health");
+    let errors = load(&format!("{REST_BODY}{FUNCTION}{event}")).unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("duplicate route `GET /health`")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn openapi_http_body_with_jwt_and_default_route() {
+    use lambdagate_model::{AuthorizationType, AuthorizerKind, PayloadFormat};
+    let text = format!(
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  MyHttp:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: "3.0.1"
+        info: {{title: t, version: "1"}}
+        components:
+          securitySchemes:
+            Jwt:
+              type: oauth2
+              x-amazon-apigateway-authorizer:
+                type: jwt
+                identitySource: "$request.header.Authorization"
+                jwtConfiguration:
+                  issuer: https://issuer.example.com
+                  audience: [aud1]
+        security:
+          - Jwt: [read]
+        paths:
+          /items:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                payloadFormatVersion: "1.0"
+                timeoutInMillis: 5000
+                uri: !GetAtt Fn.Arn
+          $default:
+            x-amazon-apigateway-any-method:
+              security: []
+              x-amazon-apigateway-integration:
+                type: AWS_PROXY
+                payloadFormatVersion: "2.0"
+                uri: arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:${{stageVariables.fn}}/invocations
+{FUNCTION}"#
+    );
+    let app = load(&text).unwrap();
+    let api = &app.apis[0];
+    assert_eq!(api.routes.len(), 2);
+    let items = &api.routes[0];
+    assert_eq!(items.key.to_string(), "GET /items");
+    assert_eq!(items.integration.function(), Some("Fn"));
+    assert_eq!(items.integration.payload_format, PayloadFormat::V1);
+    assert_eq!(items.integration.timeout_ms, Some(5000));
+    assert_eq!(items.auth.authorization_type, AuthorizationType::Jwt);
+    assert_eq!(items.auth.authorizer.as_deref(), Some("Jwt"));
+    assert_eq!(items.auth.scopes, ["read"]);
+    let default = &api.routes[1];
+    assert_eq!(default.key, RouteKey::Default);
+    assert_eq!(default.integration.function(), Some("${stageVariables.fn}"));
+    assert_eq!(default.integration.payload_format, PayloadFormat::V2);
+    assert_eq!(default.auth.authorization_type, AuthorizationType::None);
+    let AuthorizerKind::Jwt { issuer, audience } = &api.authorizers[0].kind else {
+        panic!("{:?}", api.authorizers);
+    };
+    assert_eq!(issuer, "https://issuer.example.com");
+    assert_eq!(audience, &["aud1".to_string()]);
+    assert_eq!(
+        api.authorizers[0].identity_sources,
+        ["$request.header.Authorization"]
+    );
+}
+
+#[test]
+fn openapi_definition_uri_fixture() {
+    let template = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/openapi-rest/template.yaml");
+    let loaded = crate::load(&template, &LoadOptions::default())
+        .unwrap_or_else(|e| panic!("{:?}", e.iter().map(|d| d.to_string()).collect::<Vec<_>>()));
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let api = &loaded.application.apis[0];
+    let keys: Vec<String> = api.routes.iter().map(|r| r.key.to_string()).collect();
+    assert_eq!(keys, ["GET /items/{id}", "GET /ping", "POST /items"]);
+    // The document names the function by its FunctionName; routes use the logical id.
+    assert_eq!(api.routes[0].integration.function(), Some("ItemsFunction"));
+    assert_eq!(api.routes[0].operation_name.as_deref(), Some("getItem"));
+    assert!(api.routes[0].source.file.ends_with("openapi.yaml"));
+    assert_eq!(api.routes[0].source.line, 12);
+    assert_eq!(api.routes[1].integration.kind, IntegrationType::Mock);
+    assert_eq!(api.gateway_responses[0].status_code, Some(404));
+}
+
+#[test]
+fn openapi_method_without_integration_is_warned_and_not_served() {
+    let body = REST_BODY.replace(
+        "          /health:\n            get:\n",
+        "          /bare:\n            post:\n              summary: nothing\n          /health:\n            get:\n",
+    );
+    let text = format!("{body}{FUNCTION}");
+    let warnings = warnings(&text);
+    assert!(
+        warnings.iter().any(|w| w.starts_with("46:13: ")
+            && w.contains("`POST /bare` has no x-amazon-apigateway-integration")),
+        "{warnings:?}"
+    );
+    let app = load(&text).unwrap();
+    assert!(
+        app.apis[0]
+            .routes
+            .iter()
+            .all(|r| r.key.to_string() != "POST /bare")
+    );
+}
+
+#[test]
+fn openapi_unknown_gateway_response_type_is_an_error() {
+    let body = REST_BODY.replace("          UNAUTHORIZED:\n", "          NOT_A_TYPE:\n");
+    let errors = load(&format!("{body}{FUNCTION}")).unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.starts_with("25:11: ")
+            && e.contains("`NOT_A_TYPE` is not a gateway response type")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn openapi_unloaded_extension_is_warned() {
+    let body = REST_BODY.replace(
+        "        x-amazon-apigateway-binary-media-types",
+        "        x-amazon-apigateway-policy: {}\n        x-amazon-apigateway-binary-media-types",
+    );
+    let warnings = warnings(&format!("{body}{FUNCTION}"));
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("x-amazon-apigateway-policy is not served yet")),
+        "{warnings:?}"
+    );
+}
