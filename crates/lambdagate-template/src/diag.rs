@@ -56,6 +56,17 @@ impl Diags {
         self.push(Severity::Warning, pos, message.into());
     }
 
+    /// Records a warning at a location found earlier, in whichever file it names.
+    pub fn warn_at(&mut self, location: &SourceLocation, message: impl Into<String>) {
+        let file = self.switch_file(location.file.clone());
+        let pos = Pos {
+            line: location.line,
+            column: location.column,
+        };
+        self.warn(pos, message);
+        self.switch_file(file);
+    }
+
     fn push(&mut self, severity: Severity, pos: Pos, message: String) {
         let diagnostic = Diagnostic {
             severity,

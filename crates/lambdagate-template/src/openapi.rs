@@ -16,7 +16,7 @@ use lambdagate_model::{
     ContentHandling, GatewayResponse, Integration, IntegrationResponse, IntegrationTarget,
     IntegrationType, LambdaAuthorizerType, MethodAuth, Model, ParameterLocation,
     PassthroughBehavior, PayloadFormat, RequestParameter, RequestValidator,
-    ResponseParameterMapping, Route, RouteKey,
+    ResponseParameterMapping, Route, RouteKey, SourceLocation,
 };
 
 use crate::diag::{Diags, R, Reported};
@@ -87,8 +87,32 @@ const AUTHORIZER_KEYS: &[&str] = &[
     "enableSimpleResponses",
 ];
 
-/// Loads the definition of an API from its resolved SAM properties, when it has one.
-pub fn from_props(d: &mut Diags, props: &Node, api: &mut Api, base: &Path) -> R<()> {
+/// What the SAM transform needs to know about the routes a definition added.
+#[derive(Debug, Default)]
+pub struct Definition {
+    /// For each route the definition added (the API's first routes, in order): whether its
+    /// operation names its own `security`; SAM's `DefaultAuthorizer` leaves those alone.
+    pub own_security: Vec<bool>,
+    /// Methods without an integration, with where they are written: not served unless a
+    /// function event adds that route (SAM then puts the event's integration on them).
+    pub bare: Vec<(RouteKey, SourceLocation)>,
+}
+
+/// Loads the definition of an API from its resolved SAM properties, when it has one. Mistakes
+/// are reported; what loaded is kept.
+pub fn from_props(d: &mut Diags, props: &Node, api: &mut Api, base: &Path) -> Definition {
+    let mut out = Definition::default();
+    let _ = definition(d, props, api, base, &mut out);
+    out
+}
+
+fn definition(
+    d: &mut Diags,
+    props: &Node,
+    api: &mut Api,
+    base: &Path,
+    out: &mut Definition,
+) -> R<()> {
     let owner = format!("API `{}`", api.logical_id);
     match (props.get("DefinitionBody"), props.get("DefinitionUri")) {
         (None, None) => Ok(()),
@@ -106,11 +130,11 @@ pub fn from_props(d: &mut Diags, props: &Node, api: &mut Api, base: &Path) -> R<
                     ),
                 ));
             }
-            load(d, body, api, &format!("{owner}: DefinitionBody"))
+            load(d, body, api, &format!("{owner}: DefinitionBody"), out)
         }
         // A mapping (an S3 location) is reported by the API's own properties.
         (None, Some(uri)) => match uri.as_str() {
-            Some(file) => from_file(d, file, uri.pos, api, base, &owner),
+            Some(file) => from_file(d, file, uri.pos, api, base, &owner, out),
             None => Ok(()),
         },
     }
@@ -124,6 +148,7 @@ fn from_file(
     api: &mut Api,
     base: &Path,
     owner: &str,
+    out: &mut Definition,
 ) -> R<()> {
     if file.starts_with("s3://") {
         return Err(d.error(
@@ -143,7 +168,7 @@ fn from_file(
     })?;
     let template = d.switch_file(path);
     let result = match yaml::read(&text) {
-        Ok(doc) if doc.as_map().is_some() => load(d, &doc, api, &format!("{owner}: {file}")),
+        Ok(doc) if doc.as_map().is_some() => load(d, &doc, api, &format!("{owner}: {file}"), out),
         Ok(doc) => Err(d.error(
             doc.pos,
             format!("{owner}: {file} must hold an OpenAPI document (a mapping)"),
@@ -173,7 +198,7 @@ enum Scheme {
 }
 
 /// Loads an OpenAPI document into `api`. Every independent mistake is reported.
-pub fn load(d: &mut Diags, doc: &Node, api: &mut Api, owner: &str) -> R<()> {
+pub fn load(d: &mut Diags, doc: &Node, api: &mut Api, owner: &str, out: &mut Definition) -> R<()> {
     let mut failed = false;
     let v3 = doc.get("openapi").is_some();
     if !v3 && doc.get("swagger").is_none() {
@@ -232,7 +257,7 @@ pub fn load(d: &mut Diags, doc: &Node, api: &mut Api, owner: &str) -> R<()> {
         default_security,
     };
     for (path, item) in paths {
-        if path_item(d, &context, path, item, api).is_err() {
+        if path_item(d, &context, path, item, api, out).is_err() {
             failed = true;
         }
     }
@@ -248,7 +273,14 @@ struct Context<'a> {
 }
 
 /// One path and its operations.
-fn path_item(d: &mut Diags, cx: &Context<'_>, path: &Key, item: &Node, api: &mut Api) -> R<()> {
+fn path_item(
+    d: &mut Diags,
+    cx: &Context<'_>,
+    path: &Key,
+    item: &Node,
+    api: &mut Api,
+    out: &mut Definition,
+) -> R<()> {
     let owner = format!("{}: path `{}`", cx.owner, path.name);
     let is_default = path.name == "$default";
     if is_default && api.kind == ApiKind::Rest {
@@ -298,9 +330,12 @@ fn path_item(d: &mut Diags, cx: &Context<'_>, path: &Key, item: &Node, api: &mut
                 path: path.name.clone(),
             }
         };
-        match operation_route(d, cx, route_key, key.pos, operation, shared, api) {
-            Ok(Some(route)) => api.routes.push(route),
-            Ok(None) => {}
+        match operation_route(d, cx, route_key.clone(), key.pos, operation, shared, api) {
+            Ok(Some(route)) => {
+                out.own_security.push(operation.get("security").is_some());
+                api.routes.push(route);
+            }
+            Ok(None) => out.bare.push((route_key, d.location(key.pos))),
             Err(Reported) => failed = true,
         }
     }
@@ -335,13 +370,7 @@ fn operation_route(
         }
     }
     let Some(node) = op.get("x-amazon-apigateway-integration") else {
-        d.warn(
-            pos,
-            format!(
-                "{owner} has no x-amazon-apigateway-integration, so it is not served (AWS's import \
-                 rejects such a method; a function event for it would add one)"
-            ),
-        );
+        // Warned by the transform unless a function event supplies the integration.
         return Ok(None);
     };
     let integration = integration(d, node, api.kind, &owner);

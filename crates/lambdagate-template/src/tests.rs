@@ -1127,3 +1127,42 @@ fn openapi_unloaded_extension_is_warned() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn openapi_method_without_integration_served_by_an_event() {
+    // SAM puts the event's integration on a documented method that has none.
+    let body = REST_BODY.replace(
+        "          /health:\n            get:\n",
+        "          /other:\n            get:\n              summary: from the event\n          /health:\n            get:\n",
+    );
+    let text = format!("{body}{FUNCTION}{REST_EVENT}");
+    let warnings = warnings(&text);
+    assert!(
+        !warnings.iter().any(|w| w.contains("GET /other")),
+        "{warnings:?}"
+    );
+    let app = load(&text).unwrap();
+    let other: Vec<_> = app.apis[0]
+        .routes
+        .iter()
+        .filter(|r| r.key.to_string() == "GET /other")
+        .collect();
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0].integration.function(), Some("Fn"));
+}
+
+#[test]
+fn openapi_sam_default_authorizer_covers_methods_without_security() {
+    use lambdagate_model::AuthorizationType;
+    let body = REST_BODY.replace(
+        "      StageName: prod\n",
+        "      StageName: prod\n      Auth:\n        DefaultAuthorizer: Lam\n        Authorizers:\n          Lam:\n            FunctionArn: !GetAtt Fn.Arn\n",
+    );
+    let app = load(&format!("{body}{FUNCTION}")).unwrap();
+    let api = &app.apis[0];
+    let item = &api.routes[0];
+    assert_eq!(item.auth.authorizer.as_deref(), Some("Cognito"));
+    let health = &api.routes[1];
+    assert_eq!(health.auth.authorization_type, AuthorizationType::Custom);
+    assert_eq!(health.auth.authorizer.as_deref(), Some("Lam"));
+}

@@ -89,7 +89,7 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     let mut apis = Vec::new();
     let mut implicit = Vec::new();
     let mut api_auth: HashMap<String, auth::ApiAuth> = HashMap::new();
-    let mut definition_routes: HashMap<String, usize> = HashMap::new();
+    let mut definitions: HashMap<String, crate::openapi::Definition> = HashMap::new();
     for (resource, props) in resources.iter().zip(&resolved) {
         let Some(props) = props else { continue };
         if resource.kind != "AWS::Serverless::Api" && resource.kind != "AWS::Serverless::HttpApi" {
@@ -102,8 +102,17 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         }
         if let Ok((mut api, auth)) = api::build(ev, resource, props) {
             // The definition's routes come first: SAM merges events into the document.
-            let _ = crate::openapi::from_props(&mut ev.diags, props, &mut api, base);
-            definition_routes.insert(api.logical_id.clone(), api.routes.len());
+            let definition = crate::openapi::from_props(&mut ev.diags, props, &mut api, base);
+            if let Some(defaults) = &auth {
+                definition_auth(
+                    &mut ev.diags,
+                    &mut api,
+                    defaults,
+                    &definition.own_security,
+                    resource.pos,
+                );
+            }
+            definitions.insert(api.logical_id.clone(), definition);
             if let Some(auth) = auth {
                 api_auth.insert(api.logical_id.clone(), auth);
             }
@@ -159,6 +168,24 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         }
     }
 
+    for api in &apis {
+        let Some(definition) = definitions.get(&api.logical_id) else {
+            continue;
+        };
+        for (key, location) in &definition.bare {
+            if !api.routes.iter().any(|r| &r.key == key) {
+                ev.diags.warn_at(
+                    location,
+                    format!(
+                        "API `{}`: `{key}` has no x-amazon-apigateway-integration, so it is not \
+                         served (AWS's import rejects such a method; a function event for it \
+                         would add one)",
+                        api.logical_id
+                    ),
+                );
+            }
+        }
+    }
     for api in &mut apis {
         if let Some(cors) = &api.cors {
             let source = api.source.clone();
@@ -173,7 +200,9 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     // Lambda authorizers and OpenAPI integrations name their function by ARN or name; the
     // gateway wants the logical id.
     for api in &mut apis {
-        let count = definition_routes.get(&api.logical_id).copied().unwrap_or(0);
+        let count = definitions
+            .get(&api.logical_id)
+            .map_or(0, |d| d.own_security.len());
         for route in api.routes.iter_mut().take(count) {
             if let lambdagate_model::IntegrationTarget::Function(name) =
                 &mut route.integration.target
@@ -195,6 +224,44 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         domains,
         api_keys,
         usage_plans,
+    }
+}
+
+/// SAM puts the API's `DefaultAuthorizer` and `ApiKeyRequired` on the OpenAPI definition's
+/// methods that name no `security` of their own (on OPTIONS methods only as the preflight
+/// flags allow); methods with their own `security` keep it.
+fn definition_auth(
+    d: &mut Diags,
+    api: &mut Api,
+    defaults: &auth::ApiAuth,
+    own_security: &[bool],
+    at: crate::node::Pos,
+) {
+    for (index, own) in own_security.iter().enumerate() {
+        let Some(route) = api.routes.get(index) else {
+            break;
+        };
+        if *own {
+            continue;
+        }
+        let preflight = matches!(&route.key,
+            lambdagate_model::RouteKey::MethodPath { method, .. } if method == "OPTIONS");
+        let open = route.auth.authorization_type == lambdagate_model::AuthorizationType::None;
+        let mut method_auth = None;
+        if let Some(name) = &defaults.default_authorizer
+            && open
+            && (!preflight || defaults.preflight_authorizer)
+        {
+            method_auth =
+                auth::authorize_with(d, api, defaults, name, None, "OpenAPI method", at).ok();
+        }
+        let key_required = defaults.api_key_required && (!preflight || defaults.preflight_api_key);
+        if let Some(route) = api.routes.get_mut(index) {
+            if let Some(method_auth) = method_auth {
+                route.auth = method_auth;
+            }
+            route.api_key_required |= key_required;
+        }
     }
 }
 
