@@ -13,8 +13,8 @@ use std::path::Path;
 
 use lambdagate_model::{
     Api, ApiKeySource, ApiKind, AuthorizationType, Authorizer, AuthorizerKind, ConnectionType,
-    ContentHandling, GatewayResponse, Integration, IntegrationResponse, IntegrationTarget,
-    IntegrationType, LambdaAuthorizerType, MethodAuth, Model, ParameterLocation,
+    ContentHandling, Cors, GatewayResponse, HttpCors, Integration, IntegrationResponse,
+    IntegrationTarget, IntegrationType, LambdaAuthorizerType, MethodAuth, Model, ParameterLocation,
     PassthroughBehavior, PayloadFormat, RequestParameter, RequestValidator,
     ResponseParameterMapping, Route, RouteKey, SourceLocation,
 };
@@ -42,6 +42,12 @@ const TOP_EXTENSIONS: &[&str] = &[
     "x-amazon-apigateway-request-validators",
     "x-amazon-apigateway-request-validator",
     "x-amazon-apigateway-api-key-source",
+    "x-amazon-apigateway-cors",
+    "x-amazon-apigateway-minimum-compression-size",
+    "x-amazon-apigateway-endpoint-configuration",
+    // Documentation and the export format's version change nothing a request sees.
+    "x-amazon-apigateway-documentation",
+    "x-amazon-apigateway-importexport-version",
 ];
 
 /// Operation extensions this module loads.
@@ -226,6 +232,7 @@ pub fn load(d: &mut Diags, doc: &Node, api: &mut Api, owner: &str, out: &mut Def
     ok(api_key_source(d, doc, api, owner));
     ok(validators(d, doc, api, owner));
     ok(gateway_responses(d, doc, api, owner));
+    ok(api_settings(d, doc, api, owner));
     if api.kind == ApiKind::Rest {
         ok(models(d, doc, v3, api, owner));
     }
@@ -1094,6 +1101,62 @@ fn models(d: &mut Diags, doc: &Node, v3: bool, api: &mut Api, owner: &str) -> R<
             schema: schema.to_json(),
             source: d.location(key.pos),
         });
+    }
+    Ok(())
+}
+
+/// `x-amazon-apigateway-cors` (HTTP APIs), `x-amazon-apigateway-minimum-compression-size` and
+/// `x-amazon-apigateway-endpoint-configuration`. SAM's own properties (`CorsConfiguration`,
+/// `MinimumCompressionSize`, `DisableExecuteApiEndpoint`) win over the document's, as SAM
+/// writes them over the document.
+fn api_settings(d: &mut Diags, doc: &Node, api: &mut Api, owner: &str) -> R<()> {
+    if let Some(node) = doc.get("x-amazon-apigateway-cors") {
+        let owner = format!("{owner}: x-amazon-apigateway-cors");
+        if api.kind == ApiKind::Rest {
+            d.warn(
+                node.pos,
+                format!("{owner} applies to HTTP APIs only; REST APIs answer CORS from their OPTIONS methods"),
+            );
+        } else if api.cors.is_none() {
+            let keys = [
+                "allowOrigins",
+                "allowMethods",
+                "allowHeaders",
+                "exposeHeaders",
+                "maxAge",
+                "allowCredentials",
+            ];
+            crate::cfn::warn_unloaded(d, node, &keys, &owner);
+            let list = |d: &mut Diags, key: &str| -> R<Vec<String>> {
+                Ok(props::strings(d, node, key, &owner)?.unwrap_or_default())
+            };
+            let cors = HttpCors {
+                allow_origins: list(d, "allowOrigins")?,
+                allow_methods: list(d, "allowMethods")?
+                    .into_iter()
+                    .map(|m| m.to_ascii_uppercase())
+                    .collect(),
+                allow_headers: list(d, "allowHeaders")?,
+                expose_headers: list(d, "exposeHeaders")?,
+                max_age: props::number(d, node, "maxAge", &owner, 0..=86400)?,
+                allow_credentials: props::boolean(d, node, "allowCredentials", &owner)?
+                    .unwrap_or(false),
+            };
+            api.cors = Some(Cors::Http(cors));
+        }
+    }
+    let key = "x-amazon-apigateway-minimum-compression-size";
+    let size = props::number(d, doc, key, owner, 0..=10_485_760)?;
+    if api.minimum_compression_size.is_none() {
+        api.minimum_compression_size = size;
+    }
+    if let Some(node) = doc.get("x-amazon-apigateway-endpoint-configuration") {
+        let owner = format!("{owner}: x-amazon-apigateway-endpoint-configuration");
+        // The endpoint type only matters to AWS's network; every API is served locally alike.
+        crate::cfn::warn_unloaded(d, node, &["disableExecuteApiEndpoint", "types"], &owner);
+        if props::boolean(d, node, "disableExecuteApiEndpoint", &owner)? == Some(true) {
+            api.disable_execute_api_endpoint = true;
+        }
     }
     Ok(())
 }

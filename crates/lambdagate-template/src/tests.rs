@@ -1005,6 +1005,10 @@ Resources:
       DefinitionBody:
         openapi: "3.0.1"
         info: {{title: t, version: "1"}}
+        x-amazon-apigateway-cors:
+          allowOrigins: ["https://a.example"]
+          allowMethods: [get]
+          maxAge: 600
         components:
           securitySchemes:
             Jwt:
@@ -1059,6 +1063,12 @@ Resources:
         api.authorizers[0].identity_sources,
         ["$request.header.Authorization"]
     );
+    let Some(lambdagate_model::Cors::Http(cors)) = &api.cors else {
+        panic!("{:?}", api.cors);
+    };
+    assert_eq!(cors.allow_origins, ["https://a.example"]);
+    assert_eq!(cors.allow_methods, ["GET"]);
+    assert_eq!(cors.max_age, Some(600));
 }
 
 #[test]
