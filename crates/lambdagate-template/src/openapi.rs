@@ -726,6 +726,15 @@ fn security_schemes(
         let found = if let Some(authorizer) = scheme.get("x-amazon-apigateway-authorizer") {
             match authorizer_of(d, &key.name, scheme, authorizer, api.kind, &owner) {
                 Ok(a) => {
+                    // SAM writes its `Auth.Authorizers` over the document's schemes of the
+                    // same name, so an authorizer SAM defined stays.
+                    let a = match api.authorizer(&a.name) {
+                        Some(existing) => existing.clone(),
+                        None => {
+                            api.authorizers.push(a.clone());
+                            a
+                        }
+                    };
                     let t = match &a.kind {
                         AuthorizerKind::Lambda { .. } => AuthorizationType::Custom,
                         AuthorizerKind::CognitoUserPools { .. } => {
@@ -734,8 +743,6 @@ fn security_schemes(
                         AuthorizerKind::Jwt { .. } => AuthorizationType::Jwt,
                         AuthorizerKind::Iam => AuthorizationType::AwsIam,
                     };
-                    api.authorizers.retain(|other| other.name != a.name);
-                    api.authorizers.push(a);
                     Scheme::Authorizer(t)
                 }
                 Err(Reported) => {
@@ -1240,8 +1247,8 @@ fn validator_name(d: &mut Diags, node: &Node, api: &Api, owner: &str) -> R<Strin
 }
 
 /// `x-amazon-apigateway-gateway-responses`: `{TYPE: {statusCode, responseParameters,
-/// responseTemplates}}` with AWS's `gatewayresponse.*` keys. A type the document gives replaces
-/// one of the same type from SAM's `GatewayResponses`.
+/// responseTemplates}}` with AWS's `gatewayresponse.*` keys. SAM writes its `GatewayResponses`
+/// over the document's, so a type SAM customizes keeps SAM's settings.
 fn gateway_responses(d: &mut Diags, doc: &Node, api: &mut Api, owner: &str) -> R<()> {
     let key = "x-amazon-apigateway-gateway-responses";
     let Some(entries) = props::map(d, doc, key, owner)? else {
@@ -1278,8 +1285,13 @@ fn gateway_responses(d: &mut Diags, doc: &Node, api: &mut Api, owner: &str) -> R
             failed = true;
             continue;
         };
-        api.gateway_responses
-            .retain(|r| r.response_type != response_type);
+        if api
+            .gateway_responses
+            .iter()
+            .any(|r| r.response_type == response_type)
+        {
+            continue;
+        }
         api.gateway_responses.push(GatewayResponse {
             response_type,
             status_code,
