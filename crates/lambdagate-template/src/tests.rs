@@ -1176,3 +1176,47 @@ fn openapi_sam_default_authorizer_covers_methods_without_security() {
     assert_eq!(health.auth.authorization_type, AuthorizationType::Custom);
     assert_eq!(health.auth.authorizer.as_deref(), Some("Lam"));
 }
+
+#[test]
+fn openapi_definition_uri_errors_name_the_file() {
+    // A folder of its own per process, so parallel runs do not share files.
+    let dir = std::env::temp_dir().join(format!("lambdagate-openapi-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("api.yaml"),
+        "swagger: \"2.0\"\nx-amazon-apigateway-gateway-responses:\n  NOPE:\n    statusCode: 400\npaths: {}\n",
+    )
+    .unwrap();
+    let template = |uri: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  MyApi:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: prod\n      DefinitionUri: {uri}\n"
+        )
+    };
+    let errors = |uri: &str| -> Vec<String> {
+        load_str(
+            &template(uri),
+            &dir.join("template.yaml"),
+            &LoadOptions::default(),
+        )
+        .expect_err(uri)
+        .iter()
+        .map(|d| d.to_string())
+        .collect()
+    };
+    let found = errors("api.yaml");
+    assert!(
+        found.iter().any(|e| e.contains("api.yaml:3:3: error")
+            && e.contains("`NOPE` is not a gateway response type")),
+        "{found:?}"
+    );
+    let found = errors("missing.yaml");
+    assert!(
+        found
+            .iter()
+            .any(|e| e.contains("template.yaml:7:22") && e.contains("cannot be read")),
+        "{found:?}"
+    );
+    let found = errors("s3://bucket/api.yaml");
+    assert!(found.iter().any(|e| e.contains("is in S3")), "{found:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
