@@ -1220,3 +1220,56 @@ fn openapi_definition_uri_errors_name_the_file() {
     assert!(found.iter().any(|e| e.contains("is in S3")), "{found:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn openapi_validators_models_and_outside_functions() {
+    let text = format!(
+        r##"Transform: AWS::Serverless-2016-10-31
+Resources:
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        swagger: "2.0"
+        x-amazon-apigateway-request-validators:
+          all: {{validateRequestBody: true, validateRequestParameters: true}}
+          params: {{validateRequestParameters: true}}
+        x-amazon-apigateway-request-validator: all
+        definitions:
+          Item:
+            type: object
+            required: [name]
+        paths:
+          /items:
+            post:
+              x-amazon-apigateway-request-validator: params
+              parameters:
+                - {{in: body, name: body, required: true, schema: {{$ref: "#/definitions/Item"}}}}
+                - {{in: header, name: X-Trace, required: true, type: string}}
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                uri: arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:elsewhere/invocations
+{FUNCTION}"##
+    );
+    let app = load(&text).unwrap();
+    let api = &app.apis[0];
+    assert_eq!(api.request_validators.len(), 2);
+    assert!(api.request_validators[0].validate_body);
+    assert_eq!(api.default_validator.as_deref(), Some("all"));
+    assert_eq!(api.models[0].name, "Item");
+    let route = &api.routes[0];
+    assert_eq!(route.request_validator.as_deref(), Some("params"));
+    assert_eq!(
+        route.request_models,
+        [("application/json".to_string(), "Item".to_string())]
+    );
+    assert_eq!(route.request_parameters.len(), 1);
+    assert_eq!(route.integration.function(), Some("elsewhere"));
+    let warnings = warnings(&text);
+    assert!(
+        warnings.iter().any(|w| w.starts_with("19:13: ")
+            && w.contains("function `elsewhere`, which is not a function of this template")),
+        "{warnings:?}"
+    );
+}

@@ -208,6 +208,21 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
                 &mut route.integration.target
             {
                 *name = auth::function_of(&functions, name);
+                // A function deployed elsewhere cannot run here; say so at load rather than
+                // leave `validate` silent and the gateway refusing to start.
+                if route.integration.kind == lambdagate_model::IntegrationType::AwsProxy
+                    && !name.contains("${stageVariables.")
+                    && !functions.iter().any(|f| f.logical_id == *name)
+                {
+                    ev.diags.warn_at(
+                        &route.source,
+                        format!(
+                            "API `{}`: `{}` calls function `{name}`, which is not a function of \
+                             this template, so it cannot be served",
+                            api.logical_id, route.key
+                        ),
+                    );
+                }
             }
         }
         for authorizer in &mut api.authorizers {
