@@ -16,7 +16,7 @@ use lambdagate_model::{
     ContentHandling, Cors, GatewayResponse, HttpCors, Integration, IntegrationResponse,
     IntegrationTarget, IntegrationType, LambdaAuthorizerType, MethodAuth, Model, ParameterLocation,
     PassthroughBehavior, PayloadFormat, RequestParameter, RequestValidator,
-    ResponseParameterMapping, Route, RouteKey, SourceLocation,
+    ResponseParameterMapping, Route, RouteKey,
 };
 
 use crate::diag::{Diags, R, Reported};
@@ -99,9 +99,10 @@ pub struct Definition {
     /// For each route the definition added (the API's first routes, in order): whether its
     /// operation names its own `security`; SAM's `DefaultAuthorizer` leaves those alone.
     pub own_security: Vec<bool>,
-    /// Methods without an integration, with where they are written: not served unless a
-    /// function event adds that route (SAM then puts the event's integration on them).
-    pub bare: Vec<(RouteKey, SourceLocation)>,
+    /// Methods without an integration (a mock stands in), with their settings: not served
+    /// unless a function event adds that route (SAM then puts the event's integration on them
+    /// and keeps the rest).
+    pub bare: Vec<Route>,
 }
 
 /// Loads the definition of an API from its resolved SAM properties, when it has one. Mistakes
@@ -338,11 +339,11 @@ fn path_item(
             }
         };
         match operation_route(d, cx, route_key.clone(), key.pos, operation, shared, api) {
-            Ok(Some(route)) => {
+            Ok((route, true)) => {
                 out.own_security.push(operation.get("security").is_some());
                 api.routes.push(route);
             }
-            Ok(None) => out.bare.push((route_key, d.location(key.pos))),
+            Ok((route, false)) => out.bare.push(route),
             Err(Reported) => failed = true,
         }
     }
@@ -358,7 +359,7 @@ fn operation_route(
     op: &Node,
     shared: Option<&Node>,
     api: &mut Api,
-) -> R<Option<Route>> {
+) -> R<(Route, bool)> {
     let owner = format!("{}: `{key}`", cx.owner);
     if op.as_map().is_none() {
         return Err(d.error(op.pos, format!("{owner} must be a mapping (an operation)")));
@@ -376,11 +377,13 @@ fn operation_route(
             );
         }
     }
-    let Some(node) = op.get("x-amazon-apigateway-integration") else {
-        // Warned by the transform unless a function event supplies the integration.
-        return Ok(None);
+    // A method without an integration is kept aside with its settings: a function event may
+    // supply the integration (SAM adds it to the method), else the transform warns.
+    let integrated = op.get("x-amazon-apigateway-integration");
+    let integration = match integrated {
+        Some(node) => integration(d, node, api.kind, &owner),
+        None => Ok(Integration::mock()),
     };
-    let integration = integration(d, node, api.kind, &owner);
     let auth = method_auth(d, cx, op, &owner);
     let parameters = parameters(d, shared, op, &owner);
     let models = request_models(d, cx, op, api, &owner);
@@ -418,7 +421,7 @@ fn operation_route(
     route.request_models = models;
     route.request_validator = validator;
     route.operation_name = operation_name;
-    Ok(Some(route))
+    Ok((route, integrated.is_some()))
 }
 
 /// The function an invocation URI names: the name in

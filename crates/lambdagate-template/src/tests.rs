@@ -1143,7 +1143,7 @@ fn openapi_method_without_integration_served_by_an_event() {
     // SAM puts the event's integration on a documented method that has none.
     let body = REST_BODY.replace(
         "          /health:\n            get:\n",
-        "          /other:\n            get:\n              summary: from the event\n          /health:\n            get:\n",
+        "          /other:\n            get:\n              summary: from the event\n              security:\n                - Cognito: []\n              parameters:\n                - {name: q, in: query, required: true, type: string}\n          /health:\n            get:\n",
     );
     let text = format!("{body}{FUNCTION}{REST_EVENT}");
     let warnings = warnings(&text);
@@ -1159,6 +1159,10 @@ fn openapi_method_without_integration_served_by_an_event() {
         .collect();
     assert_eq!(other.len(), 1);
     assert_eq!(other[0].integration.function(), Some("Fn"));
+    // The document's settings of the method stay, as SAM keeps them.
+    assert_eq!(other[0].auth.authorizer.as_deref(), Some("Cognito"));
+    assert_eq!(other[0].request_parameters.len(), 1);
+    assert!(other[0].request_parameters[0].required);
 }
 
 #[test]

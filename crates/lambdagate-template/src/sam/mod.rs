@@ -168,12 +168,15 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         }
     }
 
-    for api in &apis {
+    for api in &mut apis {
         let Some(definition) = definitions.get(&api.logical_id) else {
             continue;
         };
-        for (key, location) in &definition.bare {
-            if !api.routes.iter().any(|r| &r.key == key) {
+        for bare in &definition.bare {
+            if let Some(route) = api.routes.iter_mut().find(|r| r.key == bare.key) {
+                merge_definition_method(route, bare);
+            } else {
+                let (key, location) = (&bare.key, &bare.source);
                 ev.diags.warn_at(
                     location,
                     format!(
@@ -240,6 +243,29 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         api_keys,
         usage_plans,
     }
+}
+
+/// An event's route for a method the OpenAPI definition declares without an integration: SAM
+/// adds the event's integration to the method and keeps what the document says, so the
+/// document's parameters, models, validator and operation id apply where the event sets none,
+/// and its security where the event's route is open.
+fn merge_definition_method(route: &mut lambdagate_model::Route, method: &lambdagate_model::Route) {
+    if route.request_parameters.is_empty() {
+        route.request_parameters = method.request_parameters.clone();
+    }
+    if route.request_models.is_empty() {
+        route.request_models = method.request_models.clone();
+    }
+    if route.request_validator.is_none() {
+        route.request_validator = method.request_validator.clone();
+    }
+    if route.operation_name.is_none() {
+        route.operation_name = method.operation_name.clone();
+    }
+    if route.auth.authorization_type == lambdagate_model::AuthorizationType::None {
+        route.auth = method.auth.clone();
+    }
+    route.api_key_required |= method.api_key_required;
 }
 
 /// SAM puts the API's `DefaultAuthorizer` and `ApiKeyRequired` on the OpenAPI definition's
