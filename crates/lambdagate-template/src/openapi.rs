@@ -259,6 +259,7 @@ pub fn load(d: &mut Diags, doc: &Node, api: &mut Api, owner: &str, out: &mut Def
         ));
     };
     let context = Context {
+        doc,
         owner,
         v3,
         schemes: &schemes,
@@ -274,6 +275,7 @@ pub fn load(d: &mut Diags, doc: &Node, api: &mut Api, owner: &str, out: &mut Def
 
 /// What every operation of a document reads besides itself.
 struct Context<'a> {
+    doc: &'a Node,
     owner: &'a str,
     v3: bool,
     schemes: &'a [(String, Scheme)],
@@ -385,7 +387,7 @@ fn operation_route(
         None => Ok(Integration::mock()),
     };
     let auth = method_auth(d, cx, op, &owner);
-    let parameters = parameters(d, shared, op, &owner);
+    let parameters = parameters(d, cx.doc, shared, op, &owner);
     let models = request_models(d, cx, op, api, &owner);
     let validator = match op.get("x-amazon-apigateway-request-validator") {
         Some(node) => validator_name(d, node, api, &owner).map(Some),
@@ -978,6 +980,7 @@ fn method_auth(d: &mut Diags, cx: &Context<'_>, op: &Node, owner: &str) -> R<(Me
 /// Path-level and operation parameters in the header, query string or path.
 fn parameters(
     d: &mut Diags,
+    doc: &Node,
     shared: Option<&Node>,
     op: &Node,
     owner: &str,
@@ -988,12 +991,19 @@ fn parameters(
             return Err(d.error(list.pos, format!("{owner}: parameters must be a list")));
         };
         for item in items {
+            let Some(item) = follow(doc, item) else {
+                d.warn(
+                    item.pos,
+                    format!("{owner}: a parameter's $ref points at nothing in the document; it is not served"),
+                );
+                continue;
+            };
             let place = item.get("in").and_then(Node::as_str);
             let location = match place {
                 Some("header") => ParameterLocation::Header,
                 Some("query") => ParameterLocation::QueryString,
                 Some("path") => ParameterLocation::Path,
-                // Bodies are read as request models; cookies and `$ref`s carry nothing served.
+                // Bodies are read as request models; cookies are not request parameters.
                 _ => continue,
             };
             let Some(name) = props::text(d, item, "name", owner)? else {
@@ -1012,6 +1022,20 @@ fn parameters(
         }
     }
     Ok(out)
+}
+
+/// `node` itself, or the node its local `$ref` (`#/parameters/Id`,
+/// `#/components/parameters/Id`) points at; `None` when that is not in the document.
+fn follow<'n>(doc: &'n Node, node: &'n Node) -> Option<&'n Node> {
+    let Some(reference) = node.get("$ref").and_then(Node::as_str) else {
+        return Some(node);
+    };
+    let mut at = doc;
+    for part in reference.strip_prefix("#/")?.split('/') {
+        // JSON pointer escapes: `~1` is `/`, `~0` is `~`.
+        at = at.get(&part.replace("~1", "/").replace("~0", "~"))?;
+    }
+    Some(at)
 }
 
 /// The model a `$ref` names (`#/definitions/X`, `#/components/schemas/X`).
@@ -1039,6 +1063,7 @@ fn request_models(
     if cx.v3 {
         if let Some(content) = op
             .get("requestBody")
+            .and_then(|b| follow(cx.doc, b))
             .and_then(|b| b.get("content"))
             .and_then(Node::as_map)
         {

@@ -1244,13 +1244,15 @@ Resources:
           Item:
             type: object
             required: [name]
+        parameters:
+          Trace: {{in: header, name: X-Trace, required: true, type: string}}
         paths:
           /items:
             post:
               x-amazon-apigateway-request-validator: params
               parameters:
                 - {{in: body, name: body, required: true, schema: {{$ref: "#/definitions/Item"}}}}
-                - {{in: header, name: X-Trace, required: true, type: string}}
+                - {{$ref: "#/parameters/Trace"}}
               x-amazon-apigateway-integration:
                 type: aws_proxy
                 uri: arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:elsewhere/invocations
@@ -1269,10 +1271,11 @@ Resources:
         [("application/json".to_string(), "Item".to_string())]
     );
     assert_eq!(route.request_parameters.len(), 1);
+    assert_eq!(route.request_parameters[0].name, "X-Trace");
     assert_eq!(route.integration.function(), Some("elsewhere"));
     let warnings = warnings(&text);
     assert!(
-        warnings.iter().any(|w| w.starts_with("19:13: ")
+        warnings.iter().any(|w| w.starts_with("21:13: ")
             && w.contains("function `elsewhere`, which is not a function of this template")),
         "{warnings:?}"
     );

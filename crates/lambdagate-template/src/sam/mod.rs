@@ -269,8 +269,9 @@ fn merge_definition_method(route: &mut lambdagate_model::Route, method: &lambdag
 }
 
 /// SAM puts the API's `DefaultAuthorizer` and `ApiKeyRequired` on the OpenAPI definition's
-/// methods that name no `security` of their own (on OPTIONS methods only as the preflight
-/// flags allow); methods with their own `security` keep it.
+/// methods that name no `security` of their own, whatever the document's top-level `security`
+/// says (on OPTIONS methods only as the preflight flags allow); methods with their own
+/// `security` keep it.
 fn definition_auth(
     d: &mut Diags,
     api: &mut Api,
@@ -287,10 +288,10 @@ fn definition_auth(
         }
         let preflight = matches!(&route.key,
             lambdagate_model::RouteKey::MethodPath { method, .. } if method == "OPTIONS");
-        let open = route.auth.authorization_type == lambdagate_model::AuthorizationType::None;
+        // SAM writes the default as the method's own `security`, which overrides the
+        // document's top-level `security` too.
         let mut method_auth = None;
         if let Some(name) = &defaults.default_authorizer
-            && open
             && (!preflight || defaults.preflight_authorizer)
         {
             method_auth =
