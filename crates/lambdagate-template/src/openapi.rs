@@ -789,14 +789,14 @@ fn authorizer_of(
     }
     crate::cfn::warn_unloaded(d, node, AUTHORIZER_KEYS, &owner);
     let authorizer_type = props::text(d, node, "type", &owner)?.unwrap_or_default();
-    let sources: Vec<String> = props::text(d, node, "identitySource", &owner)?
-        .map(|s| {
-            s.split(',')
-                .map(|p| p.trim().to_string())
-                .filter(|p| !p.is_empty())
-                .collect()
-        })
-        .unwrap_or_default();
+    // AWS writes identity sources comma-separated in one string; a list is read too.
+    let sources: Vec<String> = props::strings(d, node, "identitySource", &owner)?
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
     // A TOKEN or Cognito authorizer reads the header the scheme names when no source is given.
     let header_source = || {
         let header = scheme

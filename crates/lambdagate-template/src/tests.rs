@@ -1280,3 +1280,64 @@ Resources:
         "{warnings:?}"
     );
 }
+
+#[test]
+fn openapi_lambda_token_authorizer() {
+    use lambdagate_model::{AuthorizationType, AuthorizerKind, LambdaAuthorizerType};
+    let text = format!(
+        r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        swagger: "2.0"
+        securityDefinitions:
+          Token:
+            type: apiKey
+            name: X-Token
+            in: header
+            x-amazon-apigateway-authtype: custom
+            x-amazon-apigateway-authorizer:
+              type: token
+              authorizerUri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+              authorizerResultTtlInSeconds: 60
+              identityValidationExpression: "^Bearer .+$"
+        security:
+          - Token: []
+        paths:
+          /secret:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                uri: !Sub arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations
+{FUNCTION}"#
+    );
+    let app = load(&text).unwrap();
+    let api = &app.apis[0];
+    let authorizer = &api.authorizers[0];
+    let AuthorizerKind::Lambda {
+        function,
+        authorizer_type,
+        ..
+    } = &authorizer.kind
+    else {
+        panic!("{authorizer:?}");
+    };
+    assert_eq!(function, "Fn");
+    assert_eq!(*authorizer_type, LambdaAuthorizerType::Token);
+    assert_eq!(
+        authorizer.identity_sources,
+        ["method.request.header.X-Token"]
+    );
+    assert_eq!(authorizer.result_ttl_secs, 60);
+    assert_eq!(
+        authorizer.identity_validation_expression.as_deref(),
+        Some("^Bearer .+$")
+    );
+    // The document's top-level security applies to methods without their own.
+    let route = &api.routes[0];
+    assert_eq!(route.auth.authorization_type, AuthorizationType::Custom);
+    assert_eq!(route.auth.authorizer.as_deref(), Some("Token"));
+}
