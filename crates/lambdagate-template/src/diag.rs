@@ -39,6 +39,11 @@ impl Diags {
         }
     }
 
+    /// The file diagnostics refer to now, as the user named it.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
     /// Makes later diagnostics and locations refer to `file` (a document the template names,
     /// such as a `DefinitionUri`), returning the file they referred to before.
     pub fn switch_file(&mut self, file: PathBuf) -> PathBuf {

@@ -173,7 +173,13 @@ fn from_file(
             ),
         )
     })?;
-    let template = d.switch_file(path);
+    // Named from the template's path as the user gave it, so messages read like the
+    // template's own (relative stays relative).
+    let shown = d
+        .file()
+        .parent()
+        .map_or_else(|| path.clone(), |dir| dir.join(file));
+    let template = d.switch_file(shown);
     let result = match yaml::read(&text) {
         Ok(doc) if doc.as_map().is_some() => load(d, &doc, api, &format!("{owner}: {file}"), out),
         Ok(doc) => Err(d.error(
