@@ -14,8 +14,8 @@ use std::path::Path;
 use lambdagate_model::{
     Api, ApiKeySource, ApiKind, AuthorizationType, Authorizer, AuthorizerKind, ConnectionType,
     ContentHandling, Cors, GatewayResponse, HttpCors, Integration, IntegrationResponse,
-    IntegrationTarget, IntegrationType, LambdaAuthorizerType, MethodAuth, Model, ParameterLocation,
-    PassthroughBehavior, PayloadFormat, RequestParameter, RequestValidator,
+    IntegrationTarget, IntegrationType, LambdaAuthorizerType, MethodAuth, MethodResponse, Model,
+    ParameterLocation, PassthroughBehavior, PayloadFormat, RequestParameter, RequestValidator,
     ResponseParameterMapping, Route, RouteKey,
 };
 
@@ -429,6 +429,9 @@ fn operation_route(
     route.request_models = models;
     route.request_validator = validator;
     route.operation_name = operation_name;
+    if api.kind == ApiKind::Rest {
+        route.method_responses = method_responses(cx, op);
+    }
     Ok((route, integrated.is_some()))
 }
 
@@ -1028,6 +1031,57 @@ fn parameters(
         }
     }
     Ok(out)
+}
+
+/// REST method responses from the operation's `responses`: each status code with the headers
+/// it declares (optional, as AWS's import makes them) and its models. `default` and ranges
+/// name no method response.
+fn method_responses(cx: &Context<'_>, op: &Node) -> Vec<MethodResponse> {
+    let mut out = Vec::new();
+    for (key, response) in op
+        .get("responses")
+        .and_then(Node::as_map)
+        .unwrap_or_default()
+    {
+        let Some(status_code) = key
+            .name
+            .parse::<u16>()
+            .ok()
+            .filter(|c| (100..=599).contains(c))
+        else {
+            continue;
+        };
+        let Some(response) = follow(cx.doc, response) else {
+            continue;
+        };
+        let headers = response
+            .get("headers")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .map(|(name, _)| (name.name.clone(), false))
+            .collect();
+        let mut models = Vec::new();
+        if cx.v3 {
+            for (content_type, media) in response
+                .get("content")
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+            {
+                if let Some(name) = media.get("schema").and_then(model_ref) {
+                    models.push((content_type.name.clone(), name));
+                }
+            }
+        } else if let Some(name) = response.get("schema").and_then(model_ref) {
+            models.push(("application/json".to_string(), name));
+        }
+        out.push(MethodResponse {
+            status_code,
+            headers,
+            models,
+        });
+    }
+    out
 }
 
 /// `node` itself, or the node its local `$ref` (`#/parameters/Id`,

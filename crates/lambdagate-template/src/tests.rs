@@ -899,6 +899,11 @@ Resources:
                 uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
           /health:
             get:
+              responses:
+                "200":
+                  description: ok
+                  headers:
+                    X-Mock: {type: string}
               x-amazon-apigateway-integration:
                 type: mock
                 requestTemplates:
@@ -962,6 +967,12 @@ fn openapi_rest_body_with_proxy_mock_cognito_and_gateway_responses() {
     assert_eq!(responses[1].selection_pattern.as_deref(), Some("5\\d{2}"));
     assert_eq!(responses[1].status_code, 500);
     assert_eq!(health.auth.authorization_type, AuthorizationType::None);
+    assert_eq!(health.method_responses.len(), 1);
+    assert_eq!(health.method_responses[0].status_code, 200);
+    assert_eq!(
+        health.method_responses[0].headers,
+        [("X-Mock".to_string(), false)]
+    );
 
     let AuthorizerKind::CognitoUserPools { provider_arns } = &api.authorizers[0].kind else {
         panic!("{:?}", api.authorizers);
