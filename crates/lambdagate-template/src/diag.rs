@@ -39,6 +39,17 @@ impl Diags {
         }
     }
 
+    /// The file diagnostics refer to now, as the user named it.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// Makes later diagnostics and locations refer to `file` (a document the template names,
+    /// such as a `DefinitionUri`), returning the file they referred to before.
+    pub fn switch_file(&mut self, file: PathBuf) -> PathBuf {
+        std::mem::replace(&mut self.file, file)
+    }
+
     /// Records an error and returns the marker to propagate.
     pub fn error(&mut self, pos: Pos, message: impl Into<String>) -> Reported {
         self.push(Severity::Error, pos, message.into());
@@ -48,6 +59,17 @@ impl Diags {
     /// Records a warning.
     pub fn warn(&mut self, pos: Pos, message: impl Into<String>) {
         self.push(Severity::Warning, pos, message.into());
+    }
+
+    /// Records a warning at a location found earlier, in whichever file it names.
+    pub fn warn_at(&mut self, location: &SourceLocation, message: impl Into<String>) {
+        let file = self.switch_file(location.file.clone());
+        let pos = Pos {
+            line: location.line,
+            column: location.column,
+        };
+        self.warn(pos, message);
+        self.switch_file(file);
     }
 
     fn push(&mut self, severity: Severity, pos: Pos, message: String) {
@@ -67,10 +89,19 @@ impl Diags {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
-    /// Everything recorded, in source order (line, then column), errors and warnings.
+    /// Everything recorded, in source order (line, then column), errors and warnings; those
+    /// of other files (included documents) follow the template's, file by file.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.items
-            .sort_by_key(|d| (d.location.line, d.location.column));
+        let main = self.file.clone();
+        self.items.sort_by_key(|d| {
+            let other = d.location.file != main;
+            (
+                other,
+                other.then(|| d.location.file.clone()),
+                d.location.line,
+                d.location.column,
+            )
+        });
         self.items
     }
 }

@@ -18,6 +18,7 @@ mod globals;
 mod intrinsics;
 mod loader;
 mod node;
+mod openapi;
 mod params;
 mod props;
 mod refs;

@@ -309,7 +309,12 @@ fn canary(d: &mut Diags, node: &Node, owner: &str) -> R<CanarySettings> {
 }
 
 /// A response type by AWS's name; an unknown name is an error listing the valid ones.
-fn response_type(d: &mut Diags, name: &str, pos: crate::node::Pos, owner: &str) -> R<ResponseType> {
+pub fn response_type(
+    d: &mut Diags,
+    name: &str,
+    pos: crate::node::Pos,
+    owner: &str,
+) -> R<ResponseType> {
     ResponseType::parse(name).ok_or_else(|| {
         let valid: Vec<&str> = ResponseType::ALL.iter().map(|t| t.as_str()).collect();
         d.error(

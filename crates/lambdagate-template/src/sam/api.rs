@@ -1,5 +1,5 @@
 //! `AWS::Serverless::Api` / `AWS::Serverless::HttpApi` (explicit or implicit) into the model's
-//! [`Api`], without routes (events add those).
+//! [`Api`], without routes (its OpenAPI definition and events add those).
 
 use lambdagate_model::{Api, ApiKeySource, ApiKind, Cors, Model, Stage};
 
@@ -10,9 +10,6 @@ use crate::props;
 use crate::sam::auth::{self, ApiAuth};
 use crate::sam::cors;
 use crate::settings;
-
-/// API properties that are read by later work and not served today.
-const NOT_SERVED: &[&str] = &["DefinitionBody", "DefinitionUri"];
 
 /// Builds one API from its resolved properties, with what its `Auth` says about its routes.
 pub fn build(
@@ -126,16 +123,6 @@ pub fn build(
     else {
         return Err(Reported);
     };
-    // Settings lambdagate does not load yet: said once at load, never dropped silently (a
-    // protected route that quietly answers 200 is the worst outcome).
-    for key in NOT_SERVED {
-        if let Some(node) = props.get(key) {
-            ev.diags.warn(
-                node.pos,
-                format!("{owner}: {key} is not served yet; requests are answered without it"),
-            );
-        }
-    }
     let (authorizers, auth) = match auth {
         Some((authorizers, auth)) => (authorizers, Some(auth)),
         None => (Vec::new(), None),

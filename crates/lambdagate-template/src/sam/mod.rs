@@ -95,6 +95,7 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     let mut api_auth: HashMap<String, auth::ApiAuth> = HashMap::new();
     // APIs whose own errors are reported: events naming them add no knock-on error.
     let mut failed_apis: Vec<String> = Vec::new();
+    let mut definitions: HashMap<String, crate::openapi::Definition> = HashMap::new();
     for (resource, props) in resources.iter().zip(&resolved) {
         let Some(props) = props else { continue };
         if resource.kind != "AWS::Serverless::Api" && resource.kind != "AWS::Serverless::HttpApi" {
@@ -111,7 +112,19 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             failed_apis.push(resource.logical_id.clone());
             failed_apis.push(lambdagate_model::api_id_for(&resource.logical_id));
         }
-        if let Ok((api, auth)) = built {
+        if let Ok((mut api, auth)) = built {
+            // The definition's routes come first: SAM merges events into the document.
+            let definition = crate::openapi::from_props(&mut ev.diags, props, &mut api, base);
+            if let Some(defaults) = &auth {
+                definition_auth(
+                    &mut ev.diags,
+                    &mut api,
+                    defaults,
+                    &definition.own_security,
+                    resource.pos,
+                );
+            }
+            definitions.insert(api.logical_id.clone(), definition);
             if let Some(auth) = auth {
                 api_auth.insert(api.logical_id.clone(), auth);
             }
@@ -183,6 +196,27 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     }
 
     for api in &mut apis {
+        let Some(definition) = definitions.get(&api.logical_id) else {
+            continue;
+        };
+        for bare in &definition.bare {
+            if let Some(route) = api.routes.iter_mut().find(|r| r.key == bare.key) {
+                merge_definition_method(route, bare);
+            } else {
+                let (key, location) = (&bare.key, &bare.source);
+                ev.diags.warn_at(
+                    location,
+                    format!(
+                        "API `{}`: `{key}` has no x-amazon-apigateway-integration, so it is not \
+                         served (AWS's import rejects such a method; a function event for it \
+                         would add one)",
+                        api.logical_id
+                    ),
+                );
+            }
+        }
+    }
+    for api in &mut apis {
         if let Some(cors) = &api.cors {
             let source = api.source.clone();
             let mut preflights = cors::preflight_routes(cors, &api.routes, &source);
@@ -193,8 +227,34 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         }
         events::check_duplicates(&mut ev.diags, api);
     }
-    // Lambda authorizers name their function by ARN or name; the gateway wants the logical id.
+    // Lambda authorizers and OpenAPI integrations name their function by ARN or name; the
+    // gateway wants the logical id.
     for api in &mut apis {
+        let count = definitions
+            .get(&api.logical_id)
+            .map_or(0, |d| d.own_security.len());
+        for route in api.routes.iter_mut().take(count) {
+            if let lambdagate_model::IntegrationTarget::Function(name) =
+                &mut route.integration.target
+            {
+                *name = auth::function_of(&functions, name);
+                // A function deployed elsewhere cannot run here; say so at load rather than
+                // leave `validate` silent and the gateway refusing to start.
+                if route.integration.kind == lambdagate_model::IntegrationType::AwsProxy
+                    && !name.contains("${stageVariables.")
+                    && !functions.iter().any(|f| f.logical_id == *name)
+                {
+                    ev.diags.warn_at(
+                        &route.source,
+                        format!(
+                            "API `{}`: `{}` calls function `{name}`, which is not a function of \
+                             this template, so it cannot be served",
+                            api.logical_id, route.key
+                        ),
+                    );
+                }
+            }
+        }
         for authorizer in &mut api.authorizers {
             if let lambdagate_model::AuthorizerKind::Lambda { function, .. } = &mut authorizer.kind
             {
@@ -210,6 +270,68 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         api_keys,
         usage_plans,
         unavailable,
+    }
+}
+
+/// An event's route for a method the OpenAPI definition declares without an integration: SAM
+/// adds the event's integration to the method and keeps what the document says, so the
+/// document's parameters, models, validator and operation id apply where the event sets none,
+/// and its security where the event's route is open.
+fn merge_definition_method(route: &mut lambdagate_model::Route, method: &lambdagate_model::Route) {
+    if route.request_parameters.is_empty() {
+        route.request_parameters = method.request_parameters.clone();
+    }
+    if route.request_models.is_empty() {
+        route.request_models = method.request_models.clone();
+    }
+    if route.request_validator.is_none() {
+        route.request_validator = method.request_validator.clone();
+    }
+    if route.operation_name.is_none() {
+        route.operation_name = method.operation_name.clone();
+    }
+    if route.auth.authorization_type == lambdagate_model::AuthorizationType::None {
+        route.auth = method.auth.clone();
+    }
+    route.api_key_required |= method.api_key_required;
+}
+
+/// SAM puts the API's `DefaultAuthorizer` and `ApiKeyRequired` on the OpenAPI definition's
+/// methods that name no `security` of their own, whatever the document's top-level `security`
+/// says (on OPTIONS methods only as the preflight flags allow); methods with their own
+/// `security` keep it.
+fn definition_auth(
+    d: &mut Diags,
+    api: &mut Api,
+    defaults: &auth::ApiAuth,
+    own_security: &[bool],
+    at: crate::node::Pos,
+) {
+    for (index, own) in own_security.iter().enumerate() {
+        let Some(route) = api.routes.get(index) else {
+            break;
+        };
+        if *own {
+            continue;
+        }
+        let preflight = matches!(&route.key,
+            lambdagate_model::RouteKey::MethodPath { method, .. } if method == "OPTIONS");
+        // SAM writes the default as the method's own `security`, which overrides the
+        // document's top-level `security` too.
+        let mut method_auth = None;
+        if let Some(name) = &defaults.default_authorizer
+            && (!preflight || defaults.preflight_authorizer)
+        {
+            method_auth =
+                auth::authorize_with(d, api, defaults, name, None, "OpenAPI method", at).ok();
+        }
+        let key_required = defaults.api_key_required && (!preflight || defaults.preflight_api_key);
+        if let Some(route) = api.routes.get_mut(index) {
+            if let Some(method_auth) = method_auth {
+                route.auth = method_auth;
+            }
+            route.api_key_required |= key_required;
+        }
     }
 }
 
