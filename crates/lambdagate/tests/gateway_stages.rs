@@ -110,3 +110,36 @@ async fn stages_canary_domains_and_gateway_responses() {
         r#"{"error": "server", "message": "Internal server error"}"#
     );
 }
+
+#[tokio::test]
+async fn routes_from_an_openapi_definition_uri() {
+    let server = Server::start(&[
+        "start-api",
+        "-t",
+        "tests/fixtures/openapi-rest/template.yaml",
+        "-p",
+        "0",
+    ]);
+    let c = client();
+    // aws_proxy integration from the document, to the function named by its ARN.
+    let r = c.get(server.url("/dev/items/42")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("42"), "{text}");
+    // A mock from the document.
+    let r = c.get(server.url("/dev/ping")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), r#"{"pong": true}"#);
+    // A route a function event adds to the document.
+    let r = c
+        .post(server.url("/dev/items"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The document's customized gateway response.
+    let r = c.get(server.url("/dev/nowhere")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.text().await.unwrap(), r#"{"message": "no such route"}"#);
+}
