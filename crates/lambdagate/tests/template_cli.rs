@@ -78,6 +78,10 @@ fn routes_lists_every_stage_and_the_custom_domains() {
             .any(|l| l.starts_with("EventsApi (HTTP)") && l.contains(" v1 ") && l.contains("NONE")),
         "{out}"
     );
+    assert!(
+        routes.lines().any(|l| l.contains("prod (canary 25%)")),
+        "{out}"
+    );
     let domains: Vec<Vec<&str>> = domains
         .lines()
         .map(|l| l.split_whitespace().collect())

@@ -68,7 +68,10 @@ fn table(app: &Application) -> String {
                 };
                 rows.push([
                     format!("{} ({})", api.logical_id, api.kind),
-                    stage.name.clone(),
+                    match &stage.canary {
+                        Some(c) => format!("{} (canary {}%)", stage.name, c.percent_traffic),
+                        None => stage.name.clone(),
+                    },
                     method,
                     path,
                     auth(route),
