@@ -8,6 +8,12 @@
 //!
 //! Lambda integrations name their function by the name inside the invocation ARN; the SAM
 //! transform maps that name to the function's logical id once the functions are built.
+//!
+//! This file walks the paths and their operations; what each part of the document loads into
+//! lives in a room named for it: [`integration`](mod@integration)
+//! (`x-amazon-apigateway-integration`), [`security`] (security schemes and authorizers),
+//! [`method_request`] (parameters, request models and method responses) and
+//! [`api_settings`](mod@api_settings) (the document's API-wide extensions and models).
 
 mod api_settings;
 mod integration;
