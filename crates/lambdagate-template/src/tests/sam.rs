@@ -1,0 +1,112 @@
+//! SAM resources: functions with `Globals`, explicit and implicit APIs, their events' request
+//! parameters and models, CORS, and API Gateway resources not loaded.
+
+use lambdagate_model::IntegrationType;
+
+use super::{FUNCTION, assert_error, line_of, load, load_ok, rest_api, warnings};
+
+#[test]
+fn globals_apply_to_functions_and_implicit_apis() {
+    let text = format!(
+        "Globals:\n  Function:\n    Timeout: 10\n    Environment:\n      Variables:\n        G: g\n  Api:\n    BinaryMediaTypes: ['image~1png']\n    Cors: \"'*'\"\nResources:\n{FUNCTION}      Timeout: 20\n      Events:\n        Any:\n          Type: Api\n          Properties: {{Path: '/{{proxy+}}', Method: any}}\n"
+    );
+    let app = load(&text).unwrap();
+    let f = &app.functions[0];
+    assert_eq!((f.timeout_secs, f.memory_mb), (20, 128));
+    assert_eq!(f.environment["G"], "g");
+    let api = &app.apis[0];
+    assert_eq!(api.stages[0].name, "Prod");
+    assert_eq!(api.binary_media_types, ["image/png"]);
+    assert_eq!(api.routes.len(), 2);
+    let mock = &api.routes[1].integration;
+    assert_eq!(
+        mock.kind,
+        IntegrationType::Mock,
+        "expected the CORS preflight mock"
+    );
+    let headers = &mock.integration_responses[0].response_parameters;
+    assert!(headers.contains(&(
+        "method.response.header.Access-Control-Allow-Methods".to_string(),
+        "'DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT'".to_string()
+    )));
+    assert!(headers.contains(&(
+        "method.response.header.Access-Control-Allow-Origin".to_string(),
+        "'*'".to_string()
+    )));
+}
+
+#[test]
+fn request_parameters_model_and_validator() {
+    let props = "      Models:\n        Item: {type: object}\n";
+    let event = "            RequestParameters:\n              - method.request.header.X-Id\n              - method.request.querystring.q:\n                  Required: true\n                  Caching: true\n            RequestModel:\n              Model: Item\n              ValidateBody: true\n              ValidateParameters: true\n";
+    let text = rest_api(props, event, "");
+    let app = load_ok(&text);
+    assert!(warnings(&text).is_empty(), "{:?}", warnings(&text));
+    let api = &app.apis[0];
+    let route = &api.routes[0];
+    let params: Vec<(&str, &str, bool, bool)> = route
+        .request_parameters
+        .iter()
+        .map(|p| (p.location.as_str(), p.name.as_str(), p.required, p.caching))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("header", "X-Id", false, false),
+            ("querystring", "q", true, true)
+        ]
+    );
+    assert_eq!(
+        route.request_models,
+        [("application/json".to_string(), "Item".to_string())]
+    );
+    assert_eq!(route.request_validator.as_deref(), Some("body-and-params"));
+    assert_eq!(api.request_validators[0].name, "body-and-params");
+
+    let event = "            RequestModel:\n              Model: Nope\n            RequestParameters: [method.request.body.x]\n";
+    let errors = load(&rest_api(props, event, "")).unwrap_err();
+    assert_error(
+        &errors,
+        "model `Nope` is not one of API `MyApi`'s Models (Item)",
+    );
+    assert_error(
+        &errors,
+        "`method.request.body.x` must be method.request.header.NAME",
+    );
+}
+
+#[test]
+fn rest_cors_allow_credentials_may_be_a_quoted_string() {
+    let props = "      Cors:\n        AllowOrigin: \"'https://a.example'\"\n        AllowCredentials: \"'true'\"\n";
+    let app = load_ok(&rest_api(props, "", ""));
+    match &app.apis[0].cors {
+        Some(lambdagate_model::Cors::Rest(cors)) => {
+            assert!(cors.allow_credentials);
+            assert_eq!(cors.allow_origin, "https://a.example");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A value that is neither is one error, where it is written, and no knock-on error about
+    // the event's RestApiId.
+    let text = rest_api(&props.replace("'true'", "'maybe'"), "", "");
+    let errors = load(&text).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_error(
+        &errors,
+        &format!(
+            "{}:27: API `MyApi`: Cors: AllowCredentials must be true or false",
+            line_of(&text, "maybe")
+        ),
+    );
+}
+
+#[test]
+fn api_gateway_resources_not_loaded_are_warned_about() {
+    let extra = "  Key:\n    Type: AWS::ApiGateway::ApiKey\n    Properties:\n      Enabled: true\n  Account:\n    Type: AWS::ApiGateway::Account\n    Properties:\n      CloudWatchRoleArn: arn:aws:iam::123456789012:role/x\n";
+    let warnings = warnings(&rest_api("", "", extra));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("AWS::ApiGateway::ApiKey is not served yet"),
+        "{warnings:?}"
+    );
+}

@@ -1,0 +1,209 @@
+//! Tolerant loading: only what serving depends on refuses a template. Functions whose runtime
+//! cannot run here are warned about and the rest is served; `AWS::Lambda::Function`, inline
+//! code and zips.
+
+use super::{
+    FUNCTION, assert_error, env_errors, line_of, load, load_ok, path, rest_api, strict_errors,
+    warnings,
+};
+use crate::{LoadOptions, load_str};
+
+#[test]
+fn unsupported_runtime_warns_and_the_rest_is_served() {
+    let other = "  Java:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: target/app.jar\n      Handler: app.Handler::handleRequest\n      Runtime: java21\n      Events:\n        Put:\n          Type: Api\n          Properties: {RestApiId: !Ref MyApi, Path: /items, Method: put}\n";
+    let text = rest_api("", "", other);
+    let app = load_ok(&text);
+    assert_eq!(app.functions.len(), 1);
+    assert_eq!(app.functions[0].logical_id, "Fn");
+    let routes = &app.apis[0].routes;
+    assert_eq!(routes.len(), 2);
+    assert_eq!(
+        routes[0].integration.function(),
+        Some("Fn"),
+        "the python function is served"
+    );
+    // The route still names the function; the gateway answers AWS's 500 for it.
+    assert_eq!(routes[1].integration.function(), Some("Java"));
+    assert_eq!(app.unavailable_functions[0].logical_id, "Java");
+    assert_eq!(app.unavailable_functions[0].runtime, "java21");
+    let at = format!("{}:16: ", line_of(&text, "java21"));
+    assert!(
+        warnings(&text).iter().any(|w| w.starts_with(&at)
+            && w.contains("runtime `java21` is not supported; supported runtimes: python3.8")),
+        "{:#?}",
+        warnings(&text)
+    );
+    // A deploy accepts the runtime, so validate does not fail on it either.
+    let options = LoadOptions {
+        strict: true,
+        ..LoadOptions::default()
+    };
+    assert!(load_str(&text, &path(), &options).is_ok());
+}
+
+#[test]
+fn references_nothing_served_needs_only_warn_when_serving() {
+    let props = "      DefinitionBody:\n        x-target: !Sub '${WhatFunction.Arn}'\n";
+    let extra = "  Sg:\n    Type: AWS::EC2::SecurityGroup\n    DependsOn: NoSuch\n    Properties:\n      GroupDescription: sg\n      VpcId: !Ref MissingVpc\nOutputs:\n  Out:\n    Value: !GetAtt Gone.Arn\n  NoValueOut:\n    Description: d\n";
+    let text = rest_api(props, "", extra).replace(
+        "      Runtime: python3.12\n",
+        "      Runtime: python3.12\n      VpcConfig:\n        SecurityGroupIds: [!Ref OtherSg]\n",
+    );
+    let app = load_ok(&text);
+    assert_eq!(app.functions.len(), 1);
+    assert_eq!(app.apis[0].routes.len(), 1);
+    let warned = warnings(&text);
+    for (needle, message) in [
+        (
+            "x-target",
+            "GetAtt WhatFunction.Arn: `WhatFunction` is not a resource",
+        ),
+        ("MissingVpc", "Ref to `MissingVpc`"),
+        ("OtherSg", "Ref to `OtherSg`"),
+        ("Gone.Arn", "GetAtt Gone.Arn"),
+        ("NoSuch", "DependsOn `NoSuch`, which is not a resource"),
+        ("NoValueOut", "output `NoValueOut` needs a Value"),
+    ] {
+        let at = format!("{}:", line_of(&text, needle));
+        assert!(
+            warned
+                .iter()
+                .any(|w| w.starts_with(&at) && w.contains(message) && w.contains("validate")),
+            "no warning `{message}` at line {at} in {warned:#?}"
+        );
+    }
+    // `validate` still reports each as the error a deploy would make of it.
+    let errors = strict_errors(&text);
+    assert_error(
+        &errors,
+        &format!("{}:14: Ref to `MissingVpc`", line_of(&text, "MissingVpc")),
+    );
+    assert_error(&errors, "`WhatFunction` is not a resource");
+    assert_error(&errors, "Ref to `OtherSg`");
+    assert_error(&errors, "GetAtt Gone.Arn");
+    assert_error(&errors, "DependsOn `NoSuch`");
+    assert_error(&errors, "output `NoValueOut` needs a Value");
+}
+
+#[test]
+fn references_serving_depends_on_still_refuse() {
+    // Environment (function), Events and a loaded API property are needed to serve.
+    let errors = env_errors("", "!Ref Missing", "");
+    assert_error(&errors, "11:14: Ref to `Missing`");
+    let text = rest_api("", "", "").replace("RestApiId: !Ref MyApi", "RestApiId: !Ref NoApi");
+    let errors = load(&text).unwrap_err();
+    assert_error(
+        &errors,
+        &format!("{}:24: Ref to `NoApi`", line_of(&text, "NoApi")),
+    );
+    let text = rest_api("      Description: !Ref Nothing\n", "", "");
+    let errors = load(&text).unwrap_err();
+    assert_error(
+        &errors,
+        &format!("{}:20: Ref to `Nothing`", line_of(&text, "Nothing")),
+    );
+}
+
+// ---- AWS::Lambda::Function, inline code and zips ----
+
+#[test]
+fn plain_lambda_function_with_inline_code_layers_and_refs() {
+    let text = "Resources:\n  Layer:\n    Type: AWS::Lambda::LayerVersion\n    Properties:\n      Content: src\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: plain-fn\n      Runtime: python3.12\n      Handler: index.handler\n      Role: !GetAtt SomeRole.Arn\n      Code:\n        ZipFile: |\n          def handler(event, context):\n              return {'statusCode': 200}\n      Environment:\n        Variables:\n          NAME: !Ref Fn\n          ARN: !GetAtt Fn.Arn\n      Timeout: 10\n      MemorySize: 256\n      Layers: [!Ref Layer]\n      ReservedConcurrentExecutions: 2\n      Architectures: [arm64]\n";
+    let app = load_ok(text);
+    let f = &app.functions[0];
+    assert_eq!(f.logical_id, "Fn");
+    assert_eq!(f.function_name, "plain-fn");
+    let arn = "arn:aws:lambda:eu-west-1:123456789012:function:plain-fn";
+    assert_eq!(f.arn, arn);
+    assert_eq!(f.environment["NAME"], "plain-fn");
+    assert_eq!(f.environment["ARN"], arn);
+    assert_eq!((f.timeout_secs, f.memory_mb), (10, 256));
+    assert_eq!(f.reserved_concurrency, Some(2));
+    assert_eq!(f.architectures, vec!["arm64".to_string()]);
+    assert_eq!(f.layers, vec![path().parent().unwrap().join("src")]);
+    let code = std::fs::read_to_string(f.code_dir.join("index.py")).unwrap();
+    assert!(code.contains("def handler(event, context):"), "{code}");
+    assert!(!f.code_dir.starts_with(env!("CARGO_MANIFEST_DIR")));
+    // The role is not declared, but nothing served needs it: a warning where it is written.
+    assert!(
+        warnings(text)
+            .iter()
+            .any(|w| w.starts_with("12:13: GetAtt SomeRole.Arn")),
+        "{:#?}",
+        warnings(text)
+    );
+}
+
+#[test]
+fn plain_lambda_function_code_as_sam_build_and_cdk_write_it() {
+    let src = path().parent().unwrap().join("src");
+    let function = |code: &str, metadata: &str| {
+        format!(
+            "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n{metadata}    Properties:\n      Runtime: nodejs20.x\n      Handler: app.handler\n      Code: {code}\n"
+        )
+    };
+    let app = load_ok(&function("./src", ""));
+    assert_eq!(app.functions[0].code_dir, src);
+    assert_eq!(app.functions[0].function_name, "Fn");
+    let cdk = function(
+        "{S3Bucket: !Sub 'cdk-assets-${AWS::AccountId}', S3Key: abc.zip}",
+        "    Metadata:\n      aws:asset:path: src\n      aws:asset:property: Code\n",
+    );
+    assert_eq!(load_ok(&cdk).functions[0].code_dir, src);
+    let s3 = function("{S3Bucket: b, S3Key: k.zip}", "");
+    assert_error(
+        &load(&s3).unwrap_err(),
+        "7:13: function `Fn`: Code is in S3",
+    );
+    let none = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: app.handler\n";
+    assert_error(&load(none).unwrap_err(), "2:3: function `Fn` needs Code");
+}
+
+#[test]
+fn serverless_inline_code_and_zipped_code_uri() {
+    let inline = format!(
+        "Resources:\n{}",
+        FUNCTION
+            .replace(
+                "      CodeUri: src\n",
+                "      InlineCode: \"exports.handler = async () => ({statusCode: 200});\"\n"
+            )
+            .replace("python3.12", "nodejs20.x")
+    );
+    let app = load_ok(&inline);
+    let js = std::fs::read_to_string(app.functions[0].code_dir.join("index.js")).unwrap();
+    assert!(js.starts_with("exports.handler"), "{js}");
+
+    let dir = std::env::temp_dir().join(format!("lambdagate-zip-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("app.py"), "def handler(e, c):\n    return 1\n").unwrap();
+    let made = std::process::Command::new("python3")
+        .args(["-m", "zipfile", "-c", "app.zip", "app.py"])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let zip = dir.join("app.zip");
+    let text = format!(
+        "Resources:\n{}",
+        FUNCTION.replace("CodeUri: src", &format!("CodeUri: {}", zip.display()))
+    );
+    let app = load_ok(&text);
+    let code_dir = &app.functions[0].code_dir;
+    assert!(code_dir.join("app.py").is_file(), "{}", code_dir.display());
+    assert!(!code_dir.starts_with(&dir));
+    // The same content is unpacked once.
+    assert_eq!(&load_ok(&text).functions[0].code_dir, code_dir);
+
+    std::fs::write(dir.join("broken.zip"), "not a zip").unwrap();
+    let broken = FUNCTION.replace(
+        "CodeUri: src",
+        &format!("CodeUri: {}", dir.join("broken.zip").display()),
+    );
+    let errors = load(&format!("Resources:\n{broken}")).unwrap_err();
+    assert_error(&errors, "5:16: function `Fn`: CodeUri");
+    assert_error(&errors, "could not be unpacked");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// OpenAPI definitions (`DefinitionBody`, `DefinitionUri`).
