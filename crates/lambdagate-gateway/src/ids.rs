@@ -1,7 +1,5 @@
 //! Request ids, trace ids and request times in API Gateway's formats.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use base64::Engine;
 use lambdagate_model::aws::civil_from_days;
 
@@ -56,15 +54,6 @@ pub struct RequestTime {
 }
 
 impl RequestTime {
-    /// The current time.
-    pub fn now() -> RequestTime {
-        let ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
-        RequestTime::at(ms)
-    }
-
     /// The time `epoch_ms` milliseconds after the epoch.
     pub fn at(epoch_ms: u64) -> RequestTime {
         RequestTime {

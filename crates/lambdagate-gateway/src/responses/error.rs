@@ -2,7 +2,6 @@
 //! with its message, and each type's default status, message and `x-amzn-ErrorType`.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use lambdagate_model::{ApiKind, ResponseType};
 
@@ -265,27 +264,20 @@ impl GatewayError {
             None => "null".to_string(),
         }
     }
-}
 
-/// Writes `{"message":…}` bodies for tests and callers that need the built-in text only.
-pub fn default_body(kind: ApiKind, error: &GatewayError) -> String {
-    let mut out = String::new();
-    match kind {
-        ApiKind::Rest if error.integration_side => {
-            let _ = write!(out, r#"{{"message": {}}}"#, error.message_string());
-        }
-        ApiKind::Rest => {
-            let _ = write!(out, r#"{{"message":{}}}"#, error.message_string());
-        }
-        ApiKind::Http => {
-            let _ = write!(
-                out,
-                r#"{{"message":"{}"}}"#,
-                http_message(error.http_status)
-            );
+    /// The body when no template of the API applies: REST's default template
+    /// `{"message":$context.error.messageString}`, except that integration-side errors nothing
+    /// customizes keep AWS's `{"message": "…"}` with a space (spec §2.1); HTTP APIs answer the
+    /// status's reason phrase.
+    pub fn builtin_body(&self, kind: ApiKind, customized: bool) -> String {
+        match kind {
+            ApiKind::Rest if self.integration_side && !customized => {
+                format!(r#"{{"message": {}}}"#, self.message_string())
+            }
+            ApiKind::Rest => format!(r#"{{"message":{}}}"#, self.message_string()),
+            ApiKind::Http => format!(r#"{{"message":"{}"}}"#, http_message(self.http_status)),
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -295,7 +287,7 @@ mod tests {
     #[test]
     fn bodies_are_byte_exact() {
         // Content-Length values observed on AWS (spec §2.1).
-        let rest = |e: &GatewayError| default_body(ApiKind::Rest, e);
+        let rest = |e: &GatewayError| e.builtin_body(ApiKind::Rest, false);
         assert_eq!(rest(&GatewayError::missing_route()).len(), 42);
         assert_eq!(rest(&GatewayError::function_error("x")).len(), 36);
         assert_eq!(rest(&GatewayError::unknown_stage()).len(), 23);
@@ -306,7 +298,7 @@ mod tests {
             503
         );
         assert_eq!(
-            default_body(ApiKind::Http, &GatewayError::function_error("x")),
+            GatewayError::function_error("x").builtin_body(ApiKind::Http, false),
             r#"{"message":"Internal Server Error"}"#
         );
         assert_eq!(

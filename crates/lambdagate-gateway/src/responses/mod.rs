@@ -22,7 +22,6 @@ pub use lambdagate_model::ResponseType;
 use crate::context::RequestContext;
 use crate::reply::Reply;
 use custom::{ParamSource, Piece};
-use error::http_message;
 
 /// Turns a gateway error into the answer the API gives (the one renderer).
 pub fn render(cx: &RequestContext<'_>, error: &GatewayError) -> Reply {
@@ -49,13 +48,9 @@ pub fn render(cx: &RequestContext<'_>, error: &GatewayError) -> Reply {
                 Some((content_type, pieces)) => {
                     (content_type.as_str(), substitute(pieces, cx, error))
                 }
-                None if error.integration_side && custom.is_none() => (
-                    "application/json",
-                    format!(r#"{{"message": {}}}"#, error.message_string()),
-                ),
                 None => (
                     "application/json",
-                    format!(r#"{{"message":{}}}"#, error.message_string()),
+                    error.builtin_body(ApiKind::Rest, custom.is_some()),
                 ),
             };
             headers.push(("Content-Type".into(), content_type.to_string()));
@@ -83,10 +78,7 @@ pub fn render(cx: &RequestContext<'_>, error: &GatewayError) -> Reply {
                 );
             }
             headers.push(("apigw-requestid".into(), cx.ids.request_id.clone()));
-            (
-                status,
-                format!(r#"{{"message":"{}"}}"#, http_message(status)),
-            )
+            (status, error.builtin_body(ApiKind::Http, false))
         }
     };
     Reply {
