@@ -22,38 +22,33 @@ pub fn static_response_headers(response: &IntegrationResponse) -> Vec<(String, S
         .collect()
 }
 
-/// The integration response whose `SelectionPattern` matches `status`, else the default one
-/// (no pattern). Patterns are matched whole, as API Gateway's Java regular expressions are;
-/// without a regular-expression engine here, a pattern matches when it equals the status or is a
-/// class such as `2\d{2}` / `4..` covering it.
-pub fn select_response(responses: &[IntegrationResponse], status: &str) -> Option<usize> {
+/// A `SelectionPattern` compiled as API Gateway applies it: a Java regular expression that must
+/// match the whole text (the status code, or a Lambda error message), with ASCII classes (`\d`)
+/// as in Java's defaults. `None` for a pattern that does not compile, which a deploy refuses.
+pub fn selection_pattern(pattern: &str) -> Option<regex::bytes::Regex> {
+    regex::bytes::RegexBuilder::new(&format!("^(?:{pattern})$"))
+        .unicode(false)
+        .build()
+        .ok()
+}
+
+/// The integration response whose `SelectionPattern` matches `text`, else the default one
+/// (no pattern), in definition order.
+pub fn select_response(responses: &[IntegrationResponse], text: &str) -> Option<usize> {
     responses
         .iter()
         .position(|r| {
             r.selection_pattern
                 .as_deref()
-                .is_some_and(|p| !p.is_empty() && pattern_matches(p, status))
+                .filter(|p| !p.is_empty())
+                .and_then(selection_pattern)
+                .is_some_and(|re| re.is_match(text.as_bytes()))
         })
         .or_else(|| {
             responses
                 .iter()
                 .position(|r| r.selection_pattern.as_deref().is_none_or(str::is_empty))
         })
-}
-
-fn pattern_matches(pattern: &str, status: &str) -> bool {
-    if pattern == status || pattern == ".*" {
-        return true;
-    }
-    // `2\d{2}`, `2..`, `4\d\d`: a digit followed by wildcards for the rest.
-    let mut chars = pattern.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    let rest = chars.as_str();
-    status.len() == 3
-        && status.starts_with(first)
-        && matches!(rest, r"\d{2}" | ".." | r"\d\d" | ".{2}")
 }
 
 #[cfg(test)]
@@ -76,6 +71,11 @@ mod tests {
         assert_eq!(select_response(&responses, "200"), Some(0));
         assert_eq!(select_response(&responses, "404"), Some(1));
         assert_eq!(select_response(&responses, "500"), Some(0));
+        // Whole-text matches, as Java's `matches`: `4\d{2}` does not select `4040`.
+        assert_eq!(select_response(&responses, "4040"), Some(0));
+        let errors = [response(200, None), response(400, Some(".*not found.*"))];
+        assert_eq!(select_response(&errors, "item not found here"), Some(1));
+        assert!(selection_pattern("(unclosed").is_none());
         assert_eq!(
             static_response_headers(&responses[0]),
             [("X-A".to_string(), "a".to_string())]
