@@ -200,16 +200,21 @@ pub(super) fn integration(
     })
 }
 
+/// An HTTP status code (100-599) written as text.
+pub(super) fn status_code(text: &str) -> Option<u16> {
+    text.trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|c| (100..=599).contains(c))
+}
+
 /// A status code written as a string or a number.
 pub(super) fn status(d: &mut Diags, node: &Node, key: &str, owner: &str) -> R<Option<u16>> {
     let Some(value) = node.get(key) else {
         return Ok(None);
     };
-    match value
-        .scalar_text()
-        .and_then(|t| t.trim().parse::<u16>().ok())
-    {
-        Some(code) if (100..=599).contains(&code) => Ok(Some(code)),
+    match value.scalar_text().and_then(|t| status_code(&t)) {
+        Some(code) => Ok(Some(code)),
         _ => Err(d.error(
             value.pos,
             format!("{owner}: {key} must be an HTTP status from 100 to 599"),
@@ -293,12 +298,7 @@ fn http_response_parameters(
     };
     let mut out = Vec::with_capacity(entries.len());
     for (key, value) in entries {
-        let Some(status_code) = key
-            .name
-            .parse::<u16>()
-            .ok()
-            .filter(|c| (100..=599).contains(c))
-        else {
+        let Some(status_code) = status_code(&key.name) else {
             return Err(d.error(
                 key.pos,
                 format!("{owner}: `{}` must be an HTTP status code", key.name),

@@ -66,12 +66,7 @@ pub(super) fn method_responses(cx: &Context<'_>, op: &Node) -> Vec<MethodRespons
         .and_then(Node::as_map)
         .unwrap_or_default()
     {
-        let Some(status_code) = key
-            .name
-            .parse::<u16>()
-            .ok()
-            .filter(|c| (100..=599).contains(c))
-        else {
+        let Some(status_code) = super::integration::status_code(&key.name) else {
             continue;
         };
         let Some(response) = follow(cx.doc, response) else {
