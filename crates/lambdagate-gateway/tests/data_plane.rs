@@ -469,3 +469,20 @@ async fn a_function_that_cannot_run_here_answers_as_lambda_refusing_it() {
     app.unavailable_functions.clear();
     assert!(CompiledApp::compile(&app, Addressing { stage_prefix: true }).is_err());
 }
+
+#[test]
+fn api_settings_not_applied_are_warned_about() {
+    let mut app = rest_app(Vec::new());
+    app.apis[0].minimum_compression_size = Some(1024);
+    app.apis[0].disable_execute_api_endpoint = true;
+    app.apis[0].routes[0].api_key_required = true;
+    let compiled = CompiledApp::compile(&app, Addressing { stage_prefix: true }).unwrap();
+    let warnings = compiled.warnings().join("\n");
+    for needle in [
+        "MinimumCompressionSize",
+        "DisableExecuteApiEndpoint",
+        "a required API key",
+    ] {
+        assert!(warnings.contains(needle), "{needle} not in {warnings}");
+    }
+}

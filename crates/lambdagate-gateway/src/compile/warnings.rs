@@ -37,6 +37,23 @@ pub(super) fn not_enforced(api: &Api, warnings: &mut Vec<String>) {
             ));
         }
     }
+    for (on, what) in [
+        (
+            api.minimum_compression_size.is_some(),
+            "MinimumCompressionSize (responses are sent uncompressed)",
+        ),
+        (
+            api.disable_execute_api_endpoint,
+            "DisableExecuteApiEndpoint (the API stays reachable at its stage addresses)",
+        ),
+    ] {
+        if on {
+            warnings.push(format!(
+                "{}: API {} sets {what}, which lambdagate does not apply yet",
+                api.source, api.logical_id
+            ));
+        }
+    }
     for stage in &api.stages {
         let throttled = stage
             .method_settings
