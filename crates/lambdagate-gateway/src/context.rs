@@ -182,6 +182,8 @@ impl<'s> RequestContext<'s> {
             "domainPrefix" => host().map(|h| Cow::Owned(h.split('.').next().unwrap_or("").into())),
             "requestTime" => owned(self.time.clf.clone()),
             "requestTimeEpoch" => owned(self.time.epoch_ms.to_string()),
+            // What the recorded REST events carry; an h2 client is still reported as HTTP/1.1
+            // until an HTTP/2 recording says otherwise.
             "protocol" => owned("HTTP/1.1".to_string()),
             "identity.sourceIp" => owned(self.request.source_ip_string()),
             "identity.userAgent" => owned(self.request.user_agent().to_string()),
