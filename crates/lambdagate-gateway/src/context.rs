@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use lambdagate_model::ApiKind;
 
+use crate::authorization::Authorization;
 use crate::compile::{ApiRuntime, RouteRuntime, StageRuntime, StageVariant};
 use crate::ids::{self, Ids, RequestTime};
 use crate::request::{IncomingRequest, percent_decode, query_pairs};
@@ -42,6 +43,8 @@ pub struct RequestContext<'s> {
     pub base_path: Option<&'s str>,
     /// The function the integration called, for the access log.
     pub function: Option<Arc<str>>,
+    /// What the route's authorizer established about the caller.
+    pub authorizer: Option<Authorization>,
 }
 
 impl<'s> RequestContext<'s> {
@@ -60,6 +63,7 @@ impl<'s> RequestContext<'s> {
             event_prefix: 0,
             base_path: None,
             function: None,
+            authorizer: None,
         }
     }
 

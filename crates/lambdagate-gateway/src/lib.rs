@@ -6,8 +6,9 @@
 //! gateway gives itself is a [`GatewayError`] rendered in one place ([`responses`]). The HTTP
 //! [`server`] behind `lambdagate start-api` keeps clients' header-name casing.
 
+mod authorization;
 mod backend;
-pub mod clock;
+pub use lambdagate_state::clock;
 pub mod compile;
 mod context;
 mod cors;
@@ -23,6 +24,7 @@ pub mod server;
 mod snapshot;
 mod stages;
 
+pub use authorization::{AuthSettings, Authorization};
 pub use backend::{Backend, BoxFuture, FnBackend, FunctionHandle};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use compile::{Addressing, CompileError, CompiledApp, RouteRow};

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 
+use crate::authorization::AuthSettings;
 use crate::backend::Backend;
 use crate::clock::{Clock, SystemClock};
 use crate::compile::CompiledApp;
@@ -20,6 +21,7 @@ pub struct Gateway {
     current: ArcSwap<Snapshot>,
     backend: Arc<dyn Backend>,
     clock: Arc<dyn Clock>,
+    auth: AuthSettings,
 }
 
 impl Gateway {
@@ -38,7 +40,14 @@ impl Gateway {
             current: ArcSwap::from_pointee(snapshot),
             backend,
             clock,
+            auth: AuthSettings::default(),
         }
+    }
+
+    /// The same gateway authenticating callers as `auth` says.
+    pub fn with_auth(mut self, auth: AuthSettings) -> Gateway {
+        self.auth = auth;
+        self
     }
 
     /// The application being served now.
@@ -92,7 +101,7 @@ impl Gateway {
         // Limits apply before any work is spent on the request, authorizer calls included.
         stages::throttle::run(cx, clock)?;
         // The caller's identity, before anything that depends on it.
-        stages::authorize::run(cx, backend, clock).await?;
+        stages::authorize::run(cx, &self.auth, backend, clock).await?;
         // After the authorizer, which can supply the key (`apiKeySource: AUTHORIZER`).
         stages::api_key::run(cx, clock)?;
         // Validation only for callers allowed in, so it reveals nothing to others.
