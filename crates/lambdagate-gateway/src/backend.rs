@@ -34,7 +34,12 @@ impl Backend for FunctionService {
         function: &'a FunctionHandle,
         invocation: Invocation,
     ) -> BoxFuture<'a, Result<InvocationResult, InvokeError>> {
-        Box::pin(FunctionService::invoke_at(self, function.index, invocation))
+        Box::pin(FunctionService::invoke_at(
+            self,
+            function.index,
+            &function.name,
+            invocation,
+        ))
     }
 }
 

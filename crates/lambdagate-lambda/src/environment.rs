@@ -193,6 +193,30 @@ fn json_to_env(value: &serde_json::Value) -> String {
     }
 }
 
+/// Where Python instances started by reload `generation` keep their bytecode.
+///
+/// Python trusts a `.pyc` whose recorded source mtime (in whole seconds) and size match, so a
+/// same-size edit within a second of the last compile would run the old code. Each reload's
+/// instances get a bytecode folder of their own, which starts empty.
+pub fn bytecode_dir(generation: u64) -> PathBuf {
+    bytecode_root().join(generation.to_string())
+}
+
+/// The folder holding every reload's bytecode folders of this process; removed at shutdown.
+pub fn bytecode_root() -> PathBuf {
+    std::env::temp_dir().join(format!("lambdagate-pycache-{}", std::process::id()))
+}
+
+/// Points a Python function started by reload `generation` at a fresh bytecode folder.
+pub fn fresh_bytecode(env: &mut Vec<(String, String)>, function: &Function, generation: u64) {
+    if function.family != RuntimeFamily::Python {
+        return;
+    }
+    let dir = bytecode_dir(generation).to_string_lossy().into_owned();
+    env.retain(|(k, _)| k != "PYTHONPYCACHEPREFIX");
+    env.push(("PYTHONPYCACHEPREFIX".to_string(), dir));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,9 @@ pub mod resolve;
 pub mod runtime_api;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use arc_swap::ArcSwap;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -141,13 +143,43 @@ pub enum InvokeError {
     Unavailable(String),
 }
 
-/// Runs the functions of one application.
+/// Runs the functions of one application, and of the next one after a reload.
 pub struct FunctionService {
-    app: Arc<Application>,
-    config: ServiceConfig,
-    /// One pool per function, in the application's order.
-    pools: Vec<Arc<pool::Pool>>,
+    config: ArcSwap<ServiceConfig>,
+    /// The application and one pool per function, in the application's order; replaced
+    /// whole by [`FunctionService::reload`].
+    current: ArcSwap<Functions>,
+    /// Reloads so far: names the Python bytecode folder of pools started by a reload.
+    generation: AtomicU64,
+    /// Pools a reload replaced, until their instances have stopped.
+    retiring: std::sync::Mutex<Vec<Arc<pool::Pool>>>,
     closed: AtomicBool,
+}
+
+/// An application with the pools that run its functions.
+struct Functions {
+    app: Arc<Application>,
+    pools: Vec<Arc<pool::Pool>>,
+}
+
+/// What a reload did to the functions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReloadSummary {
+    /// Functions new in the application.
+    pub added: Vec<String>,
+    /// Functions whose code or settings changed: their warm instances are replaced.
+    pub restarted: Vec<String>,
+    /// Functions no longer in the application.
+    pub removed: Vec<String>,
+    /// Functions that kept their warm instances.
+    pub kept: usize,
+}
+
+impl ReloadSummary {
+    /// Whether any function changed.
+    pub fn changed(&self) -> bool {
+        !(self.added.is_empty() && self.restarted.is_empty() && self.removed.is_empty())
+    }
 }
 
 impl FunctionService {
@@ -156,83 +188,127 @@ impl FunctionService {
         app: Arc<Application>,
         config: ServiceConfig,
     ) -> Result<Arc<FunctionService>, InvokeError> {
-        let bootstraps = bootstraps::Bootstraps::installed();
         let pools = app
             .functions
             .iter()
-            .map(|f| {
-                let function = Arc::new(f.clone());
-                let program = instance::program_for(f, bootstraps.clone());
-                let runtime_dir = bootstraps.as_ref().ok().map(|b| b.dir.as_path());
-                let launch = instance::Launch {
-                    env: environment::base(f, &config, runtime_dir),
-                    program,
-                };
-                let logs = Arc::new(logs::LogRing::new(
-                    f.function_name.as_str().into(),
-                    config.log_lines_per_function,
-                    config.log_sink.clone(),
-                ));
-                let cap = f
-                    .reserved_concurrency
-                    .unwrap_or(config.default_max_concurrency);
-                pool::Pool::new(
-                    function,
-                    launch,
-                    logs,
-                    pool::Scaling {
-                        max_concurrency: cap as usize,
-                        burst: config.burst_instances,
-                        scale_up_after: config.scale_up_after,
-                        queue_depth: config.queue_depth,
-                        idle_timeout: config.idle_timeout,
-                    },
-                )
-            })
+            .map(|f| new_pool(f, &config, None))
             .collect::<Vec<_>>();
         let service = Arc::new(FunctionService {
-            app,
-            config,
-            pools,
+            config: ArcSwap::from_pointee(config),
+            current: ArcSwap::from_pointee(Functions { app, pools }),
+            generation: AtomicU64::new(0),
+            retiring: std::sync::Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
         });
-        if service.config.eager {
-            for pool in &service.pools {
+        if service.config.load().eager {
+            for pool in &service.current.load().pools {
                 pool.prewarm();
             }
         }
         Ok(service)
     }
 
+    /// Serves `app` from the next invocation on, with `env_overrides` (a changed `--env-vars`
+    /// file) when given. A function keeps its warm instances when it would start exactly as
+    /// before (same settings and environment) and `code_changed` says its code is the same;
+    /// otherwise its instances are drained (invocations in flight finish on the old code) and
+    /// stopped, and the next invocation starts a new one. Must run inside the tokio runtime.
+    pub fn reload(
+        &self,
+        app: Arc<Application>,
+        env_overrides: Option<serde_json::Map<String, serde_json::Value>>,
+        code_changed: &dyn Fn(&Function) -> bool,
+    ) -> ReloadSummary {
+        if let Some(overrides) = env_overrides {
+            let mut config = (**self.config.load()).clone();
+            config.env_overrides = overrides;
+            self.config.store(Arc::new(config));
+        }
+        let config = self.config.load_full();
+        let old = self.current.load_full();
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut summary = ReloadSummary::default();
+        let mut kept = vec![false; old.pools.len()];
+        let pools = app
+            .functions
+            .iter()
+            .map(|f| {
+                let previous = old
+                    .pools
+                    .iter()
+                    .position(|p| p.function.logical_id == f.logical_id);
+                let fresh = new_pool(f, &config, Some(generation));
+                match previous {
+                    Some(i)
+                        if same_settings(&old.pools[i].function, f)
+                            && same_env(&old.pools[i].launch.env, &fresh.launch.env)
+                            && !code_changed(f) =>
+                    {
+                        kept[i] = true;
+                        summary.kept += 1;
+                        old.pools[i].clone()
+                    }
+                    Some(_) => {
+                        summary.restarted.push(f.logical_id.clone());
+                        fresh
+                    }
+                    None => {
+                        summary.added.push(f.logical_id.clone());
+                        fresh
+                    }
+                }
+            })
+            .collect::<Vec<_>>();
+        self.current.store(Arc::new(Functions { app, pools }));
+        for (pool, kept) in old.pools.iter().zip(kept) {
+            if kept {
+                continue;
+            }
+            if !summary.restarted.contains(&pool.function.logical_id) {
+                summary.removed.push(pool.function.logical_id.clone());
+            }
+            self.retire(pool.clone());
+        }
+        if config.eager {
+            let current = self.current.load();
+            for pool in &current.pools {
+                pool.prewarm();
+            }
+        }
+        summary
+    }
+
     /// The application being served.
-    pub fn application(&self) -> &Arc<Application> {
-        &self.app
+    pub fn application(&self) -> Arc<Application> {
+        self.current.load().app.clone()
     }
 
     /// The configuration in force.
-    pub fn config(&self) -> &ServiceConfig {
-        &self.config
+    pub fn config(&self) -> Arc<ServiceConfig> {
+        self.config.load_full()
     }
 
     /// The function a caller means (logical id, name, `name:qualifier` or ARN). Only the
     /// unpublished version exists locally, so any qualifier but `$LATEST` is not found.
-    pub fn function(&self, name: &str) -> Result<&Function, InvokeError> {
-        self.pool(name).map(|p| &*p.function)
+    pub fn function(&self, name: &str) -> Result<Arc<Function>, InvokeError> {
+        self.pool(name).map(|p| p.function.clone())
     }
 
-    fn pool(&self, name: &str) -> Result<&Arc<pool::Pool>, InvokeError> {
-        let resolved = resolve::resolve(&self.app, name).map_err(InvokeError::FunctionNotFound)?;
+    fn pool(&self, name: &str) -> Result<Arc<pool::Pool>, InvokeError> {
+        let current = self.current.load();
+        let resolved =
+            resolve::resolve(&current.app, name).map_err(InvokeError::FunctionNotFound)?;
         if let Some(q) = resolved.qualifier.as_deref()
             && q != "$LATEST"
         {
-            let f = &self.app.functions[resolved.index];
+            let f = &current.app.functions[resolved.index];
             return Err(InvokeError::FunctionNotFound(resolve::arn_of(
-                &self.app,
+                &current.app,
                 &f.function_name,
                 Some(q),
             )));
         }
-        Ok(&self.pools[resolved.index])
+        Ok(current.pools[resolved.index].clone())
     }
 
     /// Invokes a function (by logical id, function name or ARN) and waits for its answer.
@@ -245,22 +321,31 @@ impl FunctionService {
         invocation: Invocation,
     ) -> Result<InvocationResult, InvokeError> {
         let pool = self.pool(function)?;
-        self.invoke_pool(pool, invocation).await
+        self.invoke_pool(&pool, invocation).await
     }
 
     /// Invokes the function at `index` of the application's functions (a caller that resolved
     /// the function once, at load time, such as the gateway).
+    ///
+    /// `logical_id` guards against a reload between resolving and invoking: when the function
+    /// at `index` is no longer that one, it is looked up by name.
     pub async fn invoke_at(
         &self,
         index: usize,
+        logical_id: &str,
         invocation: Invocation,
     ) -> Result<InvocationResult, InvokeError> {
-        let Some(pool) = self.pools.get(index) else {
-            return Err(InvokeError::FunctionNotFound(format!(
-                "function #{index} of the application"
-            )));
+        let pool = {
+            let current = self.current.load();
+            match current.pools.get(index) {
+                Some(pool) if pool.function.logical_id == logical_id => pool.clone(),
+                _ => {
+                    drop(current);
+                    self.pool(logical_id)?
+                }
+            }
         };
-        self.invoke_pool(pool, invocation).await
+        self.invoke_pool(&pool, invocation).await
     }
 
     async fn invoke_pool(
@@ -278,12 +363,33 @@ impl FunctionService {
             None => errors::new_request_id().into(),
         };
         let (reply, answer) = oneshot::channel();
-        pool.submit(instance::Job {
+        let job = instance::Job {
             request_id: request_id.clone(),
             invocation,
             reply,
             submitted: std::time::Instant::now(),
-        })?;
+        };
+        let mut pool = pool.clone();
+        let mut job = job;
+        // A reload can retire the pool between lookup and submit: its successor takes the job.
+        // Each round needs another reload to land in that short window, so this ends.
+        loop {
+            match pool.submit(job) {
+                Ok(()) => break,
+                Err(pool::Submit::Refused(e)) => return Err(e),
+                Err(pool::Submit::Closed(returned)) => {
+                    if self.closed.load(Ordering::Relaxed) {
+                        return Err(InvokeError::ShuttingDown);
+                    }
+                    let successor = self.pool(&pool.function.logical_id)?;
+                    if Arc::ptr_eq(&successor, &pool) {
+                        return Err(InvokeError::ShuttingDown);
+                    }
+                    pool = successor;
+                    job = *returned;
+                }
+            }
+        }
         match answer.await {
             Ok(outcome) => Ok(InvocationResult {
                 request_id: request_id.to_string(),
@@ -315,33 +421,136 @@ impl FunctionService {
         self.pool(function).map(|p| p.live()).unwrap_or(0)
     }
 
-    /// Process ids of every running instance (for diagnostics and tests).
+    /// Process ids of every running instance (for diagnostics and tests), retiring ones too.
     pub fn instance_pids(&self) -> Vec<u32> {
-        self.pools.iter().flat_map(|p| p.pids()).collect()
+        let current = self.current.load();
+        let retiring = self.retiring_pools();
+        current
+            .pools
+            .iter()
+            .chain(retiring.iter())
+            .flat_map(|p| p.pids())
+            .collect()
+    }
+
+    /// Closes a pool a reload replaced: invocations in flight finish (up to the function's
+    /// timeout), then its instances stop.
+    fn retire(&self, pool: Arc<pool::Pool>) {
+        pool.close();
+        let mut retiring = self.lock_retiring();
+        retiring.retain(|p| p.live() > 0);
+        retiring.push(pool.clone());
+        drop(retiring);
+        let grace = Duration::from_secs(u64::from(pool.function.timeout_secs.max(1)) + 1);
+        tokio::spawn(async move {
+            pool.drain(tokio::time::Instant::now() + grace).await;
+            pool.stop_all().await;
+        });
+    }
+
+    fn retiring_pools(&self) -> Vec<Arc<pool::Pool>> {
+        self.lock_retiring().clone()
+    }
+
+    fn lock_retiring(&self) -> std::sync::MutexGuard<'_, Vec<Arc<pool::Pool>>> {
+        self.retiring.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Stops taking work, lets in-flight invocations finish within `grace`, stops every instance.
     pub async fn shutdown(&self, grace: Duration) {
         self.closed.store(true, Ordering::Relaxed);
-        for pool in &self.pools {
+        let current = self.current.load_full();
+        let pools: Vec<Arc<pool::Pool>> = current
+            .pools
+            .iter()
+            .cloned()
+            .chain(self.retiring_pools())
+            .collect();
+        for pool in &pools {
             pool.close();
         }
         let deadline = tokio::time::Instant::now() + grace;
-        for pool in &self.pools {
+        for pool in &pools {
             pool.drain(deadline).await;
         }
-        for pool in &self.pools {
+        for pool in &pools {
             pool.stop_all().await;
         }
+        // Only reloads create it; nothing else of ours is in it.
+        let _ = std::fs::remove_dir_all(environment::bytecode_root());
     }
 }
 
 impl Drop for FunctionService {
     fn drop(&mut self) {
         // Without a shutdown, instances still go: their supervisors kill their groups.
-        for pool in &self.pools {
+        let current = self.current.load();
+        for pool in current.pools.iter().chain(self.retiring_pools().iter()) {
             pool.close();
             pool.stop_all_now();
         }
     }
+}
+
+/// A pool for `function`; `generation` is set for pools a reload starts.
+fn new_pool(
+    function: &Function,
+    config: &ServiceConfig,
+    generation: Option<u64>,
+) -> Arc<pool::Pool> {
+    let bootstraps = bootstraps::Bootstraps::installed();
+    let program = instance::program_for(function, bootstraps.clone());
+    let runtime_dir = bootstraps.as_ref().ok().map(|b| b.dir.as_path());
+    let mut env = environment::base(function, config, runtime_dir);
+    if let Some(generation) = generation {
+        environment::fresh_bytecode(&mut env, function, generation);
+    }
+    let logs = Arc::new(logs::LogRing::new(
+        function.function_name.as_str().into(),
+        config.log_lines_per_function,
+        config.log_sink.clone(),
+    ));
+    let cap = function
+        .reserved_concurrency
+        .unwrap_or(config.default_max_concurrency);
+    pool::Pool::new(
+        Arc::new(function.clone()),
+        instance::Launch { env, program },
+        logs,
+        pool::Scaling {
+            max_concurrency: cap as usize,
+            burst: config.burst_instances,
+            scale_up_after: config.scale_up_after,
+            queue_depth: config.queue_depth,
+            idle_timeout: config.idle_timeout,
+        },
+    )
+}
+
+/// Whether two instance environments are the same but for the bytecode folder, which every
+/// reload's pools get anew.
+fn same_env(old: &[(String, String)], new: &[(String, String)]) -> bool {
+    let relevant = |env: &[(String, String)]| {
+        env.iter()
+            .filter(|(k, _)| k != "PYTHONPYCACHEPREFIX")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    relevant(old) == relevant(new)
+}
+
+/// Whether two versions of a function run the same way: everything an instance is started
+/// with. Events, routes and where the function is written in the template do not count.
+fn same_settings(old: &Function, new: &Function) -> bool {
+    old.function_name == new.function_name
+        && old.arn == new.arn
+        && old.runtime == new.runtime
+        && old.handler == new.handler
+        && old.code_dir == new.code_dir
+        && old.environment == new.environment
+        && old.timeout_secs == new.timeout_secs
+        && old.memory_mb == new.memory_mb
+        && old.layers == new.layers
+        && old.reserved_concurrency == new.reserved_concurrency
+        && old.architectures == new.architectures
 }

@@ -156,6 +156,14 @@ impl PoolState {
     }
 }
 
+/// Why a pool did not take a job.
+pub(crate) enum Submit {
+    /// The pool is closed (shutdown, or retired by a reload); here is the job back.
+    Closed(Box<Job>),
+    /// The pool refused it (every instance busy and the queue full).
+    Refused(InvokeError),
+}
+
 /// The instances of one function.
 pub(crate) struct Pool {
     /// The function.
@@ -207,11 +215,12 @@ impl Pool {
     }
 
     /// Hands a job to an idle instance, or queues it (starting an instance when allowed).
-    pub fn submit(self: &Arc<Self>, mut job: Job) -> Result<(), InvokeError> {
+    /// A closed pool gives the job back, so that the caller can hand it to its successor.
+    pub fn submit(self: &Arc<Self>, mut job: Job) -> Result<(), Submit> {
         let id = {
             let mut st = self.lock();
             if st.closed {
-                return Err(InvokeError::ShuttingDown);
+                return Err(Submit::Closed(Box::new(job)));
             }
             if let Some((at, failure)) = &st.init_failure {
                 if at.elapsed() < INIT_FAILURE_HOLD {
@@ -242,7 +251,7 @@ impl Pool {
                 }
                 return Ok(());
             } else {
-                return Err(InvokeError::TooManyRequests);
+                return Err(Submit::Refused(InvokeError::TooManyRequests));
             }
         };
         Instance::start(self.clone(), id);

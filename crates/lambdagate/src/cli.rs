@@ -209,6 +209,14 @@ pub struct StartApiArgs {
     /// Accepted for `sam local` compatibility: static files are not served yet.
     #[arg(short = 's', long = "static-dir", hide = true, value_name = "DIR")]
     pub static_dir: Option<String>,
+    /// Reload when the template or a function's code changes (on by default; `--watch=false`
+    /// or `--no-watch` turns it off).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub watch: bool,
+    /// Do not reload on changes.
+    #[arg(long = "no-watch")]
+    pub no_watch: bool,
 }
 
 /// `invoke`.

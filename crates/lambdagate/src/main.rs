@@ -3,8 +3,10 @@
 mod cli;
 mod cmd;
 mod load;
+mod reload;
 mod service;
 mod shutdown;
+mod watch;
 
 use std::process::ExitCode;
 

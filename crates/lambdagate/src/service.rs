@@ -13,15 +13,7 @@ use crate::cli::{LogFormat, RuntimeArgs, WarmContainers};
 pub fn config(args: &RuntimeArgs, region: &str) -> anyhow::Result<ServiceConfig> {
     let env_overrides = match &args.env_vars {
         None => serde_json::Map::new(),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read --env-vars file {}", path.display()))?;
-            match serde_json::from_str(&text) {
-                Ok(serde_json::Value::Object(map)) => map,
-                Ok(_) => anyhow::bail!("{}: expected a JSON object", path.display()),
-                Err(e) => anyhow::bail!("{}: {e}", path.display()),
-            }
-        }
+        Some(path) => env_overrides(path)?,
     };
     Ok(ServiceConfig {
         region: region.to_string(),
@@ -31,6 +23,19 @@ pub fn config(args: &RuntimeArgs, region: &str) -> anyhow::Result<ServiceConfig>
         eager: args.warm_containers == Some(WarmContainers::Eager),
         ..ServiceConfig::default()
     })
+}
+
+/// The `--env-vars` file's overrides.
+pub fn env_overrides(
+    path: &std::path::Path,
+) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --env-vars file {}", path.display()))?;
+    match serde_json::from_str(&text) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => anyhow::bail!("{}: expected a JSON object", path.display()),
+        Err(e) => anyhow::bail!("{}: {e}", path.display()),
+    }
 }
 
 /// Says which host interpreter serves which runtime of the template, warning on a different

@@ -19,7 +19,8 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     } else {
         !args.no_stage_prefix
     };
-    let compiled = CompiledApp::compile(&app, Addressing { stage_prefix })
+    let addressing = Addressing { stage_prefix };
+    let compiled = CompiledApp::compile(&app, addressing)
         .map_err(|e| anyhow!("{}: {e}", app.template.display()))?;
     for warning in compiled.warnings() {
         eprintln!("warning: {warning}");
@@ -32,6 +33,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         ),
         Err(_) => None,
     };
+    let watch = args.watch && !args.no_watch;
     let mut config = crate::service::config(&args.runtime, &app.region)?;
     config.log_sink = Some(crate::service::log_sink(args.template.log_format));
     let runtime = crate::service::runtime()?;
@@ -46,6 +48,17 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
             backend,
             Arc::new(SystemClock),
         ));
+        if watch {
+            let reloader = crate::reload::Reloader {
+                template: args.template.clone(),
+                env_vars: args.runtime.env_vars.clone(),
+                addressing,
+                seed,
+                service: service.clone(),
+                gateway: gateway.clone(),
+            };
+            tokio::spawn(reloader.run(app.clone()));
+        }
         println!("Listening on http://{address}");
         let _ = std::io::stdout().flush();
         serve(

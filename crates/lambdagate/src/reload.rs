@@ -1,0 +1,159 @@
+//! Hot reload for `start-api`: watches the application's files and, after each quiet batch of
+//! changes, restarts the functions whose code changed or loads the template again and swaps the
+//! new configuration in at the gateway's swap point.
+//!
+//! Requests in flight finish on the configuration they started with; functions that did not
+//! change keep their warm instances; a template that no longer loads leaves the previous
+//! version serving, and the next save tries again.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lambdagate_gateway::{Addressing, CompiledApp, Gateway, Snapshot};
+use lambdagate_lambda::{FunctionService, ReloadSummary};
+use lambdagate_model::Application;
+
+use crate::cli::TemplateArgs;
+use crate::watch::{Changes, FileWatcher, WatchSet, next_batch};
+
+/// Everything a reload needs to build the next configuration as startup built the first.
+pub struct Reloader {
+    /// The template flags, to load the template again the same way.
+    pub template: TemplateArgs,
+    /// `--env-vars`, read again when it changes.
+    pub env_vars: Option<PathBuf>,
+    /// How routes are addressed.
+    pub addressing: Addressing,
+    /// The canary seed.
+    pub seed: Option<u64>,
+    /// The function service to reload.
+    pub service: Arc<FunctionService>,
+    /// The gateway to swap the new configuration into.
+    pub gateway: Arc<Gateway>,
+}
+
+impl Reloader {
+    /// Watches until the process ends. Prints why when files cannot be watched.
+    pub async fn run(self, mut app: Arc<Application>) {
+        let (mut watcher, mut rx) = match FileWatcher::start() {
+            Ok(started) => started,
+            Err(e) => {
+                eprintln!("warning: cannot watch files ({e}); changes need a restart");
+                return;
+            }
+        };
+        let template_path = app.template.clone();
+        let mut set = WatchSet::of(&app, &template_path, self.env_vars.as_deref());
+        for failure in watcher.watch(&set) {
+            eprintln!("warning: cannot watch {failure}; changes there need a restart");
+        }
+        while let Some(batch) = next_batch(&mut rx).await {
+            let changes = set.classify(batch.iter().map(PathBuf::as_path));
+            if changes.is_empty() {
+                continue;
+            }
+            if !changes.template {
+                let summary = self
+                    .service
+                    .reload(app.clone(), None, &|f| changes.code.contains(&f.logical_id));
+                announce("code changed", &summary, None);
+                continue;
+            }
+            if let Some(next) = self.reload_template(&app, &changes).await {
+                app = next;
+                set = WatchSet::of(&app, &template_path, self.env_vars.as_deref());
+                for failure in watcher.watch(&set) {
+                    eprintln!("warning: cannot watch {failure}; changes there need a restart");
+                }
+            }
+        }
+    }
+
+    /// Loads and compiles the template again and swaps it in; `None` (having said why) when
+    /// it does not load, so the previous version keeps serving.
+    async fn reload_template(
+        &self,
+        current: &Arc<Application>,
+        changes: &Changes,
+    ) -> Option<Arc<Application>> {
+        let template = self.template.clone();
+        // Loading reads files and may unpack archives: off the request threads.
+        let loaded = tokio::task::spawn_blocking(move || crate::load::application(&template)).await;
+        let app = match loaded {
+            Ok(Ok(app)) => Arc::new(app),
+            Ok(Err(e)) => {
+                eprintln!("{e:#}");
+                eprintln!("reload failed: still serving the previous version");
+                return None;
+            }
+            Err(e) => {
+                eprintln!("reload failed ({e}): still serving the previous version");
+                return None;
+            }
+        };
+        let compiled = match CompiledApp::compile(&app, self.addressing) {
+            Ok(compiled) => compiled,
+            Err(e) => {
+                eprintln!("{}: {e}", app.template.display());
+                eprintln!("reload failed: still serving the previous version");
+                return None;
+            }
+        };
+        for warning in compiled.warnings() {
+            eprintln!("warning: {warning}");
+        }
+        let env_overrides = match &self.env_vars {
+            Some(path) => match crate::service::env_overrides(path) {
+                Ok(map) => Some(map),
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    eprintln!("reload failed: still serving the previous version");
+                    return None;
+                }
+            },
+            None => None,
+        };
+        let routes_before = self.gateway.snapshot().app.route_rows().len();
+        let routes_after = compiled.route_rows().len();
+        // Functions first: the new snapshot's routes may name functions only it has.
+        let summary = self.service.reload(app.clone(), env_overrides, &|f| {
+            changes.code.contains(&f.logical_id)
+        });
+        self.gateway.swap(Snapshot::new(compiled, self.seed));
+        let routes = (routes_before != routes_after)
+            .then(|| format!("routes {routes_before} -> {routes_after}"));
+        announce(
+            &format!("reloaded {}", file_name(&current.template)),
+            &summary,
+            routes,
+        );
+        Some(app)
+    }
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// One line per reload, saying what changed.
+fn announce(what: &str, summary: &ReloadSummary, routes: Option<String>) {
+    let mut parts = Vec::new();
+    if let Some(routes) = routes {
+        parts.push(routes);
+    }
+    if !summary.restarted.is_empty() {
+        parts.push(format!("restarted {}", summary.restarted.join(", ")));
+    }
+    if !summary.added.is_empty() {
+        parts.push(format!("added {}", summary.added.join(", ")));
+    }
+    if !summary.removed.is_empty() {
+        parts.push(format!("removed {}", summary.removed.join(", ")));
+    }
+    if !summary.changed() {
+        parts.push("no function restarted".to_string());
+    }
+    eprintln!("Reload: {what}: {}", parts.join("; "));
+}

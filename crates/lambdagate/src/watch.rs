@@ -1,0 +1,307 @@
+//! Hot reload's eyes: which files to watch for an application, and what a batch of changed
+//! paths means (the template changed, or some functions' code did).
+//!
+//! Watched: the template's folder (not recursively: the template and the files next to it
+//! that it loads), the `--env-vars` file's folder, and each function's code and layer folders
+//! (recursively). Editors that save by renaming replace the file, so folders are watched,
+//! never single files.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lambdagate_model::Application;
+use notify::{RecursiveMode, Watcher};
+use tokio::sync::mpsc;
+
+/// How long the files must stay quiet before a batch of changes is acted on: editors write a
+/// file in several steps, and a package install touches thousands of files.
+pub const QUIET: Duration = Duration::from_millis(200);
+
+/// The longest a batch waits for quiet, so a file rewritten continuously still reloads.
+pub const MAX_BATCH: Duration = Duration::from_secs(3);
+
+/// What one batch of changed paths asks for.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    /// The template or a file loaded with it changed: load the application again.
+    pub template: bool,
+    /// Functions (logical ids) whose code or layers changed.
+    pub code: BTreeSet<String>,
+}
+
+impl Changes {
+    /// Whether anything needs doing.
+    pub fn is_empty(&self) -> bool {
+        !self.template && self.code.is_empty()
+    }
+}
+
+/// The files of an application that changes are looked for in.
+#[derive(Debug, Clone)]
+pub struct WatchSet {
+    template: PathBuf,
+    template_dir: PathBuf,
+    env_vars: Option<PathBuf>,
+    /// Code and layer folders, each with the functions that run from it.
+    code_dirs: Vec<(PathBuf, Vec<String>)>,
+}
+
+impl WatchSet {
+    /// What to watch for `app`, loaded from `template`, with `--env-vars` file `env_vars`.
+    pub fn of(app: &Application, template: &Path, env_vars: Option<&Path>) -> WatchSet {
+        let template = absolute(template);
+        let template_dir = template
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/"));
+        let mut code_dirs: Vec<(PathBuf, Vec<String>)> = Vec::new();
+        for function in &app.functions {
+            let dirs = std::iter::once(&function.code_dir).chain(function.layers.iter());
+            for dir in dirs {
+                let dir = absolute(dir);
+                match code_dirs.iter_mut().find(|(d, _)| *d == dir) {
+                    Some((_, ids)) => ids.push(function.logical_id.clone()),
+                    None => code_dirs.push((dir, vec![function.logical_id.clone()])),
+                }
+            }
+        }
+        WatchSet {
+            template,
+            template_dir,
+            env_vars: env_vars.map(absolute),
+            code_dirs,
+        }
+    }
+
+    /// The folders to watch and how.
+    pub fn folders(&self) -> Vec<(PathBuf, RecursiveMode)> {
+        let mut out: Vec<(PathBuf, RecursiveMode)> = Vec::new();
+        let recursive: Vec<&PathBuf> = self.code_dirs.iter().map(|(d, _)| d).collect();
+        for dir in &recursive {
+            // A folder inside another watched code folder is already covered.
+            if !recursive.iter().any(|o| o != dir && dir.starts_with(o)) {
+                out.push(((*dir).clone(), RecursiveMode::Recursive));
+            }
+        }
+        let flat = std::iter::once(self.template_dir.clone()).chain(
+            self.env_vars
+                .iter()
+                .filter_map(|f| f.parent().map(Path::to_path_buf)),
+        );
+        for dir in flat {
+            let covered = out.iter().any(|(d, _)| dir.starts_with(d));
+            if !covered && !out.iter().any(|(d, _)| *d == dir) {
+                out.push((dir, RecursiveMode::NonRecursive));
+            }
+        }
+        out
+    }
+
+    /// What a batch of changed paths means.
+    pub fn classify<'a>(&self, paths: impl IntoIterator<Item = &'a Path>) -> Changes {
+        let mut changes = Changes::default();
+        for path in paths {
+            if ignored(path) {
+                continue;
+            }
+            if path == self.template || Some(path) == self.env_vars.as_deref() {
+                changes.template = true;
+                continue;
+            }
+            let mut in_code = false;
+            for (dir, ids) in &self.code_dirs {
+                if path.starts_with(dir) {
+                    in_code = true;
+                    changes.code.extend(ids.iter().cloned());
+                }
+            }
+            // Files loaded with the template (OpenAPI bodies, nested templates, included
+            // snippets) sit next to it; a code folder's own files are code.
+            if !in_code && path.parent() == Some(self.template_dir.as_path()) && loadable(path) {
+                changes.template = true;
+            }
+        }
+        changes
+    }
+}
+
+/// Paths whose changes never matter: bytecode, version control, editors' scratch files.
+fn ignored(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let scratch = name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".pyc")
+        || name.starts_with(".#")
+        || name == "4913"; // vim's probe file
+    scratch
+        || path.components().any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some("__pycache__" | ".git" | ".hg" | ".svn" | ".idea" | ".vscode")
+            )
+        })
+}
+
+/// Files the template loader reads besides the template.
+fn loadable(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json" | "template")
+    )
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// A file watcher that sends every changed path on a channel.
+pub struct FileWatcher {
+    watcher: notify::RecommendedWatcher,
+    watching: Vec<PathBuf>,
+}
+
+impl FileWatcher {
+    /// Starts a watcher; changed paths arrive on the returned channel.
+    pub fn start() -> notify::Result<(FileWatcher, mpsc::UnboundedReceiver<PathBuf>)> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            let Ok(event) = event else { return };
+            // Reads and metadata-only changes (atime) change nothing.
+            if matches!(event.kind, notify::EventKind::Access(_)) {
+                return;
+            }
+            for path in event.paths {
+                let _ = tx.send(path);
+            }
+        })?;
+        Ok((
+            FileWatcher {
+                watcher,
+                watching: Vec::new(),
+            },
+            rx,
+        ))
+    }
+
+    /// Watches exactly `set`'s folders; returns the folders that could not be watched, with why.
+    pub fn watch(&mut self, set: &WatchSet) -> Vec<String> {
+        for dir in self.watching.drain(..) {
+            let _ = self.watcher.unwatch(&dir);
+        }
+        let mut failures = Vec::new();
+        for (dir, mode) in set.folders() {
+            match self.watcher.watch(&dir, mode) {
+                Ok(()) => self.watching.push(dir),
+                Err(e) => failures.push(format!("{}: {e}", dir.display())),
+            }
+        }
+        failures
+    }
+}
+
+/// The next batch of changed paths: waits for one, then collects until the files have been
+/// quiet for [`QUIET`] (or [`MAX_BATCH`] has passed). `None` when the watcher is gone.
+pub async fn next_batch(rx: &mut mpsc::UnboundedReceiver<PathBuf>) -> Option<BTreeSet<PathBuf>> {
+    let first = rx.recv().await?;
+    let mut batch = BTreeSet::from([first]);
+    let deadline = tokio::time::Instant::now() + MAX_BATCH;
+    loop {
+        let quiet_until = (tokio::time::Instant::now() + QUIET).min(deadline);
+        match tokio::time::timeout_at(quiet_until, rx.recv()).await {
+            Ok(Some(path)) => {
+                batch.insert(path);
+            }
+            Ok(None) | Err(_) => return Some(batch),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set() -> WatchSet {
+        WatchSet {
+            template: PathBuf::from("/app/template.yaml"),
+            template_dir: PathBuf::from("/app"),
+            env_vars: Some(PathBuf::from("/app/env.json")),
+            code_dirs: vec![
+                (PathBuf::from("/app/hello"), vec!["Hello".into()]),
+                (
+                    PathBuf::from("/app/shared"),
+                    vec!["Hello".into(), "Bye".into()],
+                ),
+                (PathBuf::from("/app/bye"), vec!["Bye".into()]),
+            ],
+        }
+    }
+
+    fn classify(paths: &[&str]) -> Changes {
+        set().classify(paths.iter().map(Path::new))
+    }
+
+    #[test]
+    fn a_handler_edit_restarts_its_function_only() {
+        let c = classify(&["/app/hello/app.py"]);
+        assert!(!c.template);
+        assert_eq!(c.code, BTreeSet::from(["Hello".to_string()]));
+    }
+
+    #[test]
+    fn a_shared_layer_edit_restarts_every_user() {
+        let c = classify(&["/app/shared/python/util.py"]);
+        assert_eq!(c.code.len(), 2);
+    }
+
+    #[test]
+    fn template_and_files_beside_it_reload_the_application() {
+        assert!(classify(&["/app/template.yaml"]).template);
+        assert!(classify(&["/app/openapi.yaml"]).template);
+        assert!(classify(&["/app/env.json"]).template);
+        assert!(!classify(&["/app/README.md"]).template);
+        assert!(classify(&["/app/README.md"]).is_empty());
+    }
+
+    #[test]
+    fn bytecode_and_scratch_files_are_ignored() {
+        assert!(classify(&["/app/hello/__pycache__/app.cpython-311.pyc"]).is_empty());
+        assert!(classify(&["/app/hello/.app.py.swp", "/app/hello/app.py~"]).is_empty());
+        assert!(classify(&["/app/.git/index"]).is_empty());
+    }
+
+    #[test]
+    fn nested_code_folders_are_watched_once() {
+        let mut s = set();
+        s.code_dirs
+            .push((PathBuf::from("/app/hello/lib"), vec!["Lib".into()]));
+        let folders = s.folders();
+        assert!(
+            !folders
+                .iter()
+                .any(|(d, _)| d == Path::new("/app/hello/lib"))
+        );
+        assert!(
+            folders
+                .iter()
+                .any(|(d, m)| d == Path::new("/app") && *m == RecursiveMode::NonRecursive)
+        );
+        // A change in the nested folder still reaches both functions.
+        let c = s.classify([Path::new("/app/hello/lib/x.py")]);
+        assert_eq!(c.code.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_burst_of_events_is_one_batch() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        for i in 0..1000 {
+            tx.send(PathBuf::from(format!("/app/hello/node_modules/x/{i}.js")))
+                .unwrap();
+        }
+        let batch = next_batch(&mut rx).await.unwrap();
+        assert_eq!(batch.len(), 1000);
+        drop(tx);
+        assert!(next_batch(&mut rx).await.is_none());
+    }
+}

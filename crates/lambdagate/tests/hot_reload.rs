@@ -1,0 +1,245 @@
+//! Hot reload end to end: the real binary serving a template in a scratch folder while a client
+//! sends requests without pause; handler edits, template edits, a broken template and its fix.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use support::Server;
+
+const TEMPLATE_V1: &str = r#"AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  HelloFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: hello/
+      Handler: app.handler
+      Runtime: python3.11
+      Events:
+        Hello:
+          Type: HttpApi
+          Properties:
+            Path: /hello
+            Method: get
+  NodeFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: node/
+      Handler: index.handler
+      Runtime: nodejs20.x
+      Events:
+        Node:
+          Type: HttpApi
+          Properties:
+            Path: /node
+            Method: get
+"#;
+
+const ROUTE_BYE: &str = r#"        Bye:
+          Type: HttpApi
+          Properties:
+            Path: /bye
+            Method: get
+"#;
+
+fn python_handler(version: &str) -> String {
+    format!(
+        "import os\n\ndef handler(event, context):\n    return {{'statusCode': 200, 'body': '{version}:' + str(os.getpid())}}\n"
+    )
+}
+
+const NODE_HANDLER: &str =
+    "exports.handler = async () => ({ statusCode: 200, body: 'node:' + process.pid });\n";
+
+/// A scratch folder removed at the end.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("lambdagate-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("hello")).unwrap();
+        std::fs::create_dir_all(dir.join("node")).unwrap();
+        Scratch(dir)
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        std::fs::write(self.0.join(path), text).unwrap();
+    }
+
+    /// Writes by renaming a sibling into place, as many editors save.
+    fn save_by_rename(&self, path: &str, text: &str) {
+        let tmp = self.0.join(format!("{path}.tmp-save"));
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, self.0.join(path)).unwrap();
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn get(c: &reqwest::Client, url: &str) -> (u16, String) {
+    match c.get(url).send().await {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap_or_default())
+        }
+        Err(e) => (0, e.to_string()),
+    }
+}
+
+/// Polls `url` until `check` accepts the answer; bounded only to catch a hang.
+async fn wait_for(c: &reqwest::Client, url: &str, check: impl Fn(u16, &str) -> bool) -> Duration {
+    let start = Instant::now();
+    loop {
+        let (status, body) = get(c, url).await;
+        if check(status, &body) {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no reload after 60 s: last answer {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_are_served_without_a_failed_request() {
+    let scratch = Scratch::new("reload");
+    scratch.write("template.yaml", TEMPLATE_V1);
+    scratch.write("hello/app.py", &python_handler("v1"));
+    scratch.write("node/index.js", NODE_HANDLER);
+    let server = Server::start_in(
+        scratch.path(),
+        &["start-api", "-t", "template.yaml", "-p", "0"],
+        &[],
+    );
+    let c = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let hello = server.url("/hello");
+    let (status, body) = get(&c, &hello).await;
+    assert_eq!((status, body.split(':').next()), (200, Some("v1")));
+    let (_, node_before) = get(&c, &server.url("/node")).await;
+
+    // A client that never pauses, counting anything but a 200 from /hello.
+    let stop = Arc::new(AtomicBool::new(false));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let sent = Arc::new(AtomicUsize::new(0));
+    let client = {
+        let (stop, failures, sent, c, hello) = (
+            stop.clone(),
+            failures.clone(),
+            sent.clone(),
+            c.clone(),
+            hello.clone(),
+        );
+        tokio::spawn(async move {
+            let mut failed = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let (status, body) = get(&c, &hello).await;
+                sent.fetch_add(1, Ordering::Relaxed);
+                if status != 200 {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                    failed.push(format!("{status} {body}"));
+                }
+            }
+            failed
+        })
+    };
+
+    // A same-size edit right after the first compile: Python's bytecode check (mtime second
+    // and size) would call the old .pyc fresh; the new code must run anyway.
+    scratch.save_by_rename("hello/app.py", &python_handler("v2"));
+    let took = wait_for(&c, &hello, |s, b| s == 200 && b.starts_with("v2:")).await;
+    eprintln!("handler edit answered after {took:?}");
+    // The other function kept its warm instance.
+    let (_, node_after) = get(&c, &server.url("/node")).await;
+    assert_eq!(
+        node_before, node_after,
+        "an unrelated function was restarted"
+    );
+
+    // A template edit adds a route.
+    let (status, _) = get(&c, &server.url("/bye")).await;
+    assert_eq!(status, 404);
+    let with_bye = TEMPLATE_V1.replace(
+        "            Method: get\n  NodeFunction:",
+        &format!("            Method: get\n{ROUTE_BYE}  NodeFunction:"),
+    );
+    assert_ne!(with_bye, TEMPLATE_V1);
+    scratch.save_by_rename("template.yaml", &with_bye);
+    wait_for(&c, &server.url("/bye"), |s, b| {
+        s == 200 && b.starts_with("v2:")
+    })
+    .await;
+    // Adding a route changed no function: its warm instances stay.
+    let printed = server.printed();
+    assert!(
+        printed.contains("Reload: reloaded template.yaml: routes 2 -> 3; no function restarted"),
+        "{printed}"
+    );
+
+    // A broken template keeps the previous version serving, and says why.
+    scratch.save_by_rename("template.yaml", "Resources: [unclosed\n");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !server.printed().contains("reload failed") {
+        assert!(Instant::now() < deadline, "{}", server.printed());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, _) = get(&c, &server.url("/bye")).await;
+    assert_eq!(status, 200);
+
+    // Fixing it reloads: back to the original routes.
+    scratch.save_by_rename("template.yaml", TEMPLATE_V1);
+    wait_for(&c, &server.url("/bye"), |s, _| s == 404).await;
+
+    stop.store(true, Ordering::Relaxed);
+    let failed = client.await.unwrap();
+    assert!(sent.load(Ordering::Relaxed) > 10);
+    assert_eq!(
+        failures.load(Ordering::Relaxed),
+        0,
+        "failed requests during reloads: {failed:?}"
+    );
+    let printed = server.printed();
+    assert!(
+        printed.contains("Reload: code changed: restarted HelloFunction"),
+        "{printed}"
+    );
+}
+
+#[tokio::test]
+async fn no_watch_keeps_the_code_it_started_with() {
+    let scratch = Scratch::new("nowatch");
+    scratch.write("template.yaml", TEMPLATE_V1);
+    scratch.write("hello/app.py", &python_handler("v1"));
+    scratch.write("node/index.js", NODE_HANDLER);
+    let server = Server::start_in(
+        scratch.path(),
+        &["start-api", "-t", "template.yaml", "-p", "0", "--no-watch"],
+        &[],
+    );
+    let c = reqwest::Client::new();
+    let hello = server.url("/hello");
+    let (_, first) = get(&c, &hello).await;
+    scratch.save_by_rename("hello/app.py", &python_handler("v2"));
+    // Longer than a reload's quiet period; the warm instance keeps answering with v1.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (_, again) = get(&c, &hello).await;
+    assert_eq!(first, again);
+    assert!(!server.printed().contains("Reload:"));
+}
