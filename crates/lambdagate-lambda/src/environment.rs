@@ -60,9 +60,45 @@ pub fn base(
         }
     }
 
-    // Credentials: the user's own when they have them, otherwise dummies so SDKs can sign.
+    // `--container-env-vars`: added whether the template declares them or not.
+    let container = config.container_env.get("Parameters").into_iter().chain(
+        [&function.logical_id, &function.function_name]
+            .into_iter()
+            .filter_map(|key| config.container_env.get(key.as_str())),
+    );
+    for map in container {
+        if let serde_json::Value::Object(map) = map {
+            for (k, v) in map {
+                set(k, json_to_env(v));
+            }
+        }
+    }
+
+    // A local endpoint for the AWS SDKs inside functions: `--aws-endpoint`, or the standard
+    // variables in lambdagate's own environment, whatever `--env-vars` says.
+    for (key, value) in std::env::vars() {
+        if key.starts_with("AWS_ENDPOINT_URL") && !value.is_empty() {
+            set(&key, value);
+        }
+    }
+    if let Some(endpoint) = &config.aws_endpoint {
+        set("AWS_ENDPOINT_URL", endpoint.clone());
+    }
+
+    // Credentials: `--profile`'s, else the user's own when they have them, otherwise dummies
+    // so SDKs can sign.
     let have_real = std::env::var("AWS_ACCESS_KEY_ID").is_ok_and(|v| !v.is_empty());
-    if have_real {
+    if let Some(credentials) = &config.credentials {
+        set("AWS_ACCESS_KEY_ID", credentials.access_key_id.clone());
+        set(
+            "AWS_SECRET_ACCESS_KEY",
+            credentials.secret_access_key.clone(),
+        );
+        match &credentials.session_token {
+            Some(token) => set("AWS_SESSION_TOKEN", token.clone()),
+            None => set("AWS_SESSION_TOKEN", String::new()),
+        }
+    } else if have_real {
         for key in CREDENTIALS {
             if let Ok(value) = std::env::var(key) {
                 set(key, value);
@@ -204,7 +240,9 @@ pub fn bytecode_dir(generation: u64) -> PathBuf {
 
 /// The folder holding every reload's bytecode folders of this process; removed at shutdown.
 pub fn bytecode_root() -> PathBuf {
-    std::env::temp_dir().join(format!("lambdagate-pycache-{}", std::process::id()))
+    crate::bootstraps::cache_root()
+        .join("lambdagate/pycache")
+        .join(format!("reload-{}", std::process::id()))
 }
 
 /// Points a Python function started by reload `generation` at a fresh bytecode folder.

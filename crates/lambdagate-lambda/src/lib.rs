@@ -59,6 +59,26 @@ pub struct ServiceConfig {
     pub log_sink: Option<LogSink>,
     /// Log lines kept per function (the ring behind [`FunctionService::logs`]).
     pub log_lines_per_function: usize,
+    /// `--memory`: every function's memory size in MB, instead of the template's.
+    pub memory_mb: Option<u32>,
+    /// `--container-env-vars`: variables added to functions' environments (per function, and
+    /// `Parameters` for all), declared in the template or not.
+    pub container_env: serde_json::Map<String, serde_json::Value>,
+    /// `--aws-endpoint`: `AWS_ENDPOINT_URL` for every function.
+    pub aws_endpoint: Option<String>,
+    /// `--profile`'s credentials, given to every function.
+    pub credentials: Option<Credentials>,
+}
+
+/// AWS credentials given to functions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// `AWS_ACCESS_KEY_ID`.
+    pub access_key_id: String,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: String,
+    /// `AWS_SESSION_TOKEN`, for temporary credentials.
+    pub session_token: Option<String>,
 }
 
 impl Default for ServiceConfig {
@@ -76,6 +96,10 @@ impl Default for ServiceConfig {
             eager: false,
             log_sink: None,
             log_lines_per_function: 2000,
+            memory_mb: None,
+            container_env: serde_json::Map::new(),
+            aws_endpoint: None,
+            credentials: None,
         }
     }
 }
@@ -240,7 +264,7 @@ impl FunctionService {
                 let fresh = new_pool(f, &config, Some(generation));
                 match previous {
                     Some(i)
-                        if same_settings(&old.pools[i].function, f)
+                        if same_settings(&old.pools[i].function, &fresh.function)
                             && same_env(&old.pools[i].launch.env, &fresh.launch.env)
                             && !code_changed(f) =>
                     {
@@ -498,6 +522,11 @@ fn new_pool(
     config: &ServiceConfig,
     generation: Option<u64>,
 ) -> Arc<pool::Pool> {
+    let mut function = function.clone();
+    if let Some(memory_mb) = config.memory_mb {
+        function.memory_mb = memory_mb;
+    }
+    let function = &function;
     let bootstraps = bootstraps::Bootstraps::installed();
     let program = instance::program_for(function, bootstraps.clone());
     let runtime_dir = bootstraps.as_ref().ok().map(|b| b.dir.as_path());

@@ -83,6 +83,10 @@ pub struct RuntimeArgs {
     /// Seconds an idle instance is kept before it is stopped.
     #[arg(long = "idle-timeout", default_value_t = 600, value_name = "SECONDS")]
     pub idle_timeout: u64,
+    /// An endpoint for the AWS SDKs inside functions (`AWS_ENDPOINT_URL`), e.g. a local
+    /// DynamoDB-compatible server.
+    #[arg(long = "aws-endpoint", value_name = "URL")]
+    pub aws_endpoint: Option<String>,
     /// Accepted for `sam local` compatibility; lambdagate needs no containers.
     #[command(flatten)]
     pub sam_compat: SamCompatArgs,
@@ -96,6 +100,24 @@ pub struct SamCompatArgs {
     #[arg(long = "debug", hide = true)]
     pub debug: bool,
     /// Accepted for compatibility (no effect).
+    #[arg(long = "container-dns", hide = true, value_name = "IP")]
+    pub container_dns: Vec<String>,
+    /// Accepted for compatibility: `AWS::LanguageExtensions` is always understood.
+    #[arg(long = "language-extensions", hide = true)]
+    pub language_extensions: bool,
+    /// Accepted for compatibility: only CloudFormation/SAM templates are read.
+    #[arg(long = "hook-name", hide = true, value_name = "HOOK")]
+    pub hook_name: Option<String>,
+    /// Accepted for compatibility: only CloudFormation/SAM templates are read.
+    #[arg(long = "terraform-plan-file", hide = true, value_name = "FILE")]
+    pub terraform_plan_file: Option<String>,
+    /// Accepted for compatibility (no effect).
+    #[arg(long = "mount-symlinks", hide = true)]
+    pub mount_symlinks: bool,
+    /// Accepted for compatibility (no effect).
+    #[arg(long = "no-mount-symlinks", hide = true)]
+    pub no_mount_symlinks: bool,
+    /// Accepted for compatibility (no effect).
     #[arg(long = "skip-pull-image", hide = true)]
     pub skip_pull_image: bool,
     /// Accepted for compatibility (no effect).
@@ -107,8 +129,8 @@ pub struct SamCompatArgs {
     /// Accepted for compatibility (no effect).
     #[arg(long = "container-host-interface", hide = true, value_name = "IFACE")]
     pub container_host_interface: Option<String>,
-    /// Accepted for compatibility (no effect).
-    #[arg(long = "profile", hide = true, value_name = "PROFILE")]
+    /// Functions get this AWS profile's credentials (from the shared credentials file).
+    #[arg(long = "profile", value_name = "PROFILE")]
     pub profile: Option<String>,
     /// Accepted for compatibility (no effect).
     #[arg(long = "config-file", hide = true, value_name = "FILE")]
@@ -116,9 +138,9 @@ pub struct SamCompatArgs {
     /// Accepted for compatibility (no effect).
     #[arg(long = "config-env", hide = true, value_name = "ENV")]
     pub config_env: Option<String>,
-    /// Accepted for compatibility (no effect).
-    #[arg(short = 'l', long = "log-file", hide = true, value_name = "FILE")]
-    pub log_file: Option<String>,
+    /// Write function log lines to this file instead of standard error.
+    #[arg(short = 'l', long = "log-file", value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
     /// Accepted for compatibility (no effect).
     #[arg(
         short = 'v',
@@ -142,6 +164,9 @@ pub struct SamCompatArgs {
     /// Accepted for compatibility (no effect).
     #[arg(long = "no-memory-limit", hide = true)]
     pub no_memory_limit: bool,
+    /// Memory size in MB for every function, instead of the template's MemorySize.
+    #[arg(long = "memory", value_name = "MB")]
+    pub memory: Option<u32>,
     /// Accepted for compatibility (no effect).
     #[arg(long = "no-beta-features", hide = true)]
     pub no_beta_features: bool,
@@ -157,9 +182,10 @@ pub struct SamCompatArgs {
     /// Accepted for compatibility (no effect).
     #[arg(long = "debug-function", hide = true, value_name = "FUNCTION")]
     pub debug_function: Option<String>,
-    /// Accepted for compatibility (no effect: use --env-vars).
-    #[arg(long = "container-env-vars", hide = true, value_name = "FILE")]
-    pub container_env_vars: Option<String>,
+    /// More environment variables, in `--env-vars`' JSON format, added to the functions'
+    /// environments whether the template declares them or not.
+    #[arg(long = "container-env-vars", value_name = "FILE")]
+    pub container_env_vars: Option<PathBuf>,
     /// Accepted for compatibility (no effect).
     #[arg(long = "add-host", hide = true, value_name = "HOST:IP")]
     pub add_host: Vec<String>,
@@ -178,6 +204,50 @@ pub struct SamCompatArgs {
     /// Accepted for compatibility (no authorizers run yet, so none is disabled).
     #[arg(long = "disable-authorizer", hide = true)]
     pub disable_authorizer: bool,
+}
+
+impl SamCompatArgs {
+    /// The flags given that have no effect here, to say so once at startup.
+    pub fn without_effect(&self) -> Vec<&'static str> {
+        let given = [
+            (self.debug, "--debug"),
+            (!self.container_dns.is_empty(), "--container-dns"),
+            (self.skip_pull_image, "--skip-pull-image"),
+            (self.docker_network.is_some(), "--docker-network"),
+            (self.container_host.is_some(), "--container-host"),
+            (
+                self.container_host_interface.is_some(),
+                "--container-host-interface",
+            ),
+            (
+                self.docker_volume_basedir.is_some(),
+                "--docker-volume-basedir",
+            ),
+            (self.layer_cache_basedir.is_some(), "--layer-cache-basedir"),
+            (self.force_image_build, "--force-image-build"),
+            (self.shutdown, "--shutdown"),
+            (self.no_memory_limit, "--no-memory-limit"),
+            (!self.debug_port.is_empty(), "--debug-port"),
+            (self.debug_args.is_some(), "--debug-args"),
+            (self.debugger_path.is_some(), "--debugger-path"),
+            (self.debug_function.is_some(), "--debug-function"),
+            (!self.add_host.is_empty(), "--add-host"),
+            (!self.invoke_image.is_empty(), "--invoke-image"),
+            (self.mount_with.is_some(), "--mount-with"),
+            (
+                self.mount_symlinks || self.no_mount_symlinks,
+                "--mount-symlinks",
+            ),
+            (self.skip_prepare_infra, "--skip-prepare-infra"),
+            (self.hook_name.is_some(), "--hook-name"),
+            (self.terraform_plan_file.is_some(), "--terraform-plan-file"),
+        ];
+        given
+            .into_iter()
+            .filter(|(set, _)| *set)
+            .map(|(_, name)| name)
+            .collect()
+    }
 }
 
 /// Where to listen.
@@ -231,6 +301,12 @@ pub struct InvokeArgs {
     /// Invoke with an empty event (`{}`).
     #[arg(long = "no-event", conflicts_with = "event")]
     pub no_event: bool,
+    /// Run the function on this runtime instead of the template's (e.g. `python3.12`).
+    #[arg(long = "runtime", value_name = "RUNTIME")]
+    pub runtime_override: Option<String>,
+    /// Accepted for compatibility: the tenant id of a tenant-isolated function (no effect).
+    #[arg(long = "tenant-id", value_name = "ID")]
+    pub tenant_id: Option<String>,
     #[command(flatten)]
     pub template: TemplateArgs,
     #[command(flatten)]

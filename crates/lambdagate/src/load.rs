@@ -1,6 +1,6 @@
 //! Finding and loading the template named on the command line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use lambdagate_model::Application;
@@ -8,12 +8,22 @@ use lambdagate_template::{LoadOptions, Severity};
 
 use crate::cli::TemplateArgs;
 
-/// The template path: `-t`, else `template.yaml|yml|json` in the current folder.
+/// The template path: `-t`; else, as SAM CLI does, the one `sam build` wrote in
+/// `.aws-sam/build/`; else `template.yaml|yml|json` in the current folder.
 pub fn template_path(args: &TemplateArgs) -> anyhow::Result<PathBuf> {
     if let Some(path) = &args.template {
         return Ok(path.clone());
     }
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    let built = Path::new(".aws-sam").join("build").join("template.yaml");
+    if cwd.join(&built).is_file() {
+        // Said every time: the built copy does not change when the sources do.
+        eprintln!(
+            "Using {} (written by `sam build`; pass -t template.yaml to serve the sources)",
+            built.display()
+        );
+        return Ok(built);
+    }
     lambdagate_template::discover(&cwd).ok_or_else(|| {
         anyhow!(
             "no template found: pass -t TEMPLATE, or run in a folder with template.yaml, \

@@ -3,6 +3,7 @@
 mod cli;
 mod cmd;
 mod load;
+mod profile;
 mod reload;
 mod service;
 mod shutdown;

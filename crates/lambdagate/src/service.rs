@@ -15,8 +15,33 @@ pub fn config(args: &RuntimeArgs, region: &str) -> anyhow::Result<ServiceConfig>
         None => serde_json::Map::new(),
         Some(path) => env_overrides(path)?,
     };
+    let compat = &args.sam_compat;
+    let without_effect = compat.without_effect();
+    if !without_effect.is_empty() {
+        eprintln!(
+            "note: {} {} no effect: lambdagate runs functions as processes, without Docker",
+            without_effect.join(", "),
+            if without_effect.len() == 1 {
+                "has"
+            } else {
+                "have"
+            }
+        );
+    }
+    let container_env = match &compat.container_env_vars {
+        None => serde_json::Map::new(),
+        Some(path) => self::env_overrides(path)?,
+    };
+    let credentials = match &compat.profile {
+        None => None,
+        Some(profile) => Some(crate::profile::credentials(profile)?),
+    };
     Ok(ServiceConfig {
         region: region.to_string(),
+        memory_mb: compat.memory,
+        container_env,
+        aws_endpoint: args.aws_endpoint.clone(),
+        credentials,
         env_overrides,
         default_max_concurrency: args.max_concurrency.max(1),
         idle_timeout: Duration::from_secs(args.idle_timeout),
@@ -100,10 +125,43 @@ pub async fn start(
 }
 
 /// Where function log lines go in the serving commands: standard error, as
-/// `[function] [request id] text` lines, or one JSON object per line with `--log-format json`.
-pub fn log_sink(format: LogFormat) -> lambdagate_lambda::LogSink {
+/// `[function] [request id] text` lines, or one JSON object per line with `--log-format json`;
+/// or the `--log-file`, in the same format.
+pub fn log_sink(
+    format: LogFormat,
+    log_file: Option<&std::path::Path>,
+) -> anyhow::Result<lambdagate_lambda::LogSink> {
     use lambdagate_lambda::{LogSink, LogStream};
-    match format {
+    if let Some(path) = log_file {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open --log-file {}", path.display()))?;
+        let file = std::sync::Mutex::new(std::io::LineWriter::new(file));
+        return Ok(LogSink::new(move |line| {
+            use std::io::Write;
+            let text = match format {
+                LogFormat::Text => format!(
+                    "[{}] [{}] {}",
+                    line.function,
+                    line.request_id.as_deref().unwrap_or("-"),
+                    line.text.replace('\r', "\n")
+                ),
+                LogFormat::Json => serde_json::json!({
+                    "time": lambdagate_lambda::errors::iso_time(line.time),
+                    "type": "function",
+                    "function": &*line.function,
+                    "requestId": line.request_id.as_deref(),
+                    "message": line.text,
+                })
+                .to_string(),
+            };
+            let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = writeln!(file, "{text}");
+        }));
+    }
+    Ok(match format {
         LogFormat::Text => LogSink::stderr(),
         LogFormat::Json => LogSink::new(|line| {
             let stream = match line.stream {
@@ -121,5 +179,11 @@ pub fn log_sink(format: LogFormat) -> lambdagate_lambda::LogSink {
             });
             lambdagate_lambda::output::line(record.to_string());
         }),
-    }
+    })
+}
+
+/// The line `sam local` prints on standard error once it serves, which scripts and test
+/// suites wait for.
+pub fn ready_line(address: std::net::SocketAddr) {
+    eprintln!("Running on http://{address}/ (Press CTRL+C to quit)");
 }

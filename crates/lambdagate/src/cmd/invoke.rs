@@ -13,7 +13,7 @@ use crate::cli::InvokeArgs;
 
 /// Runs one function once.
 pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
-    let app = Arc::new(crate::load::application(&args.template)?);
+    let mut app = crate::load::application(&args.template)?;
     let function = match (&args.function, app.functions.as_slice()) {
         (Some(name), _) => name.clone(),
         (None, [only]) => only.logical_id.clone(),
@@ -46,6 +46,26 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
             names.join(", ")
         );
     }
+    if let Some(runtime) = &args.runtime_override {
+        let family = lambdagate_model::RuntimeFamily::of(runtime).ok_or_else(|| {
+            anyhow!(
+                "--runtime {runtime}: not a runtime lambdagate runs ({})",
+                lambdagate_model::SUPPORTED_RUNTIMES.join(", ")
+            )
+        })?;
+        if let Some(f) = app
+            .functions
+            .iter_mut()
+            .find(|f| f.logical_id == function || f.function_name == function)
+        {
+            f.runtime = runtime.clone();
+            f.family = family;
+        }
+    }
+    if args.tenant_id.is_some() {
+        eprintln!("note: --tenant-id has no effect: functions are not tenant-isolated here");
+    }
+    let app = Arc::new(app);
     let event = read_event(&args)?;
     let mut config = crate::service::config(&args.runtime, &app.region)?;
     // One function: its lines go to stderr as the function printed them.

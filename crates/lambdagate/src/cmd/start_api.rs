@@ -35,7 +35,10 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     };
     let watch = args.watch && !args.no_watch;
     let mut config = crate::service::config(&args.runtime, &app.region)?;
-    config.log_sink = Some(crate::service::log_sink(args.template.log_format));
+    config.log_sink = Some(crate::service::log_sink(
+        args.template.log_format,
+        args.runtime.sam_compat.log_file.as_deref(),
+    )?);
     let runtime = crate::service::runtime()?;
     runtime.block_on(async move {
         let signals = crate::shutdown::Signals::install();
@@ -61,6 +64,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         }
         println!("Listening on http://{address}");
         let _ = std::io::stdout().flush();
+        crate::service::ready_line(address);
         serve(
             listener,
             gateway,

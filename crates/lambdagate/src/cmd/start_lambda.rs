@@ -14,7 +14,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
     let app = Arc::new(crate::load::application(&args.template)?);
     let mut config = crate::service::config(&args.runtime, &app.region)?;
-    config.log_sink = Some(crate::service::log_sink(args.template.log_format));
+    config.log_sink = Some(crate::service::log_sink(
+        args.template.log_format,
+        args.runtime.sam_compat.log_file.as_deref(),
+    )?);
     let runtime = crate::service::runtime()?;
     runtime.block_on(async move {
         let signals = crate::shutdown::Signals::install();
@@ -25,6 +28,7 @@ pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
         }
         println!("Listening on http://{address}");
         let _ = std::io::stdout().flush();
+        crate::service::ready_line(address);
         lambdagate_lambda::invoke_api::serve(
             listener,
             service.clone(),

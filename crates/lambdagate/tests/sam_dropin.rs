@@ -1,0 +1,217 @@
+//! `sam local` drop-in details end to end: the built template, SAM's ready line, `--log-file`,
+//! `--container-env-vars`, `--aws-endpoint`, `--memory`, and the notes for Docker-only flags.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+use support::Server;
+
+const TEMPLATE: &str = r#"AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  EnvFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.11
+      Environment:
+        Variables:
+          DECLARED: from-template
+      Events:
+        Env:
+          Type: HttpApi
+          Properties:
+            Path: /env
+            Method: get
+"#;
+
+const HANDLER: &str = r#"import json, os
+
+def handler(event, context):
+    print("log line from the handler")
+    keys = ["DECLARED", "EXTRA", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "SOURCE"]
+    return {"statusCode": 200, "body": json.dumps({k: os.environ.get(k) for k in keys})}
+"#;
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("lambdagate-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let path = self.0.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn env_of(server: &Server) -> Value {
+    let r = reqwest::get(server.url("/env")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    serde_json::from_str(&r.text().await.unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn the_sam_build_template_and_the_ready_line() {
+    let scratch = Scratch::new("sambuild");
+    // The sources say one thing, `sam build`'s copy another: the copy is served.
+    scratch.write("template.yaml", TEMPLATE);
+    scratch.write(
+        "src/app.py",
+        &HANDLER.replace("\"SOURCE\"]", "\"SOURCE\"]  # sources"),
+    );
+    scratch.write(
+        ".aws-sam/build/template.yaml",
+        &TEMPLATE
+            .replace("src/", "EnvFunction/")
+            .replace("from-template", "from-build"),
+    );
+    scratch.write(".aws-sam/build/EnvFunction/app.py", HANDLER);
+    let server = Server::start_in(
+        scratch.path(),
+        &[
+            "local",
+            "start-api",
+            "-p",
+            "0",
+            "--skip-pull-image",
+            "--debug-port",
+            "5858",
+        ],
+        &[("SOURCE", "x")],
+    );
+    let printed = server.printed();
+    assert!(
+        printed.contains("Using .aws-sam/build/template.yaml"),
+        "{printed}"
+    );
+    let port = server.base_url.rsplit(':').next().unwrap().to_string();
+    let ready = format!("Running on http://127.0.0.1:{port}/ (Press CTRL+C to quit)");
+    // stderr is read on its own thread: allow it to arrive.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !server.printed().contains(&ready) {
+        assert!(std::time::Instant::now() < deadline, "{}", server.printed());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        server.printed().contains(
+            "note: --skip-pull-image, --debug-port have no effect: lambdagate runs functions as processes"
+        ),
+        "{}",
+        server.printed()
+    );
+    let env = env_of(&server).await;
+    assert_eq!(env["DECLARED"], "from-build", "{}", server.printed());
+}
+
+#[tokio::test]
+async fn log_file_container_env_endpoint_and_memory() {
+    let scratch = Scratch::new("samflags");
+    scratch.write("template.yaml", TEMPLATE);
+    scratch.write("src/app.py", HANDLER);
+    scratch.write(
+        "container.json",
+        r#"{"Parameters": {"EXTRA": "everyone"}, "EnvFunction": {"DECLARED": "container"}}"#,
+    );
+    let log = scratch.path().join("functions.log");
+    let server = Server::start_in(
+        scratch.path(),
+        &[
+            "start-api",
+            "-p",
+            "0",
+            "--log-file",
+            log.to_str().unwrap(),
+            "--container-env-vars",
+            "container.json",
+            "--aws-endpoint",
+            "http://127.0.0.1:4566",
+            "--memory",
+            "512",
+        ],
+        &[("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:8000")],
+    );
+    let env = env_of(&server).await;
+    // `--container-env-vars` adds variables the template does not declare, unlike --env-vars.
+    assert_eq!(env["EXTRA"], "everyone");
+    assert_eq!(env["DECLARED"], "container");
+    assert_eq!(env["AWS_ENDPOINT_URL"], "http://127.0.0.1:4566");
+    assert_eq!(env["AWS_ENDPOINT_URL_DYNAMODB"], "http://127.0.0.1:8000");
+    assert_eq!(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"], "512");
+    // Function output goes to the file, not the terminal.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("log line from the handler") {
+            assert!(
+                text.contains("[EnvFunction]") || text.contains("EnvFunction"),
+                "{text}"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "log file: {text}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!server.printed().contains("log line from the handler"));
+}
+
+#[test]
+fn profile_credentials_reach_functions_and_a_missing_profile_is_an_error() {
+    let scratch = Scratch::new("profile");
+    scratch.write("template.yaml", TEMPLATE);
+    scratch.write(
+        "src/app.py",
+        "import os\n\ndef handler(event, context):\n    return os.environ['AWS_ACCESS_KEY_ID']\n",
+    );
+    scratch.write(
+        "aws/credentials",
+        "[dev]\naws_access_key_id = AKIADEVPROFILE\naws_secret_access_key = s\n",
+    );
+    let creds = scratch.path().join("aws/credentials");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lambdagate"))
+        .args(["invoke", "EnvFunction", "--no-event", "--profile", "dev"])
+        .current_dir(scratch.path())
+        .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
+        .env("AWS_CONFIG_FILE", scratch.path().join("aws/none"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("AKIADEVPROFILE"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lambdagate"))
+        .args(["invoke", "EnvFunction", "--no-event", "--profile", "prod"])
+        .current_dir(scratch.path())
+        .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
+        .env("AWS_CONFIG_FILE", scratch.path().join("aws/none"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--profile prod: no aws_access_key_id"),
+        "{stderr}"
+    );
+}
