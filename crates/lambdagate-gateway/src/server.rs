@@ -42,6 +42,8 @@ pub struct ServerConfig {
     pub max_head_bytes: usize,
     /// How long in-flight requests may take to finish after shutdown begins.
     pub shutdown_grace: Duration,
+    /// Serve HTTPS with this certificate and key (`--ssl-cert-file`, `--ssl-key-file`).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +53,7 @@ impl Default for ServerConfig {
             header_read_timeout: Duration::from_secs(30),
             max_head_bytes: 64 * 1024,
             shutdown_grace: Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -97,6 +100,7 @@ pub async fn serve(
         .http2()
         .timer(TokioTimer::new())
         .max_header_list_size(config.max_head_bytes as u32);
+    let tls = config.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let config = Arc::new(config);
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
@@ -114,34 +118,31 @@ pub async fn serve(
                 };
                 let _ = stream.set_nodelay(true);
                 let local = stream.local_addr().ok();
-                // hyper's read buffer bounds a head: recording needs no more than that.
-                let (stream, heads) =
-                    CaseRecordingStream::new(stream, config.max_head_bytes.max(8192));
-                let gateway = gateway.clone();
-                let config = config.clone();
-                let log = log.clone();
-                let service = service_fn(move |mut request: Request<Incoming>| {
-                    // Called in arrival order, so the queue's front is this request's head.
-                    if let Some(client) = heads.client_headers(&request) {
-                        request.extensions_mut().insert(client);
+                let connection = Connection {
+                    builder: builder.clone(),
+                    gateway: gateway.clone(),
+                    config: config.clone(),
+                    log: log.clone(),
+                    peer,
+                    local,
+                };
+                match &tls {
+                    None => connection.serve(stream, &graceful),
+                    Some(acceptor) => {
+                        let acceptor = acceptor.clone();
+                        let watcher = graceful.watcher();
+                        let handshake_timeout = config.header_read_timeout;
+                        tokio::spawn(async move {
+                            // A client that never finishes its handshake holds nothing for long.
+                            let accepted =
+                                tokio::time::timeout(handshake_timeout, acceptor.accept(stream))
+                                    .await;
+                            if let Ok(Ok(stream)) = accepted {
+                                connection.serve_watched(stream, watcher);
+                            }
+                        });
                     }
-                    let gateway = gateway.clone();
-                    let config = config.clone();
-                    let log = log.clone();
-                    async move {
-                        Ok::<_, Infallible>(
-                            handle(&gateway, &config, &log, request, peer, local).await,
-                        )
-                    }
-                });
-                let connection = builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .into_owned();
-                let connection = graceful.watch(connection);
-                tokio::spawn(async move {
-                    // Errors here are the client's (malformed HTTP, resets): nothing to do.
-                    let _ = connection.await;
-                });
+                }
             }
             _ = &mut shutdown => break,
         }
@@ -152,6 +153,120 @@ pub async fn serve(
         _ = graceful.shutdown() => {}
         _ = tokio::time::sleep(grace) => {}
     }
+}
+
+/// One accepted connection, before its HTTP is served.
+struct Connection {
+    builder: auto::Builder<TokioExecutor>,
+    gateway: Arc<Gateway>,
+    config: Arc<ServerConfig>,
+    log: AccessLog,
+    peer: SocketAddr,
+    local: Option<SocketAddr>,
+}
+
+impl Connection {
+    /// Serves HTTP/1 or HTTP/2 on `stream` (plain TCP or TLS) until the client goes away.
+    fn serve<S>(self, stream: S, graceful: &GracefulShutdown)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        self.serve_watched(stream, graceful.watcher());
+    }
+
+    fn serve_watched<S>(self, stream: S, watcher: hyper_util::server::graceful::Watcher)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Connection {
+            builder,
+            gateway,
+            config,
+            log,
+            peer,
+            local,
+        } = self;
+        // hyper's read buffer bounds a head: recording needs no more than that.
+        let (stream, heads) = CaseRecordingStream::new(stream, config.max_head_bytes.max(8192));
+        let service = service_fn(move |mut request: Request<Incoming>| {
+            // Called in arrival order, so the queue's front is this request's head.
+            if let Some(client) = heads.client_headers(&request) {
+                request.extensions_mut().insert(client);
+            }
+            let gateway = gateway.clone();
+            let config = config.clone();
+            let log = log.clone();
+            async move {
+                Ok::<_, Infallible>(handle(&gateway, &config, &log, request, peer, local).await)
+            }
+        });
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = watcher.watch(connection);
+        tokio::spawn(async move {
+            // Errors here are the client's (malformed HTTP, resets): nothing to do.
+            let _ = connection.await;
+        });
+    }
+}
+
+/// Why a certificate or key could not be used for HTTPS.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// The certificate file could not be read or holds no PEM certificate.
+    #[error("{path}: {reason}")]
+    Certificate {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The key file could not be read or holds no PEM private key.
+    #[error("{path}: {reason}")]
+    Key {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The key does not fit the certificate, or rustls refused them.
+    #[error("{0}")]
+    Rejected(String),
+}
+
+/// HTTPS settings from a PEM certificate chain and a PEM private key, offering HTTP/2 and
+/// HTTP/1.1.
+pub fn tls_config(
+    certificate: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<Arc<rustls::ServerConfig>, TlsError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let cert_error = |reason: String| TlsError::Certificate {
+        path: certificate.display().to_string(),
+        reason,
+    };
+    let chain = CertificateDer::pem_file_iter(certificate)
+        .map_err(|e| cert_error(e.to_string()))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| cert_error(e.to_string()))?;
+    if chain.is_empty() {
+        return Err(cert_error("no PEM certificate in the file".to_string()));
+    }
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| TlsError::Key {
+        path: key.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError::Rejected(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| TlsError::Rejected(e.to_string()))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
 }
 
 fn plain(status: StatusCode) -> Response<Full<Bytes>> {

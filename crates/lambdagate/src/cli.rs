@@ -287,6 +287,12 @@ pub struct StartApiArgs {
     /// Do not reload on changes.
     #[arg(long = "no-watch")]
     pub no_watch: bool,
+    /// Serve HTTPS with this PEM certificate (chain); needs `--ssl-key-file`.
+    #[arg(long = "ssl-cert-file", value_name = "FILE", requires = "ssl_key_file")]
+    pub ssl_cert_file: Option<PathBuf>,
+    /// The PEM private key of `--ssl-cert-file`.
+    #[arg(long = "ssl-key-file", value_name = "FILE", requires = "ssl_cert_file")]
+    pub ssl_key_file: Option<PathBuf>,
 }
 
 /// `invoke`.

@@ -184,6 +184,6 @@ pub fn log_sink(
 
 /// The line `sam local` prints on standard error once it serves, which scripts and test
 /// suites wait for.
-pub fn ready_line(address: std::net::SocketAddr) {
-    eprintln!("Running on http://{address}/ (Press CTRL+C to quit)");
+pub fn ready_line(scheme: &str, address: std::net::SocketAddr) {
+    eprintln!("Running on {scheme}://{address}/ (Press CTRL+C to quit)");
 }

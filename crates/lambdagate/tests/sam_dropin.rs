@@ -215,3 +215,95 @@ fn profile_credentials_reach_functions_and_a_missing_profile_is_an_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn https_with_the_given_certificate() {
+    let scratch = Scratch::new("https");
+    scratch.write("template.yaml", TEMPLATE);
+    scratch.write("src/app.py", HANDLER);
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ])
+        .current_dir(scratch.path())
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let server = Server::start_in(
+        scratch.path(),
+        &[
+            "start-api",
+            "-p",
+            "0",
+            "--ssl-cert-file",
+            "cert.pem",
+            "--ssl-key-file",
+            "key.pem",
+        ],
+        &[],
+    );
+    assert!(
+        server.base_url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.base_url
+    );
+    for version in ["--http1.1", "--http2"] {
+        let out = std::process::Command::new("curl")
+            .args([
+                "-sS",
+                version,
+                "--cacert",
+                "cert.pem",
+                "-w",
+                " %{http_version}",
+            ])
+            .arg(server.url("/env"))
+            .current_dir(scratch.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("\"DECLARED\": \"from-template\""),
+            "{text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let expected = if version == "--http2" { " 2" } else { " 1.1" };
+        assert!(text.ends_with(expected), "{text}");
+    }
+    // A key that is not a key: one clear sentence, exit 1.
+    scratch.write("bad.pem", "not a key\n");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lambdagate"))
+        .args([
+            "start-api",
+            "-p",
+            "0",
+            "--ssl-cert-file",
+            "cert.pem",
+            "--ssl-key-file",
+            "bad.pem",
+        ])
+        .current_dir(scratch.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot serve HTTPS: bad.pem"), "{stderr}");
+}

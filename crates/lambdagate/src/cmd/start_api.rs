@@ -34,6 +34,14 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         Err(_) => None,
     };
     let watch = args.watch && !args.no_watch;
+    let tls = match (&args.ssl_cert_file, &args.ssl_key_file) {
+        (Some(cert), Some(key)) => Some(
+            lambdagate_gateway::server::tls_config(cert, key)
+                .map_err(|e| anyhow!("cannot serve HTTPS: {e}"))?,
+        ),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let mut config = crate::service::config(&args.runtime, &app.region)?;
     config.log_sink = Some(crate::service::log_sink(
         args.template.log_format,
@@ -44,7 +52,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         let signals = crate::shutdown::Signals::install();
         let (service, listener, address) =
             crate::service::start(&app, config, &args.listen.host, args.port).await?;
-        print_routes(&compiled, &format!("http://{address}"));
+        print_routes(&compiled, &format!("{scheme}://{address}"));
         let backend: Arc<dyn Backend> = service.clone();
         let gateway = Arc::new(Gateway::with_clock(
             Snapshot::new(compiled, seed),
@@ -62,13 +70,16 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
             };
             tokio::spawn(reloader.run(app.clone()));
         }
-        println!("Listening on http://{address}");
+        println!("Listening on {scheme}://{address}");
         let _ = std::io::stdout().flush();
-        crate::service::ready_line(address);
+        crate::service::ready_line(scheme, address);
         serve(
             listener,
             gateway,
-            ServerConfig::default(),
+            ServerConfig {
+                tls,
+                ..ServerConfig::default()
+            },
             access_log(args.template.log_format),
             signals.recv(),
         )

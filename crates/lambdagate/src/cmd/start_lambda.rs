@@ -28,7 +28,7 @@ pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
         }
         println!("Listening on http://{address}");
         let _ = std::io::stdout().flush();
-        crate::service::ready_line(address);
+        crate::service::ready_line("http", address);
         lambdagate_lambda::invoke_api::serve(
             listener,
             service.clone(),

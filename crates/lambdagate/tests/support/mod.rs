@@ -81,7 +81,7 @@ impl Server {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
-                    if let Some(idx) = line.find("Listening on http://") {
+                    if let Some(idx) = line.find("Listening on http") {
                         server.base_url = line[idx + "Listening on ".len()..].trim().to_string();
                         return server;
                     }
