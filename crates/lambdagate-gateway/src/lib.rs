@@ -23,6 +23,7 @@ mod router;
 pub mod server;
 mod snapshot;
 mod stages;
+mod static_files;
 
 pub use authorization::{AuthSettings, Authorization};
 pub use backend::{Backend, BoxFuture, FnBackend, FunctionHandle};

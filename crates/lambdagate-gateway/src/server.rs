@@ -44,6 +44,8 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// Serve HTTPS with this certificate and key (`--ssl-cert-file`, `--ssl-key-file`).
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Serve this folder's files at the root, ahead of the APIs (`--static-dir`).
+    pub static_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -54,6 +56,7 @@ impl Default for ServerConfig {
             max_head_bytes: 64 * 1024,
             shutdown_grace: Duration::from_secs(10),
             tls: None,
+            static_dir: None,
         }
     }
 }
@@ -325,6 +328,29 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let method = incoming.method.clone();
+    if let Some(root) = &config.static_dir
+        && (method == "GET" || method == "HEAD")
+        && let Some(file) =
+            crate::static_files::lookup(root, &incoming.raw_path, method == "HEAD").await
+    {
+        log(&AccessRecord {
+            method: &method,
+            target: &target,
+            status: 200,
+            latency: started.elapsed(),
+            function: None,
+            request_id: "-",
+            detail: Some("static file"),
+        });
+        let mut response = Response::new(Full::new(file.body));
+        let headers = response.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(file.content_type),
+        );
+        headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(file.length));
+        return response;
+    }
     let reply = if target.len() > MAX_URL_BYTES {
         gateway.reject(incoming, GatewayError::uri_too_long())
     } else if declared.is_some_and(|n| n > config.max_body_bytes as u64) {

@@ -276,9 +276,10 @@ pub struct StartApiArgs {
     /// Serve REST APIs and named stages under /{stage} as AWS does (the `start-api` default).
     #[arg(long = "stage-prefix")]
     pub stage_prefix: bool,
-    /// Accepted for `sam local` compatibility: static files are not served yet.
-    #[arg(short = 's', long = "static-dir", hide = true, value_name = "DIR")]
-    pub static_dir: Option<String>,
+    /// Serve this folder's files at the root, ahead of the APIs, as `sam local start-api`
+    /// does (default: `public` next to the template, when it exists).
+    #[arg(short = 's', long = "static-dir", value_name = "DIR")]
+    pub static_dir: Option<PathBuf>,
     /// Reload when the template or a function's code changes (on by default; `--watch=false`
     /// or `--no-watch` turns it off).
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,

@@ -307,3 +307,28 @@ fn https_with_the_given_certificate() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot serve HTTPS: bad.pem"), "{stderr}");
 }
+
+#[tokio::test]
+async fn static_files_from_public_ahead_of_the_api() {
+    let scratch = Scratch::new("static");
+    scratch.write("template.yaml", TEMPLATE);
+    scratch.write("src/app.py", HANDLER);
+    scratch.write("public/index.html", "<h1>hi</h1>");
+    scratch.write("public/css/site.css", "h1{}");
+    scratch.write("secret.txt", "no");
+    let server = Server::start_in(scratch.path(), &["local", "start-api", "-p", "0"], &[]);
+    let r = reqwest::get(server.url("/index.html")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(r.text().await.unwrap(), "<h1>hi</h1>");
+    let r = reqwest::get(server.url("/css/site.css")).await.unwrap();
+    assert_eq!(r.headers()["content-type"], "text/css; charset=utf-8");
+    // Not a file there: the API answers (here: its missing-route 404).
+    let r = reqwest::get(server.url("/css/%2e%2e/%2e%2e/secret.txt"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_ne!(r.text().await.unwrap(), "no");
+    assert_eq!(env_of(&server).await["DECLARED"], "from-template");
+    assert!(server.printed().contains("Serving static files from"));
+}

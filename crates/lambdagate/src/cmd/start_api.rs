@@ -42,6 +42,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let static_dir = static_dir(args.static_dir.as_deref(), &app.template)?;
     let mut config = crate::service::config(&args.runtime, &app.region)?;
     config.log_sink = Some(crate::service::log_sink(
         args.template.log_format,
@@ -78,6 +79,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
             gateway,
             ServerConfig {
                 tls,
+                static_dir,
                 ..ServerConfig::default()
             },
             access_log(args.template.log_format),
@@ -88,6 +90,33 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         lambdagate_lambda::output::flush();
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `--static-dir`, relative to the template's folder as SAM resolves it; SAM's default
+/// `public` only when that folder exists.
+fn static_dir(
+    given: Option<&std::path::Path>,
+    template: &std::path::Path,
+) -> anyhow::Result<Option<std::path::PathBuf>> {
+    let base = template.parent().unwrap_or(std::path::Path::new("."));
+    match given {
+        Some(dir) => {
+            let dir = base.join(dir);
+            if !dir.is_dir() {
+                anyhow::bail!("--static-dir {}: no such folder", dir.display());
+            }
+            eprintln!("Serving static files from {}", dir.display());
+            Ok(Some(dir))
+        }
+        None => {
+            let dir = base.join("public");
+            if dir.is_dir() {
+                eprintln!("Serving static files from {}", dir.display());
+                return Ok(Some(dir));
+            }
+            Ok(None)
+        }
+    }
 }
 
 fn print_routes(compiled: &CompiledApp, base: &str) {
