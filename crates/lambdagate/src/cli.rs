@@ -66,6 +66,9 @@ pub struct TemplateArgs {
     /// Output format of lambdagate's own log lines.
     #[arg(long = "log-format", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// The stack name physical names are made from (default: the template's folder name).
+    #[arg(long = "stack-name", value_name = "NAME")]
+    pub stack_name: Option<String>,
 }
 
 /// How functions run.
@@ -132,11 +135,11 @@ pub struct SamCompatArgs {
     /// Functions get this AWS profile's credentials (from the shared credentials file).
     #[arg(long = "profile", value_name = "PROFILE")]
     pub profile: Option<String>,
-    /// Accepted for compatibility (no effect).
-    #[arg(long = "config-file", hide = true, value_name = "FILE")]
+    /// SAM's configuration file of flag defaults (default: samconfig.toml, when it exists).
+    #[arg(long = "config-file", value_name = "FILE")]
     pub config_file: Option<String>,
-    /// Accepted for compatibility (no effect).
-    #[arg(long = "config-env", hide = true, value_name = "ENV")]
+    /// The environment of `--config-file` to read (default: `default`).
+    #[arg(long = "config-env", value_name = "ENV")]
     pub config_env: Option<String>,
     /// Write function log lines to this file instead of standard error.
     #[arg(short = 'l', long = "log-file", value_name = "FILE")]

@@ -58,7 +58,7 @@ pub fn options(args: &TemplateArgs) -> anyhow::Result<LoadOptions> {
     Ok(LoadOptions {
         parameter_overrides: parameter_overrides(&args.parameter_overrides)?,
         region: args.region.clone(),
-        stack_name: None,
+        stack_name: args.stack_name.clone(),
         strict: false,
     })
 }

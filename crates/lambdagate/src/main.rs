@@ -5,6 +5,7 @@ mod cmd;
 mod load;
 mod profile;
 mod reload;
+mod samconfig;
 mod service;
 mod shutdown;
 mod watch;
@@ -16,7 +17,15 @@ use clap::Parser;
 use cli::{Cli, Command, LocalCommand};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
+    let args = match samconfig::apply(args, &<Cli as clap::CommandFactory>::command()) {
+        Ok(args) => args,
+        Err(error) => {
+            eprintln!("Error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::StartApi(args) => cmd::start_api::run(args, false),
         Command::Invoke(args) => cmd::invoke::run(args),
