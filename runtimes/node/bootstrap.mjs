@@ -621,8 +621,29 @@ async function loadModule(appRoot, moduleRoot, module) {
   return require(require.resolve(module, { paths: [appRoot, moduleRoot] }));
 }
 
+// Lambda's Node.js runtimes carry the AWS SDK for JavaScript v3; lambdagate keeps it in a
+// cache folder. CommonJS finds it through NODE_PATH, which ES modules ignore, so `import`
+// of an SDK package that the function does not carry itself is resolved from that folder.
+function registerBundledSdk() {
+  const prefix = process.env.LAMBDAGATE_SDK_NODE_PREFIX;
+  const nodeModule = require('node:module');
+  if (!prefix || typeof nodeModule.register !== 'function') return;
+  const parent = pathToFileURL(path.join(prefix, 'lambdagate-sdk.mjs')).href;
+  const hook =
+    'export async function resolve(specifier, context, next) {\n' +
+    '  try { return await next(specifier, context); } catch (e) {\n' +
+    "    if (e && e.code === 'ERR_MODULE_NOT_FOUND' && /^@(aws-sdk|smithy|aws-crypto)\\//.test(specifier)) {\n" +
+    `      return next(specifier, { ...context, parentURL: ${JSON.stringify(parent)} });\n` +
+    '    }\n' +
+    '    throw e;\n' +
+    '  }\n' +
+    '}\n';
+  nodeModule.register('data:text/javascript,' + encodeURIComponent(hook));
+}
+
 async function loadUserApp(appRoot, moduleRoot, module) {
   installGlobalAwsLambda();
+  registerBundledSdk();
   try {
     return await loadModule(appRoot, moduleRoot, module);
   } catch (e) {

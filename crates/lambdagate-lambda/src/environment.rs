@@ -144,6 +144,8 @@ pub fn base(
                         .to_string(),
                 );
             }
+            // Lambda's bundled boto3 last: the function's own copy wins.
+            py.push(crate::sdk::python_dir().display().to_string());
             set("PYTHONPATH", py.join(":"));
             // Lines reach the log as they are printed, tagged with the right request id.
             set("PYTHONUNBUFFERED", "1".into());
@@ -175,7 +177,12 @@ pub fn base(
                 node.push(layer.join("nodejs/node_modules").display().to_string());
             }
             node.push(task_root.clone());
+            // Lambda's bundled AWS SDK last: the function's own copy wins. `import` ignores
+            // NODE_PATH; the bootstrap's resolve hook falls back to the same folder.
+            let sdk = crate::sdk::node_prefix();
+            node.push(sdk.join("node_modules").display().to_string());
             set("NODE_PATH", node.join(":"));
+            set("LAMBDAGATE_SDK_NODE_PREFIX", sdk.display().to_string());
         }
         RuntimeFamily::Provided => {}
     }

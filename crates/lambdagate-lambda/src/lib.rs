@@ -18,6 +18,7 @@ pub mod output;
 mod pool;
 pub mod resolve;
 pub mod runtime_api;
+pub mod sdk;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -53,6 +53,8 @@ impl Reloader {
                 continue;
             }
             if !changes.template {
+                // New code may import SDK packages the old did not.
+                crate::service::prepare_sdks(&app).await;
                 let summary = self
                     .service
                     .reload(app.clone(), None, &|f| changes.code.contains(&f.logical_id));
@@ -115,6 +117,7 @@ impl Reloader {
         };
         let routes_before = self.gateway.snapshot().app.route_rows().len();
         let routes_after = compiled.route_rows().len();
+        crate::service::prepare_sdks(&app).await;
         // Functions first: the new snapshot's routes may name functions only it has.
         let summary = self.service.reload(app.clone(), env_overrides, &|f| {
             changes.code.contains(&f.logical_id)

@@ -114,6 +114,7 @@ pub async fn start(
     std::net::SocketAddr,
 )> {
     tokio::spawn(report_host_runtimes(app.clone()));
+    prepare_sdks(app).await;
     let service = lambdagate_lambda::FunctionService::start(app.clone(), config)
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the function service: {e}"))?;
@@ -186,4 +187,12 @@ pub fn log_sink(
 /// suites wait for.
 pub fn ready_line(scheme: &str, address: std::net::SocketAddr) {
     eprintln!("Running on {scheme}://{address}/ (Press CTRL+C to quit)");
+}
+
+/// Installs what functions import from Lambda's bundled SDKs and they do not carry (once per
+/// package, into the cache), saying what was done.
+pub async fn prepare_sdks(app: &Application) {
+    for line in lambdagate_lambda::sdk::prepare(app).await {
+        eprintln!("{line}");
+    }
 }

@@ -1,0 +1,382 @@
+//! Lambda's bundled SDKs: on Lambda, Node.js 18+ runtimes carry the AWS SDK for JavaScript v3
+//! and Python runtimes carry boto3, so handlers import them without packaging them.
+//!
+//! Here they come from lambdagate's cache: before functions start, their code is scanned for
+//! `@aws-sdk/…` packages and `boto3` / `botocore` imports; what neither the function (its
+//! folder, its layers) nor the host interpreter provides is installed once into the cache with
+//! npm or pip, and the cache goes last on the functions' search paths, so a function's own copy
+//! wins. Installing happens before serving, so it never counts against a function's Timeout.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use lambdagate_model::{Application, Function, RuntimeFamily};
+
+/// Files scanned per function at most, and the largest file read: bounds the scan of a big
+/// code folder.
+const MAX_FILES: usize = 5_000;
+const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// The npm prefix the JavaScript SDK packages are installed under (`…/node_modules`).
+pub fn node_prefix() -> PathBuf {
+    crate::bootstraps::cache_root().join("lambdagate/sdk/node")
+}
+
+/// The folder boto3 is installed into (a `pip --target` folder).
+pub fn python_dir() -> PathBuf {
+    crate::bootstraps::cache_root().join("lambdagate/sdk/python")
+}
+
+/// What the application's functions import that must come from the cache.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Needs {
+    /// `@aws-sdk/…` (and `@smithy/…`) packages, e.g. `@aws-sdk/client-dynamodb`.
+    pub node: BTreeSet<String>,
+    /// Whether boto3 is needed by a function that does not carry it.
+    pub python: bool,
+}
+
+/// Makes sure what `app`'s functions import from Lambda's bundled SDKs is installed; returns
+/// one line per thing done or failed, for the caller to print.
+pub async fn prepare(app: &Application) -> Vec<String> {
+    let functions = app.functions.clone();
+    let needs = match tokio::task::spawn_blocking(move || scan(&functions)).await {
+        Ok(needs) => needs,
+        Err(_) => return Vec::new(),
+    };
+    let mut lines = Vec::new();
+    let missing_node: Vec<String> = needs
+        .node
+        .iter()
+        .filter(|p| !node_prefix().join("node_modules").join(p).is_dir())
+        .cloned()
+        .collect();
+    if !missing_node.is_empty() {
+        lines.push(install_node(&missing_node).await);
+    }
+    if needs.python && !python_dir().join("boto3").is_dir() && !host_has_boto3().await {
+        lines.push(install_python().await);
+    }
+    lines
+}
+
+/// What the functions need (a pure function of their files, for tests).
+pub fn scan(functions: &[Function]) -> Needs {
+    let mut needs = Needs::default();
+    for function in functions {
+        match function.family {
+            RuntimeFamily::Node => {
+                for package in node_imports(&function.code_dir) {
+                    if !provided_node(function, &package) {
+                        needs.node.insert(package);
+                    }
+                }
+            }
+            RuntimeFamily::Python => {
+                if !needs.python && python_imports_boto3(&function.code_dir) {
+                    needs.python = !provided_python(function);
+                }
+            }
+            RuntimeFamily::Provided => {}
+        }
+    }
+    needs
+}
+
+/// Whether the function's own folders resolve `package` (Node walks up from the code folder;
+/// layers are on NODE_PATH).
+fn provided_node(function: &Function, package: &str) -> bool {
+    let mut dir = Some(function.code_dir.as_path());
+    while let Some(d) = dir {
+        if d.join("node_modules").join(package).is_dir() {
+            return true;
+        }
+        dir = d.parent();
+    }
+    function.layers.iter().any(|layer| {
+        layer.join("nodejs/node_modules").join(package).is_dir()
+            || std::fs::read_dir(layer.join("nodejs"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|e| e.path().join("node_modules").join(package).is_dir())
+    })
+}
+
+fn provided_python(function: &Function) -> bool {
+    function.code_dir.join("boto3").is_dir()
+        || function.layers.iter().any(|layer| {
+            layer.join("python/boto3").is_dir()
+                || std::fs::read_dir(layer.join("python/lib"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|e| e.path().join("site-packages/boto3").is_dir())
+        })
+}
+
+/// Source files under `dir`, skipping dependencies, hidden folders and build output.
+fn source_files(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                if !(name.starts_with('.') || name == "node_modules" || name == "__pycache__") {
+                    stack.push(path);
+                }
+            } else if kind.is_file()
+                && path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| extensions.contains(&e))
+                && entry.metadata().is_ok_and(|m| m.len() <= MAX_FILE_BYTES)
+            {
+                out.push(path);
+                if out.len() >= MAX_FILES {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `@aws-sdk/x` and `@smithy/x` package names that the code mentions in quotes.
+fn node_imports(dir: &Path) -> BTreeSet<String> {
+    let mut packages = BTreeSet::new();
+    for file in source_files(dir, &["js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx"]) {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        for quote in ['\'', '"', '`'] {
+            for scope in ["@aws-sdk/", "@smithy/"] {
+                let needle = format!("{quote}{scope}");
+                let mut rest = text.as_str();
+                while let Some(at) = rest.find(&needle) {
+                    let name_start = &rest[at + 1..];
+                    let end = name_start[scope.len()..]
+                        .find(|c: char| {
+                            !(c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+                        })
+                        .map_or(name_start.len(), |e| e + scope.len());
+                    let name = &name_start[..end];
+                    if name.len() > scope.len() {
+                        packages.insert(name.to_string());
+                    }
+                    rest = &name_start[end..];
+                }
+            }
+        }
+    }
+    packages
+}
+
+fn python_imports_boto3(dir: &Path) -> bool {
+    source_files(dir, &["py"]).iter().any(|file| {
+        std::fs::read_to_string(file).is_ok_and(|text| {
+            text.lines().any(|line| {
+                let line = line.trim_start();
+                [
+                    "import boto3",
+                    "import botocore",
+                    "from boto3",
+                    "from botocore",
+                ]
+                .iter()
+                .any(|p| {
+                    line.strip_prefix(p)
+                        .is_some_and(|r| r.is_empty() || r.starts_with([' ', '.', ',']))
+                })
+            })
+        })
+    })
+}
+
+async fn host_has_boto3() -> bool {
+    let Some(python) = crate::bootstraps::interpreter(RuntimeFamily::Python) else {
+        return false;
+    };
+    tokio::process::Command::new(python)
+        .args(["-c", "import boto3"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .await
+        .is_ok_and(|s| s.success())
+}
+
+async fn install_node(packages: &[String]) -> String {
+    let prefix = node_prefix();
+    eprintln!(
+        "Installing Lambda's bundled AWS SDK for JavaScript packages (once, into {}): {}",
+        prefix.display(),
+        packages.join(", ")
+    );
+    if let Err(e) = std::fs::create_dir_all(&prefix) {
+        return format!("warning: cannot create {}: {e}", prefix.display());
+    }
+    // Lambda's runtimes carry v3; any v3 minor works for handlers written against it.
+    let specs: Vec<String> = packages
+        .iter()
+        .map(|p| {
+            if p.starts_with("@aws-sdk/") {
+                format!("{p}@3")
+            } else {
+                p.clone()
+            }
+        })
+        .collect();
+    let output = tokio::process::Command::new("npm")
+        .arg("install")
+        .arg("--prefix")
+        .arg(&prefix)
+        .args([
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "--no-package-lock",
+        ])
+        .args(&specs)
+        .stdin(Stdio::null())
+        .output()
+        .await;
+    match output {
+        Ok(o) if o.status.success() => format!("Installed {}", packages.join(", ")),
+        Ok(o) => format!(
+            "warning: npm could not install {} ({}); functions importing them fail with \
+             Runtime.ImportModuleError until they are installed: run `npm install {}` in the \
+             function's folder, or restart once online",
+            packages.join(", "),
+            last_line(&o.stderr),
+            packages.join(" ")
+        ),
+        Err(e) => format!(
+            "warning: cannot run npm ({e}) to install {}; install them in the function's folder \
+             with `npm install {}`",
+            packages.join(", "),
+            packages.join(" ")
+        ),
+    }
+}
+
+async fn install_python() -> String {
+    let dir = python_dir();
+    let Some(python) = crate::bootstraps::interpreter(RuntimeFamily::Python) else {
+        return String::new();
+    };
+    eprintln!(
+        "Installing boto3, which Lambda's Python runtimes carry (once, into {})",
+        dir.display()
+    );
+    let output = tokio::process::Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+        ])
+        .arg(&dir)
+        .arg("boto3")
+        .stdin(Stdio::null())
+        .output()
+        .await;
+    match output {
+        Ok(o) if o.status.success() => "Installed boto3".to_string(),
+        Ok(o) => format!(
+            "warning: pip could not install boto3 ({}); functions importing it fail until it is \
+             installed: `{python} -m pip install boto3`, or restart once online",
+            last_line(&o.stderr)
+        ),
+        Err(e) => format!(
+            "warning: cannot run {python} -m pip ({e}) to install boto3; install it with \
+             `pip install boto3`"
+        ),
+    }
+}
+
+fn last_line(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no output")
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("lambdagate-sdk-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn node_imports_are_found_in_every_module_style() {
+        let dir = scratch("node");
+        std::fs::write(
+            dir.join("index.mjs"),
+            "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\n\
+             import { marshall } from \"@aws-sdk/util-dynamodb\";\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.join("lib")).unwrap();
+        std::fs::write(
+            dir.join("lib/s3.cjs"),
+            "const { S3Client } = require('@aws-sdk/client-s3');\nconst x = '@aws-sdk/';\n",
+        )
+        .unwrap();
+        // Dependencies are not the function's own imports.
+        std::fs::create_dir_all(dir.join("node_modules/x")).unwrap();
+        std::fs::write(
+            dir.join("node_modules/x/i.js"),
+            "require('@aws-sdk/client-sqs')",
+        )
+        .unwrap();
+        let found = node_imports(&dir);
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            vec![
+                "@aws-sdk/client-dynamodb".to_string(),
+                "@aws-sdk/client-s3".to_string(),
+                "@aws-sdk/util-dynamodb".to_string()
+            ]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn python_imports_of_boto3_are_found() {
+        let dir = scratch("py");
+        std::fs::write(dir.join("app.py"), "import json\nimport boto3\n").unwrap();
+        assert!(python_imports_boto3(&dir));
+        std::fs::write(dir.join("app.py"), "import boto3x\n# import boto3\n").unwrap();
+        assert!(!python_imports_boto3(&dir));
+        std::fs::write(
+            dir.join("app.py"),
+            "from botocore.exceptions import ClientError\n",
+        )
+        .unwrap();
+        assert!(python_imports_boto3(&dir));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
