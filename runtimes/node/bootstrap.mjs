@@ -641,13 +641,47 @@ function registerBundledSdk() {
   nodeModule.register('data:text/javascript,' + encodeURIComponent(hook));
 }
 
+function reportSyntaxError(e, moduleFile) {
+  const stack = typeof e.stack === 'string' ? e.stack : '';
+  const head = stack.split('\n');
+  const end = head.findIndex((line) => line.startsWith('    at '));
+  const report = (end === -1 ? head : head.slice(0, end)).join('\n').trimEnd();
+  // CommonJS errors carry Node's report; when it says more than the message, print it.
+  if (report && report !== `${e.name}: ${e.message}`) {
+    process.stderr.write(`${report}\n`);
+    return;
+  }
+  // ES module errors do not: ask Node to check the handler's file, which prints the same
+  // report (only on this error path, so the extra process costs nothing otherwise).
+  for (const ext of ['', '.mjs', '.js', '.cjs']) {
+    const file = moduleFile + ext;
+    if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) continue;
+    const checked = require('node:child_process').spawnSync(process.execPath, ['--check', file], {
+      encoding: 'utf8',
+      timeout: 10000,
+    });
+    const lines = (checked.stderr || '').split('\n');
+    const stop = lines.findIndex((line) => line.startsWith('    at '));
+    const text = (stop === -1 ? lines : lines.slice(0, stop)).join('\n').trimEnd();
+    if (text) {
+      process.stderr.write(`${text}\n`);
+      return;
+    }
+  }
+}
+
 async function loadUserApp(appRoot, moduleRoot, module) {
   installGlobalAwsLambda();
   registerBundledSdk();
   try {
     return await loadModule(appRoot, moduleRoot, module);
   } catch (e) {
-    if (e instanceof SyntaxError) throw new UserCodeSyntaxError(e);
+    if (e instanceof SyntaxError) {
+      // Lambda's error document names no file; Node's own report (file:line, the source line
+      // and a caret) is what finds the mistake, so it goes to the log first.
+      reportSyntaxError(e, path.resolve(appRoot, moduleRoot, module));
+      throw new UserCodeSyntaxError(e);
+    }
     if (e && e.code === 'MODULE_NOT_FOUND') throw new ImportModuleError(e);
     throw e;
   }

@@ -31,16 +31,11 @@ _ERROR_INDENT = "\u00a0"
 _XRAY_CAUSE_LIMIT = 1024 * 1024
 _THIS_FILE = os.path.abspath(__file__)
 
+# Lambda prints a paragraph about runtime updates here; locally only its first sentence
+# helps, and a paragraph before every init error buries the error.
 _UNHANDLED_WARNING = (
     "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the "
-    "function code. However, in rare cases, a Lambda runtime update can cause "
-    "unexpected function behavior. For functions using managed runtimes, runtime "
-    "updates can be triggered by a function change, or can be applied "
-    "automatically. To determine if the runtime has been updated, check the runtime "
-    "version in the INIT_START log entry. If this error correlates with a change in "
-    "the runtime version, you may be able to mitigate this error by temporarily "
-    "rolling back to the previous runtime version. For more information, see "
-    "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
+    "function code.\r"
 )
 
 

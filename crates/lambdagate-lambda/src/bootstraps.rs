@@ -126,18 +126,21 @@ pub struct HostRuntime {
 
 /// Asks each interpreter the application needs for its version (once per runtime identifier).
 pub async fn host_runtimes(app: &Application) -> Vec<HostRuntime> {
-    let mut runtimes: Vec<(String, RuntimeFamily)> = Vec::new();
+    let mut runtimes: Vec<(String, RuntimeFamily, &Path)> = Vec::new();
     for f in &app.functions {
-        if f.family != RuntimeFamily::Provided && !runtimes.iter().any(|(r, _)| *r == f.runtime) {
-            runtimes.push((f.runtime.clone(), f.family));
+        if f.family != RuntimeFamily::Provided && !runtimes.iter().any(|(r, _, _)| *r == f.runtime)
+        {
+            runtimes.push((f.runtime.clone(), f.family, f.code_dir.as_path()));
         }
     }
     let mut out = Vec::new();
-    for (runtime, family) in runtimes {
+    for (runtime, family, code_dir) in runtimes {
         let Some(program) = interpreter(family) else {
             continue;
         };
-        let version = version_of(&program).await;
+        // Asked from a function's folder, as its instances start there: version managers
+        // (pyenv, nvm shims) choose by the folder's `.python-version` / `.nvmrc`.
+        let version = version_of(&program, code_dir).await;
         let warning = match &version {
             None => Some(format!(
                 "{runtime}: `{program}` was not found or did not run; functions on {runtime} will fail"
@@ -179,8 +182,12 @@ fn major_minor(version: &str) -> String {
     version.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
-async fn version_of(program: &str) -> Option<String> {
-    let out = tokio::process::Command::new(program)
+async fn version_of(program: &str, cwd: &Path) -> Option<String> {
+    let mut command = tokio::process::Command::new(program);
+    if cwd.is_dir() {
+        command.current_dir(cwd);
+    }
+    let out = command
         .arg("--version")
         .stdin(std::process::Stdio::null())
         .output()

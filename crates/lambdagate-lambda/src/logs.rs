@@ -47,10 +47,20 @@ impl LogSink {
     /// [`crate::output`] thread, so printing never blocks an invocation).
     pub fn stderr() -> LogSink {
         LogSink::new(|line| {
-            crate::output::line(match &line.request_id {
-                Some(id) => format!("[{}] [{}] {}", line.function, id, line.text),
-                None => format!("[{}] {}", line.function, line.text),
-            });
+            let prefix = match &line.request_id {
+                Some(id) => format!("[{}] [{}] ", line.function, id),
+                None => format!("[{}] ", line.function),
+            };
+            // Runtimes join a multi-line record (a traceback) with \r so that it stays one log
+            // event; a terminal would print the parts over each other, so each gets a line.
+            let text: String = line
+                .text
+                .split('\r')
+                .filter(|part| !part.is_empty())
+                .map(|part| format!("{prefix}{part}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            crate::output::line(if text.is_empty() { prefix } else { text });
         })
     }
 

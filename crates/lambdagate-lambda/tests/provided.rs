@@ -148,8 +148,10 @@ async fn timeout_kills_the_group_and_a_fresh_instance_follows() {
     let started = Instant::now();
     let result = call(&service, "Slow", r#"{"sleep": 30}"#).await;
     let took = started.elapsed();
+    // Cut at the 1 s Timeout, not after the 30 s sleep (the upper bound only catches that,
+    // so a busy machine cannot fail it).
     assert!(
-        took >= Duration::from_millis(950) && took < Duration::from_secs(3),
+        took >= Duration::from_millis(950) && took < Duration::from_secs(20),
         "{took:?}"
     );
     let (kind, body) = error(&result);
@@ -200,13 +202,12 @@ async fn init_error_answers_at_once_without_a_restart_storm() {
     let (kind, body) = error(&call(&service, "Broken", "{}").await);
     assert_eq!(kind, "Runtime.ImportModuleError");
     assert_eq!(body["errorType"], "Runtime.ImportModuleError");
-    // Further calls get the same answer from the remembered failure, starting nothing.
-    let started = Instant::now();
+    // Further calls get the same answer from the remembered failure, starting nothing: no
+    // instance is left and only one init was reported (checked below).
     for _ in 0..20 {
         let (kind, _) = error(&call(&service, "Broken", "{}").await);
         assert_eq!(kind, "Runtime.ImportModuleError");
     }
-    assert!(started.elapsed() < Duration::from_millis(200));
     assert_eq!(service.live_instances("Broken"), 0);
     let init_lines = service
         .logs("Broken")
@@ -249,25 +250,34 @@ async fn missing_bootstrap_is_invalid_entrypoint() {
     service.shutdown(Duration::from_secs(2)).await;
 }
 
+/// An empty folder for the script runtime's `barrier`.
+fn barrier_dir(name: &str) -> std::path::PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("lambdagate-barrier-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[tokio::test]
-async fn eight_parallel_one_second_calls_take_about_one_second() {
+async fn eight_parallel_calls_run_side_by_side() {
     let service = start(vec![script_function("Par")]).await;
-    let started = Instant::now();
+    // Each call waits until all eight are inside the function: they can only all answer `ok`
+    // if eight instances ran at the same time, however slow the machine is.
+    let dir = barrier_dir("par");
+    let event = serde_json::json!({ "barrier": [dir, 8] }).to_string();
     let calls = (0..8)
         .map(|_| {
             let service = service.clone();
-            tokio::spawn(async move { call(&service, "Par", r#"{"sleep": 1}"#).await })
+            let event = event.clone();
+            tokio::spawn(async move { call(&service, "Par", &event).await })
         })
         .collect::<Vec<_>>();
     for c in calls {
         assert_eq!(response(&c.await.unwrap())["ok"], true);
     }
-    let took = started.elapsed();
-    // Run one after another they would take at least 8 s; in parallel about 1 s plus eight
-    // process starts, which a loaded 2-core machine can stretch. Well under 8 s proves they ran
-    // side by side without making the test depend on the machine's load.
-    assert!(took < Duration::from_millis(4000), "took {took:?}");
     assert_eq!(service.live_instances("Par"), 8);
+    let _ = std::fs::remove_dir_all(&dir);
     service.shutdown(Duration::from_secs(2)).await;
 }
 
@@ -376,19 +386,21 @@ async fn invocations_that_wait_start_instances_beyond_the_burst_up_to_the_cap() 
         ..ServiceConfig::default()
     };
     let service = start_with(vec![script_function("Waits")], config).await;
-    let started = Instant::now();
+    // Three meet inside the function (so three instances ran at once although the burst is
+    // one); the fourth waits for one of them and finds the barrier already met.
+    let dir = barrier_dir("waits");
+    let event = serde_json::json!({ "barrier": [dir, 3] }).to_string();
     let calls = (0..4)
         .map(|_| {
             let service = service.clone();
-            tokio::spawn(async move { call(&service, "Waits", r#"{"sleep": 1}"#).await })
+            let event = event.clone();
+            tokio::spawn(async move { call(&service, "Waits", &event).await })
         })
         .collect::<Vec<_>>();
     for c in calls {
         assert_eq!(response(&c.await.unwrap())["ok"], true);
     }
-    // Three run side by side (the cap), the fourth after one of them: about 2 s, not 4 s.
-    let took = started.elapsed();
-    assert!(took < Duration::from_millis(3500), "took {took:?}");
     assert_eq!(service.live_instances("Waits"), 3);
+    let _ = std::fs::remove_dir_all(&dir);
     service.shutdown(Duration::from_secs(2)).await;
 }

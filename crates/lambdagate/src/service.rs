@@ -67,12 +67,11 @@ pub fn env_overrides(
 /// major version or a missing interpreter.
 pub async fn report_host_runtimes(app: Arc<Application>) {
     for host in lambdagate_lambda::bootstraps::host_runtimes(&app).await {
-        match &host.version {
-            Some(v) => eprintln!("{} is served by {} {v}", host.runtime, host.program),
-            None => eprintln!("{} has no interpreter ({})", host.runtime, host.program),
-        }
-        if let Some(warning) = &host.warning {
-            eprintln!("warning: {warning}");
+        // One line a runtime: the warning already names the interpreter and its version.
+        match (&host.warning, &host.version) {
+            (Some(warning), _) => eprintln!("warning: {warning}"),
+            (None, Some(v)) => eprintln!("{} is served by {} {v}", host.runtime, host.program),
+            (None, None) => eprintln!("{} has no interpreter ({})", host.runtime, host.program),
         }
     }
 }

@@ -268,8 +268,10 @@ async fn timeouts(c: &Client<'_>) {
         (a2.status, a2.text().as_str()),
         (503, r#"{"message":"Service Unavailable"}"#)
     );
+    // The statuses prove the gateway's timeout fired first (the function would have been cut
+    // at its own 1 s Timeout with a 502/500); this bound only catches a hang.
     assert!(
-        started.elapsed() < Duration::from_millis(1900),
+        started.elapsed() < Duration::from_secs(20),
         "{:?}",
         started.elapsed()
     );
