@@ -19,7 +19,13 @@ pub type R<T> = Result<T, Reported>;
 pub struct Diags {
     file: PathBuf,
     items: Vec<Diagnostic>,
+    /// Files spliced into the template (`AWS::Include`): a node read from one carries the
+    /// file's tag in the high bits of its line (see [`Diags::tag_file`]).
+    included: Vec<PathBuf>,
 }
+
+/// Lines at or above this carry an included file's tag (`line >> TAG_SHIFT`, 1-based).
+const TAG_SHIFT: u32 = 24;
 
 impl Diags {
     /// An empty collection for `file`.
@@ -27,15 +33,46 @@ impl Diags {
         Diags {
             file: file.to_path_buf(),
             items: Vec::new(),
+            included: Vec::new(),
         }
     }
 
     /// The source location of `pos` in this file.
     pub fn location(&self, pos: Pos) -> SourceLocation {
+        let tag = pos.line >> TAG_SHIFT;
+        if tag > 0
+            && let Some(file) = self.included.get(tag as usize - 1)
+        {
+            return SourceLocation {
+                file: file.clone(),
+                line: pos.line & ((1 << TAG_SHIFT) - 1),
+                column: pos.column,
+            };
+        }
         SourceLocation {
             file: self.file.clone(),
             line: pos.line,
             column: pos.column,
+        }
+    }
+
+    /// Registers a file whose nodes are spliced into the template and returns the bits to
+    /// add to their lines, so diagnostics about them name that file and its own line.
+    /// `None` when too many files are included to tell apart (they then name the template).
+    pub fn tag_file(&mut self, file: PathBuf) -> Option<u32> {
+        if self.included.len() >= 250 {
+            return None;
+        }
+        self.included.push(file);
+        Some((self.included.len() as u32) << TAG_SHIFT)
+    }
+
+    /// Adds diagnostics found elsewhere (a nested stack's template), keeping their locations.
+    pub fn extend(&mut self, items: impl IntoIterator<Item = Diagnostic>) {
+        for item in items {
+            if !self.items.contains(&item) {
+                self.items.push(item);
+            }
         }
     }
 

@@ -84,6 +84,8 @@ pub struct Evaluator<'t> {
     /// How many stand-ins have been handed out, so a name resolved with one is not cached
     /// for a later use that serving depends on.
     stand_ins: usize,
+    /// Nested stacks: where children are found and those loaded so far (see `nested.rs`).
+    pub(crate) nested: crate::nested::State,
 }
 
 impl<'t> Evaluator<'t> {
@@ -115,6 +117,7 @@ impl<'t> Evaluator<'t> {
             tolerant: false,
             strict: false,
             stand_ins: 0,
+            nested: crate::nested::State::default(),
         }
     }
 
@@ -259,6 +262,12 @@ impl<'t> Evaluator<'t> {
         };
         if !self.included_or_tolerated(idx, pos)? {
             return Ok(Node::str(format!("{logical_id}.{attribute}"), pos));
+        }
+        let resources = self.resources;
+        if let Some(output) = attribute.strip_prefix("Outputs.")
+            && crate::nested::is_stack(&resources[idx].kind)
+        {
+            return crate::nested::output(self, &resources[idx], output, pos);
         }
         let name_value = self.resource_name(idx, pos)?;
         let resource = &self.resources[idx];

@@ -90,10 +90,12 @@ impl Evaluator<'_> {
                 let value = self.resolve_value(arg, "Fn::ToJsonString's argument")?;
                 Ok(Some(Node::str(value.to_json().to_string(), pos)))
             }
+            // `AWS::Include` is spliced in before evaluation (`include.rs`); what is left is
+            // a macro, which runs in the AWS account that defines it.
             "Fn::Transform" => Err(self.diags.error(
                 pos,
-                "Fn::Transform (AWS::Include and macros) is not supported: inline the included \
-                 content in the template",
+                "Fn::Transform: only AWS::Include with a local Parameters.Location is \
+                 supported; macros run in the AWS account that defines them",
             )),
             other => Err(self.diags.error(
                 pos,

@@ -1,0 +1,392 @@
+//! Nested stacks: `AWS::Serverless::Application` (`Location`) and `AWS::CloudFormation::Stack`
+//! (`TemplateURL`) naming a local template, loaded with the `Parameters` the parent passes.
+//!
+//! A child is loaded the first time something needs it (the parent's `GetAtt Child.Outputs.X`,
+//! or the merge after the parent's own resources), once. Its functions, APIs and the rest join
+//! the parent's application under `Child/` names, as `sam local` names a nested stack's
+//! resources (`ParentStack/ChildResource`), so the same logical id in two stacks does not clash.
+//! Its `Outputs` are what the parent's `GetAtt Child.Outputs.X` yields.
+//!
+//! A child that cannot be loaded (a missing file, a stack that includes itself, errors in its
+//! template) is what a deploy rejects: an error for `validate`; when serving, a warning, and the
+//! rest of the application is served without it.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use lambdagate_model::{Application, AuthorizerKind, IntegrationTarget, api_id_for};
+
+use crate::diag::{R, Reported};
+use crate::eval::{Evaluator, Resource};
+use crate::node::{Node, Pos, Value};
+use crate::sam::Built;
+use crate::{Diagnostic, LoadOptions, Severity};
+
+/// The resource types that are nested stacks.
+pub fn is_stack(kind: &str) -> bool {
+    kind == "AWS::Serverless::Application" || kind == "AWS::CloudFormation::Stack"
+}
+
+/// What a template loading its nested stacks needs to know.
+#[derive(Debug, Default)]
+pub struct State {
+    /// The templates being loaded, outermost first, this one last (absolute paths).
+    pub chain: Vec<PathBuf>,
+    /// This template's folder: children's paths are relative to it.
+    pub base: PathBuf,
+    /// Children loaded so far by logical id (`None`: could not be loaded, already reported).
+    children: HashMap<String, Option<Child>>,
+    /// Children being loaded (a child whose parameters need its own outputs is circular).
+    loading: Vec<String>,
+}
+
+/// A loaded child stack.
+#[derive(Debug)]
+struct Child {
+    application: Application,
+    outputs: HashMap<String, Node>,
+}
+
+/// `GetAtt Child.Outputs.Name`: the child's output value.
+pub fn output(ev: &mut Evaluator<'_>, resource: &Resource, name: &str, pos: Pos) -> R<Node> {
+    let id = &resource.logical_id;
+    if ev.nested.loading.contains(id) {
+        return Err(ev.diags.error(
+            pos,
+            format!(
+                "circular reference: nested stack `{id}`'s Parameters need its own output \
+                 `{name}`"
+            ),
+        ));
+    }
+    ensure_loaded(ev, resource);
+    let found = match ev.nested.children.get(id) {
+        Some(Some(child)) => Some(child.outputs.get(name).cloned()),
+        _ => None,
+    };
+    match found {
+        Some(Some(mut value)) => {
+            value.pos = pos;
+            Ok(value)
+        }
+        Some(None) => Err(ev.diags.error(
+            pos,
+            format!("GetAtt {id}.Outputs.{name}: nested stack `{id}` has no output `{name}`"),
+        )),
+        // Not loaded: already reported (an error for `validate`, else a warning).
+        None if ev.strict => Err(Reported),
+        None => {
+            ev.diags.warn(
+                pos,
+                format!(
+                    "GetAtt {id}.Outputs.{name}: nested stack `{id}` is not loaded, so its \
+                     output is left unresolved"
+                ),
+            );
+            Ok(Node::str(format!("{id}.Outputs.{name}"), pos))
+        }
+    }
+}
+
+/// Loads every included nested stack of the template and adds what it serves to `built`.
+pub fn merge_all(ev: &mut Evaluator<'_>, resources: &[Resource], built: &mut Built) {
+    for (idx, resource) in resources.iter().enumerate() {
+        if !is_stack(&resource.kind) || ev.is_included(idx) != Ok(true) {
+            continue;
+        }
+        ensure_loaded(ev, resource);
+        let Some(Some(child)) = ev.nested.children.get(&resource.logical_id) else {
+            continue;
+        };
+        let mut app = child.application.clone();
+        prefix(&mut app, &resource.logical_id);
+        built.functions.extend(app.functions);
+        built.apis.extend(app.apis);
+        built.domains.extend(app.domains);
+        built.api_keys.extend(app.api_keys);
+        built.usage_plans.extend(app.usage_plans);
+        built.unavailable.extend(app.unavailable_functions);
+    }
+}
+
+fn ensure_loaded(ev: &mut Evaluator<'_>, resource: &Resource) {
+    let id = resource.logical_id.clone();
+    if ev.nested.children.contains_key(&id) {
+        return;
+    }
+    ev.nested.loading.push(id.clone());
+    let child = load(ev, resource);
+    ev.nested.loading.retain(|l| *l != id);
+    ev.nested.children.insert(id, child);
+}
+
+/// A problem that keeps a child from loading: an error for `validate`, else a warning.
+fn problem(ev: &mut Evaluator<'_>, pos: Pos, message: String) {
+    if ev.strict {
+        ev.diags.error(pos, message);
+    } else {
+        ev.diags.warn(
+            pos,
+            format!(
+                "{message}; it is not served (`lambdagate validate` reports it as an error)"
+            ),
+        );
+    }
+}
+
+fn load(ev: &mut Evaluator<'_>, resource: &Resource) -> Option<Child> {
+    let id = &resource.logical_id;
+    let owner = format!("nested stack `{id}`");
+    let props = &resource.properties;
+    let key = if resource.kind == "AWS::Serverless::Application" {
+        "Location"
+    } else {
+        "TemplateURL"
+    };
+    let Some(location) = props.get(key) else {
+        problem(
+            ev,
+            resource.pos,
+            format!("{owner} needs {key} (the child template's path)"),
+        );
+        return None;
+    };
+    if location.get("ApplicationId").is_some() {
+        // A deploy accepts it; it only cannot run here.
+        ev.diags.warn(
+            location.pos,
+            format!(
+                "{owner} is an application from the Serverless Application Repository \
+                 (ApplicationId / SemanticVersion); lambdagate serves local templates only, so \
+                 it is not served"
+            ),
+        );
+        return None;
+    }
+    let location_text = with_tolerance(ev, |ev| ev.resolve_text(location, key)).ok()?;
+    if ["s3://", "https://", "http://"]
+        .iter()
+        .any(|p| location_text.starts_with(p))
+    {
+        ev.diags.warn(
+            location.pos,
+            format!(
+                "{owner}: {key} `{location_text}` is remote; lambdagate serves local templates \
+                 only, so it is not served (give the child template's local path, as before \
+                 `sam package`)"
+            ),
+        );
+        return None;
+    }
+    let parameters = parameters(ev, props.get("Parameters"), &owner)?;
+    let mut path = crate::props::absolute(&ev.nested.base.join(&location_text));
+    if path.is_dir()
+        && let Some(found) = crate::discover(&path)
+    {
+        path = found;
+    }
+    if let Some(start) = ev.nested.chain.iter().position(|c| *c == path) {
+        let cycle: Vec<String> = ev.nested.chain[start..]
+            .iter()
+            .chain([&path])
+            .map(|p| p.display().to_string())
+            .collect();
+        problem(
+            ev,
+            location.pos,
+            format!(
+                "{owner}: `{location_text}` includes itself ({}), which would never end",
+                cycle.join(" -> ")
+            ),
+        );
+        return None;
+    }
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) => {
+            problem(
+                ev,
+                location.pos,
+                format!(
+                    "{owner}: cannot read {key} `{location_text}` ({}): {e}",
+                    path.display()
+                ),
+            );
+            return None;
+        }
+    };
+    let stack_name = format!(
+        "{}-{id}-{}",
+        ev.env.stack_name,
+        api_id_for(&format!("{}/{id}", ev.env.stack_name)).to_uppercase()
+    );
+    let options = LoadOptions {
+        parameter_overrides: parameters,
+        region: Some(ev.env.region.clone()),
+        stack_name: Some(stack_name),
+        strict: ev.strict,
+    };
+    let mut chain = ev.nested.chain.clone();
+    chain.push(path.clone());
+    match crate::loader::load_stack(&text, &path, &options, chain) {
+        Ok((loaded, outputs)) => {
+            ev.diags.extend(loaded.warnings);
+            Some(Child {
+                application: loaded.application,
+                outputs,
+            })
+        }
+        Err(diagnostics) if ev.strict => {
+            ev.diags.extend(diagnostics);
+            None
+        }
+        Err(diagnostics) => {
+            let warnings = diagnostics.into_iter().map(|d| match d.severity {
+                Severity::Error => Diagnostic {
+                    severity: Severity::Warning,
+                    message: format!("{} (so nested stack `{id}` is not served)", d.message),
+                    location: d.location,
+                },
+                Severity::Warning => d,
+            });
+            ev.diags.extend(warnings);
+            None
+        }
+    }
+}
+
+/// Runs `f` tolerantly when serving: what the child needs from the parent is worth a stand-in
+/// (with a warning) rather than refusing the parent.
+fn with_tolerance<T>(ev: &mut Evaluator<'_>, f: impl FnOnce(&mut Evaluator<'_>) -> T) -> T {
+    let before = ev.tolerant;
+    ev.tolerant = !ev.strict;
+    let out = f(ev);
+    ev.tolerant = before;
+    out
+}
+
+/// The child's parameter values: each resolved in the parent, as text (a list joined with
+/// commas, as CloudFormation passes a list to a `CommaDelimitedList` parameter).
+fn parameters(
+    ev: &mut Evaluator<'_>,
+    node: Option<&Node>,
+    owner: &str,
+) -> Option<Vec<(String, String)>> {
+    let Some(node) = node else {
+        return Some(Vec::new());
+    };
+    let Some(entries) = node.as_map() else {
+        ev.diags.error(
+            node.pos,
+            format!(
+                "{owner}: Parameters must be a mapping of parameter names to values, not {}",
+                node.kind_name()
+            ),
+        );
+        return None;
+    };
+    let mut out = Vec::with_capacity(entries.len());
+    let mut failed = false;
+    for (key, value) in entries {
+        let resolved = with_tolerance(ev, |ev| ev.resolve(value));
+        let text = match resolved {
+            Ok(Some(v)) => match &v.value {
+                Value::Seq(items) => items
+                    .iter()
+                    .map(|i| i.scalar_text().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                _ => match v.scalar_text() {
+                    Some(t) => t,
+                    None => {
+                        ev.diags.error(
+                            value.pos,
+                            format!(
+                                "{owner}: parameter `{}` must be a string, not {}",
+                                key.name,
+                                v.kind_name()
+                            ),
+                        );
+                        failed = true;
+                        continue;
+                    }
+                },
+            },
+            // `AWS::NoValue`: the child's default applies.
+            Ok(None) => continue,
+            Err(Reported) => {
+                failed = true;
+                continue;
+            }
+        };
+        out.push((key.name.clone(), text));
+    }
+    (!failed).then_some(out)
+}
+
+/// Renames the child's resources `Child/LogicalId`, as `sam local` names them, and points the
+/// child's references (routes, authorizers, keys, plans, domains) at the new names.
+fn prefix(app: &mut Application, stack: &str) {
+    let p = |name: &str| format!("{stack}/{name}");
+    let functions: Vec<String> = app
+        .functions
+        .iter()
+        .map(|f| f.logical_id.clone())
+        .chain(app.unavailable_functions.iter().map(|f| f.logical_id.clone()))
+        .collect();
+    let rename_function = |name: &mut String| {
+        if functions.contains(name) {
+            *name = p(name);
+        }
+    };
+    for f in &mut app.functions {
+        // A function without a FunctionName is named by its logical id: keep names apart.
+        if f.function_name == f.logical_id {
+            f.function_name = p(&f.function_name);
+            if let Some((head, _)) = f.arn.rsplit_once(":function:") {
+                f.arn = format!("{head}:function:{}", f.function_name);
+            }
+        }
+        f.logical_id = p(&f.logical_id);
+    }
+    for f in &mut app.unavailable_functions {
+        if f.function_name == f.logical_id {
+            f.function_name = p(&f.function_name);
+        }
+        f.logical_id = p(&f.logical_id);
+    }
+    for api in &mut app.apis {
+        api.logical_id = p(&api.logical_id);
+        api.api_id = api_id_for(&api.logical_id);
+        for route in &mut api.routes {
+            if let IntegrationTarget::Function(name) = &mut route.integration.target {
+                rename_function(name);
+            }
+        }
+        for authorizer in &mut api.authorizers {
+            if let AuthorizerKind::Lambda { function, .. } = &mut authorizer.kind {
+                rename_function(function);
+            }
+        }
+    }
+    for domain in &mut app.domains {
+        for mapping in &mut domain.mappings {
+            mapping.api = p(&mapping.api);
+        }
+    }
+    for key in &mut app.api_keys {
+        key.logical_id = p(&key.logical_id);
+        for (api, _) in &mut key.stage_keys {
+            *api = p(api);
+        }
+    }
+    for plan in &mut app.usage_plans {
+        plan.logical_id = p(&plan.logical_id);
+        for stage in &mut plan.api_stages {
+            stage.api = p(&stage.api);
+        }
+        for key in &mut plan.keys {
+            *key = p(key);
+        }
+    }
+}
