@@ -25,11 +25,11 @@ pub fn splice(root: &mut Node, d: &mut Diags, file: &Path) {
     let dir = folder(file);
     top_level(root, d, &dir, &chain);
     if let Value::Map(entries) = &mut root.value {
-        for (key, value) in entries.iter_mut() {
-            if !NOT_IN.contains(&key.name.as_str()) && key.name != "Transform" {
-                walk(value, d, &dir, &chain);
-            }
-        }
+        entries.retain_mut(|(key, value)| {
+            NOT_IN.contains(&key.name.as_str())
+                || key.name == "Transform"
+                || walk(value, d, &dir, &chain)
+        });
     }
 }
 
@@ -134,13 +134,13 @@ fn is_include(node: &Node) -> bool {
     node.get("Name").and_then(Node::as_str) == Some("AWS::Include")
 }
 
-/// Replaces every `Fn::Transform: {Name: AWS::Include}` below `node`.
-fn walk(node: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) {
+/// Replaces every `Fn::Transform: {Name: AWS::Include}` below `node`. False when `node` was
+/// a call whose snippet could not be read (reported): its owner leaves it out, so the missing
+/// snippet is one error rather than one more for each place that needed it.
+fn walk(node: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> bool {
     match &mut node.value {
         Value::Seq(items) => {
-            for item in items {
-                walk(item, d, dir, chain);
-            }
+            items.retain_mut(|item| walk(item, d, dir, chain));
         }
         Value::Map(entries) => {
             let at = entries
@@ -151,8 +151,13 @@ fn walk(node: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) {
                 let snippet = include(&call, d, dir, chain);
                 if entries.is_empty() {
                     // The call is the whole value: the snippet takes its place.
-                    *node = snippet.unwrap_or_else(|| Node::new(Value::Null, call.pos));
-                    return;
+                    return match snippet {
+                        Some(snippet) => {
+                            *node = snippet;
+                            true
+                        }
+                        None => false,
+                    };
                 }
                 match snippet {
                     Some(Node {
@@ -172,12 +177,11 @@ fn walk(node: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) {
                     None => {}
                 }
             }
-            for (_, value) in entries.iter_mut() {
-                walk(value, d, dir, chain);
-            }
+            entries.retain_mut(|(_, value)| walk(value, d, dir, chain));
         }
         _ => {}
     }
+    true
 }
 
 /// Reads the snippet a call names, with its own includes spliced. `None` once reported.
@@ -215,7 +219,7 @@ fn include(call: &Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> Option<
         let cycle: Vec<String> = chain[start..]
             .iter()
             .chain([&path])
-            .map(|p| p.display().to_string())
+            .map(|p| short(&chain[0], p))
             .collect();
         d.error(
             location.pos,
@@ -252,8 +256,7 @@ fn include(call: &Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> Option<
     retag(&mut doc, tag);
     let mut inner = chain.to_vec();
     inner.push(path.clone());
-    walk(&mut doc, d, &folder(&path), &inner);
-    Some(doc)
+    walk(&mut doc, d, &folder(&path), &inner).then_some(doc)
 }
 
 fn tagged(pos: Pos, tag: u32) -> Pos {
@@ -280,4 +283,14 @@ fn retag(node: &mut Node, tag: u32) {
         }
         _ => {}
     }
+}
+
+/// `path` relative to the outermost template's folder when it is inside it, for messages.
+pub fn short(outermost: &Path, path: &Path) -> String {
+    outermost
+        .parent()
+        .and_then(|dir| path.strip_prefix(dir).ok())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }

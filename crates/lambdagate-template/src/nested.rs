@@ -189,7 +189,7 @@ fn load(ev: &mut Evaluator<'_>, resource: &Resource) -> Option<Child> {
         let cycle: Vec<String> = ev.nested.chain[start..]
             .iter()
             .chain([&path])
-            .map(|p| p.display().to_string())
+            .map(|p| crate::include::short(&ev.nested.chain[0], p))
             .collect();
         problem(
             ev,

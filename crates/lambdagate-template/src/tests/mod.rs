@@ -5,7 +5,9 @@
 
 mod auth;
 mod diagnostics;
+mod include;
 mod intrinsics;
+mod nested;
 mod openapi;
 mod sam;
 mod settings;
