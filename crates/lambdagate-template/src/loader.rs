@@ -193,6 +193,10 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags, strict: bool) ->
         return Vec::new();
     };
     let Some(entries) = section.as_map().filter(|e| !e.is_empty()) else {
+        if section.as_map().is_some() && diags.has_errors() {
+            // Emptied by a loop or an include already reported: no second error.
+            return Vec::new();
+        }
         diags.error(
             section.pos,
             "Resources must be a mapping with at least one resource",

@@ -7,6 +7,7 @@ mod auth;
 mod diagnostics;
 mod include;
 mod intrinsics;
+mod language_extensions;
 mod nested;
 mod openapi;
 mod sam;
