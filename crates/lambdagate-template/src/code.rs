@@ -24,6 +24,7 @@ pub fn folder(
     runtime: Option<&str>,
     base: &Path,
     owner: &str,
+    strict: bool,
 ) -> R<PathBuf> {
     if resource.kind == "AWS::Lambda::Function" {
         let Some(code) = props.get("Code") else {
@@ -33,7 +34,7 @@ pub fn folder(
             ));
         };
         if let Some(path) = code.as_str() {
-            return local(d, code.pos, path, "Code", owner, base);
+            return local(d, code.pos, path, "Code", owner, base, strict);
         }
         if let Some(inline) = code.get("ZipFile") {
             return inline_code(d, inline, runtime, owner);
@@ -55,6 +56,7 @@ pub fn folder(
                 "aws:asset:path",
                 owner,
                 base,
+                strict,
             );
         }
         return Err(d.error(
@@ -71,7 +73,7 @@ pub fn folder(
     }
     match props.get("CodeUri") {
         Some(node) => match node.as_str() {
-            Some(uri) => local(d, node.pos, uri, "CodeUri", owner, base),
+            Some(uri) => local(d, node.pos, uri, "CodeUri", owner, base, strict),
             None => match cdk_asset(resource) {
                 Some(asset) => local(
                     d,
@@ -80,6 +82,7 @@ pub fn folder(
                     "aws:asset:path",
                     owner,
                     base,
+                    strict,
                 ),
                 None => Err(d.error(
                     node.pos,
@@ -104,8 +107,18 @@ fn cdk_asset(resource: &Resource) -> Option<&Node> {
         .filter(|n| n.as_str().is_some())
 }
 
-/// A local folder, or a local `.zip` unpacked into the cache.
-fn local(d: &mut Diags, pos: Pos, uri: &str, key: &str, owner: &str, base: &Path) -> R<PathBuf> {
+/// A local folder, or a local `.zip` unpacked into the cache. A zip that cannot be unpacked
+/// safely is what a deploy rejects (an error when `strict`); when serving it only keeps its
+/// own function from being served (a warning, and `Err` with no error recorded).
+fn local(
+    d: &mut Diags,
+    pos: Pos,
+    uri: &str,
+    key: &str,
+    owner: &str,
+    base: &Path,
+    strict: bool,
+) -> R<PathBuf> {
     if uri.starts_with("s3://") {
         return Err(d.error(
             pos,
@@ -118,10 +131,20 @@ fn local(d: &mut Diags, pos: Pos, uri: &str, key: &str, owner: &str, base: &Path
     }
     if path.is_file() && uri.to_ascii_lowercase().ends_with(".zip") {
         return unzip(&path).map_err(|why| {
-            d.error(
-                pos,
-                format!("{owner}: {key} `{uri}` could not be unpacked: {why}"),
-            )
+            let message = format!("{owner}: {key} `{uri}` could not be unpacked: {why}");
+            if strict {
+                d.error(pos, message)
+            } else {
+                d.warn(
+                    pos,
+                    format!(
+                        "{message}. The function is not served: requests routed to it answer \
+                         500 Internal server error, as API Gateway does when it cannot invoke a \
+                         function"
+                    ),
+                );
+                crate::diag::Reported
+            }
         });
     }
     if path.is_file() {
@@ -195,6 +218,10 @@ fn inline_code(d: &mut Diags, node: &Node, runtime: Option<&str>, owner: &str) -
 /// (which keeps executable bits, as `bootstrap` files need), else Python's `zipfile`.
 fn unzip(zip: &Path) -> Result<PathBuf, String> {
     let bytes = std::fs::read(zip).map_err(|e| e.to_string())?;
+    let entries = crate::zip::entries(&bytes)?;
+    if let Some(why) = crate::zip::escapes(&entries) {
+        return Err(why);
+    }
     let root = cache_root().join("lambdagate/code/zip");
     let dir = root.join(hash([&bytes[..]]));
     if dir.is_dir() {
@@ -228,7 +255,10 @@ fn unzip(zip: &Path) -> Result<PathBuf, String> {
             }
         }
     };
-    if let Err(why) = unzipped {
+    if let Err(why) = unzipped.and_then(|()| match crate::zip::link_out_of(&tmp) {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }) {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(why);
     }

@@ -58,18 +58,15 @@ fn top_level(root: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) {
     if is_include(transform) {
         snippets.push(transform.clone());
     }
-    match &mut transform.value {
-        Value::Seq(items) => {
-            items.retain(|item| {
-                if is_include(item) {
-                    snippets.push(item.clone());
-                    false
-                } else {
-                    true
-                }
-            });
-        }
-        _ => {}
+    if let Value::Seq(items) = &mut transform.value {
+        items.retain(|item| {
+            if is_include(item) {
+                snippets.push(item.clone());
+                false
+            } else {
+                true
+            }
+        });
     }
     if snippets.is_empty() {
         return;

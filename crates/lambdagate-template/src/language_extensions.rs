@@ -56,7 +56,9 @@ pub fn expand(root: &mut Node, d: &mut Diags, params: &HashMap<String, Node>, st
         } else {
             d.warn(
                 pos,
-                format!("{message} (expanded anyway; `lambdagate validate` reports it as an error)"),
+                format!(
+                    "{message} (expanded anyway; `lambdagate validate` reports it as an error)"
+                ),
             );
         }
     }
@@ -152,8 +154,8 @@ impl Expander<'_> {
         };
         let mut failed = false;
         for (k, _) in entries {
-            let marked = k.name.contains(&format!("${{{id}}}"))
-                || k.name.contains(&format!("&{{{id}}}"));
+            let marked =
+                k.name.contains(&format!("${{{id}}}")) || k.name.contains(&format!("&{{{id}}}"));
             if !marked && !k.name.starts_with(PREFIX) {
                 self.d.error(
                     k.pos,
@@ -283,7 +285,10 @@ mod tests {
     #[test]
     fn dollar_keeps_the_item_and_ampersand_keeps_its_letters_and_digits() {
         assert_eq!(replace("Fn${Name}", "Name", "a-b"), "Fna-b");
-        assert_eq!(replace("Subnet&{Cidr}", "Cidr", "10.0.2.0/24"), "Subnet1002024");
+        assert_eq!(
+            replace("Subnet&{Cidr}", "Cidr", "10.0.2.0/24"),
+            "Subnet1002024"
+        );
         assert_eq!(replace("${Other}", "Name", "x"), "${Other}");
     }
 }

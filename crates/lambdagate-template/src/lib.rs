@@ -30,6 +30,7 @@ mod serving;
 mod settings;
 mod sub;
 mod yaml;
+mod zip;
 
 #[cfg(test)]
 mod tests;

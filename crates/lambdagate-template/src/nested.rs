@@ -127,9 +127,7 @@ fn problem(ev: &mut Evaluator<'_>, pos: Pos, message: String) {
     } else {
         ev.diags.warn(
             pos,
-            format!(
-                "{message}; it is not served (`lambdagate validate` reports it as an error)"
-            ),
+            format!("{message}; it is not served (`lambdagate validate` reports it as an error)"),
         );
     }
 }
@@ -332,7 +330,11 @@ fn prefix(app: &mut Application, stack: &str) {
         .functions
         .iter()
         .map(|f| f.logical_id.clone())
-        .chain(app.unavailable_functions.iter().map(|f| f.logical_id.clone()))
+        .chain(
+            app.unavailable_functions
+                .iter()
+                .map(|f| f.logical_id.clone()),
+        )
         .collect();
     let rename_function = |name: &mut String| {
         if functions.contains(name) {

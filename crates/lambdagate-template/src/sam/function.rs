@@ -23,7 +23,9 @@ pub fn build(
     layers: &HashMap<String, PathBuf>,
 ) -> R<Option<Function>> {
     let owner = format!("function `{}`", resource.logical_id);
+    let strict = ev.strict;
     let d = &mut ev.diags;
+    let errors_before = d.error_count();
     // Properties that failed to resolve were reported already: check the others, and skip the
     // checks a missing property would otherwise trigger.
     let mut failed = !unresolved.is_empty();
@@ -96,8 +98,13 @@ pub fn build(
     {
         Err(Reported)
     } else {
-        crate::code::folder(d, resource, props, runtime.as_deref(), base, &owner)
+        crate::code::folder(d, resource, props, runtime.as_deref(), base, &owner, strict)
     };
+    if code_dir.is_err() && d.error_count() == errors_before {
+        // Its code could not be unpacked and that was only warned about: a function that
+        // cannot run here, like one whose runtime is missing.
+        return Ok(None);
+    }
 
     let function_name = props::text(d, props, "FunctionName", &owner)?
         .unwrap_or_else(|| resource.logical_id.clone());

@@ -26,8 +26,8 @@ fn an_inline_include_becomes_the_definition_body_with_intrinsics_resolved() {
         "include-inline",
         &[("template.yaml", &template), ("api/openapi.yaml", OPENAPI)],
     );
-    let loaded = load_file(&dir.join("template.yaml"), true)
-        .unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
+    let loaded =
+        load_file(&dir.join("template.yaml"), true).unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
     let api = &loaded.application.apis[0];
     assert_eq!(api.routes.len(), 1);
     assert_eq!(api.routes[0].key.to_string(), "GET /items");
@@ -63,8 +63,8 @@ Resources:
         "include-top",
         &[("template.yaml", template), ("functions.json", snippet)],
     );
-    let loaded = load_file(&dir.join("template.yaml"), true)
-        .unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
+    let loaded =
+        load_file(&dir.join("template.yaml"), true).unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
     let app = loaded.application;
     assert_eq!(app.functions.len(), 1);
     assert_eq!(app.apis[0].logical_id, "ServerlessHttpApi");
@@ -85,12 +85,18 @@ fn include_mistakes_name_the_file_and_line() {
     );
     let errors = lines(&load_file(&dir.join("template.yaml"), true).expect_err("bad ref"));
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert!(errors[0].starts_with("env.yaml:2: error: Ref to `Missing`"), "{errors:#?}");
+    assert!(
+        errors[0].starts_with("env.yaml:2: error: Ref to `Missing`"),
+        "{errors:#?}"
+    );
 
     // A syntax error in the snippet, likewise.
     let dir = scratch(
         "include-bad-yaml",
-        &[("template.yaml", &template), ("env.yaml", "Variables: [a\n")],
+        &[
+            ("template.yaml", &template),
+            ("env.yaml", "Variables: [a\n"),
+        ],
     );
     let errors = lines(&load_file(&dir.join("template.yaml"), false).expect_err("bad yaml"));
     assert_eq!(errors.len(), 1, "{errors:#?}");
@@ -115,7 +121,9 @@ fn include_mistakes_name_the_file_and_line() {
     let errors = lines(&load_file(&dir.join("template.yaml"), false).expect_err("loop"));
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(
-        errors[0].starts_with("env.yaml:5: error: AWS::Include: `env.yaml` includes itself (env.yaml -> env.yaml)"),
+        errors[0].starts_with(
+            "env.yaml:5: error: AWS::Include: `env.yaml` includes itself (env.yaml -> env.yaml)"
+        ),
         "{errors:#?}"
     );
 

@@ -56,7 +56,11 @@ Outputs:
 fn for_each_makes_one_resource_per_item_with_substitutions() {
     for collection in ["[Orders, Users]", "!Ref Names"] {
         let app = load_ok(&functions_per_item(collection));
-        let ids: Vec<&str> = app.functions.iter().map(|f| f.logical_id.as_str()).collect();
+        let ids: Vec<&str> = app
+            .functions
+            .iter()
+            .map(|f| f.logical_id.as_str())
+            .collect();
         assert_eq!(ids, ["OrdersFunction", "UsersFunction"], "{collection}");
         let users = &app.functions[1];
         assert_eq!(users.handler.as_deref(), Some("Users.handler"));
@@ -64,7 +68,11 @@ fn for_each_makes_one_resource_per_item_with_substitutions() {
         // The nested loop in the properties, with `&{}` keeping letters and digits only.
         assert_eq!(users.environment["VAR_ab"], "Users-a.b");
         assert_eq!(users.environment["VAR_c"], "Users-c");
-        let routes: Vec<String> = app.apis[0].routes.iter().map(|r| r.key.to_string()).collect();
+        let routes: Vec<String> = app.apis[0]
+            .routes
+            .iter()
+            .map(|r| r.key.to_string())
+            .collect();
         assert_eq!(routes, ["GET /Orders", "GET /Users"]);
     }
 }
@@ -98,7 +106,10 @@ fn for_each_mistakes_are_reported_where_written() {
         "{HEAD}Resources:\n  Topica:\n    Type: AWS::SNS::Topic\n  Fn::ForEach::Topics:\n    - Name\n    - [a]\n    - Topic${{Name}}:\n        Type: AWS::SNS::Topic\n"
     );
     let errors = load(&text).expect_err("a clash");
-    assert_error(&errors, "it produces `Topica`, which is already defined here");
+    assert_error(
+        &errors,
+        "it produces `Topica`, which is already defined here",
+    );
 }
 
 #[test]
@@ -124,15 +135,27 @@ fn length_to_json_string_and_find_in_map_defaults() {
     assert_eq!(env_value(params, "!Length [1, 2]", ""), "2");
     assert_eq!(env_value(params, "!Length {Ref: Ids}", ""), "3");
     assert_eq!(
-        env_value("", "{'Fn::ToJsonString': {a: [1, x], b: {Ref: AWS::Region}}}", ""),
+        env_value(
+            "",
+            "{'Fn::ToJsonString': {a: [1, x], b: {Ref: AWS::Region}}}",
+            ""
+        ),
         r#"{"a":[1,"x"],"b":"eu-west-1"}"#
     );
     assert_eq!(
-        env_value(maps, "!FindInMap [Sizes, large, memory, {DefaultValue: 256}]", ""),
+        env_value(
+            maps,
+            "!FindInMap [Sizes, large, memory, {DefaultValue: 256}]",
+            ""
+        ),
         "256"
     );
     assert_eq!(
-        env_value(maps, "!FindInMap [Sizes, small, memory, {DefaultValue: 256}]", ""),
+        env_value(
+            maps,
+            "!FindInMap [Sizes, small, memory, {DefaultValue: 256}]",
+            ""
+        ),
         "128"
     );
     assert_eq!(

@@ -10,6 +10,7 @@ mod intrinsics;
 mod language_extensions;
 mod nested;
 mod openapi;
+mod packaging;
 mod sam;
 mod settings;
 mod tolerant;

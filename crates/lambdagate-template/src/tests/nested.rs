@@ -8,10 +8,8 @@ use crate::{Diagnostic, LoadOptions, Loaded, Severity, load};
 
 /// A fresh folder holding `files` (path, text), for templates that name other files.
 pub(super) fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "lambdagate-template-{name}-{}",
-        std::process::id()
-    ));
+    let dir =
+        std::env::temp_dir().join(format!("lambdagate-template-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for (path, text) in files {
         let path = dir.join(path);
@@ -110,6 +108,7 @@ Resources:
       Environment:
         Variables:
           TABLE: !Ref TableName
+          STACK: !Ref AWS::StackName
       Events:
         List:
           Type: Api
@@ -149,21 +148,29 @@ fn children_are_served_under_their_stack_with_parameters_and_outputs() {
             ("users.yaml", USERS),
         ],
     );
-    let loaded = load_file(&dir.join("template.yaml"), true)
-        .unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
+    let loaded =
+        load_file(&dir.join("template.yaml"), true).unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
     let app = loaded.application;
-    let ids: Vec<&str> = app.functions.iter().map(|f| f.logical_id.as_str()).collect();
+    let ids: Vec<&str> = app
+        .functions
+        .iter()
+        .map(|f| f.logical_id.as_str())
+        .collect();
     assert_eq!(ids, ["Fn", "Orders/Fn", "Users/Fn"]);
 
     let orders = &app.functions[1];
     assert_eq!(orders.function_name, "Orders/Fn");
-    assert!(orders.arn.ends_with(":function:Orders/Fn"), "{}", orders.arn);
+    assert!(
+        orders.arn.ends_with(":function:Orders/Fn"),
+        "{}",
+        orders.arn
+    );
     assert_eq!(orders.code_dir, dir.join("orders/src"));
-    let child_stack = &orders.environment["TABLE"];
+    assert_eq!(orders.environment["TABLE"], "parent-orders");
     // The child's AWS::StackName is the parent's, the stack's logical id and a suffix.
+    let child_stack = &orders.environment["STACK"];
     let suffix = child_stack
         .strip_prefix("parent-Orders-")
-        .and_then(|s| s.strip_suffix("-orders"))
         .unwrap_or_else(|| panic!("{child_stack}"));
     assert_eq!(suffix.len(), 10, "{child_stack}");
     // A FunctionName is kept as written.
@@ -223,15 +230,21 @@ Resources:
     let errors = lines(&errors);
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(
-        errors[0].starts_with("b.yaml:6: error: nested stack `Back`: `./template.yaml` includes itself \
-             (template.yaml -> b.yaml -> template.yaml)"),
+        errors[0].starts_with(
+            "b.yaml:6: error: nested stack `Back`: `./template.yaml` includes itself \
+             (template.yaml -> b.yaml -> template.yaml)"
+        ),
         "{errors:#?}"
     );
 
     // Serving: a warning, and the rest is served.
     let served = format!("{looped}{}", FN);
-    let dir = scratch("nested-cycle-serve", &[("template.yaml", &served), ("b.yaml", back)]);
-    let loaded = load_file(&dir.join("template.yaml"), false).unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
+    let dir = scratch(
+        "nested-cycle-serve",
+        &[("template.yaml", &served), ("b.yaml", back)],
+    );
+    let loaded =
+        load_file(&dir.join("template.yaml"), false).unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
     assert_eq!(loaded.application.functions.len(), 1);
     let warnings = lines(&loaded.warnings);
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
@@ -248,7 +261,10 @@ Resources:
     let dir = scratch("nested-self", &[("template.yaml", direct)]);
     let errors = lines(&load_file(&dir.join("template.yaml"), true).expect_err("a cycle"));
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert!(errors[0].starts_with("template.yaml:5: error: nested stack `Me`"), "{errors:#?}");
+    assert!(
+        errors[0].starts_with("template.yaml:5: error: nested stack `Me`"),
+        "{errors:#?}"
+    );
 }
 
 #[test]
@@ -276,16 +292,24 @@ fn errors_inside_a_child_name_the_child_file_and_skip_only_the_child() {
         FN
     );
     let bad = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Code: .\n      Handler: index.handler\n      Runtime: python3.12\n      Environment:\n        Variables:\n          X: !Ref Nothing\n";
-    let dir = scratch("nested-bad", &[("template.yaml", &parent), ("bad.yaml", bad)]);
+    let dir = scratch(
+        "nested-bad",
+        &[("template.yaml", &parent), ("bad.yaml", bad)],
+    );
     let errors = lines(&load_file(&dir.join("template.yaml"), true).expect_err("bad child"));
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert!(errors[0].starts_with("bad.yaml:10: error: Ref to `Nothing`"), "{errors:#?}");
+    assert!(
+        errors[0].starts_with("bad.yaml:10: error: Ref to `Nothing`"),
+        "{errors:#?}"
+    );
     let loaded = load_file(&dir.join("template.yaml"), false).expect("served");
     assert_eq!(loaded.application.functions.len(), 1);
     let warnings = lines(&loaded.warnings);
     assert!(
-        warnings.iter().any(|w| w.starts_with("bad.yaml:10: warning: Ref to `Nothing`")
-            && w.contains("nested stack `Bad` is not served")),
+        warnings
+            .iter()
+            .any(|w| w.starts_with("bad.yaml:10: warning: Ref to `Nothing`")
+                && w.contains("nested stack `Bad` is not served")),
         "{warnings:#?}"
     );
 }
@@ -301,7 +325,10 @@ fn repository_applications_and_remote_templates_are_warned_about() {
     let loaded = load_file(&dir.join("template.yaml"), true).expect("loads");
     let warnings = lines(&loaded.warnings);
     assert_eq!(warnings.len(), 2, "{warnings:#?}");
-    assert!(warnings[0].contains("Serverless Application Repository"), "{warnings:#?}");
+    assert!(
+        warnings[0].contains("Serverless Application Repository"),
+        "{warnings:#?}"
+    );
     assert!(warnings[1].contains("is remote"), "{warnings:#?}");
 }
 
@@ -311,8 +338,12 @@ fn a_missing_output_is_an_error_naming_the_reference() {
         "Transform: AWS::Serverless-2016-10-31\nResources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: child.yaml\n{}      Environment:\n        Variables:\n          V: !GetAtt Child.Outputs.Nope\n",
         FN
     );
-    let child = "Resources:\n  T:\n    Type: AWS::SNS::Topic\nOutputs:\n  Yes:\n    Value: !Ref T\n";
-    let dir = scratch("nested-output", &[("template.yaml", &parent), ("child.yaml", child)]);
+    let child =
+        "Resources:\n  T:\n    Type: AWS::SNS::Topic\nOutputs:\n  Yes:\n    Value: !Ref T\n";
+    let dir = scratch(
+        "nested-output",
+        &[("template.yaml", &parent), ("child.yaml", child)],
+    );
     let errors = lines(&load_file(&dir.join("template.yaml"), false).expect_err("no output"));
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert!(
