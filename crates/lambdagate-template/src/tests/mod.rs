@@ -8,6 +8,7 @@ mod diagnostics;
 mod include;
 mod intrinsics;
 mod language_extensions;
+mod lenient;
 mod nested;
 mod openapi;
 mod packaging;
