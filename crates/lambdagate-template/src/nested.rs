@@ -100,6 +100,21 @@ pub fn merge_all(ev: &mut Evaluator<'_>, resources: &[Resource], built: &mut Bui
         };
         let mut app = child.application.clone();
         prefix(&mut app, &resource.logical_id);
+        // A function named by its logical id (no FunctionName) may share its name with one of
+        // another stack: the full path keeps them apart, as the API ids are kept apart.
+        for f in &mut app.functions {
+            if built.functions.iter().any(|b| b.function_name == f.function_name) {
+                f.function_name = f.logical_id.clone();
+                if let Some((head, _)) = f.arn.rsplit_once(":function:") {
+                    f.arn = format!("{head}:function:{}", f.function_name);
+                }
+            }
+        }
+        for api in &mut app.apis {
+            if built.apis.iter().any(|b| b.api_id == api.api_id) {
+                api.api_id = api_id_for(&api.logical_id);
+            }
+        }
         built.functions.extend(app.functions);
         built.apis.extend(app.apis);
         built.domains.extend(app.domains);
@@ -341,25 +356,16 @@ fn prefix(app: &mut Application, stack: &str) {
             *name = p(name);
         }
     };
+    // Names and ids stay as the child's own references resolved them (`Ref` of a function is
+    // its name, of an API its id); `merge_all` renames those that clash with the parent's.
     for f in &mut app.functions {
-        // A function without a FunctionName is named by its logical id: keep names apart.
-        if f.function_name == f.logical_id {
-            f.function_name = p(&f.function_name);
-            if let Some((head, _)) = f.arn.rsplit_once(":function:") {
-                f.arn = format!("{head}:function:{}", f.function_name);
-            }
-        }
         f.logical_id = p(&f.logical_id);
     }
     for f in &mut app.unavailable_functions {
-        if f.function_name == f.logical_id {
-            f.function_name = p(&f.function_name);
-        }
         f.logical_id = p(&f.logical_id);
     }
     for api in &mut app.apis {
         api.logical_id = p(&api.logical_id);
-        api.api_id = api_id_for(&api.logical_id);
         for route in &mut api.routes {
             if let IntegrationTarget::Function(name) = &mut route.integration.target {
                 rename_function(name);
