@@ -103,7 +103,11 @@ pub fn merge_all(ev: &mut Evaluator<'_>, resources: &[Resource], built: &mut Bui
         // A function named by its logical id (no FunctionName) may share its name with one of
         // another stack: the full path keeps them apart, as the API ids are kept apart.
         for f in &mut app.functions {
-            if built.functions.iter().any(|b| b.function_name == f.function_name) {
+            if built
+                .functions
+                .iter()
+                .any(|b| b.function_name == f.function_name)
+            {
                 f.function_name = f.logical_id.clone();
                 if let Some((head, _)) = f.arn.rsplit_once(":function:") {
                     f.arn = format!("{head}:function:{}", f.function_name);
