@@ -135,3 +135,29 @@ async fn zip_functions_answer_and_a_broken_zip_is_warned_about_and_not_served() 
         r#"{"message":"Internal Server Error"}"#
     );
 }
+
+/// A nested stack's function is invoked by its full path, as `sam local invoke` names it.
+#[test]
+fn invoke_names_a_nested_function_by_its_stack_path() {
+    let out = run(
+        &repo_root(),
+        &[
+            "invoke",
+            "-t",
+            "tests/fixtures/nested/template.yaml",
+            "Orders/OrdersFunction",
+            "-e",
+            "-",
+        ],
+        br#"{"pathParameters": {"id": "3"}}"#,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let body: Value = serde_json::from_str(result["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["id"], "3");
+    assert_eq!(body["greeting"], "hello from orders");
+}

@@ -353,3 +353,40 @@ fn a_missing_output_is_an_error_naming_the_reference() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn grandchildren_get_both_names_and_a_false_condition_leaves_a_stack_out() {
+    let parent = format!(
+        "Transform: AWS::Serverless-2016-10-31\nConditions:\n  Never: !Equals [a, b]\nResources:\n  Mid:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: mid/template.yaml\n  Skipped:\n    Type: AWS::CloudFormation::Stack\n    Condition: Never\n    Properties:\n      TemplateURL: nowhere.yaml\n{FN}      Environment:\n        Variables:\n          DEEP: !GetAtt Mid.Outputs.Deep\n"
+    );
+    let mid = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Leaf:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: ../leaf.yaml\nOutputs:\n  Deep:\n    Value: !GetAtt Leaf.Outputs.Name\n";
+    let leaf = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n{FN}      Events:\n        Get:\n          Type: HttpApi\n          Properties: {{Path: /leaf, Method: get}}\nOutputs:\n  Name:\n    Value: !Ref Fn\n"
+    );
+    let dir = scratch(
+        "nested-deep",
+        &[
+            ("template.yaml", &parent),
+            ("mid/template.yaml", mid),
+            ("leaf.yaml", &leaf),
+        ],
+    );
+    let loaded =
+        load_file(&dir.join("template.yaml"), true).unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
+    let app = loaded.application;
+    let ids: Vec<&str> = app
+        .functions
+        .iter()
+        .map(|f| f.logical_id.as_str())
+        .collect();
+    assert_eq!(ids, ["Fn", "Mid/Leaf/Fn"]);
+    // The leaf's `Ref Fn` gave `Fn`, which the parent's function is also called.
+    assert_eq!(app.functions[0].environment["DEEP"], "Fn");
+    assert_eq!(app.functions[1].function_name, "Mid/Leaf/Fn");
+    assert_eq!(app.apis[0].logical_id, "Mid/Leaf/ServerlessHttpApi");
+    assert_eq!(
+        app.apis[0].routes[0].integration.target,
+        IntegrationTarget::Function("Mid/Leaf/Fn".into())
+    );
+    assert!(loaded.warnings.is_empty(), "{:#?}", lines(&loaded.warnings));
+}
