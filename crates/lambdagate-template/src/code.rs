@@ -216,7 +216,7 @@ fn inline_code(d: &mut Diags, node: &Node, runtime: Option<&str>, owner: &str) -
 /// Unpacks `zip` into `lambdagate/code/zip/<content hash>` in the cache (once per content).
 /// No zip library is among the workspace's dependencies, so this runs the system's `unzip`
 /// (which keeps executable bits, as `bootstrap` files need), else Python's `zipfile`.
-fn unzip(zip: &Path) -> Result<PathBuf, String> {
+pub(crate) fn unzip(zip: &Path) -> Result<PathBuf, String> {
     let bytes = std::fs::read(zip).map_err(|e| e.to_string())?;
     let entries = crate::zip::entries(&bytes)?;
     if let Some(why) = crate::zip::escapes(&entries) {

@@ -280,3 +280,44 @@ Transform: AWS::Serverless-2016-10-31
     assert_eq!(js, "exports.handler = async () => ({statusCode: 200});");
     assert!(code("FromZip").join("app.py").is_file());
 }
+
+#[test]
+fn a_layer_may_be_a_zip_too() {
+    let text = "\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer.zip
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: .
+      Handler: app.handler
+      Runtime: python3.12
+      Layers:
+        - !Ref Shared
+";
+    let dir = scratch("layer-zip", &[("template.yaml", text)]);
+    std::fs::write(
+        dir.join("layer.zip"),
+        zip(&[("python/shared.py", b"VALUE = 1\n", false)]),
+    )
+    .unwrap();
+    let app = load_file(&dir.join("template.yaml"), true)
+        .unwrap_or_else(|d| panic!("{:#?}", lines(&d)))
+        .application;
+    assert!(
+        app.functions[0].layers[0]
+            .join("python/shared.py")
+            .is_file()
+    );
+
+    std::fs::write(dir.join("layer.zip"), zip(&[("../x.py", b"x", false)])).unwrap();
+    let errors = lines(&load_file(&dir.join("template.yaml"), false).expect_err("bad layer"));
+    assert!(
+        errors[0].starts_with("template.yaml:6: error: layer `Shared`: ContentUri `layer.zip` could not be unpacked: entry `../x.py`"),
+        "{errors:#?}"
+    );
+}
