@@ -78,13 +78,13 @@ fn top_level(root: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) {
         let Some(mut doc) = include(&call, d, dir, chain) else {
             continue;
         };
+        let kind = doc.kind_name();
         let Value::Map(entries) = std::mem::replace(&mut doc.value, Value::Null) else {
             d.error(
                 doc.pos,
                 format!(
                     "AWS::Include in the Transform section: the snippet must be a mapping of \
-                     template sections, not {}",
-                    doc.kind_name()
+                     template sections, not {kind}"
                 ),
             );
             continue;

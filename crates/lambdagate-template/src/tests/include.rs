@@ -133,3 +133,62 @@ fn include_mistakes_name_the_file_and_line() {
     let errors = lines(&load_file(&dir.join("template.yaml"), false).expect_err("remote"));
     assert!(errors[0].contains("is remote"), "{errors:#?}");
 }
+
+#[test]
+fn odd_shapes_are_diagnostics_never_panics() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "Resources:\n  X:\n    Fn::Transform:\n      Name: AWS::Include\n",
+            "AWS::Include needs Parameters.Location",
+        ),
+        (
+            "Resources:\n  X:\n    Fn::Transform:\n      Name: AWS::Include\n      Parameters:\n        Location: [a]\n",
+            "Location must be a file path written out, not a list",
+        ),
+        (
+            "Transform:\n  Name: AWS::Include\n  Parameters:\n    Location: list.yaml\nResources:\n  T:\n    Type: AWS::SNS::Topic\n",
+            "the snippet must be a mapping of template sections, not a list",
+        ),
+        (
+            "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::X: [1, [a], {'K${1}': {Type: AWS::SNS::Topic}}]\n",
+            "the identifier must be a name, not a number",
+        ),
+        (
+            "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::X: [I, {a: b}, {'K${I}': {Type: AWS::SNS::Topic}}]\n",
+            "the collection must be a list or a Ref to a CommaDelimitedList parameter, not a mapping",
+        ),
+        (
+            "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::X: [I, [[a]], {'K${I}': {Type: AWS::SNS::Topic}}]\n",
+            "the collection must hold strings, not a list",
+        ),
+        (
+            "Transform: AWS::LanguageExtensions\nResources:\n  Fn::ForEach::X: [I, [a], [b]]\n",
+            "the output must be a mapping",
+        ),
+        (
+            "Resources:\n  S:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: list.yaml\n      Parameters: [a]\n",
+            "Parameters must be a mapping of parameter names to values, not a list",
+        ),
+        (
+            "Resources:\n  S:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: list.yaml\n",
+            "list.yaml",
+        ),
+        (
+            "Resources:\n  S:\n    Type: AWS::CloudFormation::Stack\n    Properties: {}\n",
+            "nested stack `S` needs TemplateURL",
+        ),
+    ];
+    for (i, (text, needle)) in cases.iter().enumerate() {
+        let dir = scratch(
+            &format!("odd-{i}"),
+            &[("template.yaml", text), ("list.yaml", "- a\n- b\n")],
+        );
+        let errors = lines(
+            &load_file(&dir.join("template.yaml"), true).expect_err(&format!("case {i}: {text}")),
+        );
+        assert!(
+            errors.iter().any(|e| e.contains(needle)),
+            "case {i}: no `{needle}` in {errors:#?}"
+        );
+    }
+}
