@@ -105,11 +105,12 @@ impl Expander<'_> {
                     } else {
                         self.node(&mut value);
                         if let Some(i) = out.iter().position(|(o, _)| o.name == key.name) {
+                            let line = self.d.location(out[i].0.pos).line;
                             self.d.error(
                                 key.pos,
                                 format!(
-                                    "`{}` is already defined here (by Fn::ForEach at line {})",
-                                    key.name, out[i].0.pos.line
+                                    "`{}` is already defined here (by Fn::ForEach at line {line})",
+                                    key.name
                                 ),
                             );
                         } else {
