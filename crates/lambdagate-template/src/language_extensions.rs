@@ -38,14 +38,31 @@ pub fn expand(root: &mut Node, d: &mut Diags, params: &HashMap<String, Node>, st
         return;
     };
     let mut first: Option<Pos> = None;
+    let mut loops: Vec<(String, Pos)> = Vec::new();
     for (key, section) in sections.iter_mut() {
         if SECTIONS.contains(&key.name.as_str()) {
             let mut ex = Expander {
                 d,
                 params,
                 first: &mut first,
+                loops: &mut loops,
             };
             ex.node(section);
+        }
+    }
+    // A loop's name must be unique in the template and no resource's logical id.
+    let resources = root.get("Resources").and_then(Node::as_map).unwrap_or(&[]);
+    for (i, (name, pos)) in loops.iter().enumerate() {
+        if loops[..i].iter().any(|(n, _)| n == name) {
+            d.error(
+                *pos,
+                format!("Fn::ForEach::{name}: another loop has this name"),
+            );
+        } else if resources.iter().any(|(k, _)| k.name == *name) {
+            d.error(
+                *pos,
+                format!("Fn::ForEach::{name}: the loop's name is also a resource's logical id"),
+            );
         }
     }
     if let Some(pos) = first.filter(|_| !declared) {
@@ -69,6 +86,8 @@ struct Expander<'a> {
     params: &'a HashMap<String, Node>,
     /// Where the first loop is written (for the missing-transform diagnostic).
     first: &'a mut Option<Pos>,
+    /// Every loop's name, where written.
+    loops: &'a mut Vec<(String, Pos)>,
 }
 
 impl Expander<'_> {
@@ -84,8 +103,11 @@ impl Expander<'_> {
                 let old = std::mem::take(entries);
                 let mut out: Vec<(Key, Node)> = Vec::with_capacity(old.len());
                 for (key, mut value) in old {
-                    if key.name.starts_with(PREFIX) {
+                    if let Some(name) = key.name.strip_prefix(PREFIX) {
                         self.first.get_or_insert(key.pos);
+                        if !self.loops.iter().any(|(n, p)| n == name && *p == key.pos) {
+                            self.loops.push((name.to_string(), key.pos));
+                        }
                         let Ok(produced) = self.repeat(&key, &value) else {
                             continue;
                         };

@@ -110,6 +110,19 @@ fn for_each_mistakes_are_reported_where_written() {
         &errors,
         "it produces `Topica`, which is already defined here",
     );
+
+    let text = format!(
+        "{HEAD}Resources:\n  Topics:\n    Type: AWS::SNS::Topic\n  Fn::ForEach::Topics:\n    - Name\n    - [a]\n    - Topic${{Name}}:\n        Type: AWS::SNS::Topic\nOutputs:\n  Fn::ForEach::Topics:\n    - Name\n    - [a]\n    - Out${{Name}}:\n        Value: x\n"
+    );
+    let errors = load(&text).expect_err("loop names");
+    assert_error(
+        &errors,
+        "7:3: Fn::ForEach::Topics: the loop's name is also a resource's logical id",
+    );
+    assert_error(
+        &errors,
+        "13:3: Fn::ForEach::Topics: another loop has this name",
+    );
 }
 
 #[test]
