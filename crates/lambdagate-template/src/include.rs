@@ -240,7 +240,8 @@ fn include(call: &Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> Option<
             return None;
         }
     };
-    let tag = d.tag_file(path.clone()).unwrap_or(0);
+    let shown = as_named(&path, d.file());
+    let tag = d.tag_file(shown).unwrap_or(0);
     let mut doc = match yaml::read(&text) {
         Ok(doc) => doc,
         Err(errors) => {
@@ -290,4 +291,18 @@ pub fn short(outermost: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+/// `path` (absolute) written the way the user named the template `like`: relative to the
+/// current folder when `like` is relative, so diagnostics about an included or nested file read
+/// like those about the template.
+pub fn as_named(path: &Path, like: &Path) -> PathBuf {
+    if like.is_absolute() {
+        return path.to_path_buf();
+    }
+    std::env::current_dir()
+        .ok()
+        .map(|cwd| crate::props::absolute(&cwd))
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
 }

@@ -245,7 +245,8 @@ fn load(ev: &mut Evaluator<'_>, resource: &Resource) -> Option<Child> {
     };
     let mut chain = ev.nested.chain.clone();
     chain.push(path.clone());
-    match crate::loader::load_stack(&text, &path, &options, chain) {
+    let shown = crate::include::as_named(&path, ev.diags.file());
+    match crate::loader::load_stack(&text, &shown, &options, chain) {
         Ok((loaded, outputs)) => {
             ev.diags.extend(loaded.warnings);
             Some(Child {

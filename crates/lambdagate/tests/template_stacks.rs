@@ -161,3 +161,40 @@ fn invoke_names_a_nested_function_by_its_stack_path() {
     assert_eq!(body["id"], "3");
     assert_eq!(body["greeting"], "hello from orders");
 }
+
+/// Nested stacks that cannot be loaded (a cycle, a missing file): `validate` lists each once with
+/// file:line and exits 1; `start-api` warns about each once and serves the rest.
+#[tokio::test]
+async fn bad_nested_stacks_fail_validate_and_are_skipped_when_serving() {
+    const TEMPLATE: &str = "tests/fixtures/nested-bad/template.yaml";
+    let out = run(&repo_root(), &["validate", "-t", TEMPLATE], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cycle = "tests/fixtures/nested-bad/loop.yaml:6:20: error: nested stack `Parent`: \
+                 `template.yaml` includes itself (template.yaml -> loop.yaml -> template.yaml)";
+    let missing = format!(
+        "{TEMPLATE}:14:17: error: nested stack `Missing`: cannot read Location `missing/template.yaml`"
+    );
+    assert!(printed.contains(cycle), "{printed}");
+    assert!(printed.contains(&missing), "{printed}");
+    assert_eq!(printed.matches(": error: ").count(), 2, "{printed}");
+
+    let server = Server::start(&["start-api", "-t", TEMPLATE, "-p", "0"]);
+    let printed = server.printed();
+    assert_eq!(
+        printed.matches(": warning: nested stack").count(),
+        2,
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&cycle.replace(": error: ", ": warning: ")),
+        "{printed}"
+    );
+    let r = client().get(server.url("/hello")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "hello");
+}
