@@ -198,3 +198,37 @@ async fn bad_nested_stacks_fail_validate_and_are_skipped_when_serving() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.text().await.unwrap(), "hello");
 }
+
+/// `AWS::Include` snippets (a function from the Transform section, an OpenAPI body inline)
+/// served as if written in the template.
+#[tokio::test]
+async fn included_snippets_are_served() {
+    let server = Server::start(&[
+        "start-api",
+        "-t",
+        "tests/fixtures/include/template.yaml",
+        "-p",
+        "0",
+    ]);
+    let c = client();
+    let body = get_json(&c, server.url("/dev/pets/9")).await;
+    assert_eq!(body["pet"], "9");
+    let body = get_json(&c, server.url("/dev/ping")).await;
+    assert_eq!(body["pong"], true);
+    // The routes name the snippet they were written in.
+    let out = run(
+        &repo_root(),
+        &[
+            "routes",
+            "--json",
+            "-t",
+            "tests/fixtures/include/template.yaml",
+        ],
+        b"",
+    );
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        rows[0]["source"],
+        "tests/fixtures/include/snippets/openapi.yaml:7:5"
+    );
+}
