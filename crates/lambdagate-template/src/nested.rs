@@ -232,6 +232,50 @@ fn load(ev: &mut Evaluator<'_>, resource: &Resource) -> Option<Child> {
             return None;
         }
     };
+    // A parameter the child does not declare is what AWS rejects; said here, at the parent's
+    // line, rather than as the child's "override" error.
+    let declared: Option<Vec<String>> = crate::yaml::read(&text).ok().map(|doc| {
+        doc.get("Parameters")
+            .and_then(Node::as_map)
+            .map(|entries| entries.iter().map(|(k, _)| k.name.clone()).collect())
+            .unwrap_or_default()
+    });
+    let mut parameters = parameters;
+    if let Some(declared) = declared {
+        let mut unknown = Vec::new();
+        parameters.retain(|(name, _, pos)| {
+            let known = declared.contains(name);
+            if !known {
+                unknown.push((name.clone(), *pos));
+            }
+            known
+        });
+        for (name, pos) in unknown {
+            let list = if declared.is_empty() {
+                "none".to_string()
+            } else {
+                declared.join(", ")
+            };
+            let message = format!(
+                "{owner}: parameter `{name}` is not a parameter of `{location_text}` (its \
+                 Parameters: {list})"
+            );
+            if ev.strict {
+                ev.diags.error(pos, message);
+            } else {
+                ev.diags.warn(
+                    pos,
+                    format!(
+                        "{message}; it is left out (`lambdagate validate` reports it as an error)"
+                    ),
+                );
+            }
+        }
+    }
+    let parameters = parameters
+        .into_iter()
+        .map(|(name, value, _)| (name, value))
+        .collect();
     let stack_name = format!(
         "{}-{id}-{}",
         ev.env.stack_name,
@@ -289,7 +333,7 @@ fn parameters(
     ev: &mut Evaluator<'_>,
     node: Option<&Node>,
     owner: &str,
-) -> Option<Vec<(String, String)>> {
+) -> Option<Vec<(String, String, Pos)>> {
     let Some(node) = node else {
         return Some(Vec::new());
     };
@@ -337,7 +381,7 @@ fn parameters(
                 continue;
             }
         };
-        out.push((key.name.clone(), text));
+        out.push((key.name.clone(), text, key.pos));
     }
     (!failed).then_some(out)
 }

@@ -390,3 +390,25 @@ fn grandchildren_get_both_names_and_a_false_condition_leaves_a_stack_out() {
     );
     assert!(loaded.warnings.is_empty(), "{:#?}", lines(&loaded.warnings));
 }
+
+#[test]
+fn a_parameter_the_child_does_not_declare_is_named_at_the_parent() {
+    let parent = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: child.yaml\n      Parameters:\n        Known: a\n        Typo: b\n{FN}"
+    );
+    let child =
+        "Parameters:\n  Known:\n    Type: String\nResources:\n  T:\n    Type: AWS::SNS::Topic\n";
+    let dir = scratch(
+        "nested-param",
+        &[("template.yaml", &parent), ("child.yaml", child)],
+    );
+    let errors = lines(&load_file(&dir.join("template.yaml"), true).expect_err("typo"));
+    assert_eq!(
+        errors,
+        [
+            "template.yaml:9: error: nested stack `Child`: parameter `Typo` is not a parameter of `child.yaml` (its Parameters: Known)"
+        ]
+    );
+    let loaded = load_file(&dir.join("template.yaml"), false).expect("served");
+    assert_eq!(loaded.warnings.len(), 1);
+}
