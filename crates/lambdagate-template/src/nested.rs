@@ -47,6 +47,15 @@ struct Child {
     outputs: HashMap<String, Node>,
 }
 
+/// The name CloudFormation gives a nested stack: the parent's name, the stack's logical id and
+/// a suffix (deterministic here).
+pub fn stack_name(parent: &str, logical_id: &str) -> String {
+    format!(
+        "{parent}-{logical_id}-{}",
+        api_id_for(&format!("{parent}/{logical_id}")).to_uppercase()
+    )
+}
+
 /// `GetAtt Child.Outputs.Name`: the child's output value.
 pub fn output(ev: &mut Evaluator<'_>, resource: &Resource, name: &str, pos: Pos) -> R<Node> {
     let id = &resource.logical_id;
@@ -276,11 +285,7 @@ fn load(ev: &mut Evaluator<'_>, resource: &Resource) -> Option<Child> {
         .into_iter()
         .map(|(name, value, _)| (name, value))
         .collect();
-    let stack_name = format!(
-        "{}-{id}-{}",
-        ev.env.stack_name,
-        api_id_for(&format!("{}/{id}", ev.env.stack_name)).to_uppercase()
-    );
+    let stack_name = stack_name(&ev.env.stack_name, id);
     let options = LoadOptions {
         parameter_overrides: parameters,
         region: Some(ev.env.region.clone()),

@@ -79,6 +79,7 @@ Resources:
         Variables:
           ORDERS_URL: !GetAtt Orders.Outputs.Url
           USERS_FN: !GetAtt [Users, Outputs.FunctionArn]
+          USERS_STACK: !Ref Users
       Events:
         Get:
           Type: Api
@@ -199,6 +200,12 @@ fn children_are_served_under_their_stack_with_parameters_and_outputs() {
             "https://{}.execute-api.eu-west-1.amazonaws.com/beta",
             api_id_for("Api")
         )
+    );
+    // `Ref` of a nested stack is its id, which its own AWS::StackId matches.
+    let stack = &parent["USERS_STACK"];
+    assert!(
+        stack.starts_with("arn:aws:cloudformation:eu-west-1:123456789012:stack/parent-Users-"),
+        "{stack}"
     );
     assert_eq!(
         parent["USERS_FN"],
