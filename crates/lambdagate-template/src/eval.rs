@@ -86,6 +86,9 @@ pub struct Evaluator<'t> {
     stand_ins: usize,
     /// Nested stacks: where children are found and those loaded so far (see `nested.rs`).
     pub(crate) nested: crate::nested::State,
+    /// True when `Transform` lists `AWS::LanguageExtensions` (`Fn::Length` and the others
+    /// need it).
+    pub(crate) language_extensions: bool,
 }
 
 impl<'t> Evaluator<'t> {
@@ -118,6 +121,7 @@ impl<'t> Evaluator<'t> {
             strict: false,
             stand_ins: 0,
             nested: crate::nested::State::default(),
+            language_extensions: false,
         }
     }
 

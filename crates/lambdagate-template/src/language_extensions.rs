@@ -24,16 +24,7 @@ const PREFIX: &str = "Fn::ForEach::";
 /// Without the transform in `Transform`, a loop is what AWS rejects: an error when `strict`
 /// (`validate`), else a warning, and expanded anyway.
 pub fn expand(root: &mut Node, d: &mut Diags, params: &HashMap<String, Node>, strict: bool) {
-    let declared = match root.get("Transform") {
-        Some(t) => {
-            t.as_str() == Some("AWS::LanguageExtensions")
-                || t.as_seq().is_some_and(|s| {
-                    s.iter()
-                        .any(|n| n.as_str() == Some("AWS::LanguageExtensions"))
-                })
-        }
-        None => false,
-    };
+    let declared = declared(root);
     let Value::Map(sections) = &mut root.value else {
         return;
     };
@@ -78,6 +69,20 @@ pub fn expand(root: &mut Node, d: &mut Diags, params: &HashMap<String, Node>, st
                 ),
             );
         }
+    }
+}
+
+/// True when the template's `Transform` lists `AWS::LanguageExtensions`.
+pub fn declared(root: &Node) -> bool {
+    match root.get("Transform") {
+        Some(t) => {
+            t.as_str() == Some("AWS::LanguageExtensions")
+                || t.as_seq().is_some_and(|s| {
+                    s.iter()
+                        .any(|n| n.as_str() == Some("AWS::LanguageExtensions"))
+                })
+        }
+        None => false,
     }
 }
 

@@ -109,6 +109,7 @@ pub(crate) fn load_stack(
         &resources,
     );
     ev.strict = options.strict;
+    ev.language_extensions = crate::language_extensions::declared(&root);
     ev.nested.chain = chain;
     ev.nested.base = base.clone();
     let mut built = sam::transform(&mut ev, &resources, &base);

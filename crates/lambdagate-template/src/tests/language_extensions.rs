@@ -1,7 +1,7 @@
 //! `AWS::LanguageExtensions`: `Fn::ForEach` in Resources, Outputs, Conditions and properties,
 //! `Fn::Length`, `Fn::ToJsonString` and `Fn::FindInMap` with a `DefaultValue`.
 
-use super::{assert_error, env_value, load, load_ok, strict_errors, warnings};
+use super::{FUNCTION, assert_error, load, load_ok, strict_errors, warnings, with_env};
 
 const HEAD: &str = "Transform:\n  - AWS::LanguageExtensions\n  - AWS::Serverless-2016-10-31\n";
 
@@ -139,40 +139,51 @@ fn for_each_without_the_transform_is_refused_by_validate_and_warned_about_when_s
     );
 }
 
+/// The value of the environment variable `V: {expr}` of a function in a template with the
+/// language extensions and `head` (Parameters, Mappings).
+fn value(head: &str, expr: &str) -> String {
+    let text = format!(
+        "{HEAD}{head}Resources:\n{FUNCTION}      Environment:\n        Variables:\n          V: {expr}\n"
+    );
+    load_ok(&text).functions[0].environment["V"].clone()
+}
+
 #[test]
 fn length_to_json_string_and_find_in_map_defaults() {
-    // `with_env` declares SAM's transform only: these functions do not depend on the
-    // language extensions' (AWS accepts `Fn::Length` and the others only with it).
     let params = "Parameters:\n  Ids:\n    Type: CommaDelimitedList\n    Default: a,b,c\n";
     let maps = "Mappings:\n  Sizes:\n    small:\n      memory: 128\n";
-    assert_eq!(env_value(params, "!Length [1, 2]", ""), "2");
-    assert_eq!(env_value(params, "!Length {Ref: Ids}", ""), "3");
+    assert_eq!(value(params, "!Length [1, 2]"), "2");
+    assert_eq!(value(params, "!Length {Ref: Ids}"), "3");
     assert_eq!(
-        env_value(
+        value(
             "",
-            "{'Fn::ToJsonString': {a: [1, x], b: {Ref: AWS::Region}}}",
-            ""
+            "{'Fn::ToJsonString': {a: [1, x], b: {Ref: AWS::Region}}}"
         ),
         r#"{"a":[1,"x"],"b":"eu-west-1"}"#
     );
-    assert_eq!(
-        env_value(
-            maps,
-            "!FindInMap [Sizes, large, memory, {DefaultValue: 256}]",
-            ""
-        ),
-        "256"
-    );
-    assert_eq!(
-        env_value(
-            maps,
-            "!FindInMap [Sizes, small, memory, {DefaultValue: 256}]",
-            ""
-        ),
-        "128"
-    );
-    assert_eq!(
-        env_value(maps, "!FindInMap [Nope, x, y, {DefaultValue: d}]", ""),
-        "d"
-    );
+    let find = |keys: &str| value(maps, &format!("!FindInMap [{keys}, {{DefaultValue: 256}}]"));
+    assert_eq!(find("Sizes, large, memory"), "256");
+    assert_eq!(find("Sizes, small, memory"), "128");
+    assert_eq!(find("Nope, x, y"), "256");
+}
+
+#[test]
+fn the_language_extensions_functions_need_the_transform() {
+    for expr in [
+        "!Length [1, 2]",
+        "{'Fn::ToJsonString': [1]}",
+        "!FindInMap [M, a, b, {DefaultValue: d}]",
+    ] {
+        let what = if expr.contains("FindInMap") {
+            "Fn::FindInMap with a DefaultValue"
+        } else if expr.contains("Length") {
+            "Fn::Length"
+        } else {
+            "Fn::ToJsonString"
+        };
+        let needle = format!("{what} needs `AWS::LanguageExtensions`");
+        assert_error(&strict_errors(&with_env("", expr, "")), &needle);
+        let warned = warnings(&with_env("", expr, ""));
+        assert!(warned.iter().any(|w| w.contains(&needle)), "{warned:#?}");
+    }
 }
