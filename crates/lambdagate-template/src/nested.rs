@@ -59,12 +59,15 @@ pub fn stack_name(parent: &str, logical_id: &str) -> String {
 /// `GetAtt Child.Outputs.Name`: the child's output value.
 pub fn output(ev: &mut Evaluator<'_>, resource: &Resource, name: &str, pos: Pos) -> R<Node> {
     let id = &resource.logical_id;
-    if ev.nested.loading.contains(id) {
+    if let Some(start) = ev.nested.loading.iter().position(|l| l == id) {
+        let mut cycle = ev.nested.loading[start..].to_vec();
+        cycle.push(id.clone());
         return Err(ev.diags.error(
             pos,
             format!(
-                "circular reference: nested stack `{id}`'s Parameters need its own output \
-                 `{name}`"
+                "circular reference: {} (a nested stack's Parameters need output `{name}` of a \
+                 stack that needs them first)",
+                cycle.join(" -> ")
             ),
         ));
     }

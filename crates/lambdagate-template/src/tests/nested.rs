@@ -419,3 +419,21 @@ fn a_parameter_the_child_does_not_declare_is_named_at_the_parent() {
     let loaded = load_file(&dir.join("template.yaml"), false).expect("served");
     assert_eq!(loaded.warnings.len(), 1);
 }
+
+#[test]
+fn stacks_whose_parameters_need_each_others_outputs_are_a_circular_reference() {
+    let parent = "Resources:\n  A:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: child.yaml\n      Parameters:\n        In: !GetAtt B.Outputs.Out\n  B:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: child.yaml\n      Parameters:\n        In: !GetAtt A.Outputs.Out\n";
+    let child = "Parameters:\n  In:\n    Type: String\nResources:\n  T:\n    Type: AWS::SNS::Topic\nOutputs:\n  Out:\n    Value: !Ref In\n";
+    let dir = scratch(
+        "nested-circular",
+        &[("template.yaml", parent), ("child.yaml", child)],
+    );
+    let errors = lines(&load_file(&dir.join("template.yaml"), true).expect_err("circular"));
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("template.yaml:7: error: circular reference: B -> A -> B")),
+        "{errors:#?}"
+    );
+}
