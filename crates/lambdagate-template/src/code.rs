@@ -24,7 +24,6 @@ pub fn folder(
     runtime: Option<&str>,
     base: &Path,
     owner: &str,
-    strict: bool,
 ) -> R<PathBuf> {
     if resource.kind == "AWS::Lambda::Function" {
         let Some(code) = props.get("Code") else {
@@ -34,7 +33,7 @@ pub fn folder(
             ));
         };
         if let Some(path) = code.as_str() {
-            return local(d, code.pos, path, "Code", owner, base, strict);
+            return local(d, code.pos, path, "Code", owner, base);
         }
         if let Some(inline) = code.get("ZipFile") {
             return inline_code(d, inline, runtime, owner);
@@ -56,7 +55,6 @@ pub fn folder(
                 "aws:asset:path",
                 owner,
                 base,
-                strict,
             );
         }
         return Err(d.error(
@@ -73,7 +71,7 @@ pub fn folder(
     }
     match props.get("CodeUri") {
         Some(node) => match node.as_str() {
-            Some(uri) => local(d, node.pos, uri, "CodeUri", owner, base, strict),
+            Some(uri) => local(d, node.pos, uri, "CodeUri", owner, base),
             None => match cdk_asset(resource) {
                 Some(asset) => local(
                     d,
@@ -82,7 +80,6 @@ pub fn folder(
                     "aws:asset:path",
                     owner,
                     base,
-                    strict,
                 ),
                 None => Err(d.error(
                     node.pos,
@@ -98,6 +95,21 @@ pub fn folder(
     }
 }
 
+/// True when the function's code is a local `.zip` file (`CodeUri`, `Code` or CDK's asset
+/// path): if it cannot be unpacked, only that function is lost.
+pub fn local_zip(resource: &Resource, props: &Node, base: &Path) -> bool {
+    let key = if resource.kind == "AWS::Lambda::Function" {
+        "Code"
+    } else {
+        "CodeUri"
+    };
+    let named = props
+        .get(key)
+        .and_then(Node::as_str)
+        .or_else(|| cdk_asset(resource).and_then(Node::as_str));
+    named.is_some_and(|uri| uri.to_ascii_lowercase().ends_with(".zip") && base.join(uri).is_file())
+}
+
 /// CDK's `Metadata: {aws:asset:path: …}`: the local folder (or zip) an S3 asset was made from.
 fn cdk_asset(resource: &Resource) -> Option<&Node> {
     resource
@@ -107,18 +119,8 @@ fn cdk_asset(resource: &Resource) -> Option<&Node> {
         .filter(|n| n.as_str().is_some())
 }
 
-/// A local folder, or a local `.zip` unpacked into the cache. A zip that cannot be unpacked
-/// safely is what a deploy rejects (an error when `strict`); when serving it only keeps its
-/// own function from being served (a warning, and `Err` with no error recorded).
-fn local(
-    d: &mut Diags,
-    pos: Pos,
-    uri: &str,
-    key: &str,
-    owner: &str,
-    base: &Path,
-    strict: bool,
-) -> R<PathBuf> {
+/// A local folder, or a local `.zip` unpacked into the cache.
+fn local(d: &mut Diags, pos: Pos, uri: &str, key: &str, owner: &str, base: &Path) -> R<PathBuf> {
     if uri.starts_with("s3://") {
         return Err(d.error(
             pos,
@@ -131,20 +133,10 @@ fn local(
     }
     if path.is_file() && uri.to_ascii_lowercase().ends_with(".zip") {
         return unzip(&path).map_err(|why| {
-            let message = format!("{owner}: {key} `{uri}` could not be unpacked: {why}");
-            if strict {
-                d.error(pos, message)
-            } else {
-                d.warn(
-                    pos,
-                    format!(
-                        "{message}. The function is not served: requests routed to it answer \
-                         500 Internal server error, as API Gateway does when it cannot invoke a \
-                         function"
-                    ),
-                );
-                crate::diag::Reported
-            }
+            d.error(
+                pos,
+                format!("{owner}: {key} `{uri}` could not be unpacked: {why}"),
+            )
         });
     }
     if path.is_file() {

@@ -25,7 +25,6 @@ pub fn build(
     let owner = format!("function `{}`", resource.logical_id);
     let strict = ev.strict;
     let d = &mut ev.diags;
-    let errors_before = d.error_count();
     // Properties that failed to resolve were reported already: check the others, and skip the
     // checks a missing property would otherwise trigger.
     let mut failed = !unresolved.is_empty();
@@ -92,17 +91,23 @@ pub fn build(
         failed = true;
     }
 
+    let mark = d.mark();
     let code_dir = if ["CodeUri", "Code", "InlineCode"]
         .iter()
         .any(|k| missing_is_known(k))
     {
         Err(Reported)
     } else {
-        crate::code::folder(d, resource, props, runtime.as_deref(), base, &owner, strict)
+        crate::code::folder(d, resource, props, runtime.as_deref(), base, &owner)
     };
-    if code_dir.is_err() && d.error_count() == errors_before {
-        // Its code could not be unpacked and that was only warned about: a function that
-        // cannot run here, like one whose runtime is missing.
+    if code_dir.is_err() && !strict && crate::code::local_zip(resource, props, base) {
+        // A zip that cannot be unpacked safely keeps only its own function from running.
+        d.demote_since(
+            mark,
+            ". The function is not served: requests routed to it answer 500 Internal server \
+             error, as API Gateway does when it cannot invoke a function (`lambdagate validate` \
+             reports it as an error)",
+        );
         return Ok(None);
     }
 
