@@ -100,6 +100,9 @@ pub fn build(
     } else {
         crate::code::folder(d, resource, props, runtime.as_deref(), base, &owner)
     };
+
+    let function_name = props::text(d, props, "FunctionName", &owner)?
+        .unwrap_or_else(|| resource.logical_id.clone());
     if code_dir.is_err() && !strict && crate::code::local_zip(resource, props, base) {
         // A zip that cannot be unpacked safely keeps only its own function from running.
         d.demote_since(
@@ -110,9 +113,6 @@ pub fn build(
         );
         return Ok(None);
     }
-
-    let function_name = props::text(d, props, "FunctionName", &owner)?
-        .unwrap_or_else(|| resource.logical_id.clone());
 
     let environment = match props.get("Environment").and_then(|e| e.get("Variables")) {
         Some(vars) => props::string_map(d, vars, &format!("{owner}: Environment.Variables")),
