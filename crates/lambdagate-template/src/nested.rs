@@ -192,7 +192,19 @@ fn load(ev: &mut Evaluator<'_>, resource: &Resource) -> Option<Child> {
         );
         return None;
     }
-    let location_text = with_tolerance(ev, |ev| ev.resolve_text(location, key)).ok()?;
+    // CDK writes a nested stack's TemplateURL as its S3 asset and names the local file in the
+    // resource's Metadata (`aws:asset:path`, relative to cdk.out, with `aws:asset:property:
+    // TemplateURL`).
+    let cdk_asset = resource
+        .metadata
+        .as_ref()
+        .filter(|m| m.get("aws:asset:property").and_then(Node::as_str) == Some("TemplateURL"))
+        .and_then(|m| m.get("aws:asset:path"))
+        .and_then(Node::as_str);
+    let location_text = match cdk_asset {
+        Some(asset) => asset.to_string(),
+        None => with_tolerance(ev, |ev| ev.resolve_text(location, key)).ok()?,
+    };
     if ["s3://", "https://", "http://"]
         .iter()
         .any(|p| location_text.starts_with(p))

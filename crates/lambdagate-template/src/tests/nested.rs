@@ -437,3 +437,52 @@ fn stacks_whose_parameters_need_each_others_outputs_are_a_circular_reference() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn cdk_nested_stacks_are_read_from_their_local_asset() {
+    // The shape `cdk synth` writes: the TemplateURL is the S3 asset, Metadata names the file.
+    let parent = r#"{
+  "Resources": {
+    "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "items"}},
+    "ApiNestedStackApiNestedStackResource1A2B3C4D": {
+      "Type": "AWS::CloudFormation::Stack",
+      "Properties": {
+        "TemplateURL": {"Fn::Join": ["", ["https://s3.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}, "/", {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}, "/0123abcd.json"]]},
+        "Parameters": {"referencetoParentTableRef": {"Ref": "Table"}}
+      },
+      "Metadata": {
+        "aws:asset:path": "ParentApiNestedStack1234.nested.template.json",
+        "aws:asset:property": "TemplateURL"
+      }
+    }
+  }
+}"#;
+    let child = r#"{
+  "Parameters": {"referencetoParentTableRef": {"Type": "String"}},
+  "Resources": {
+    "Handler": {
+      "Type": "AWS::Lambda::Function",
+      "Properties": {
+        "Code": ".", "Handler": "index.handler", "Runtime": "nodejs20.x",
+        "Role": "arn:aws:iam::123456789012:role/r",
+        "Environment": {"Variables": {"TABLE": {"Ref": "referencetoParentTableRef"}}}
+      }
+    }
+  }
+}"#;
+    let dir = scratch(
+        "nested-cdk",
+        &[
+            ("Parent.template.json", parent),
+            ("ParentApiNestedStack1234.nested.template.json", child),
+        ],
+    );
+    let loaded = load_file(&dir.join("Parent.template.json"), true)
+        .unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
+    let f = &loaded.application.functions[0];
+    assert_eq!(
+        f.logical_id,
+        "ApiNestedStackApiNestedStackResource1A2B3C4D/Handler"
+    );
+    assert_eq!(f.environment["TABLE"], "items");
+}
