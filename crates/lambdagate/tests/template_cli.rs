@@ -87,6 +87,7 @@ fn routes_json_says_what_was_understood_per_route() {
     assert_eq!(create["authorizer"]["kind"], "TOKEN");
     assert_eq!(create["authorizer"]["function"], "AuthFunction");
     assert_eq!(create["api_key_required"], true);
+    assert_eq!(create["auth"], "CUSTOM(TokenAuth)+KEY");
     assert_eq!(create["request_validator"]["validate_body"], true);
     assert_eq!(create["request_validator"]["validate_parameters"], false);
     assert_eq!(create["integration"]["kind"], "AWS_PROXY");

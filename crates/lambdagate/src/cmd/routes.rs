@@ -148,7 +148,7 @@ fn json_rows(app: &Application) -> Vec<Value> {
             for route in &api.routes {
                 let (method, path) = match &route.key {
                     RouteKey::MethodPath { method, path } => (method.as_str(), path.as_str()),
-                    RouteKey::Default => ("ANY", "$default"),
+                    RouteKey::Default => ("*", "$default"),
                 };
                 rows.push(json!({
                     "api": api.logical_id,
@@ -157,6 +157,8 @@ fn json_rows(app: &Application) -> Vec<Value> {
                     "stage": stage.name,
                     "method": method,
                     "path": path,
+                    // The table's AUTH column, for scripts that compare the two.
+                    "auth": auth(route),
                     "authorization": route.auth.authorization_type.as_str(),
                     "authorizer": json_authorizer(api, route),
                     "scopes": route.auth.scopes,
