@@ -103,7 +103,11 @@ pub fn build(
 
     let function_name = props::text(d, props, "FunctionName", &owner)?
         .unwrap_or_else(|| resource.logical_id.clone());
-    if code_dir.is_err() && !strict && crate::code::local_zip(resource, props, base) {
+    if code_dir.is_err()
+        && !strict
+        && d.has_errors_since(mark)
+        && crate::code::local_zip(resource, props, base)
+    {
         // A zip that cannot be unpacked safely keeps only its own function from running.
         d.demote_since(
             mark,
