@@ -95,6 +95,21 @@ pub fn folder(
     }
 }
 
+/// True when the function's code is a local `.zip` file (`CodeUri`, `Code` or CDK's asset
+/// path): if it cannot be unpacked, only that function is lost.
+pub fn local_zip(resource: &Resource, props: &Node, base: &Path) -> bool {
+    let key = if resource.kind == "AWS::Lambda::Function" {
+        "Code"
+    } else {
+        "CodeUri"
+    };
+    let named = props
+        .get(key)
+        .and_then(Node::as_str)
+        .or_else(|| cdk_asset(resource).and_then(Node::as_str));
+    named.is_some_and(|uri| uri.to_ascii_lowercase().ends_with(".zip") && base.join(uri).is_file())
+}
+
 /// CDK's `Metadata: {aws:asset:path: …}`: the local folder (or zip) an S3 asset was made from.
 fn cdk_asset(resource: &Resource) -> Option<&Node> {
     resource
@@ -193,8 +208,12 @@ fn inline_code(d: &mut Diags, node: &Node, runtime: Option<&str>, owner: &str) -
 /// Unpacks `zip` into `lambdagate/code/zip/<content hash>` in the cache (once per content).
 /// No zip library is among the workspace's dependencies, so this runs the system's `unzip`
 /// (which keeps executable bits, as `bootstrap` files need), else Python's `zipfile`.
-fn unzip(zip: &Path) -> Result<PathBuf, String> {
+pub(crate) fn unzip(zip: &Path) -> Result<PathBuf, String> {
     let bytes = std::fs::read(zip).map_err(|e| e.to_string())?;
+    let entries = crate::zip::entries(&bytes)?;
+    if let Some(why) = crate::zip::escapes(&entries) {
+        return Err(why);
+    }
     let root = cache_root().join("lambdagate/code/zip");
     let dir = root.join(hash([&bytes[..]]));
     if dir.is_dir() {
@@ -228,7 +247,10 @@ fn unzip(zip: &Path) -> Result<PathBuf, String> {
             }
         }
     };
-    if let Err(why) = unzipped {
+    if let Err(why) = unzipped.and_then(|()| match crate::zip::link_out_of(&tmp) {
+        Some(why) => Err(why),
+        None => Ok(()),
+    }) {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(why);
     }

@@ -19,7 +19,13 @@ pub type R<T> = Result<T, Reported>;
 pub struct Diags {
     file: PathBuf,
     items: Vec<Diagnostic>,
+    /// Files spliced into the template (`AWS::Include`): a node read from one carries the
+    /// file's tag in the high bits of its line (see [`Diags::tag_file`]).
+    included: Vec<PathBuf>,
 }
+
+/// Lines at or above this carry an included file's tag (`line >> TAG_SHIFT`, 1-based).
+const TAG_SHIFT: u32 = 24;
 
 impl Diags {
     /// An empty collection for `file`.
@@ -27,15 +33,46 @@ impl Diags {
         Diags {
             file: file.to_path_buf(),
             items: Vec::new(),
+            included: Vec::new(),
         }
     }
 
     /// The source location of `pos` in this file.
     pub fn location(&self, pos: Pos) -> SourceLocation {
+        let tag = pos.line >> TAG_SHIFT;
+        if tag > 0
+            && let Some(file) = self.included.get(tag as usize - 1)
+        {
+            return SourceLocation {
+                file: file.clone(),
+                line: pos.line & ((1 << TAG_SHIFT) - 1),
+                column: pos.column,
+            };
+        }
         SourceLocation {
             file: self.file.clone(),
             line: pos.line,
             column: pos.column,
+        }
+    }
+
+    /// Registers a file whose nodes are spliced into the template and returns the bits to
+    /// add to their lines, so diagnostics about them name that file and its own line.
+    /// `None` when too many files are included to tell apart (they then name the template).
+    pub fn tag_file(&mut self, file: PathBuf) -> Option<u32> {
+        if self.included.len() >= 250 {
+            return None;
+        }
+        self.included.push(file);
+        Some((self.included.len() as u32) << TAG_SHIFT)
+    }
+
+    /// Adds diagnostics found elsewhere (a nested stack's template), keeping their locations.
+    pub fn extend(&mut self, items: impl IntoIterator<Item = Diagnostic>) {
+        for item in items {
+            if !self.items.contains(&item) {
+                self.items.push(item);
+            }
         }
     }
 
@@ -82,6 +119,31 @@ impl Diags {
         if !self.items.contains(&diagnostic) {
             self.items.push(diagnostic);
         }
+    }
+
+    /// A mark for [`Diags::demote_since`]: how many diagnostics are recorded so far.
+    pub fn mark(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Turns the errors recorded since `mark` into warnings that end with `note`: for a part
+    /// of the template that serving can do without (one raw API method, say), which `validate`
+    /// still reports as errors.
+    pub fn demote_since(&mut self, mark: usize, note: &str) {
+        for item in self.items.iter_mut().skip(mark) {
+            if item.severity == Severity::Error {
+                item.severity = Severity::Warning;
+                item.message.push_str(note);
+            }
+        }
+    }
+
+    /// True when an error has been recorded since `mark` (see [`Diags::mark`]).
+    pub fn has_errors_since(&self, mark: usize) -> bool {
+        self.items
+            .iter()
+            .skip(mark)
+            .any(|d| d.severity == Severity::Error)
     }
 
     /// True when an error has been recorded.

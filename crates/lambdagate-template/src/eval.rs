@@ -84,6 +84,11 @@ pub struct Evaluator<'t> {
     /// How many stand-ins have been handed out, so a name resolved with one is not cached
     /// for a later use that serving depends on.
     stand_ins: usize,
+    /// Nested stacks: where children are found and those loaded so far (see `nested.rs`).
+    pub(crate) nested: crate::nested::State,
+    /// True when `Transform` lists `AWS::LanguageExtensions` (`Fn::Length` and the others
+    /// need it).
+    pub(crate) language_extensions: bool,
 }
 
 impl<'t> Evaluator<'t> {
@@ -115,6 +120,8 @@ impl<'t> Evaluator<'t> {
             tolerant: false,
             strict: false,
             stand_ins: 0,
+            nested: crate::nested::State::default(),
+            language_extensions: false,
         }
     }
 
@@ -196,6 +203,9 @@ impl<'t> Evaluator<'t> {
         if let Some(value) = self.sam_api_member(name, pos)? {
             return Ok(Some(value));
         }
+        if let Some(value) = self.sam_generated_stage(name, pos)? {
+            return Ok(Some(value));
+        }
         let Some(&idx) = self.index.get(name) else {
             let message = format!(
                 "Ref to `{name}`: there is no parameter or resource of that name \
@@ -246,6 +256,45 @@ impl<'t> Evaluator<'t> {
         Ok(Some(Node::str(text, pos)))
     }
 
+    /// `Ref ServerlessRestApiProdStage`: the stage SAM generates for a serverless API, by the
+    /// logical id SAM gives it (`{Api}{StageName}Stage`, and `{Api}ApiGatewayDefaultStage` for
+    /// an HTTP API's `$default` stage), yields the stage's name. `None` when `name` is not one.
+    fn sam_generated_stage(&mut self, name: &str, pos: Pos) -> R<Option<Node>> {
+        if !name.ends_with("Stage") || self.index.contains_key(name) {
+            return Ok(None);
+        }
+        let resources = self.resources;
+        for (idx, resource) in resources.iter().enumerate() {
+            let kind = resource.kind.as_str();
+            let Some(rest) = name.strip_prefix(resource.logical_id.as_str()) else {
+                continue;
+            };
+            if kind != "AWS::Serverless::Api" && kind != "AWS::Serverless::HttpApi" {
+                continue;
+            }
+            let member = format!("{}.Stage", resource.logical_id);
+            let Some(stage) = self.sam_api_member(&member, pos)? else {
+                continue;
+            };
+            let stage_name = stage.as_str().unwrap_or_default();
+            let generated = if stage_name == "$default" {
+                "ApiGatewayDefaultStage".to_string()
+            } else {
+                // SAM keeps only the letters and digits of the stage name in the id.
+                let alnum: String = stage_name
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect();
+                format!("{alnum}Stage")
+            };
+            if rest == generated {
+                self.check_included(idx, pos)?;
+                return Ok(Some(stage));
+            }
+        }
+        Ok(None)
+    }
+
     /// The value of `Fn::GetAtt [resource, attribute]`.
     pub fn attribute(&mut self, logical_id: &str, attribute: &str, pos: Pos) -> R<Node> {
         let Some(&idx) = self.index.get(logical_id) else {
@@ -259,6 +308,18 @@ impl<'t> Evaluator<'t> {
         };
         if !self.included_or_tolerated(idx, pos)? {
             return Ok(Node::str(format!("{logical_id}.{attribute}"), pos));
+        }
+        // `${MyApi.Stage}` in a Sub (SAM resolves it as it does `Ref MyApi.Stage`).
+        if (attribute == "Stage" || attribute == "Deployment")
+            && let Some(value) = self.sam_api_member(&format!("{logical_id}.{attribute}"), pos)?
+        {
+            return Ok(value);
+        }
+        let resources = self.resources;
+        if let Some(output) = attribute.strip_prefix("Outputs.")
+            && crate::nested::is_stack(&resources[idx].kind)
+        {
+            return crate::nested::output(self, &resources[idx], output, pos);
         }
         let name_value = self.resource_name(idx, pos)?;
         let resource = &self.resources[idx];

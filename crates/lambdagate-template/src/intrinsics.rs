@@ -80,6 +80,7 @@ impl Evaluator<'_> {
                 Ok(Some(Node::str(export, pos)))
             }
             "Fn::Length" => {
+                self.needs_language_extensions(name, pos)?;
                 let list = self.resolve_value(arg, "Fn::Length's argument")?;
                 match list.as_seq() {
                     Some(items) => Ok(Some(Node::new(Value::Int(items.len() as i64), pos))),
@@ -87,13 +88,16 @@ impl Evaluator<'_> {
                 }
             }
             "Fn::ToJsonString" => {
+                self.needs_language_extensions(name, pos)?;
                 let value = self.resolve_value(arg, "Fn::ToJsonString's argument")?;
                 Ok(Some(Node::str(value.to_json().to_string(), pos)))
             }
+            // `AWS::Include` is spliced in before evaluation (`include.rs`); what is left is
+            // a macro, which runs in the AWS account that defines it.
             "Fn::Transform" => Err(self.diags.error(
                 pos,
-                "Fn::Transform (AWS::Include and macros) is not supported: inline the included \
-                 content in the template",
+                "Fn::Transform: only AWS::Include with a local Parameters.Location is \
+                 supported; macros run in the AWS account that defines them",
             )),
             other => Err(self.diags.error(
                 pos,
@@ -103,6 +107,27 @@ impl Evaluator<'_> {
                 ),
             )),
         }
+    }
+
+    /// `Fn::Length`, `Fn::ToJsonString` and `Fn::FindInMap`'s `DefaultValue` come with the
+    /// `AWS::LanguageExtensions` transform: without it AWS rejects the template (an error for
+    /// `validate`); when serving, a warning, and the function is evaluated anyway.
+    fn needs_language_extensions(&mut self, what: &str, pos: Pos) -> R<()> {
+        if self.language_extensions {
+            return Ok(());
+        }
+        let message = format!(
+            "{what} needs `AWS::LanguageExtensions` in the template's Transform section; AWS \
+             would reject the template"
+        );
+        if self.strict {
+            return Err(self.diags.error(pos, message));
+        }
+        self.diags.warn(
+            pos,
+            format!("{message} (evaluated anyway; `lambdagate validate` reports it as an error)"),
+        );
+        Ok(())
     }
 
     /// A "wrong argument shape" error.
@@ -390,6 +415,7 @@ impl Evaluator<'_> {
                 Ok(value)
             }
             _ if items.len() == 4 => {
+                self.needs_language_extensions("Fn::FindInMap with a DefaultValue", pos)?;
                 let default = items[3].get("DefaultValue").unwrap_or(&items[3]);
                 self.resolve_value(default, "Fn::FindInMap's DefaultValue")
             }

@@ -15,8 +15,11 @@ mod diag;
 mod domains;
 mod eval;
 mod globals;
+mod include;
 mod intrinsics;
+mod language_extensions;
 mod loader;
+mod nested;
 mod node;
 mod openapi;
 mod params;
@@ -27,6 +30,7 @@ mod serving;
 mod settings;
 mod sub;
 mod yaml;
+mod zip;
 
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 //! Loading one template: sections, parameters, resources with Globals, then the SAM transform.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use lambdagate_model::{Application, DEFAULT_ACCOUNT_ID, DEFAULT_REGION};
@@ -31,8 +32,21 @@ pub fn load_text(
     path: &Path,
     options: &LoadOptions,
 ) -> Result<Loaded, Vec<Diagnostic>> {
+    let chain = vec![crate::props::absolute(path)];
+    load_stack(text, path, options, chain).map(|(loaded, _)| loaded)
+}
+
+/// Loads one stack's template; `chain` holds the templates being loaded (nested stacks'
+/// parents first, this one last). Returns the application with the stack's resolved
+/// `Outputs`, which a parent's `GetAtt Child.Outputs.X` reads.
+pub(crate) fn load_stack(
+    text: &str,
+    path: &Path,
+    options: &LoadOptions,
+    chain: Vec<PathBuf>,
+) -> Result<(Loaded, HashMap<String, Node>), Vec<Diagnostic>> {
     let mut diags = Diags::new(path);
-    let root = match yaml::read(text) {
+    let mut root = match yaml::read(text) {
         Ok(root) => root,
         Err(errors) => {
             for e in errors {
@@ -41,11 +55,15 @@ pub fn load_text(
             return Err(diags.into_sorted());
         }
     };
-    let Some(sections) = root.as_map() else {
+    if root.as_map().is_none() {
         diags.error(
             root.pos,
             "a template must be a mapping with a Resources section",
         );
+        return Err(diags.into_sorted());
+    }
+    crate::include::splice(&mut root, &mut diags, path);
+    let Some(sections) = root.as_map() else {
         return Err(diags.into_sorted());
     };
     for (key, _) in sections {
@@ -77,6 +95,7 @@ pub fn load_text(
         &options.parameter_overrides,
         &mut diags,
     );
+    crate::language_extensions::expand(&mut root, &mut diags, &parameters, options.strict);
     let globals = globals::read(root.get("Globals"), &mut diags);
     let resources = resources(&root, &globals, &mut diags, options.strict);
     check_transform(&root, &resources, &mut diags);
@@ -90,14 +109,18 @@ pub fn load_text(
         &resources,
     );
     ev.strict = options.strict;
-    let built = sam::transform(&mut ev, &resources, &base);
-    check_outputs(&mut ev, root.get("Outputs"));
+    ev.language_extensions = crate::language_extensions::declared(&root);
+    ev.nested.chain = chain;
+    ev.nested.base = base.clone();
+    let mut built = sam::transform(&mut ev, &resources, &base);
+    crate::nested::merge_all(&mut ev, &resources, &mut built);
+    let outputs = check_outputs(&mut ev, root.get("Outputs"));
 
     let diags = ev.diags;
     if diags.has_errors() {
         return Err(diags.into_sorted());
     }
-    Ok(Loaded {
+    let loaded = Loaded {
         application: Application {
             template: path.to_path_buf(),
             stack_name: env.stack_name,
@@ -115,7 +138,8 @@ pub fn load_text(
             .into_iter()
             .filter(|d| d.severity == Severity::Warning)
             .collect(),
-    })
+    };
+    Ok((loaded, outputs))
 }
 
 /// The template's folder, absolute.
@@ -170,6 +194,10 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags, strict: bool) ->
         return Vec::new();
     };
     let Some(entries) = section.as_map().filter(|e| !e.is_empty()) else {
+        if section.as_map().is_some() && diags.has_errors() {
+            // Emptied by a loop or an include already reported: no second error.
+            return Vec::new();
+        }
         diags.error(
             section.pos,
             "Resources must be a mapping with at least one resource",
@@ -371,10 +399,12 @@ fn check_transform(root: &Node, resources: &[Resource], diags: &mut Diags) {
 }
 
 /// Outputs are not served, but their references must resolve as on AWS (an error for
-/// `validate`, a warning when serving).
-fn check_outputs(ev: &mut Evaluator<'_>, outputs: Option<&Node>) {
+/// `validate`, a warning when serving). Returns the values that resolved (a nested stack's
+/// parent reads them).
+fn check_outputs(ev: &mut Evaluator<'_>, outputs: Option<&Node>) -> HashMap<String, Node> {
+    let mut values = HashMap::new();
     let Some(entries) = outputs.and_then(Node::as_map) else {
-        return;
+        return values;
     };
     ev.tolerant = true;
     for (key, output) in entries {
@@ -389,7 +419,9 @@ fn check_outputs(ev: &mut Evaluator<'_>, outputs: Option<&Node>) {
         }
         match output.get("Value") {
             Some(value) => {
-                let _ = ev.resolve(value);
+                if let Ok(Some(v)) = ev.resolve(value) {
+                    values.insert(key.name.clone(), v);
+                }
             }
             None if ev.strict => {
                 ev.diags
@@ -409,4 +441,5 @@ fn check_outputs(ev: &mut Evaluator<'_>, outputs: Option<&Node>) {
         }
     }
     ev.tolerant = false;
+    values
 }

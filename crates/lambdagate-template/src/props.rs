@@ -133,7 +133,8 @@ pub fn string_map(
     }
 }
 
-/// A local folder named by `CodeUri`/`ContentUri`, absolute, checked to exist.
+/// A local folder named by `CodeUri`/`ContentUri` (or a local `.zip`, unpacked), absolute,
+/// checked to exist.
 pub fn local_folder(
     diags: &mut Diags,
     node: &Node,
@@ -160,6 +161,14 @@ pub fn local_folder(
     let path = absolute(&base.join(uri));
     if path.is_dir() {
         Ok(path)
+    } else if path.is_file() && uri.to_ascii_lowercase().ends_with(".zip") {
+        // A layer's zip, unpacked and checked as a function's is (see `code.rs`).
+        crate::code::unzip(&path).map_err(|why| {
+            diags.error(
+                node.pos,
+                format!("{owner}: {key} `{uri}` could not be unpacked: {why}"),
+            )
+        })
     } else if path.is_file() {
         Err(diags.error(
             node.pos,

@@ -123,6 +123,11 @@ pub fn reference(kind: &str, logical_id: &str, name: Option<&str>, env: &Env) ->
             true,
             &format!("secret:{physical}-AbCdEf"),
         ),
+        // A nested stack's id, as its own `AWS::StackId` gives it.
+        "AWS::CloudFormation::Stack" | "AWS::Serverless::Application" => stack_id(&Env {
+            stack_name: crate::nested::stack_name(&env.stack_name, logical_id),
+            ..env.clone()
+        }),
         "AWS::Cognito::UserPool" => format!("{}_{}", env.region, suffix(logical_id, 9)),
         "AWS::Cognito::UserPoolClient" => suffix(logical_id, 26).to_lowercase(),
         "AWS::KMS::Key" => uuid_like(logical_id),

@@ -342,7 +342,9 @@ pub struct StartLambdaArgs {
 pub struct RoutesArgs {
     #[command(flatten)]
     pub template: TemplateArgs,
-    /// Print JSON instead of a table.
+    /// Print JSON instead of a table: one object per route and stage with its API, method and
+    /// path, authorization and authorizer, API-key requirement, request validator and
+    /// integration (kind and target).
     #[arg(long)]
     pub json: bool,
 }

@@ -55,9 +55,93 @@ fn routes_prints_an_aligned_table_and_json() {
 
     let (ok, out, _) = run(&["routes", "--json", "-t", t.to_str().unwrap()]);
     assert!(ok);
-    let apis: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(apis[0]["logical_id"], "UserApi");
-    assert_eq!(apis[0]["stages"][0]["name"], "dev");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["api"], "UserApi");
+    assert_eq!(rows[0]["stage"], "dev");
+    assert_eq!(rows[0]["authorizer"]["kind"], "COGNITO_USER_POOLS");
+}
+
+/// `routes --json`: per route and stage, the authorizer, API key, validator and integration
+/// the template was understood to give it.
+#[test]
+fn routes_json_says_what_was_understood_per_route() {
+    let t = fixture("routes-json");
+    let (ok, out, err) = run(&["routes", "--json", "-t", t.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(err.is_empty(), "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = rows.as_array().unwrap();
+    let find = |method: &str, path: &str| {
+        rows.iter()
+            .find(|r| r["method"] == method && r["path"] == path)
+            .unwrap_or_else(|| panic!("no {method} {path} in {out}"))
+    };
+    assert_eq!(rows.len(), 6, "{out}");
+
+    let create = find("POST", "/items");
+    assert_eq!(create["api"], "ShopApi");
+    assert_eq!(create["api_kind"], "REST");
+    assert_eq!(create["stage"], "v1");
+    assert_eq!(create["authorization"], "CUSTOM");
+    assert_eq!(create["authorizer"]["name"], "TokenAuth");
+    assert_eq!(create["authorizer"]["kind"], "TOKEN");
+    assert_eq!(create["authorizer"]["function"], "AuthFunction");
+    assert_eq!(create["api_key_required"], true);
+    assert_eq!(create["auth"], "CUSTOM(TokenAuth)+KEY");
+    assert_eq!(create["request_validator"]["validate_body"], true);
+    assert_eq!(create["request_validator"]["validate_parameters"], false);
+    assert_eq!(create["integration"]["kind"], "AWS_PROXY");
+    assert_eq!(create["integration"]["target"], "function");
+    assert_eq!(create["integration"]["function"], "ItemsFunction");
+    assert_eq!(create["integration"]["available"], true);
+    assert!(
+        create["source"]
+            .as_str()
+            .unwrap()
+            .contains("routes-json/template.yaml:")
+    );
+
+    let list = find("GET", "/items");
+    assert_eq!(list["authorization"], "NONE");
+    assert_eq!(list["authorizer"], serde_json::Value::Null);
+    assert_eq!(list["api_key_required"], false);
+    assert_eq!(list["request_validator"], serde_json::Value::Null);
+
+    assert_eq!(find("GET", "/admin")["authorization"], "AWS_IAM");
+
+    let upstream = find("GET", "/upstream");
+    assert_eq!(upstream["integration"]["kind"], "HTTP_PROXY");
+    assert_eq!(upstream["integration"]["target"], "uri");
+    assert_eq!(
+        upstream["integration"]["uri"],
+        "https://example.com/upstream"
+    );
+    assert_eq!(upstream["authorizer"]["name"], "TokenAuth");
+
+    let health = find("GET", "/health");
+    assert_eq!(health["integration"]["kind"], "MOCK");
+    assert_eq!(health["integration"]["target"], "none");
+
+    let events = find("GET", "/events");
+    assert_eq!(events["api"], "ServerlessHttpApi");
+    assert_eq!(events["api_kind"], "HTTP");
+    assert_eq!(events["stage"], "$default");
+
+    // The table says the same in its AUTH column.
+    let (ok, table, _) = run(&["routes", "-t", t.to_str().unwrap()]);
+    assert!(ok);
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("POST") && l.contains("CUSTOM(TokenAuth)+KEY")),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("/admin") && l.contains("AWS_IAM")),
+        "{table}"
+    );
 }
 
 #[test]

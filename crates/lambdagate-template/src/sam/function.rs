@@ -23,6 +23,7 @@ pub fn build(
     layers: &HashMap<String, PathBuf>,
 ) -> R<Option<Function>> {
     let owner = format!("function `{}`", resource.logical_id);
+    let strict = ev.strict;
     let d = &mut ev.diags;
     // Properties that failed to resolve were reported already: check the others, and skip the
     // checks a missing property would otherwise trigger.
@@ -90,6 +91,7 @@ pub fn build(
         failed = true;
     }
 
+    let mark = d.mark();
     let code_dir = if ["CodeUri", "Code", "InlineCode"]
         .iter()
         .any(|k| missing_is_known(k))
@@ -101,6 +103,20 @@ pub fn build(
 
     let function_name = props::text(d, props, "FunctionName", &owner)?
         .unwrap_or_else(|| resource.logical_id.clone());
+    if code_dir.is_err()
+        && !strict
+        && d.has_errors_since(mark)
+        && crate::code::local_zip(resource, props, base)
+    {
+        // A zip that cannot be unpacked safely keeps only its own function from running.
+        d.demote_since(
+            mark,
+            ". The function is not served: requests routed to it answer 500 Internal server \
+             error, as API Gateway does when it cannot invoke a function (`lambdagate validate` \
+             reports it as an error)",
+        );
+        return Ok(None);
+    }
 
     let environment = match props.get("Environment").and_then(|e| e.get("Variables")) {
         Some(vars) => props::string_map(d, vars, &format!("{owner}: Environment.Variables")),

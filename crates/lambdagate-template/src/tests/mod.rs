@@ -5,8 +5,13 @@
 
 mod auth;
 mod diagnostics;
+mod include;
 mod intrinsics;
+mod language_extensions;
+mod lenient;
+mod nested;
 mod openapi;
+mod packaging;
 mod sam;
 mod settings;
 mod tolerant;

@@ -3,7 +3,11 @@
 
 use std::process::ExitCode;
 
-use lambdagate_model::{Application, AuthorizationType, IntegrationTarget, Route, RouteKey};
+use lambdagate_model::{
+    Api, Application, AuthorizationType, AuthorizerKind, IntegrationTarget, LambdaAuthorizerType,
+    Route, RouteKey,
+};
+use serde_json::{Value, json};
 
 use crate::cli::RoutesArgs;
 
@@ -11,8 +15,9 @@ use crate::cli::RoutesArgs;
 pub fn run(args: RoutesArgs) -> anyhow::Result<ExitCode> {
     let app = crate::load::application(&args.template)?;
     if args.json {
-        // A list of APIs: scripts and tests read it as one; domains are in the table.
-        println!("{}", serde_json::to_string_pretty(&app.apis)?);
+        // One object per route and stage, as the table has one line per route and stage;
+        // domains are in the table only.
+        println!("{}", serde_json::to_string_pretty(&json_rows(&app))?);
     } else {
         print!("{}", table(&app));
         if !app.domains.is_empty() {
@@ -131,4 +136,121 @@ fn align<const N: usize>(rows: &[[String; N]]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// What `routes --json` prints: per route and stage, what the template was understood to say
+/// (the API and stage, who may call it, what checks the request, what serves it), in AWS's
+/// words.
+fn json_rows(app: &Application) -> Vec<Value> {
+    let mut rows = Vec::new();
+    for api in &app.apis {
+        for stage in &api.stages {
+            for route in &api.routes {
+                let (method, path) = match &route.key {
+                    RouteKey::MethodPath { method, path } => (method.as_str(), path.as_str()),
+                    RouteKey::Default => ("*", "$default"),
+                };
+                rows.push(json!({
+                    "api": api.logical_id,
+                    "api_kind": api.kind.to_string(),
+                    "api_id": api.api_id,
+                    "stage": stage.name,
+                    "method": method,
+                    "path": path,
+                    // The table's AUTH column, for scripts that compare the two.
+                    "auth": auth(route),
+                    "authorization": route.auth.authorization_type.as_str(),
+                    "authorizer": json_authorizer(api, route),
+                    "scopes": route.auth.scopes,
+                    "api_key_required": route.api_key_required,
+                    "request_validator": json_validator(api, route),
+                    "integration": json_integration(app, route),
+                    "source": route.source.to_string(),
+                }));
+            }
+        }
+    }
+    rows
+}
+
+/// The route's authorizer by name and kind (`TOKEN` / `REQUEST` Lambda authorizers with their
+/// function, `COGNITO_USER_POOLS`, `JWT`, `AWS_IAM`); null for `NONE` and plain `AWS_IAM`.
+fn json_authorizer(api: &Api, route: &Route) -> Value {
+    let Some(name) = &route.auth.authorizer else {
+        return Value::Null;
+    };
+    let Some(authorizer) = api.authorizer(name) else {
+        return json!({ "name": name, "kind": Value::Null });
+    };
+    match &authorizer.kind {
+        AuthorizerKind::Lambda {
+            function,
+            authorizer_type,
+            ..
+        } => json!({
+            "name": name,
+            "kind": match authorizer_type {
+                LambdaAuthorizerType::Token => "TOKEN",
+                LambdaAuthorizerType::Request => "REQUEST",
+            },
+            "function": function,
+            "identity_sources": authorizer.identity_sources,
+        }),
+        AuthorizerKind::Jwt { issuer, audience } => json!({
+            "name": name,
+            "kind": "JWT",
+            "issuer": issuer,
+            "audience": audience,
+            "identity_sources": authorizer.identity_sources,
+        }),
+        AuthorizerKind::CognitoUserPools { provider_arns } => json!({
+            "name": name,
+            "kind": "COGNITO_USER_POOLS",
+            "provider_arns": provider_arns,
+            "identity_sources": authorizer.identity_sources,
+        }),
+        AuthorizerKind::Iam => json!({ "name": name, "kind": "AWS_IAM" }),
+    }
+}
+
+/// The request validator the route uses (its own, else the API's default): name and what it
+/// checks; null when none.
+fn json_validator(api: &Api, route: &Route) -> Value {
+    let Some(name) = route
+        .request_validator
+        .as_ref()
+        .or(api.default_validator.as_ref())
+    else {
+        return Value::Null;
+    };
+    match api.request_validators.iter().find(|v| v.name == *name) {
+        Some(v) => json!({
+            "name": v.name,
+            "validate_body": v.validate_body,
+            "validate_parameters": v.validate_parameters,
+        }),
+        None => json!({ "name": name }),
+    }
+}
+
+/// The integration's type and target: a function (and whether it can run here), a URI, or
+/// nothing (`MOCK`).
+fn json_integration(app: &Application, route: &Route) -> Value {
+    let integration = &route.integration;
+    let kind = integration.kind.as_str();
+    match &integration.target {
+        IntegrationTarget::Function(function) => json!({
+            "kind": kind,
+            "target": "function",
+            "function": function,
+            "available": app.functions.iter().any(|f| f.logical_id == *function),
+        }),
+        IntegrationTarget::Uri(uri) => json!({
+            "kind": kind,
+            "target": "uri",
+            "uri": uri,
+            "http_method": integration.http_method,
+        }),
+        IntegrationTarget::None => json!({ "kind": kind, "target": "none" }),
+    }
 }
