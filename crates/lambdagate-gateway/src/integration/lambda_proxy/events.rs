@@ -9,6 +9,9 @@ use base64::Engine;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
+use serde_json::{Map, Value};
+
+use crate::authorization::Authorization;
 use crate::ids::RequestTime;
 use crate::request::{IncomingRequest, group_headers, group_pairs, media_type, query_pairs};
 
@@ -49,6 +52,8 @@ pub struct EventInput<'a> {
     pub resource_id: &'a str,
     /// Whether the body is passed base64-encoded.
     pub base64_body: bool,
+    /// What the route's authorizer established (`requestContext.authorizer`, `identity`).
+    pub authorizer: Option<&'a Authorization>,
 }
 
 impl EventInput<'_> {
@@ -198,36 +203,168 @@ fn pairs_or_none<K, V>(pairs: &[(K, V)]) -> Option<Pairs<'_, K, V>> {
 #[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Identity<'a> {
-    access_key: (),
-    account_id: (),
-    caller: (),
+    access_key: Option<&'a str>,
+    account_id: Option<&'a str>,
+    caller: Option<&'a str>,
     cognito_authentication_provider: (),
     cognito_authentication_type: (),
     cognito_identity_id: (),
     cognito_identity_pool_id: (),
     principal_org_id: (),
     source_ip: &'a str,
-    user: (),
+    user: Option<&'a str>,
     user_agent: &'a str,
-    user_arn: (),
+    user_arn: Option<&'a str>,
 }
 
 impl<'a> Identity<'a> {
-    /// The identity of a caller without IAM or Cognito credentials: every key present, all
-    /// `null` except the source IP and user agent, as AWS sends it.
-    fn anonymous(source_ip: &'a str, user_agent: &'a str) -> Identity<'a> {
-        Identity {
+    /// The caller's identity: every key present, all `null` except the source IP and user
+    /// agent, and for a SigV4-signed request (`AWS_IAM`) the signer's fields, as AWS sends it.
+    fn of(
+        source_ip: &'a str,
+        user_agent: &'a str,
+        authorizer: Option<&'a Authorization>,
+    ) -> Identity<'a> {
+        let mut identity = Identity {
             source_ip,
             user_agent,
             ..Default::default()
+        };
+        if let Some(Authorization::Iam(iam)) = authorizer {
+            identity.access_key = Some(&iam.access_key);
+            identity.account_id = Some(&iam.account_id);
+            identity.caller = Some(&iam.caller);
+            identity.user = Some(&iam.user);
+            identity.user_arn = Some(&iam.user_arn);
         }
+        identity
     }
 }
 
-#[derive(Serialize)]
-struct NullAuthorizer {
-    claims: (),
-    scopes: (),
+/// A value of a Lambda authorizer's `context` as REST passes it on: strings as they are,
+/// numbers and booleans as text, `null` kept.
+fn stringified(value: &Value) -> Value {
+    match value {
+        Value::String(_) | Value::Null => value.clone(),
+        other => Value::String(other.to_string()),
+    }
+}
+
+/// Java's `Date.toString()` in UTC (`Fri Jul 29 18:52:53 UTC 2016`): how REST Cognito
+/// authorizers pass the `exp` and `iat` claims.
+fn java_date(epoch_secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = epoch_secs.div_euclid(86_400);
+    let secs = epoch_secs.rem_euclid(86_400);
+    let (year, month, day) = lambdagate_model::aws::civil_from_days(days);
+    format!(
+        "{} {} {day:02} {:02}:{:02}:{:02} UTC {year}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize],
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+/// A token's claims as API Gateway passes them on: every value a string. REST (Cognito) writes
+/// `exp` / `iat` as dates and lists comma-separated; HTTP APIs write lists as `[a b]`.
+pub fn claims_as_strings(claims: &Map<String, Value>, rest: bool) -> Map<String, Value> {
+    claims
+        .iter()
+        .map(|(name, value)| {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) if rest && (name == "exp" || name == "iat") => match n.as_i64() {
+                    Some(secs) => java_date(secs),
+                    None => n.to_string(),
+                },
+                Value::Array(items) => {
+                    let parts: Vec<String> = items
+                        .iter()
+                        .map(|v| match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    if rest {
+                        parts.join(",")
+                    } else {
+                        format!("[{}]", parts.join(" "))
+                    }
+                }
+                other => other.to_string(),
+            };
+            (name.clone(), Value::String(text))
+        })
+        .collect()
+}
+
+/// `requestContext.authorizer` of a payload 1.0 event (REST, or HTTP APIs with `http_api`).
+fn v1_authorizer(authorizer: Option<&Authorization>, http_api: bool) -> Option<Value> {
+    let null_claims = || serde_json::json!({"claims": null, "scopes": null});
+    match authorizer {
+        Some(Authorization::Lambda {
+            principal_id,
+            context,
+            latency_ms,
+            ..
+        }) => {
+            let mut out = Map::new();
+            if let Some(p) = principal_id {
+                out.insert("principalId".into(), Value::String(p.clone()));
+            }
+            out.insert("integrationLatency".into(), Value::from(*latency_ms));
+            for (k, v) in context {
+                out.insert(k.clone(), stringified(v));
+            }
+            Some(Value::Object(out))
+        }
+        Some(Authorization::Cognito { claims, scopes }) => {
+            let mut out = Map::new();
+            out.insert(
+                "claims".into(),
+                Value::Object(claims_as_strings(claims, true)),
+            );
+            if let Some(scopes) = scopes {
+                out.insert("scopes".into(), Value::from(scopes.clone()));
+            }
+            Some(Value::Object(out))
+        }
+        Some(Authorization::Jwt { claims, scopes }) => Some(serde_json::json!({
+            "claims": claims_as_strings(claims, false),
+            "scopes": scopes,
+        })),
+        // REST passes an IAM caller in `identity` only.
+        Some(Authorization::Iam(_)) | None => http_api.then(null_claims),
+    }
+}
+
+/// `requestContext.authorizer` of a payload 2.0 event.
+fn v2_authorizer(authorizer: Option<&Authorization>) -> Option<Value> {
+    match authorizer? {
+        Authorization::Lambda { context, .. } => Some(serde_json::json!({
+            "lambda": if context.is_empty() { Value::Null } else { Value::Object(context.clone()) },
+        })),
+        Authorization::Jwt { claims, scopes } | Authorization::Cognito { claims, scopes } => {
+            Some(serde_json::json!({"jwt": {
+                "claims": claims_as_strings(claims, false),
+                "scopes": scopes,
+            }}))
+        }
+        Authorization::Iam(iam) => Some(serde_json::json!({"iam": {
+            "accessKey": iam.access_key,
+            "accountId": iam.account_id,
+            "callerId": iam.caller,
+            "cognitoIdentity": null,
+            "principalOrgId": null,
+            "userArn": iam.user_arn,
+            "userId": iam.user,
+        }})),
+    }
 }
 
 #[derive(Serialize)]
@@ -236,7 +373,7 @@ struct V1Context<'a> {
     account_id: &'a str,
     api_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    authorizer: Option<NullAuthorizer>,
+    authorizer: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     deployment_id: Option<&'a str>,
     domain_name: &'a str,
@@ -315,16 +452,13 @@ pub fn v1_event(input: &EventInput<'_>, http_api: bool) -> Vec<u8> {
         request_context: V1Context {
             account_id: input.account_id,
             api_id: input.api_id,
-            authorizer: http_api.then_some(NullAuthorizer {
-                claims: (),
-                scopes: (),
-            }),
+            authorizer: v1_authorizer(input.authorizer, http_api),
             deployment_id: (!http_api).then_some(input.deployment_id),
             domain_name: input.domain_name(),
             domain_prefix: input.domain_prefix(),
             extended_request_id: input.extended_request_id,
             http_method: &req.method,
-            identity: Identity::anonymous(&source_ip, req.user_agent()),
+            identity: Identity::of(&source_ip, req.user_agent(), input.authorizer),
             path: input.context_path,
             protocol: "HTTP/1.1",
             request_id: input.request_id,
@@ -356,6 +490,8 @@ struct V2Http<'a> {
 struct V2Context<'a> {
     account_id: &'a str,
     api_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorizer: Option<Value>,
     domain_name: &'a str,
     domain_prefix: &'a str,
     http: V2Http<'a>,
@@ -432,6 +568,7 @@ pub fn v2_event(input: &EventInput<'_>) -> Vec<u8> {
         request_context: V2Context {
             account_id: input.account_id,
             api_id: input.api_id,
+            authorizer: v2_authorizer(input.authorizer),
             domain_name: input.domain_name(),
             domain_prefix: input.domain_prefix(),
             http: V2Http {
