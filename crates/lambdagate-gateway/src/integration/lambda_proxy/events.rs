@@ -589,3 +589,36 @@ pub fn v2_event(input: &EventInput<'_>) -> Vec<u8> {
     };
     serde_json::to_vec(&event).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rest_cognito_claims_as_aws_writes_them() {
+        // A REST Cognito authorizer's claims as captured from AWS (amazon-cognito-identity-js#92).
+        let claims = json!({
+            "sub": "cdad23f0", "email_verified": true, "auth_time": 1469814773,
+            "exp": 1469818373, "iat": 1469814773, "cognito:groups": ["admin", "users"]
+        });
+        let out = claims_as_strings(claims.as_object().unwrap(), true);
+        assert_eq!(out["email_verified"], "true");
+        assert_eq!(out["auth_time"], "1469814773");
+        assert_eq!(out["exp"], "Fri Jul 29 18:52:53 UTC 2016");
+        assert_eq!(out["iat"], "Fri Jul 29 17:52:53 UTC 2016");
+        assert_eq!(out["cognito:groups"], "admin,users");
+        // HTTP APIs: numbers as text, lists in brackets.
+        let out = claims_as_strings(claims.as_object().unwrap(), false);
+        assert_eq!(out["exp"], "1469818373");
+        assert_eq!(out["cognito:groups"], "[admin users]");
+    }
+
+    #[test]
+    fn lambda_context_is_stringified_for_rest() {
+        assert_eq!(stringified(&json!(1)), json!("1"));
+        assert_eq!(stringified(&json!(true)), json!("true"));
+        assert_eq!(stringified(&json!(null)), json!(null));
+        assert_eq!(stringified(&json!("x")), json!("x"));
+    }
+}
