@@ -175,9 +175,6 @@ pub struct SamCompatArgs {
     /// Accepted for compatibility (no effect).
     #[arg(long = "skip-prepare-infra", hide = true)]
     pub skip_prepare_infra: bool,
-    /// Accepted for compatibility (no authorizers run yet, so none is disabled).
-    #[arg(long = "disable-authorizer", hide = true)]
-    pub disable_authorizer: bool,
 }
 
 /// Where to listen.
@@ -209,6 +206,10 @@ pub struct StartApiArgs {
     /// Accepted for `sam local` compatibility: static files are not served yet.
     #[arg(short = 's', long = "static-dir", hide = true, value_name = "DIR")]
     pub static_dir: Option<String>,
+    /// Turn every authorizer off (Lambda, JWT, Cognito, IAM): protected routes answer as if
+    /// open (SAM's flag of the same name).
+    #[arg(long = "disable-authorizer")]
+    pub disable_authorizer: bool,
 }
 
 /// `invoke`.
