@@ -796,3 +796,86 @@ async fn protected_routes_are_no_longer_warned_about() {
     assert_eq!(reply.status, 500);
     assert_eq!(body(&reply), json!({"message": null}));
 }
+
+#[tokio::test]
+async fn context_authorizer_variables_reach_gateway_responses() {
+    // A function failure after a successful authorizer: the customized DEFAULT_5XX template
+    // reads `$context.authorizer.*`.
+    let mut app = rest_token_app(0, None);
+    let mut broken = lambda_route("GET", "/broken", "Broken", PayloadFormat::V1);
+    broken.auth = app.apis[0].routes[0].auth.clone();
+    app.apis[0].routes.push(broken);
+    app.functions.push(function("Broken", 3));
+    app.apis[0].gateway_responses = vec![GatewayResponse {
+        response_type: ResponseType::Default5xx,
+        status_code: None,
+        response_parameters: Default::default(),
+        response_templates: vec![(
+            "application/json".into(),
+            r#"{"p":"$context.authorizer.principalId","s":"$context.authorizer.s","n":"$context.authorizer.n","b":"$context.authorizer.b"}"#.into(),
+        )],
+        source: SourceLocation::default(),
+    }];
+    let clock = Arc::new(ManualClock::at(1_700_000_000_000));
+    let calls = Arc::new(Calls::default());
+    let compiled = CompiledApp::compile(&app, Addressing { stage_prefix: true }).unwrap();
+    let inner = calls.clone();
+    let backend = FnBackend(move |function: String, invocation: Invocation| {
+        let calls = inner.clone();
+        async move {
+            let event: Value = serde_json::from_slice(&invocation.payload).unwrap();
+            let outcome = if function == "Auth" {
+                calls.count.fetch_add(1, Ordering::SeqCst);
+                authorizer_answer(event["authorizationToken"].as_str().unwrap_or("")).await
+            } else {
+                Outcome::Error {
+                    error_type: "Unhandled".into(),
+                    payload: Bytes::from_static(br#"{"errorMessage":"boom"}"#),
+                }
+            };
+            Ok(InvocationResult {
+                request_id: "r".into(),
+                outcome,
+            })
+        }
+    });
+    let gw = Gateway::with_clock(Snapshot::new(compiled, Some(1)), Arc::new(backend), clock);
+    let reply = get(&gw, "/Prod/broken", &[("Authorization", "allow")]).await;
+    assert_eq!(reply.status, 502);
+    assert_eq!(
+        body(&reply),
+        json!({"p": "user-1", "s": "x", "n": "1", "b": "true"})
+    );
+    assert_eq!(calls.count(), 1);
+}
+
+/// The time a cached Lambda authorizer adds to a request, in-process (median of many requests,
+/// protected route minus open route). A measurement, not a check:
+/// `cargo test -p lambdagate-gateway --release --test authorizers -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "measurement"]
+async fn cached_lambda_authorizer_latency() {
+    let (gw, _clock, calls) = setup(&rest_token_app(300, None));
+    let token = [("Authorization", "allow-bench")];
+    assert_eq!(get(&gw, "/Prod/other", &token).await.status, 200);
+    let mut open = Vec::new();
+    let mut protected = Vec::new();
+    for _ in 0..5000 {
+        let started = std::time::Instant::now();
+        get(&gw, "/Prod/open", &[]).await;
+        open.push(started.elapsed().as_nanos());
+        let started = std::time::Instant::now();
+        get(&gw, "/Prod/other", &token).await;
+        protected.push(started.elapsed().as_nanos());
+    }
+    assert_eq!(calls.count(), 1);
+    let median = |v: &mut Vec<u128>| {
+        v.sort_unstable();
+        v[v.len() / 2] as f64 / 1000.0
+    };
+    let (o, p) = (median(&mut open), median(&mut protected));
+    println!(
+        "median per request: open route {o:.1} µs, with a cached Lambda authorizer {p:.1} µs, added {:.1} µs",
+        p - o
+    );
+}

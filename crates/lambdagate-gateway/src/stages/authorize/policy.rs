@@ -121,23 +121,45 @@ impl Policy {
 /// IAM's wildcard match: `*` any run of characters (slashes and colons included), `?` any one
 /// character; actions compare case-insensitively, resources exactly.
 pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let eq = |a: char, b: char| {
-        if ignore_case {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
-    };
+    // ARNs are ASCII: compare bytes then, characters only when either side is not.
+    if pattern.is_ascii() && text.is_ascii() {
+        match_units(pattern.as_bytes(), text.as_bytes(), |a, b| {
+            a == b || (ignore_case && a.eq_ignore_ascii_case(&b))
+        })
+    } else {
+        let p: Vec<char> = pattern.chars().collect();
+        let t: Vec<char> = text.chars().collect();
+        match_units(&p, &t, |a, b| {
+            a == b || (ignore_case && a.to_lowercase().eq(b.to_lowercase()))
+        })
+    }
+}
+
+/// Units that can be a wildcard.
+trait Unit: Copy + PartialEq {
+    const STAR: Self;
+    const ONE: Self;
+}
+
+impl Unit for u8 {
+    const STAR: u8 = b'*';
+    const ONE: u8 = b'?';
+}
+
+impl Unit for char {
+    const STAR: char = '*';
+    const ONE: char = '?';
+}
+
+fn match_units<U: Unit>(p: &[U], t: &[U], eq: impl Fn(U, U) -> bool) -> bool {
     // Greedy with backtracking to the last star: linear in practice, no recursion.
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || (p[pi] != '*' && eq(p[pi], t[ti]))) {
+        if pi < p.len() && (p[pi] == U::ONE || (p[pi] != U::STAR && eq(p[pi], t[ti]))) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == U::STAR {
             star = Some((pi, ti));
             pi += 1;
         } else if let Some((sp, st)) = star {
@@ -148,7 +170,7 @@ pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == U::STAR)
 }
 
 /// A Lambda authorizer's answer, as kept in the cache.
