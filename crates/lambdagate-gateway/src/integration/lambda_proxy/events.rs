@@ -614,6 +614,152 @@ mod tests {
         assert_eq!(out["cognito:groups"], "[admin users]");
     }
 
+    fn event_with(authorizer: Option<&Authorization>, kind: &str) -> Value {
+        let request = IncomingRequest {
+            method: "GET".into(),
+            raw_path: "/me".into(),
+            raw_query: None,
+            headers: vec![("Host".into(), "api.test".into())],
+            body: bytes::Bytes::new(),
+            source_ip: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            local_port: 3000,
+        };
+        let time = RequestTime::at(1_700_000_000_000);
+        let input = EventInput {
+            request: &request,
+            resource: "/me",
+            route_key: "GET /me",
+            path: "/me",
+            context_path: "/me",
+            path_parameters: &[],
+            stage: "Prod",
+            stage_variables: &[],
+            request_id: "id",
+            extended_request_id: "ext",
+            time: &time,
+            trace_id: "Root=1",
+            account_id: "123456789012",
+            api_id: "api",
+            deployment_id: "dep",
+            resource_id: "res",
+            base64_body: false,
+            authorizer,
+        };
+        let bytes = match kind {
+            "rest" => v1_event(&input, false),
+            "http1" => v1_event(&input, true),
+            _ => v2_event(&input),
+        };
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn authorizer_shapes_in_proxy_events() {
+        let claims = json!({"sub": "u1", "exp": 1469818373, "scope": "read write"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let jwt = Authorization::Jwt {
+            claims: claims.clone(),
+            scopes: Some(vec!["read".into(), "write".into()]),
+        };
+        // HTTP 2.0 JWT: as in the recorded events (aws-lambda-go apigw-v2-request-jwt-authorizer).
+        assert_eq!(
+            event_with(Some(&jwt), "http2")["requestContext"]["authorizer"],
+            json!({"jwt": {"claims": {"sub": "u1", "exp": "1469818373", "scope": "read write"},
+                           "scopes": ["read", "write"]}})
+        );
+        let no_scopes = Authorization::Jwt {
+            claims: claims.clone(),
+            scopes: None,
+        };
+        assert_eq!(
+            event_with(Some(&no_scopes), "http2")["requestContext"]["authorizer"]["jwt"]["scopes"],
+            Value::Null
+        );
+        // HTTP 1.0 JWT: flat claims and scopes.
+        assert_eq!(
+            event_with(Some(&jwt), "http1")["requestContext"]["authorizer"]["claims"]["exp"],
+            "1469818373"
+        );
+        // REST Cognito.
+        let cognito = Authorization::Cognito {
+            claims,
+            scopes: None,
+        };
+        assert_eq!(
+            event_with(Some(&cognito), "rest")["requestContext"]["authorizer"],
+            json!({"claims": {"sub": "u1", "exp": "Fri Jul 29 18:52:53 UTC 2016", "scope": "read write"}})
+        );
+        // IAM: REST fills `identity` and has no authorizer; HTTP 2.0 has `authorizer.iam`.
+        let iam = Authorization::Iam(lambdagate_auth::sigv4::IamIdentity {
+            access_key: "AKIDEXAMPLE".into(),
+            account_id: "123456789012".into(),
+            caller: "AIDAEXAMPLE".into(),
+            user: "AIDAEXAMPLE".into(),
+            user_arn: "arn:aws:iam::123456789012:user/dev".into(),
+        });
+        let rest = event_with(Some(&iam), "rest");
+        assert!(rest["requestContext"].get("authorizer").is_none());
+        let identity = &rest["requestContext"]["identity"];
+        assert_eq!(identity["accessKey"], "AKIDEXAMPLE");
+        assert_eq!(identity["accountId"], "123456789012");
+        assert_eq!(identity["caller"], "AIDAEXAMPLE");
+        assert_eq!(identity["user"], "AIDAEXAMPLE");
+        assert_eq!(identity["userArn"], "arn:aws:iam::123456789012:user/dev");
+        assert_eq!(identity["cognitoIdentityId"], Value::Null);
+        let iam2 = &event_with(Some(&iam), "http2")["requestContext"]["authorizer"]["iam"];
+        let keys: Vec<&str> = iam2
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        // The recorded event's keys (aws-lambda-go apigw-v2-request-iam), in its order.
+        assert_eq!(
+            keys,
+            [
+                "accessKey",
+                "accountId",
+                "callerId",
+                "cognitoIdentity",
+                "principalOrgId",
+                "userArn",
+                "userId"
+            ]
+        );
+        // No authorizer: REST and HTTP 2.0 leave the key out, HTTP 1.0 has null claims.
+        assert!(
+            event_with(None, "rest")["requestContext"]
+                .get("authorizer")
+                .is_none()
+        );
+        assert!(
+            event_with(None, "http2")["requestContext"]
+                .get("authorizer")
+                .is_none()
+        );
+        assert_eq!(
+            event_with(None, "http1")["requestContext"]["authorizer"],
+            json!({"claims": null, "scopes": null})
+        );
+        // A Lambda authorizer on REST: principal, latency, context stringified.
+        let lambda = Authorization::Lambda {
+            principal_id: Some("p".into()),
+            context: json!({"n": 1, "b": false}).as_object().unwrap().clone(),
+            usage_identifier_key: None,
+            latency_ms: 7,
+        };
+        assert_eq!(
+            event_with(Some(&lambda), "rest")["requestContext"]["authorizer"],
+            json!({"principalId": "p", "integrationLatency": 7, "n": "1", "b": "false"})
+        );
+        assert_eq!(
+            event_with(Some(&lambda), "http2")["requestContext"]["authorizer"],
+            json!({"lambda": {"n": 1, "b": false}})
+        );
+    }
+
     #[test]
     fn lambda_context_is_stringified_for_rest() {
         assert_eq!(stringified(&json!(1)), json!("1"));
