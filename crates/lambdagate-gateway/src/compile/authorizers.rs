@@ -25,13 +25,16 @@ pub enum IdentitySource {
     Context(String),
 }
 
+/// Builds an identity source from its name.
+type Make = fn(String) -> IdentitySource;
+
 impl IdentitySource {
     /// Parses AWS's spellings: REST `method.request.header.X`, `method.request.querystring.X`,
     /// `stageVariables.X`, `context.X`; HTTP APIs the same with `$request.` / `$stageVariables.`
     /// / `$context.`.
     pub fn parse(text: &str) -> Option<IdentitySource> {
         let text = text.trim();
-        let rules: [(&str, fn(String) -> IdentitySource); 8] = [
+        let rules: [(&str, Make); 8] = [
             ("method.request.header.", IdentitySource::Header),
             ("method.request.querystring.", IdentitySource::QueryString),
             ("stageVariables.", IdentitySource::StageVariable),
