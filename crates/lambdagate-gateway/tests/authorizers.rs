@@ -879,3 +879,31 @@ async fn cached_lambda_authorizer_latency() {
         p - o
     );
 }
+
+#[tokio::test]
+async fn without_identity_sources_every_request_is_authorized_afresh() {
+    let mut app = http_app(PayloadFormat::V2, true);
+    app.apis[0].authorizers[0].identity_sources.clear();
+    // A TTL with nothing to key on caches nothing.
+    app.apis[0].authorizers[0].result_ttl_secs = 300;
+    let (gw, _clock, calls) = setup(&app);
+    for _ in 0..2 {
+        let reply = get(&gw, "/items", &[("x-user", "simple-yes")]).await;
+        assert_eq!(reply.status, 200);
+    }
+    assert_eq!(calls.count(), 2);
+    // As the recorded `…-v2-request-without-identity-source` event: no identitySource key.
+    let event = calls.last();
+    let recorded = fixture(
+        "lambda-events/example-apigw-v2-custom-authorizer-v2-request-without-identity-source.json",
+    );
+    assert!(recorded.get("identitySource").is_none());
+    assert!(event.get("identitySource").is_none());
+    assert_eq!(event["type"], "REQUEST");
+    // No header is required: the function is asked, and its policy-shaped answer is not a
+    // simple response, which is a configuration error (500).
+    let reply = get(&gw, "/items", &[]).await;
+    assert_eq!(calls.count(), 3);
+    assert_eq!(reply.status, 500);
+    assert_eq!(body(&reply), json!({"message": "Internal Server Error"}));
+}

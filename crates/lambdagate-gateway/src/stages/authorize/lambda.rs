@@ -309,15 +309,21 @@ fn event(
             out.insert("version".into(), "2.0".into());
             out.insert("type".into(), "REQUEST".into());
             out.insert("routeArn".into(), arn.into());
-            out.insert("identitySource".into(), Value::from(values.to_vec()));
+            // Without identity sources AWS leaves the key out (the recorded
+            // `…-v2-request-without-identity-source` event).
+            if !values.is_empty() {
+                out.insert("identitySource".into(), Value::from(values.to_vec()));
+            }
         }
         (ApiKind::Http, PayloadFormat::V1) => {
             let joined = values.join(",");
             out.insert("version".into(), "1.0".into());
             out.insert("type".into(), "REQUEST".into());
             out.insert("methodArn".into(), arn.into());
-            out.insert("identitySource".into(), joined.clone().into());
-            out.insert("authorizationToken".into(), joined.into());
+            if !values.is_empty() {
+                out.insert("identitySource".into(), joined.clone().into());
+                out.insert("authorizationToken".into(), joined.into());
+            }
         }
         (ApiKind::Rest, _) => {
             out.insert("type".into(), "REQUEST".into());
