@@ -16,8 +16,9 @@ use crate::responses::error::GatewayError;
 /// What one authorizer invocation produced, shared by every request that waited for it.
 pub type Answer = Result<Arc<Verdict>, GatewayError>;
 
-/// How many answers are kept at most; the oldest go first.
-const MAX_ENTRIES: usize = 10_000;
+/// How much the kept answers may weigh in all (bytes, roughly); the oldest go first. Keys hold
+/// client-chosen tokens and answers client-influenced contexts, so the bound is on size, not count.
+const BUDGET_BYTES: usize = 32 * 1024 * 1024;
 
 /// Cached authorizer answers and the invocations in flight.
 pub struct AuthorizerCache {
@@ -29,7 +30,9 @@ impl AuthorizerCache {
     /// An empty cache reading time from `clock`.
     pub fn new(clock: Arc<dyn Clock>) -> AuthorizerCache {
         AuthorizerCache {
-            results: MemoryTtlCache::new(clock, MAX_ENTRIES),
+            results: MemoryTtlCache::weighted(clock, BUDGET_BYTES, |key, verdict| {
+                key.len() + verdict.weight()
+            }),
             inflight: Mutex::new(HashMap::new()),
         }
     }
@@ -106,6 +109,33 @@ pub fn key(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lambdagate_state::ManualClock;
+    use serde_json::{Map, Value};
+
+    #[tokio::test]
+    async fn big_answers_are_bounded_by_size() {
+        let cache = AuthorizerCache::new(Arc::new(ManualClock::at(0)));
+        let ttl = Duration::from_secs(300);
+        let mut context = Map::new();
+        context.insert("blob".into(), Value::String("x".repeat(1024 * 1024)));
+        for i in 0..100 {
+            let verdict = Verdict::Simple {
+                authorized: true,
+                context: context.clone(),
+            };
+            let (answer, hit) = cache
+                .get_or_invoke(format!("k{i}"), ttl, async { Ok(Arc::new(verdict)) })
+                .await;
+            assert!(answer.is_ok() && !hit);
+        }
+        assert!(cache.results.len() <= BUDGET_BYTES / (1024 * 1024));
+        // The newest is still there; the oldest made room.
+        let (_, hit) = cache
+            .get_or_invoke("k99".into(), ttl, async { unreachable!() })
+            .await;
+        assert!(hit);
+        assert!(cache.results.get_now("k0").is_none());
+    }
 
     #[test]
     fn keys() {

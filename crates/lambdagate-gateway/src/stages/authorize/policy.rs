@@ -221,6 +221,50 @@ fn context(
 }
 
 impl Verdict {
+    /// Roughly how many bytes the answer holds, for the cache's budget.
+    pub fn weight(&self) -> usize {
+        // The fixed part covers the enum, maps' and vectors' own overhead.
+        const BASE: usize = 256;
+        let context_weight = |context: &Map<String, Value>| {
+            context
+                .iter()
+                .map(|(k, v)| {
+                    k.len()
+                        + 64
+                        + match v {
+                            Value::String(s) => s.len(),
+                            other => other.to_string().len(),
+                        }
+                })
+                .sum::<usize>()
+        };
+        match self {
+            Verdict::Policy {
+                principal_id,
+                policy,
+                context,
+                usage_identifier_key,
+            } => {
+                BASE + principal_id.as_ref().map_or(0, String::len)
+                    + usage_identifier_key.as_ref().map_or(0, String::len)
+                    + context_weight(context)
+                    + policy
+                        .statements
+                        .iter()
+                        .map(|s| {
+                            64 + s
+                                .actions
+                                .iter()
+                                .chain(&s.resources)
+                                .map(|t| t.len() + 24)
+                                .sum::<usize>()
+                        })
+                        .sum::<usize>()
+            }
+            Verdict::Simple { context, .. } => BASE + context_weight(context),
+        }
+    }
+
     /// Reads an authorizer's output: a policy answer, or with `simple` an
     /// `{"isAuthorized": bool, "context": {...}}` answer; `any_json_context` for HTTP API 2.0.
     pub fn parse(
