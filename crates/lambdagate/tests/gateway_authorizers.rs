@@ -279,6 +279,35 @@ async fn http_simple_node(server: &Server) {
     assert_eq!(crash.body, json!({"message": "Internal Server Error"}));
 }
 
+async fn rest_cached_python(server: &Server) {
+    let authorizer = |a: &Answer| a.event()["requestContext"]["authorizer"].clone();
+    let first = authorizer(&get(server, "/dev/cached", &[("Authorization", "t1")]).await);
+    let second = authorizer(&get(server, "/dev/cached", &[("Authorization", "t1")]).await);
+    // Served from the cache: the function was not called again.
+    assert_eq!(first["calls"], second["calls"]);
+    assert_eq!(second["integrationLatency"], 0);
+    // The cached policy applies to the other method too (API-wide resource).
+    let other = authorizer(&get(server, "/dev/cached/other", &[("Authorization", "t1")]).await);
+    assert_eq!(other["calls"], first["calls"]);
+    // Another token is another call.
+    let fresh = authorizer(&get(server, "/dev/cached", &[("Authorization", "t2")]).await);
+    assert_ne!(fresh["calls"], first["calls"], "{fresh} {first}");
+    // A policy naming one method ARN, cached, denies the others until it expires (AWS's
+    // documented pitfall).
+    assert_eq!(
+        get(server, "/dev/cached", &[("Authorization", "narrow")])
+            .await
+            .status,
+        200
+    );
+    refused(
+        &get(server, "/dev/cached/other", &[("Authorization", "narrow")]).await,
+        403,
+        json!("User is not authorized to access this resource"),
+        "AccessDeniedException",
+    );
+}
+
 async fn seed_cognito_without_token(server: &Server) {
     refused(
         &get(server, "/Prod/me", &[]).await,
@@ -302,6 +331,7 @@ async fn authorizers_with_real_functions() {
         rest_request_python(&server),
         http_simple_node(&server),
         seed_cognito_without_token(&server),
+        rest_cached_python(&server),
     );
 }
 
