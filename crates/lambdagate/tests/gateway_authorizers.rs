@@ -1,8 +1,9 @@
 //! Authorizers end to end (`tests/fixtures/gateway/auth.yaml`): real Python and Node authorizer
 //! functions behind `start-api` — REST TOKEN (allow, deny, `Unauthorized`, crash, bad output,
-//! validation expression), REST REQUEST (header + query string), an HTTP API authorizer with
-//! simple responses (payload 2.0), the seed application's Cognito default authorizer without a
-//! token, and `--disable-authorizer`. The events the authorizers receive (passed back through
+//! validation expression, the result cache, a function timing out), REST REQUEST (header + query
+//! string), HTTP API authorizers with simple responses (payload 2.0) and IAM policies (payload
+//! 1.0), the seed application's Cognito default authorizer without a token, and
+//! `--disable-authorizer`. The events the authorizers receive (passed back through
 //! `context.event`) and the proxy events' `requestContext.authorizer` are compared with AWS's
 //! recorded events field by field.
 
@@ -308,6 +309,53 @@ async fn rest_cached_python(server: &Server) {
     );
 }
 
+async fn rest_authorizer_timing_out(server: &Server) {
+    // The authorizer function outlives its own Timeout: a function error, so AWS's 500.
+    refused(
+        &get(server, "/dev/slow", &[("Authorization", "sleep")]).await,
+        500,
+        Value::Null,
+        "AuthorizerConfigurationException",
+    );
+    // The same function answers the next request.
+    assert_eq!(
+        get(server, "/dev/slow", &[("Authorization", "allow")])
+            .await
+            .status,
+        200
+    );
+}
+
+async fn http_v1_python(server: &Server) {
+    let a = get(server, "/v1", &[("x-user", "allow")]).await;
+    let event = a.authorizer_event(false);
+    let recorded = fixture("lambda-events/example-apigw-v2-custom-authorizer-v1-request.json");
+    for field in keys(&recorded) {
+        // No path parameters or stage variables here.
+        if !["pathParameters", "stageVariables"].contains(&field.as_str()) {
+            assert!(event.get(&field).is_some(), "authorizer event .{field}");
+        }
+    }
+    assert_eq!(event["version"], "1.0");
+    assert_eq!(event["type"], "REQUEST");
+    assert_eq!(event["identitySource"], "allow");
+    assert_eq!(event["authorizationToken"], "allow");
+    assert!(
+        event["methodArn"]
+            .as_str()
+            .unwrap()
+            .ends_with("/$default/GET/v1")
+    );
+    assert!(event.get("body").is_none());
+    // The proxy event (1.0): the authorizer's principal and context, flat.
+    let authorizer = &a.event()["requestContext"]["authorizer"];
+    assert_eq!(authorizer["principalId"], "dave");
+    assert_eq!(authorizer["user"], "dave");
+    let denied = get(server, "/v1", &[("x-user", "nope")]).await;
+    assert_eq!(denied.status, 403);
+    assert_eq!(denied.body, json!({"message": "Forbidden"}));
+}
+
 async fn seed_cognito_without_token(server: &Server) {
     refused(
         &get(server, "/Prod/me", &[]).await,
@@ -332,6 +380,8 @@ async fn authorizers_with_real_functions() {
         http_simple_node(&server),
         seed_cognito_without_token(&server),
         rest_cached_python(&server),
+        rest_authorizer_timing_out(&server),
+        http_v1_python(&server),
     );
 }
 
