@@ -20,6 +20,8 @@ pub enum Authorization {
         context: Map<String, Value>,
         /// `usageIdentifierKey`: the API key when `apiKeySource` is `AUTHORIZER`.
         usage_identifier_key: Option<String>,
+        /// How long the authorizer took, in milliseconds (0 for a cached answer).
+        latency_ms: u64,
     },
     /// A JWT authorizer's verified token (HTTP API).
     Jwt {
@@ -32,6 +34,8 @@ pub enum Authorization {
     Cognito {
         /// The token's claims.
         claims: Map<String, Value>,
+        /// The token's scopes, when the route asks for scopes (access-token mode).
+        scopes: Option<Vec<String>>,
     },
     /// A SigV4-signed request's signer (`AWS_IAM`).
     Iam(IamIdentity),

@@ -13,6 +13,7 @@ use lambdagate_model::ApiKind;
 use crate::authorization::Authorization;
 use crate::compile::{ApiRuntime, RouteRuntime, StageRuntime, StageVariant};
 use crate::ids::{self, Ids, RequestTime};
+use crate::integration::lambda_proxy::events::claims_as_strings;
 use crate::request::{IncomingRequest, percent_decode, query_pairs};
 use crate::router::{Span, path_segments};
 use crate::snapshot::Snapshot;
@@ -192,7 +193,50 @@ impl<'s> RequestContext<'s> {
             "identity.sourceIp" => owned(self.request.source_ip_string()),
             "identity.userAgent" => owned(self.request.user_agent().to_string()),
             "customDomain.basePathMatched" => self.base_path.map(Cow::Borrowed),
-            _ => None,
+            _ => self.authorizer_value(name).map(Cow::Owned),
+        }
+    }
+
+    /// `$context.authorizer.*` and the IAM `$context.identity.*` fields, from what the route's
+    /// authorizer established; values as text, as AWS substitutes them.
+    fn authorizer_value(&self, name: &str) -> Option<String> {
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        };
+        match (self.authorizer.as_ref()?, name) {
+            (Authorization::Iam(iam), _) => match name {
+                "identity.accessKey" => Some(iam.access_key.clone()),
+                "identity.accountId" => Some(iam.account_id.clone()),
+                "identity.caller" => Some(iam.caller.clone()),
+                "identity.user" => Some(iam.user.clone()),
+                "identity.userArn" => Some(iam.user_arn.clone()),
+                _ => None,
+            },
+            (
+                Authorization::Lambda {
+                    principal_id,
+                    context,
+                    latency_ms,
+                    ..
+                },
+                _,
+            ) => match name.strip_prefix("authorizer.")? {
+                "principalId" => principal_id.clone(),
+                "integrationLatency" => Some(latency_ms.to_string()),
+                key => context.get(key).and_then(text),
+            },
+            (Authorization::Cognito { claims, .. }, _) => {
+                let claim = name.strip_prefix("authorizer.claims.")?;
+                let claim = claim.trim_start_matches("['").trim_end_matches("']");
+                claims_as_strings(claims, true).get(claim).and_then(text)
+            }
+            (Authorization::Jwt { claims, .. }, _) => {
+                let claim = name.strip_prefix("authorizer.claims.")?;
+                let claim = claim.trim_start_matches("['").trim_end_matches("']");
+                claims_as_strings(claims, false).get(claim).and_then(text)
+            }
         }
     }
 

@@ -15,6 +15,7 @@ use crate::request::IncomingRequest;
 use crate::responses::{self, GatewayError};
 use crate::snapshot::Snapshot;
 use crate::stages;
+use crate::stages::authorize::AuthorizerCache;
 
 /// Serves an application's APIs.
 pub struct Gateway {
@@ -22,6 +23,8 @@ pub struct Gateway {
     backend: Arc<dyn Backend>,
     clock: Arc<dyn Clock>,
     auth: AuthSettings,
+    /// Lambda authorizers' answers; replaced on `swap`, as a redeployment flushes AWS's.
+    auth_cache: ArcSwap<AuthorizerCache>,
 }
 
 impl Gateway {
@@ -39,6 +42,7 @@ impl Gateway {
         Gateway {
             current: ArcSwap::from_pointee(snapshot),
             backend,
+            auth_cache: ArcSwap::from_pointee(AuthorizerCache::new(clock.clone())),
             clock,
             auth: AuthSettings::default(),
         }
@@ -58,6 +62,8 @@ impl Gateway {
     /// Serves `snapshot` from the next request on; requests in flight finish on the old one.
     pub fn swap(&self, snapshot: Snapshot) {
         self.current.store(Arc::new(snapshot));
+        self.auth_cache
+            .store(Arc::new(AuthorizerCache::new(self.clock.clone())));
     }
 
     /// Answers with a gateway error before the request is handled (a body over the limit, a URL
@@ -101,7 +107,8 @@ impl Gateway {
         // Limits apply before any work is spent on the request, authorizer calls included.
         stages::throttle::run(cx, clock)?;
         // The caller's identity, before anything that depends on it.
-        stages::authorize::run(cx, &self.auth, backend, clock).await?;
+        let auth_cache = self.auth_cache.load();
+        stages::authorize::run(cx, &self.auth, &auth_cache, backend, clock).await?;
         // After the authorizer, which can supply the key (`apiKeySource: AUTHORIZER`).
         stages::api_key::run(cx, clock)?;
         // Validation only for callers allowed in, so it reveals nothing to others.

@@ -204,9 +204,6 @@ pub struct SamCompatArgs {
     /// Accepted for compatibility (no effect).
     #[arg(long = "skip-prepare-infra", hide = true)]
     pub skip_prepare_infra: bool,
-    /// Accepted for compatibility (no authorizers run yet, so none is disabled).
-    #[arg(long = "disable-authorizer", hide = true)]
-    pub disable_authorizer: bool,
 }
 
 impl SamCompatArgs {
@@ -297,6 +294,10 @@ pub struct StartApiArgs {
     /// The PEM private key of `--ssl-cert-file`.
     #[arg(long = "ssl-key-file", value_name = "FILE", requires = "ssl_cert_file")]
     pub ssl_key_file: Option<PathBuf>,
+    /// Turn every authorizer off (Lambda, JWT, Cognito, IAM): protected routes answer as if
+    /// open (SAM's flag of the same name).
+    #[arg(long = "disable-authorizer")]
+    pub disable_authorizer: bool,
 }
 
 /// `invoke`.

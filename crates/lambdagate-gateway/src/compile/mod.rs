@@ -8,6 +8,7 @@
 //! (`{apiLogicalId}.localhost`), and a third, without any prefix, serves custom domains, whose
 //! base path is stripped before routing.
 
+pub mod authorizers;
 mod domains;
 mod stages;
 mod warnings;
@@ -26,6 +27,7 @@ use crate::cors::CorsPolicy;
 use crate::integration::{CompiledIntegration, FunctionTarget, LambdaProxy, Mock};
 use crate::responses::custom::{GatewayResponseError, GatewayResponses};
 use crate::router::{AnyMethod, Router, Segment, parse_template};
+use authorizers::{CompiledAuthorizer, RouteAuth, compile_authorizers, route_auth};
 use domains::{DomainTable, compile_domains};
 use stages::compile_stage;
 use warnings::not_enforced;
@@ -105,6 +107,8 @@ pub struct RouteRuntime {
     pub resource_id: String,
     /// The backend.
     pub integration: CompiledIntegration,
+    /// Who may call it.
+    pub auth: RouteAuth,
 }
 
 /// A deployment as a stage serves it: its variables and the functions they select.
@@ -162,6 +166,8 @@ pub struct ApiRuntime {
     pub default_route: Option<usize>,
     /// Customized gateway responses.
     pub gateway_responses: GatewayResponses,
+    /// The API's authorizers, which routes name by index.
+    pub authorizers: Vec<CompiledAuthorizer>,
     /// The API's routes without any prefix (custom domains strip their base path first).
     pub plain: Router<usize>,
 }
@@ -239,6 +245,7 @@ fn compile_api(
         ApiKind::Rest => REST_MAX_TIMEOUT,
         ApiKind::Http => HTTP_MAX_TIMEOUT,
     };
+    let authorizers = compile_authorizers(app, api, warnings);
     let mut routes = Vec::with_capacity(api.routes.len());
     let mut default_route = None;
     let mut plain = Router::new();
@@ -321,6 +328,7 @@ fn compile_api(
             method,
             path,
             integration: compiled,
+            auth: route_auth(api, route, &authorizers, warnings),
         });
     }
     let mut stages: Vec<StageRuntime> = api
@@ -350,6 +358,7 @@ fn compile_api(
         routes,
         default_route,
         gateway_responses: GatewayResponses::compile(&api.gateway_responses)?,
+        authorizers,
         plain,
     })
 }

@@ -1,24 +1,14 @@
 //! What the model holds that the gateway does not enforce yet, said once at startup: a
 //! protected route that silently answers 200 is the worst bug a local gateway can have.
 
-use lambdagate_model::{Api, AuthorizationType};
+use lambdagate_model::Api;
 
 /// Reports what the model holds for an API that the gateway does not enforce yet.
 pub(super) fn not_enforced(api: &Api, warnings: &mut Vec<String>) {
     for route in &api.routes {
+        // Authorization of every kind is enforced by the authorize stage; what an authorizer
+        // cannot enforce as written is said when it is compiled (`authorizers.rs`).
         let mut missing = Vec::new();
-        if route.auth.authorization_type != AuthorizationType::None {
-            missing.push(format!(
-                "authorization ({}{})",
-                route.auth.authorization_type.as_str(),
-                route
-                    .auth
-                    .authorizer
-                    .as_deref()
-                    .map(|a| format!(" `{a}`"))
-                    .unwrap_or_default()
-            ));
-        }
         if route.api_key_required {
             missing.push("a required API key".to_string());
         }

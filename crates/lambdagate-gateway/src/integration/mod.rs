@@ -75,6 +75,8 @@ pub struct IntegrationRequest<'a> {
     pub deployment_id: &'a str,
     /// The function a Lambda integration calls, resolved for this stage.
     pub function: Option<&'a FunctionHandle>,
+    /// What the route's authorizer established about the caller.
+    pub authorizer: Option<&'a crate::authorization::Authorization>,
 }
 
 /// A backend of a route.

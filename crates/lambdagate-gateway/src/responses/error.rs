@@ -25,6 +25,9 @@ pub struct GatewayError {
     pub(crate) customizable: bool,
     /// What went wrong, for the access log; never sent to the client.
     pub detail: Option<String>,
+    /// Headers the answer carries besides the usual ones (`www-authenticate` of JWT
+    /// authorizers).
+    pub(crate) headers: Vec<(&'static str, String)>,
 }
 
 impl std::fmt::Display for GatewayError {
@@ -160,12 +163,31 @@ impl GatewayError {
             integration_side: false,
             customizable: true,
             detail: None,
+            headers: Vec::new(),
         }
     }
 
     /// Replaces the message (`$context.error.message`).
     pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> GatewayError {
         self.message = Some(message.into());
+        self
+    }
+
+    /// Adds a header to the answer.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> GatewayError {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Sets the status HTTP APIs answer with.
+    pub(crate) fn with_http_status(mut self, status: u16) -> GatewayError {
+        self.http_status = status;
+        self
+    }
+
+    /// Sets REST's `x-amzn-ErrorType`.
+    pub(crate) fn with_error_type(mut self, error_type: &'static str) -> GatewayError {
+        self.error_type = Some(error_type);
         self
     }
 

@@ -59,6 +59,12 @@ pub fn render(cx: &RequestContext<'_>, error: &GatewayError) -> Reply {
             if let Some(error_type) = error.error_type {
                 headers.push(("x-amzn-ErrorType".into(), error_type.into()));
             }
+            headers.extend(
+                error
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.clone())),
+            );
             for (name, source) in custom.map_or(&[][..], |c| &c.headers) {
                 if let Some(value) = parameter(source, cx) {
                     headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
@@ -77,6 +83,12 @@ pub fn render(cx: &RequestContext<'_>, error: &GatewayError) -> Reply {
                         .map(|(n, v)| (n.into(), v)),
                 );
             }
+            headers.extend(
+                error
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.to_string(), v.clone())),
+            );
             headers.push(("apigw-requestid".into(), cx.ids.request_id.clone()));
             (status, error.builtin_body(ApiKind::Http, false))
         }

@@ -52,6 +52,7 @@ pub async fn run(
         stage_variables: cx.stage_variables(),
         deployment_id: cx.variant.map_or("", |v| v.deployment_id.as_str()),
         function,
+        authorizer: cx.authorizer.as_ref(),
     };
     route.integration.call(&request, backend).await
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 use lambdagate_gateway::server::{AccessLog, AccessRecord, ServerConfig, serve};
-use lambdagate_gateway::{Addressing, Backend, CompiledApp, Gateway, Snapshot, SystemClock};
+use lambdagate_gateway::{
+    Addressing, AuthSettings, Backend, CompiledApp, Gateway, Snapshot, SystemClock,
+};
 
 use crate::cli::{LogFormat, StartApiArgs};
 
@@ -25,6 +27,15 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     for warning in compiled.warnings() {
         eprintln!("warning: {warning}");
     }
+    if args.disable_authorizer {
+        eprintln!(
+            "warning: --disable-authorizer: no authorizer runs; protected routes answer as if open"
+        );
+    }
+    let auth = AuthSettings {
+        disabled: args.disable_authorizer,
+        ..AuthSettings::default()
+    };
     // A fixed seed makes canary choices reproducible (tests, demos); by default they are random.
     let seed = match std::env::var("LAMBDAGATE_CANARY_SEED") {
         Ok(text) => Some(
@@ -55,11 +66,14 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
             crate::service::start(&app, config, &args.listen.host, args.port).await?;
         print_routes(&compiled, &format!("{scheme}://{address}"));
         let backend: Arc<dyn Backend> = service.clone();
-        let gateway = Arc::new(Gateway::with_clock(
-            Snapshot::new(compiled, seed),
-            backend,
-            Arc::new(SystemClock),
-        ));
+        let gateway = Arc::new(
+            Gateway::with_clock(
+                Snapshot::new(compiled, seed),
+                backend,
+                Arc::new(SystemClock),
+            )
+            .with_auth(auth),
+        );
         if watch {
             let reloader = crate::reload::Reloader {
                 template: args.template.clone(),

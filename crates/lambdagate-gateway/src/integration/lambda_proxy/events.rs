@@ -9,6 +9,9 @@ use base64::Engine;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
+use serde_json::{Map, Value};
+
+use crate::authorization::Authorization;
 use crate::ids::RequestTime;
 use crate::request::{IncomingRequest, group_headers, group_pairs, media_type, query_pairs};
 
@@ -49,6 +52,8 @@ pub struct EventInput<'a> {
     pub resource_id: &'a str,
     /// Whether the body is passed base64-encoded.
     pub base64_body: bool,
+    /// What the route's authorizer established (`requestContext.authorizer`, `identity`).
+    pub authorizer: Option<&'a Authorization>,
 }
 
 impl EventInput<'_> {
@@ -198,36 +203,168 @@ fn pairs_or_none<K, V>(pairs: &[(K, V)]) -> Option<Pairs<'_, K, V>> {
 #[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Identity<'a> {
-    access_key: (),
-    account_id: (),
-    caller: (),
+    access_key: Option<&'a str>,
+    account_id: Option<&'a str>,
+    caller: Option<&'a str>,
     cognito_authentication_provider: (),
     cognito_authentication_type: (),
     cognito_identity_id: (),
     cognito_identity_pool_id: (),
     principal_org_id: (),
     source_ip: &'a str,
-    user: (),
+    user: Option<&'a str>,
     user_agent: &'a str,
-    user_arn: (),
+    user_arn: Option<&'a str>,
 }
 
 impl<'a> Identity<'a> {
-    /// The identity of a caller without IAM or Cognito credentials: every key present, all
-    /// `null` except the source IP and user agent, as AWS sends it.
-    fn anonymous(source_ip: &'a str, user_agent: &'a str) -> Identity<'a> {
-        Identity {
+    /// The caller's identity: every key present, all `null` except the source IP and user
+    /// agent, and for a SigV4-signed request (`AWS_IAM`) the signer's fields, as AWS sends it.
+    fn of(
+        source_ip: &'a str,
+        user_agent: &'a str,
+        authorizer: Option<&'a Authorization>,
+    ) -> Identity<'a> {
+        let mut identity = Identity {
             source_ip,
             user_agent,
             ..Default::default()
+        };
+        if let Some(Authorization::Iam(iam)) = authorizer {
+            identity.access_key = Some(&iam.access_key);
+            identity.account_id = Some(&iam.account_id);
+            identity.caller = Some(&iam.caller);
+            identity.user = Some(&iam.user);
+            identity.user_arn = Some(&iam.user_arn);
         }
+        identity
     }
 }
 
-#[derive(Serialize)]
-struct NullAuthorizer {
-    claims: (),
-    scopes: (),
+/// A value of a Lambda authorizer's `context` as REST passes it on: strings as they are,
+/// numbers and booleans as text, `null` kept.
+fn stringified(value: &Value) -> Value {
+    match value {
+        Value::String(_) | Value::Null => value.clone(),
+        other => Value::String(other.to_string()),
+    }
+}
+
+/// Java's `Date.toString()` in UTC (`Fri Jul 29 18:52:53 UTC 2016`): how REST Cognito
+/// authorizers pass the `exp` and `iat` claims.
+fn java_date(epoch_secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = epoch_secs.div_euclid(86_400);
+    let secs = epoch_secs.rem_euclid(86_400);
+    let (year, month, day) = lambdagate_model::aws::civil_from_days(days);
+    format!(
+        "{} {} {day:02} {:02}:{:02}:{:02} UTC {year}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize],
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+/// A token's claims as API Gateway passes them on: every value a string. REST (Cognito) writes
+/// `exp` / `iat` as dates and lists comma-separated; HTTP APIs write lists as `[a b]`.
+pub fn claims_as_strings(claims: &Map<String, Value>, rest: bool) -> Map<String, Value> {
+    claims
+        .iter()
+        .map(|(name, value)| {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) if rest && (name == "exp" || name == "iat") => match n.as_i64() {
+                    Some(secs) => java_date(secs),
+                    None => n.to_string(),
+                },
+                Value::Array(items) => {
+                    let parts: Vec<String> = items
+                        .iter()
+                        .map(|v| match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    if rest {
+                        parts.join(",")
+                    } else {
+                        format!("[{}]", parts.join(" "))
+                    }
+                }
+                other => other.to_string(),
+            };
+            (name.clone(), Value::String(text))
+        })
+        .collect()
+}
+
+/// `requestContext.authorizer` of a payload 1.0 event (REST, or HTTP APIs with `http_api`).
+fn v1_authorizer(authorizer: Option<&Authorization>, http_api: bool) -> Option<Value> {
+    let null_claims = || serde_json::json!({"claims": null, "scopes": null});
+    match authorizer {
+        Some(Authorization::Lambda {
+            principal_id,
+            context,
+            latency_ms,
+            ..
+        }) => {
+            let mut out = Map::new();
+            if let Some(p) = principal_id {
+                out.insert("principalId".into(), Value::String(p.clone()));
+            }
+            out.insert("integrationLatency".into(), Value::from(*latency_ms));
+            for (k, v) in context {
+                out.insert(k.clone(), stringified(v));
+            }
+            Some(Value::Object(out))
+        }
+        Some(Authorization::Cognito { claims, scopes }) => {
+            let mut out = Map::new();
+            out.insert(
+                "claims".into(),
+                Value::Object(claims_as_strings(claims, true)),
+            );
+            if let Some(scopes) = scopes {
+                out.insert("scopes".into(), Value::from(scopes.clone()));
+            }
+            Some(Value::Object(out))
+        }
+        Some(Authorization::Jwt { claims, scopes }) => Some(serde_json::json!({
+            "claims": claims_as_strings(claims, false),
+            "scopes": scopes,
+        })),
+        // REST passes an IAM caller in `identity` only.
+        Some(Authorization::Iam(_)) | None => http_api.then(null_claims),
+    }
+}
+
+/// `requestContext.authorizer` of a payload 2.0 event.
+fn v2_authorizer(authorizer: Option<&Authorization>) -> Option<Value> {
+    match authorizer? {
+        Authorization::Lambda { context, .. } => Some(serde_json::json!({
+            "lambda": if context.is_empty() { Value::Null } else { Value::Object(context.clone()) },
+        })),
+        Authorization::Jwt { claims, scopes } | Authorization::Cognito { claims, scopes } => {
+            Some(serde_json::json!({"jwt": {
+                "claims": claims_as_strings(claims, false),
+                "scopes": scopes,
+            }}))
+        }
+        Authorization::Iam(iam) => Some(serde_json::json!({"iam": {
+            "accessKey": iam.access_key,
+            "accountId": iam.account_id,
+            "callerId": iam.caller,
+            "cognitoIdentity": null,
+            "principalOrgId": null,
+            "userArn": iam.user_arn,
+            "userId": iam.user,
+        }})),
+    }
 }
 
 #[derive(Serialize)]
@@ -236,7 +373,7 @@ struct V1Context<'a> {
     account_id: &'a str,
     api_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    authorizer: Option<NullAuthorizer>,
+    authorizer: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     deployment_id: Option<&'a str>,
     domain_name: &'a str,
@@ -315,16 +452,13 @@ pub fn v1_event(input: &EventInput<'_>, http_api: bool) -> Vec<u8> {
         request_context: V1Context {
             account_id: input.account_id,
             api_id: input.api_id,
-            authorizer: http_api.then_some(NullAuthorizer {
-                claims: (),
-                scopes: (),
-            }),
+            authorizer: v1_authorizer(input.authorizer, http_api),
             deployment_id: (!http_api).then_some(input.deployment_id),
             domain_name: input.domain_name(),
             domain_prefix: input.domain_prefix(),
             extended_request_id: input.extended_request_id,
             http_method: &req.method,
-            identity: Identity::anonymous(&source_ip, req.user_agent()),
+            identity: Identity::of(&source_ip, req.user_agent(), input.authorizer),
             path: input.context_path,
             protocol: "HTTP/1.1",
             request_id: input.request_id,
@@ -356,6 +490,8 @@ struct V2Http<'a> {
 struct V2Context<'a> {
     account_id: &'a str,
     api_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    authorizer: Option<Value>,
     domain_name: &'a str,
     domain_prefix: &'a str,
     http: V2Http<'a>,
@@ -432,6 +568,7 @@ pub fn v2_event(input: &EventInput<'_>) -> Vec<u8> {
         request_context: V2Context {
             account_id: input.account_id,
             api_id: input.api_id,
+            authorizer: v2_authorizer(input.authorizer),
             domain_name: input.domain_name(),
             domain_prefix: input.domain_prefix(),
             http: V2Http {
@@ -451,4 +588,183 @@ pub fn v2_event(input: &EventInput<'_>) -> Vec<u8> {
         is_base64_encoded: input.base64_body && !req.body.is_empty(),
     };
     serde_json::to_vec(&event).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rest_cognito_claims_as_aws_writes_them() {
+        // A REST Cognito authorizer's claims as captured from AWS (amazon-cognito-identity-js#92).
+        let claims = json!({
+            "sub": "cdad23f0", "email_verified": true, "auth_time": 1469814773,
+            "exp": 1469818373, "iat": 1469814773, "cognito:groups": ["admin", "users"]
+        });
+        let out = claims_as_strings(claims.as_object().unwrap(), true);
+        assert_eq!(out["email_verified"], "true");
+        assert_eq!(out["auth_time"], "1469814773");
+        assert_eq!(out["exp"], "Fri Jul 29 18:52:53 UTC 2016");
+        assert_eq!(out["iat"], "Fri Jul 29 17:52:53 UTC 2016");
+        assert_eq!(out["cognito:groups"], "admin,users");
+        // HTTP APIs: numbers as text, lists in brackets.
+        let out = claims_as_strings(claims.as_object().unwrap(), false);
+        assert_eq!(out["exp"], "1469818373");
+        assert_eq!(out["cognito:groups"], "[admin users]");
+    }
+
+    fn event_with(authorizer: Option<&Authorization>, kind: &str) -> Value {
+        let request = IncomingRequest {
+            method: "GET".into(),
+            raw_path: "/me".into(),
+            raw_query: None,
+            headers: vec![("Host".into(), "api.test".into())],
+            body: bytes::Bytes::new(),
+            source_ip: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            local_port: 3000,
+        };
+        let time = RequestTime::at(1_700_000_000_000);
+        let input = EventInput {
+            request: &request,
+            resource: "/me",
+            route_key: "GET /me",
+            path: "/me",
+            context_path: "/me",
+            path_parameters: &[],
+            stage: "Prod",
+            stage_variables: &[],
+            request_id: "id",
+            extended_request_id: "ext",
+            time: &time,
+            trace_id: "Root=1",
+            account_id: "123456789012",
+            api_id: "api",
+            deployment_id: "dep",
+            resource_id: "res",
+            base64_body: false,
+            authorizer,
+        };
+        let bytes = match kind {
+            "rest" => v1_event(&input, false),
+            "http1" => v1_event(&input, true),
+            _ => v2_event(&input),
+        };
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn authorizer_shapes_in_proxy_events() {
+        let claims = json!({"sub": "u1", "exp": 1469818373, "scope": "read write"})
+            .as_object()
+            .unwrap()
+            .clone();
+        let jwt = Authorization::Jwt {
+            claims: claims.clone(),
+            scopes: Some(vec!["read".into(), "write".into()]),
+        };
+        // HTTP 2.0 JWT: as in the recorded events (aws-lambda-go apigw-v2-request-jwt-authorizer).
+        assert_eq!(
+            event_with(Some(&jwt), "http2")["requestContext"]["authorizer"],
+            json!({"jwt": {"claims": {"sub": "u1", "exp": "1469818373", "scope": "read write"},
+                           "scopes": ["read", "write"]}})
+        );
+        let no_scopes = Authorization::Jwt {
+            claims: claims.clone(),
+            scopes: None,
+        };
+        assert_eq!(
+            event_with(Some(&no_scopes), "http2")["requestContext"]["authorizer"]["jwt"]["scopes"],
+            Value::Null
+        );
+        // HTTP 1.0 JWT: flat claims and scopes.
+        assert_eq!(
+            event_with(Some(&jwt), "http1")["requestContext"]["authorizer"]["claims"]["exp"],
+            "1469818373"
+        );
+        // REST Cognito.
+        let cognito = Authorization::Cognito {
+            claims,
+            scopes: None,
+        };
+        assert_eq!(
+            event_with(Some(&cognito), "rest")["requestContext"]["authorizer"],
+            json!({"claims": {"sub": "u1", "exp": "Fri Jul 29 18:52:53 UTC 2016", "scope": "read write"}})
+        );
+        // IAM: REST fills `identity` and has no authorizer; HTTP 2.0 has `authorizer.iam`.
+        let iam = Authorization::Iam(lambdagate_auth::sigv4::IamIdentity {
+            access_key: "AKIDEXAMPLE".into(),
+            account_id: "123456789012".into(),
+            caller: "AIDAEXAMPLE".into(),
+            user: "AIDAEXAMPLE".into(),
+            user_arn: "arn:aws:iam::123456789012:user/dev".into(),
+        });
+        let rest = event_with(Some(&iam), "rest");
+        assert!(rest["requestContext"].get("authorizer").is_none());
+        let identity = &rest["requestContext"]["identity"];
+        assert_eq!(identity["accessKey"], "AKIDEXAMPLE");
+        assert_eq!(identity["accountId"], "123456789012");
+        assert_eq!(identity["caller"], "AIDAEXAMPLE");
+        assert_eq!(identity["user"], "AIDAEXAMPLE");
+        assert_eq!(identity["userArn"], "arn:aws:iam::123456789012:user/dev");
+        assert_eq!(identity["cognitoIdentityId"], Value::Null);
+        let iam2 = &event_with(Some(&iam), "http2")["requestContext"]["authorizer"]["iam"];
+        let keys: Vec<&str> = iam2
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        // The recorded event's keys (aws-lambda-go apigw-v2-request-iam), in its order.
+        assert_eq!(
+            keys,
+            [
+                "accessKey",
+                "accountId",
+                "callerId",
+                "cognitoIdentity",
+                "principalOrgId",
+                "userArn",
+                "userId"
+            ]
+        );
+        // No authorizer: REST and HTTP 2.0 leave the key out, HTTP 1.0 has null claims.
+        assert!(
+            event_with(None, "rest")["requestContext"]
+                .get("authorizer")
+                .is_none()
+        );
+        assert!(
+            event_with(None, "http2")["requestContext"]
+                .get("authorizer")
+                .is_none()
+        );
+        assert_eq!(
+            event_with(None, "http1")["requestContext"]["authorizer"],
+            json!({"claims": null, "scopes": null})
+        );
+        // A Lambda authorizer on REST: principal, latency, context stringified.
+        let lambda = Authorization::Lambda {
+            principal_id: Some("p".into()),
+            context: json!({"n": 1, "b": false}).as_object().unwrap().clone(),
+            usage_identifier_key: None,
+            latency_ms: 7,
+        };
+        assert_eq!(
+            event_with(Some(&lambda), "rest")["requestContext"]["authorizer"],
+            json!({"principalId": "p", "integrationLatency": 7, "n": "1", "b": "false"})
+        );
+        assert_eq!(
+            event_with(Some(&lambda), "http2")["requestContext"]["authorizer"],
+            json!({"lambda": {"n": 1, "b": false}})
+        );
+    }
+
+    #[test]
+    fn lambda_context_is_stringified_for_rest() {
+        assert_eq!(stringified(&json!(1)), json!("1"));
+        assert_eq!(stringified(&json!(true)), json!("true"));
+        assert_eq!(stringified(&json!(null)), json!(null));
+        assert_eq!(stringified(&json!("x")), json!("x"));
+    }
 }
