@@ -84,6 +84,23 @@ impl Diags {
         }
     }
 
+    /// A mark for [`Diags::demote_since`]: how many diagnostics are recorded so far.
+    pub fn mark(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Turns the errors recorded since `mark` into warnings that end with `note`: for a part
+    /// of the template that serving can do without (one raw API method, say), which `validate`
+    /// still reports as errors.
+    pub fn demote_since(&mut self, mark: usize, note: &str) {
+        for item in self.items.iter_mut().skip(mark) {
+            if item.severity == Severity::Error {
+                item.severity = Severity::Warning;
+                item.message.push_str(note);
+            }
+        }
+    }
+
     /// True when an error has been recorded.
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)

@@ -8,7 +8,12 @@
 //! [`load`], [`LoadOptions`], [`Diagnostic`] and [`discover`] are the surface the binary codes
 //! against.
 
+mod cdk;
 mod cfn;
+mod cfn_http;
+mod cfn_rest;
+mod cfn_shape;
+mod cfn_usage;
 mod cidr;
 mod code;
 mod diag;

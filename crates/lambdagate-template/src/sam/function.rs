@@ -23,6 +23,7 @@ pub fn build(
     layers: &HashMap<String, PathBuf>,
 ) -> R<Option<Function>> {
     let owner = format!("function `{}`", resource.logical_id);
+    let strict = ev.strict;
     let d = &mut ev.diags;
     // Properties that failed to resolve were reported already: check the others, and skip the
     // checks a missing property would otherwise trigger.
@@ -90,6 +91,7 @@ pub fn build(
         failed = true;
     }
 
+    let mark = d.mark();
     let code_dir = if ["CodeUri", "Code", "InlineCode"]
         .iter()
         .any(|k| missing_is_known(k))
@@ -98,6 +100,15 @@ pub fn build(
     } else {
         crate::code::folder(d, resource, props, runtime.as_deref(), base, &owner)
     };
+    if code_dir.is_err() && !strict && crate::cdk::missing_asset(resource, props, base) {
+        d.demote_since(
+            mark,
+            "; the function is not served: requests routed to it answer 500 Internal server \
+             error, as API Gateway does when it cannot invoke a function (`lambdagate validate` \
+             reports it as an error)",
+        );
+        return Ok(None);
+    }
 
     let function_name = props::text(d, props, "FunctionName", &owner)?
         .unwrap_or_else(|| resource.logical_id.clone());

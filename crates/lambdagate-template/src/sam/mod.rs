@@ -1,11 +1,11 @@
 //! The SAM transform: serverless resources into the model's functions and APIs.
 
 mod api;
-mod auth;
-mod cors;
+pub(crate) mod auth;
+pub(crate) mod cors;
 mod events;
 mod function;
-mod request;
+pub(crate) mod request;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,11 +47,19 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     for (idx, resource) in resources.iter().enumerate() {
         let included = ev.is_included(idx).unwrap_or(false);
         resolved.push(if included {
+            let mark = ev.diags.mark();
             let (props, failed) = resolve_properties(ev, resource);
-            if !failed.is_empty() {
-                unresolved.insert(resource.logical_id.clone(), failed);
+            if !failed.is_empty() && crate::cfn_rest::tolerated_kind(&resource.kind) {
+                // One raw API part that cannot resolve leaves out only itself when serving.
+                let what = format!("resource `{}`", resource.logical_id);
+                crate::cfn_rest::tolerate::<()>(ev, mark, Err(Reported), &what);
+                None
+            } else {
+                if !failed.is_empty() {
+                    unresolved.insert(resource.logical_id.clone(), failed);
+                }
+                props
             }
-            props
         } else {
             None
         });
@@ -144,10 +152,14 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         .zip(&resolved)
         .filter_map(|(r, p)| Some((r, p.as_ref()?)))
         .collect();
+    // Raw CloudFormation APIs: every route of theirs names its function by ARN or name.
+    let mut raw_apis = crate::cfn_rest::build(ev, &included, base, &mut apis);
+    raw_apis.extend(crate::cfn_http::build(ev, &included, base, &mut apis));
     let mut domains = Domains::default();
     let mut api_keys = Vec::new();
     let mut usage_plans = Vec::new();
     crate::cfn::attach(&mut ev.diags, &included, &mut apis, &mut domains);
+    crate::cfn_usage::build(ev, &included, &apis, &mut api_keys, &mut usage_plans);
     for &(resource, props) in &included {
         if let Some(domain) = props.get("Domain")
             && let Some(api) = apis.iter().find(|a| a.logical_id == resource.logical_id)
@@ -230,9 +242,13 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     // Lambda authorizers and OpenAPI integrations name their function by ARN or name; the
     // gateway wants the logical id.
     for api in &mut apis {
-        let count = definitions
-            .get(&api.logical_id)
-            .map_or(0, |d| d.own_security.len());
+        let count = if raw_apis.contains(&api.logical_id) {
+            api.routes.len()
+        } else {
+            definitions
+                .get(&api.logical_id)
+                .map_or(0, |d| d.own_security.len())
+        };
         for route in api.routes.iter_mut().take(count) {
             if let lambdagate_model::IntegrationTarget::Function(name) =
                 &mut route.integration.target

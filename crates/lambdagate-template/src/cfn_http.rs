@@ -1,0 +1,409 @@
+//! Raw CloudFormation HTTP APIs: `AWS::ApiGatewayV2::Api` (quick create with `Target`, an
+//! OpenAPI `Body`, or neither), its `Route`s, `Integration`s and `Authorizer`s, into the
+//! model's [`Api`]. Stages attach in `cfn.rs`.
+//!
+//! Quick create makes what AWS makes: a Lambda proxy (payload 2.0) or HTTP proxy integration
+//! for `Target`, the route `RouteKey` (`$default` when absent) and the `$default` stage with
+//! automatic deployment. WebSocket APIs are warned about and left out.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use lambdagate_model::{
+    Api, ApiKind, AuthorizationType, Integration, IntegrationTarget, IntegrationType, MethodAuth,
+    PayloadFormat, Route, RouteKey, Stage,
+};
+
+use crate::cfn::warn_unloaded;
+use crate::cfn_rest::{api_of, ref_value, tolerate};
+use crate::diag::{Diags, R};
+use crate::eval::{Evaluator, Resource};
+use crate::node::{Node, Pos, Value};
+use crate::{cfn_shape, openapi, props};
+
+/// `AWS::ApiGatewayV2::Api` properties that are loaded (or only matter in AWS).
+const API_KEYS: &[&str] = &[
+    "Name",
+    "Description",
+    "ProtocolType",
+    "Target",
+    "RouteKey",
+    "CredentialsArn",
+    "CorsConfiguration",
+    "DisableExecuteApiEndpoint",
+    "Body",
+    "BodyS3Location",
+    "BasePath",
+    "FailOnWarnings",
+    "DisableSchemaValidation",
+    "Version",
+    "RouteSelectionExpression",
+    "IpAddressType",
+];
+
+/// `AWS::ApiGatewayV2::Route` properties that are loaded.
+const ROUTE_KEYS: &[&str] = &[
+    "ApiId",
+    "RouteKey",
+    "Target",
+    "AuthorizationType",
+    "AuthorizerId",
+    "AuthorizationScopes",
+    "OperationName",
+];
+
+/// Builds every raw HTTP API of `included` with its routes and adds them to `apis`. Returns
+/// the logical ids of the APIs added.
+pub fn build(
+    ev: &mut Evaluator<'_>,
+    included: &[(&Resource, &Node)],
+    base: &Path,
+    apis: &mut Vec<Api>,
+) -> Vec<String> {
+    let of = |kind: &'static str| {
+        included
+            .iter()
+            .copied()
+            .filter(move |(r, _)| r.kind == kind)
+            .collect::<Vec<_>>()
+    };
+    let mut added = Vec::new();
+    for (resource, props) in of("AWS::ApiGatewayV2::Api") {
+        let mark = ev.diags.mark();
+        let api = http_api(&mut ev.diags, resource, props, base);
+        let what = format!("API `{}`", resource.logical_id);
+        if let Some(Some(api)) = tolerate(ev, mark, api, &what) {
+            added.push(api.logical_id.clone());
+            apis.push(api);
+        }
+    }
+    if added.is_empty() {
+        return added;
+    }
+
+    let mut integrations: HashMap<String, (usize, Integration)> = HashMap::new();
+    for (resource, props) in of("AWS::ApiGatewayV2::Integration") {
+        let owner = format!("integration `{}`", resource.logical_id);
+        let mark = ev.diags.mark();
+        let built = api_of(
+            &mut ev.diags,
+            apis,
+            props,
+            "ApiId",
+            ApiKind::Http,
+            &owner,
+            resource.pos,
+        )
+        .and_then(|index| {
+            openapi::integration::read(
+                &mut ev.diags,
+                &cfn_shape::http_integration(props),
+                ApiKind::Http,
+                &owner,
+            )
+            .map(|i| (index, i))
+        });
+        if let Some(built) = tolerate(ev, mark, built, &owner)
+            && let Some(key) = ref_value(ev, &resource.logical_id, resource.pos)
+        {
+            integrations.insert(key, built);
+        }
+    }
+    let mut authorizers: HashMap<String, (usize, String)> = HashMap::new();
+    for (resource, props) in of("AWS::ApiGatewayV2::Authorizer") {
+        let owner = format!("authorizer `{}`", resource.logical_id);
+        let mark = ev.diags.mark();
+        let built = crate::cfn_rest::authorizer(
+            &mut ev.diags,
+            apis,
+            resource,
+            props,
+            ApiKind::Http,
+            &owner,
+        );
+        if let Some((index, authorizer)) = tolerate(ev, mark, built, &owner)
+            && let Some(key) = ref_value(ev, &resource.logical_id, resource.pos)
+        {
+            authorizers.insert(key, (index, authorizer.name.clone()));
+            apis[index].authorizers.push(authorizer);
+        }
+    }
+    for (resource, props) in of("AWS::ApiGatewayV2::Route") {
+        let owner = format!("route `{}`", resource.logical_id);
+        let mark = ev.diags.mark();
+        let built = route(
+            &mut ev.diags,
+            apis,
+            &integrations,
+            &authorizers,
+            resource,
+            props,
+            &owner,
+        );
+        if let Some((index, route)) = tolerate(ev, mark, built, &owner) {
+            apis[index].routes.push(route);
+        }
+    }
+    added
+}
+
+/// One `AWS::ApiGatewayV2::Api`; `None` for a WebSocket API (warned).
+fn http_api(d: &mut Diags, resource: &Resource, props: &Node, base: &Path) -> R<Option<Api>> {
+    let owner = format!("API `{}`", resource.logical_id);
+    let protocol = props::text(d, props, "ProtocolType", &owner)?;
+    match protocol.as_deref() {
+        Some("HTTP") => {}
+        // A quick-create or Body API may leave it out; AWS then takes HTTP from the body.
+        None if props.get("Body").is_some() || props.get("BodyS3Location").is_some() => {}
+        Some("WEBSOCKET") => {
+            d.warn(
+                props.get("ProtocolType").map_or(resource.pos, |n| n.pos),
+                format!("{owner}: WebSocket APIs are not served; lambdagate serves REST and HTTP APIs"),
+            );
+            return Ok(None);
+        }
+        Some(other) => {
+            return Err(d.error(
+                props.get("ProtocolType").map_or(resource.pos, |n| n.pos),
+                format!("{owner}: ProtocolType `{other}` must be HTTP or WEBSOCKET"),
+            ));
+        }
+        None => {
+            return Err(d.error(
+                resource.pos,
+                format!("{owner} needs a ProtocolType (HTTP or WEBSOCKET)"),
+            ));
+        }
+    }
+    warn_unloaded(d, props, API_KEYS, &owner);
+    let location = d.location(resource.pos);
+    let mut api = Api::new(
+        resource.logical_id.clone(),
+        ApiKind::Http,
+        Stage::named("", location.clone()),
+    );
+    api.stages.clear();
+    let name = props::text(d, props, "Name", &owner);
+    let description = props::text(d, props, "Description", &owner);
+    let cors = match props.get("CorsConfiguration") {
+        Some(node) => crate::sam::cors::http(d, node, &owner),
+        None => Ok(None),
+    };
+    let disable = props::boolean(d, props, "DisableExecuteApiEndpoint", &owner);
+    let target = props::text(d, props, "Target", &owner);
+    let route_key = props::text(d, props, "RouteKey", &owner);
+    let credentials = props::text(d, props, "CredentialsArn", &owner);
+    let (name, description, cors, disable, target, route_key, credentials) = (
+        name?,
+        description?,
+        cors?,
+        disable?,
+        target?,
+        route_key?,
+        credentials?,
+    );
+    api.name = name;
+    api.description = description;
+    api.cors = cors.map(lambdagate_model::Cors::Http);
+    api.disable_execute_api_endpoint = disable.unwrap_or(false);
+    match target {
+        Some(target) => {
+            let key = match &route_key {
+                Some(text) => parse_route_key(
+                    d,
+                    text,
+                    props.get("RouteKey").map_or(resource.pos, |n| n.pos),
+                    &owner,
+                )?,
+                None => RouteKey::Default,
+            };
+            let integration = quick_integration(&target, credentials);
+            let route = Route::new(key, integration, resource.logical_id.clone(), location.clone());
+            api.routes.push(route);
+            // Quick create makes the `$default` stage, deployed automatically.
+            let mut stage = Stage::named("$default", location);
+            stage.auto_deploy = true;
+            api.stages.push(stage);
+        }
+        None => {
+            for key in ["RouteKey", "CredentialsArn"] {
+                if let Some(node) = props.get(key) {
+                    d.warn(
+                        node.pos,
+                        format!("{owner}: {key} only applies with Target (quick create); it is ignored"),
+                    );
+                }
+            }
+        }
+    }
+    let definition = openapi::from_raw_props(d, props, &mut api, base);
+    for bare in &definition.bare {
+        d.warn_at(
+            &bare.source,
+            format!(
+                "{owner}: `{}` has no x-amazon-apigateway-integration, so it is not served",
+                bare.key
+            ),
+        );
+    }
+    Ok(Some(api))
+}
+
+/// The integration quick create makes for `Target`: a Lambda proxy with payload 2.0 for a
+/// function ARN, an HTTP proxy for a URL.
+fn quick_integration(target: &str, credentials: Option<String>) -> Integration {
+    let function = openapi::integration::lambda_function(target);
+    let (kind, target_of) = match function {
+        Some(name) => (IntegrationType::AwsProxy, IntegrationTarget::Function(name)),
+        None => (
+            IntegrationType::HttpProxy,
+            IntegrationTarget::Uri(target.to_string()),
+        ),
+    };
+    let mut integration = Integration::mock();
+    integration.kind = kind;
+    integration.target = target_of;
+    integration.payload_format = if kind == IntegrationType::AwsProxy {
+        PayloadFormat::V2
+    } else {
+        PayloadFormat::V1
+    };
+    if kind == IntegrationType::HttpProxy {
+        integration.http_method = Some("ANY".to_string());
+    }
+    integration.credentials = credentials;
+    integration
+}
+
+/// `$default`, or `METHOD /path` (method upper-case or `ANY`).
+fn parse_route_key(d: &mut Diags, text: &str, at: Pos, owner: &str) -> R<RouteKey> {
+    if text == "$default" {
+        return Ok(RouteKey::Default);
+    }
+    let valid = |m: &str| {
+        ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"].contains(&m)
+    };
+    match text.split_once(' ') {
+        Some((method, path)) if valid(method) && path.starts_with('/') && !path.contains(' ') => {
+            Ok(RouteKey::MethodPath {
+                method: method.to_string(),
+                path: path.to_string(),
+            })
+        }
+        _ => Err(d.error(
+            at,
+            format!(
+                "{owner}: RouteKey `{text}` must be `$default` or `METHOD /path` (such as \
+                 `GET /items/{{id}}` or `ANY /{{proxy+}}`)"
+            ),
+        )),
+    }
+}
+
+fn route(
+    d: &mut Diags,
+    apis: &[Api],
+    integrations: &HashMap<String, (usize, Integration)>,
+    authorizers: &HashMap<String, (usize, String)>,
+    resource: &Resource,
+    props: &Node,
+    owner: &str,
+) -> R<(usize, Route)> {
+    let at = |key: &str| props.get(key).map_or(resource.pos, |n| n.pos);
+    warn_unloaded(d, props, ROUTE_KEYS, owner);
+    if let Some(node) = props.get("ApiKeyRequired")
+        && matches!(node.value, Value::Bool(true))
+    {
+        d.warn(
+            node.pos,
+            format!("{owner}: ApiKeyRequired applies to WebSocket APIs only; an HTTP API route ignores it"),
+        );
+    }
+    let index = api_of(d, apis, props, "ApiId", ApiKind::Http, owner, resource.pos)?;
+    let key = match props::text(d, props, "RouteKey", owner)? {
+        Some(text) => parse_route_key(d, &text, at("RouteKey"), owner)?,
+        None => return Err(d.error(resource.pos, format!("{owner} needs a RouteKey"))),
+    };
+    let Some(target) = props::text(d, props, "Target", owner)? else {
+        return Err(d.error(
+            resource.pos,
+            format!(
+                "{owner} has no Target (`integrations/` followed by an integration id), so \
+                 nothing serves it"
+            ),
+        ));
+    };
+    let Some(id) = target.strip_prefix("integrations/") else {
+        return Err(d.error(
+            at("Target"),
+            format!("{owner}: Target `{target}` must be `integrations/` followed by an integration id (!Sub integrations/${{MyIntegration}})"),
+        ));
+    };
+    let integration = match integrations.get(id) {
+        Some((i, integration)) if *i == index => integration.clone(),
+        Some(_) => {
+            return Err(d.error(
+                at("Target"),
+                format!("{owner}: Target names integration `{id}` of another API"),
+            ));
+        }
+        None => {
+            return Err(d.error(
+                at("Target"),
+                format!("{owner}: Target names integration `{id}`, which is not an AWS::ApiGatewayV2::Integration of this template"),
+            ));
+        }
+    };
+    let kind = props::text(d, props, "AuthorizationType", owner)?;
+    let authorization_type = match kind.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        None | Some("NONE") => AuthorizationType::None,
+        Some("AWS_IAM") => AuthorizationType::AwsIam,
+        Some("CUSTOM") => AuthorizationType::Custom,
+        Some("JWT") => AuthorizationType::Jwt,
+        Some(other) => {
+            return Err(d.error(
+                at("AuthorizationType"),
+                format!("{owner}: AuthorizationType `{other}` must be NONE, AWS_IAM, CUSTOM or JWT"),
+            ));
+        }
+    };
+    let authorizer = match props::text(d, props, "AuthorizerId", owner)? {
+        Some(id) => match authorizers.get(&id) {
+            Some((i, name)) if *i == index => Some(name.clone()),
+            _ => {
+                return Err(d.error(
+                    at("AuthorizerId"),
+                    format!("{owner}: AuthorizerId `{id}` is not an authorizer of this route's API"),
+                ));
+            }
+        },
+        None => None,
+    };
+    let needs = matches!(
+        authorization_type,
+        AuthorizationType::Custom | AuthorizationType::Jwt
+    );
+    if needs && authorizer.is_none() {
+        return Err(d.error(
+            at("AuthorizationType"),
+            format!(
+                "{owner}: AuthorizationType {} needs an AuthorizerId",
+                authorization_type.as_str()
+            ),
+        ));
+    }
+    let scopes = props::strings(d, props, "AuthorizationScopes", owner)?.unwrap_or_default();
+    let mut route = Route::new(
+        key,
+        integration,
+        resource.logical_id.clone(),
+        d.location(resource.pos),
+    );
+    route.auth = MethodAuth {
+        authorization_type,
+        authorizer: authorizer.filter(|_| needs),
+        scopes,
+    };
+    route.operation_name = props::text(d, props, "OperationName", owner)?;
+    Ok((index, route))
+}
