@@ -158,7 +158,9 @@ fn http_api(d: &mut Diags, resource: &Resource, props: &Node, base: &Path) -> R<
         Some("WEBSOCKET") => {
             d.warn(
                 props.get("ProtocolType").map_or(resource.pos, |n| n.pos),
-                format!("{owner}: WebSocket APIs are not served; lambdagate serves REST and HTTP APIs"),
+                format!(
+                    "{owner}: WebSocket APIs are not served; lambdagate serves REST and HTTP APIs"
+                ),
             );
             return Ok(None);
         }
@@ -218,7 +220,12 @@ fn http_api(d: &mut Diags, resource: &Resource, props: &Node, base: &Path) -> R<
                 None => RouteKey::Default,
             };
             let integration = quick_integration(&target, credentials);
-            let route = Route::new(key, integration, resource.logical_id.clone(), location.clone());
+            let route = Route::new(
+                key,
+                integration,
+                resource.logical_id.clone(),
+                location.clone(),
+            );
             api.routes.push(route);
             // Quick create makes the `$default` stage, deployed automatically.
             let mut stage = Stage::named("$default", location);
@@ -230,7 +237,9 @@ fn http_api(d: &mut Diags, resource: &Resource, props: &Node, base: &Path) -> R<
                 if let Some(node) = props.get(key) {
                     d.warn(
                         node.pos,
-                        format!("{owner}: {key} only applies with Target (quick create); it is ignored"),
+                        format!(
+                            "{owner}: {key} only applies with Target (quick create); it is ignored"
+                        ),
                     );
                 }
             }
@@ -281,7 +290,10 @@ fn parse_route_key(d: &mut Diags, text: &str, at: Pos, owner: &str) -> R<RouteKe
         return Ok(RouteKey::Default);
     }
     let valid = |m: &str| {
-        ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"].contains(&m)
+        [
+            "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
+        ]
+        .contains(&m)
     };
     match text.split_once(' ') {
         Some((method, path)) if valid(method) && path.starts_with('/') && !path.contains(' ') => {
@@ -363,7 +375,9 @@ fn route(
         Some(other) => {
             return Err(d.error(
                 at("AuthorizationType"),
-                format!("{owner}: AuthorizationType `{other}` must be NONE, AWS_IAM, CUSTOM or JWT"),
+                format!(
+                    "{owner}: AuthorizationType `{other}` must be NONE, AWS_IAM, CUSTOM or JWT"
+                ),
             ));
         }
     };
@@ -373,7 +387,9 @@ fn route(
             _ => {
                 return Err(d.error(
                     at("AuthorizerId"),
-                    format!("{owner}: AuthorizerId `{id}` is not an authorizer of this route's API"),
+                    format!(
+                        "{owner}: AuthorizerId `{id}` is not an authorizer of this route's API"
+                    ),
                 ));
             }
         },

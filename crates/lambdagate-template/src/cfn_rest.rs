@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use lambdagate_model::{
-    Api, ApiKeySource, ApiKind, AuthorizationType, MethodAuth, MethodResponse,
-    Model, RequestParameter, RequestValidator, Route, RouteKey, Stage,
+    Api, ApiKeySource, ApiKind, AuthorizationType, MethodAuth, MethodResponse, Model,
+    RequestParameter, RequestValidator, Route, RouteKey, Stage,
 };
 
 use crate::cfn::warn_unloaded;
@@ -333,7 +333,9 @@ fn tree_node(
     let Some(parent) = parent else {
         return Err(d.error(
             resource.pos,
-            format!("{owner} needs a ParentId (!GetAtt MyApi.RootResourceId or !Ref OtherResource)"),
+            format!(
+                "{owner} needs a ParentId (!GetAtt MyApi.RootResourceId or !Ref OtherResource)"
+            ),
         ));
     };
     let Some(part) = part else {
@@ -390,7 +392,11 @@ fn resource_path(
             .collect();
         return Err(d.error(
             node.pos,
-            format!("resource `{}`: its ParentId chain is circular: {}", node.logical_id, cycle.join(" -> ")),
+            format!(
+                "resource `{}`: its ParentId chain is circular: {}",
+                node.logical_id,
+                cycle.join(" -> ")
+            ),
         ));
     }
     seen.push(key.to_string());
@@ -451,15 +457,14 @@ fn model(
         Some(node) => match &node.value {
             Value::Map(_) => Ok(node.to_json()),
             // CloudFormation takes the schema as a JSON string too.
-            Value::Str(text) => serde_json::from_str(text).map_err(|e| {
-                d.error(
-                    node.pos,
-                    format!("{owner}: Schema is not valid JSON: {e}"),
-                )
-            }),
+            Value::Str(text) => serde_json::from_str(text)
+                .map_err(|e| d.error(node.pos, format!("{owner}: Schema is not valid JSON: {e}"))),
             _ => Err(d.error(
                 node.pos,
-                format!("{owner}: Schema must be a JSON schema (a mapping or a JSON string), not {}", node.kind_name()),
+                format!(
+                    "{owner}: Schema must be a JSON schema (a mapping or a JSON string), not {}",
+                    node.kind_name()
+                ),
             )),
         },
     };
@@ -546,8 +551,7 @@ pub fn authorizer(
     let shaped = cfn_shape::authorizer(props);
     // No security scheme here: a TOKEN authorizer without IdentitySource reads Authorization.
     let scheme = Node::new(Value::Map(Vec::new()), resource.pos);
-    let mut authorizer =
-        openapi::security::authorizer_of(d, &name, &scheme, &shaped, kind, owner)?;
+    let mut authorizer = openapi::security::authorizer_of(d, &name, &scheme, &shaped, kind, owner)?;
     authorizer.source = d.location(resource.pos);
     Ok((index, authorizer))
 }
@@ -574,10 +578,7 @@ fn named(
 ) -> R<String> {
     match table.get(id) {
         Some((i, name)) if *i == index => Ok(name.clone()),
-        Some(_) => Err(d.error(
-            at,
-            format!("{owner}: {what} `{id}` belongs to another API"),
-        )),
+        Some(_) => Err(d.error(at, format!("{owner}: {what} `{id}` belongs to another API"))),
         None => Err(d.error(
             at,
             format!("{owner}: {what} `{id}` is not a {what} of this template"),
@@ -634,14 +635,18 @@ fn method(
     let http_method = match props::text(d, props, "HttpMethod", owner)? {
         Some(m) => {
             let m = m.to_ascii_uppercase();
-            const METHODS: &[&str] =
-                &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY"];
+            const METHODS: &[&str] = &[
+                "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY",
+            ];
             if METHODS.contains(&m.as_str()) {
                 Ok(m)
             } else {
                 Err(d.error(
                     at("HttpMethod"),
-                    format!("{owner}: HttpMethod `{m}` must be one of {}", METHODS.join(", ")),
+                    format!(
+                        "{owner}: HttpMethod `{m}` must be one of {}",
+                        METHODS.join(", ")
+                    ),
                 ))
             }
         }
@@ -674,7 +679,7 @@ fn method(
             let mut out = Vec::new();
             for (content_type, model) in entries {
                 match model.scalar_text() {
-                        Some(id) if id == "Empty" || id == "Error" => {
+                    Some(id) if id == "Empty" || id == "Error" => {
                         out.push((content_type.name.clone(), id));
                     }
                     Some(id) => match named(d, names.models, &id, index, model.pos, "model", owner)
@@ -683,7 +688,10 @@ fn method(
                         Err(Reported) => failed = true,
                     },
                     None => {
-                        d.error(model.pos, format!("{owner}: RequestModels must map content types to model names"));
+                        d.error(
+                            model.pos,
+                            format!("{owner}: RequestModels must map content types to model names"),
+                        );
                         failed = true;
                     }
                 }
@@ -883,24 +891,35 @@ fn method_responses(
             &owner,
         );
         let Some(status_code) = openapi::integration::status(d, item, "StatusCode", &owner)? else {
-            return Err(d.error(item.pos, format!("{owner}: each response needs a StatusCode")));
+            return Err(d.error(
+                item.pos,
+                format!("{owner}: each response needs a StatusCode"),
+            ));
         };
         let mut headers = Vec::new();
         for (key, value) in props::map(d, item, "ResponseParameters", &owner)?.unwrap_or_default() {
             let Some(name) = key.name.strip_prefix("method.response.header.") else {
                 return Err(d.error(
                     key.pos,
-                    format!("{owner}: `{}` must be method.response.header.NAME", key.name),
+                    format!(
+                        "{owner}: `{}` must be method.response.header.NAME",
+                        key.name
+                    ),
                 ));
             };
-            let required = matches!(value.value, Value::Bool(true))
-                || value.as_str() == Some("true");
+            let required =
+                matches!(value.value, Value::Bool(true)) || value.as_str() == Some("true");
             headers.push((name.to_string(), required));
         }
         let mut models = Vec::new();
-        for (content_type, model) in props::map(d, item, "ResponseModels", &owner)?.unwrap_or_default() {
+        for (content_type, model) in
+            props::map(d, item, "ResponseModels", &owner)?.unwrap_or_default()
+        {
             let Some(id) = model.scalar_text() else {
-                return Err(d.error(model.pos, format!("{owner}: ResponseModels must map content types to model names")));
+                return Err(d.error(
+                    model.pos,
+                    format!("{owner}: ResponseModels must map content types to model names"),
+                ));
             };
             // The built-in `Empty` and `Error` models exist on every API.
             let name = match id.as_str() {

@@ -163,7 +163,10 @@ pub fn authorizer(props: &Node) -> Node {
             ("AuthorizerType", Carry::As("type")),
             ("AuthorizerUri", Carry::As("authorizerUri")),
             ("AuthorizerCredentials", Carry::As("authorizerCredentials")),
-            ("AuthorizerCredentialsArn", Carry::As("authorizerCredentials")),
+            (
+                "AuthorizerCredentialsArn",
+                Carry::As("authorizerCredentials"),
+            ),
             ("IdentitySource", Carry::As("identitySource")),
             (
                 "IdentityValidationExpression",

@@ -163,7 +163,13 @@ fn usage_plan(
     warn_unloaded(
         d,
         props,
-        &["UsagePlanName", "ApiStages", "Throttle", "Quota", "Description"],
+        &[
+            "UsagePlanName",
+            "ApiStages",
+            "Throttle",
+            "Quota",
+            "Description",
+        ],
         owner,
     );
     let name = props::text(d, props, "UsagePlanName", owner)?;
@@ -253,10 +259,7 @@ fn plan_key(
     match props::text(d, props, "KeyType", owner)?.as_deref() {
         Some("API_KEY") => {}
         _ => {
-            return Err(d.error(
-                at("KeyType"),
-                format!("{owner}: KeyType must be API_KEY"),
-            ));
+            return Err(d.error(at("KeyType"), format!("{owner}: KeyType must be API_KEY")));
         }
     }
     let key = props::text(d, props, "KeyId", owner)?;

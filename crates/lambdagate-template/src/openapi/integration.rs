@@ -159,7 +159,7 @@ pub(crate) fn read(d: &mut Diags, node: &Node, kind: ApiKind, owner: &str) -> R<
         (_, None) => {
             return Err(d.error(
                 node.pos,
-                format!("{owner}: a {integration_type} integration needs a uri"),
+                format!("{owner}: an integration of type {integration_type} needs a uri"),
             ));
         }
     };

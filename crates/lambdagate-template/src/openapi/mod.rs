@@ -86,7 +86,14 @@ pub struct Definition {
 /// are reported; what loaded is kept.
 pub fn from_props(d: &mut Diags, props: &Node, api: &mut Api, base: &Path) -> Definition {
     let mut out = Definition::default();
-    let _ = definition(d, props, api, base, ["DefinitionBody", "DefinitionUri"], &mut out);
+    let _ = definition(
+        d,
+        props,
+        api,
+        base,
+        ["DefinitionBody", "DefinitionUri"],
+        &mut out,
+    );
     out
 }
 
