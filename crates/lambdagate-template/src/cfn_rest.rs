@@ -105,6 +105,20 @@ pub fn tolerate<T>(ev: &mut Evaluator<'_>, mark: usize, result: R<T>, what: &str
     }
 }
 
+/// The logical id of the function in `unavailable` (declared, but with a runtime or code
+/// lambdagate cannot run) that `written` names by logical id, name, ARN or invocation URI.
+pub fn unavailable_of(
+    unavailable: &[lambdagate_model::UnavailableFunction],
+    written: &str,
+) -> Option<String> {
+    let name =
+        openapi::integration::lambda_function(written).unwrap_or_else(|| written.to_string());
+    unavailable
+        .iter()
+        .find(|u| u.logical_id == name || u.function_name == name)
+        .map(|u| u.logical_id.clone())
+}
+
 /// True for the raw resource types whose failure to resolve leaves out only that resource
 /// when serving (see [`tolerate`]).
 pub fn tolerated_kind(kind: &str) -> bool {
@@ -128,8 +142,9 @@ pub fn api_of(
     }
 }
 
-/// Builds every raw REST API of `included`, with its methods, and adds them to `apis`.
-/// Returns the logical ids of the APIs added.
+/// Builds every raw REST API of `included`, with its methods (which may also belong to a SAM
+/// REST API), and adds them to `apis`. Returns the logical ids of the APIs that got raw
+/// routes, whose functions are named by ARN.
 pub fn build(
     ev: &mut Evaluator<'_>,
     included: &[(&Resource, &Node)],
@@ -144,8 +159,17 @@ pub fn build(
             .collect::<Vec<_>>()
     };
     let mut added = Vec::new();
-    // Root resource id → API index.
+    // Root resource id → API index, for SAM's REST APIs too (`!GetAtt MyApi.RootResourceId`
+    // names the root of an `AWS::Serverless::Api`, and raw methods may hang off it).
     let mut roots: HashMap<String, usize> = HashMap::new();
+    for (index, api) in apis.iter().enumerate() {
+        if api.kind == ApiKind::Rest
+            && let Ok(root) = ev.attribute(&api.logical_id, "RootResourceId", Pos::default())
+            && let Some(root) = root.scalar_text()
+        {
+            roots.insert(root, index);
+        }
+    }
     for (resource, props) in of("AWS::ApiGateway::RestApi") {
         let mark = ev.diags.mark();
         let api = rest_api(&mut ev.diags, resource, props, base);
@@ -160,9 +184,6 @@ pub fn build(
         }
         added.push(api.logical_id.clone());
         apis.push(api);
-    }
-    if added.is_empty() {
-        return added;
     }
 
     // Resources by their Ref value: (logical id, API, ParentId, PathPart, position).
@@ -242,6 +263,10 @@ pub fn build(
         let mark = ev.diags.mark();
         let route = method(&mut ev.diags, apis, &names, resource, props, &owner);
         if let Some((index, route)) = tolerate(ev, mark, route, &owner) {
+            // A SAM API with raw methods: their routes name functions by ARN too.
+            if !added.contains(&apis[index].logical_id) {
+                added.push(apis[index].logical_id.clone());
+            }
             apis[index].routes.push(route);
         }
     }

@@ -254,6 +254,11 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
                 &mut route.integration.target
             {
                 *name = auth::function_of(&functions, name);
+                if let Some(logical_id) = crate::cfn_rest::unavailable_of(&unavailable, name) {
+                    // Declared but not runnable here: warned where it is declared.
+                    *name = logical_id;
+                    continue;
+                }
                 // A function deployed elsewhere cannot run here; say so at load rather than
                 // leave `validate` silent and the gateway refusing to start.
                 if route.integration.kind == lambdagate_model::IntegrationType::AwsProxy
@@ -275,6 +280,9 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             if let lambdagate_model::AuthorizerKind::Lambda { function, .. } = &mut authorizer.kind
             {
                 *function = auth::function_of(&functions, function);
+                if let Some(logical_id) = crate::cfn_rest::unavailable_of(&unavailable, function) {
+                    *function = logical_id;
+                }
             }
         }
     }

@@ -559,3 +559,55 @@ fn aliases_and_versions_resolve_to_their_function() {
         "arn:aws:lambda:eu-west-1:123456789012:function:Fn"
     );
 }
+
+#[test]
+fn raw_apis_from_an_openapi_body_and_a_local_body_file() {
+    let text = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      Code: src\n  Api:\n    Type: AWS::ApiGateway::RestApi\n    Properties:\n      Body:\n        swagger: \"2.0\"\n        info: {title: t, version: \"1\"}\n        paths:\n          /items:\n            get:\n              x-amazon-apigateway-integration:\n                type: aws_proxy\n                httpMethod: POST\n                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations\n  Stage:\n    Type: AWS::ApiGateway::Deployment\n    Properties:\n      RestApiId: !Ref Api\n      StageName: dev\n  Http:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n      BodyS3Location: ../../tests/fixtures/openapi-http.yaml\n";
+    let dir = std::env::temp_dir().join(format!("lambdagate-body-{}", std::process::id()));
+    let tests = dir.join("a/b");
+    std::fs::create_dir_all(tests.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("tests/fixtures")).unwrap();
+    std::fs::write(
+        dir.join("tests/fixtures/openapi-http.yaml"),
+        "openapi: 3.0.1\ninfo: {title: h, version: \"1\"}\npaths:\n  /hello:\n    get:\n      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        uri: arn:aws:lambda:us-east-1:111111111111:function:Fn\n        payloadFormatVersion: \"2.0\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tests.join("src/app.py"),
+        "def handler(e, c):\n    return {}\n",
+    )
+    .unwrap();
+    let (app, warnings) = load_at(text, &tests.join("template.yaml"));
+    assert!(warnings.is_empty(), "{warnings:#?}");
+    let rest = app.api("Api").unwrap();
+    assert_eq!(rest.stages[0].name, "dev");
+    assert_eq!(rest.routes[0].key.to_string(), "GET /items");
+    assert_eq!(function(&rest.routes[0].integration.target), "Fn");
+    let http = app.api("Http").unwrap();
+    assert_eq!(http.kind, lambdagate_model::ApiKind::Http);
+    assert_eq!(http.routes[0].key.to_string(), "GET /hello");
+    // A literal ARN in another account and region still names the template's function.
+    assert_eq!(function(&http.routes[0].integration.target), "Fn");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn raw_methods_on_a_sam_api_and_routes_to_a_function_that_cannot_run() {
+    let text = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: prod\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n      Handler: app.handler\n      Runtime: python3.12\n      Events:\n        Get:\n          Type: Api\n          Properties: {RestApiId: !Ref Api, Path: /items, Method: get}\n  Java:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: java-fn\n      Runtime: java21\n      Handler: app.Handler\n      Code: src\n  Extra:\n    Type: AWS::ApiGateway::Method\n    Properties:\n      RestApiId: !Ref Api\n      ResourceId: !GetAtt Api.RootResourceId\n      HttpMethod: POST\n      AuthorizationType: NONE\n      Integration:\n        Type: AWS_PROXY\n        IntegrationHttpMethod: POST\n        Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Java.Arn}/invocations\n";
+    let app = super::load_ok(text);
+    let api = app.api("Api").unwrap();
+    let keys: Vec<String> = api.routes.iter().map(|r| r.key.to_string()).collect();
+    // Raw methods are attached with the API, before function events add theirs.
+    assert_eq!(keys, ["POST /", "GET /items"]);
+    assert_eq!(function(&api.routes[1].integration.target), "Fn");
+    // The route keeps naming the function that cannot run, by logical id.
+    assert_eq!(function(&api.routes[0].integration.target), "Java");
+    assert!(app.unavailable_function("Java").is_some());
+    let warned = warnings(text);
+    assert!(
+        !warned
+            .iter()
+            .any(|w| w.contains("not a function of this template")),
+        "{warned:#?}"
+    );
+}
