@@ -52,14 +52,33 @@ const ROUTE_KEYS: &[&str] = &[
     "OperationName",
 ];
 
-/// Builds every raw HTTP API of `included` with its routes and adds them to `apis`. Returns
-/// the logical ids of the APIs added.
+/// What [`build`] found.
+#[derive(Debug, Default)]
+pub struct Built {
+    /// The logical ids of the HTTP APIs added.
+    pub added: Vec<String>,
+    /// What `Ref` yields for each WebSocket API (warned about once, not served): resources
+    /// that belong to one are left out without a word of their own.
+    pub websocket: Vec<String>,
+}
+
+impl Built {
+    /// True when `props` (an `AWS::ApiGatewayV2::*` resource's) belongs to a WebSocket API.
+    pub fn of_websocket(&self, props: &Node) -> bool {
+        props
+            .get("ApiId")
+            .and_then(Node::scalar_text)
+            .is_some_and(|id| self.websocket.contains(&id))
+    }
+}
+
+/// Builds every raw HTTP API of `included` with its routes and adds them to `apis`.
 pub fn build(
     ev: &mut Evaluator<'_>,
     included: &[(&Resource, &Node)],
     base: &Path,
     apis: &mut Vec<Api>,
-) -> Vec<String> {
+) -> Built {
     let of = |kind: &'static str| {
         included
             .iter()
@@ -67,19 +86,31 @@ pub fn build(
             .filter(move |(r, _)| r.kind == kind)
             .collect::<Vec<_>>()
     };
-    let mut added = Vec::new();
+    let mut built = Built::default();
     for (resource, props) in of("AWS::ApiGatewayV2::Api") {
         let mark = ev.diags.mark();
         let api = http_api(&mut ev.diags, resource, props, base);
         let what = format!("API `{}`", resource.logical_id);
-        if let Some(Some(api)) = tolerate(ev, mark, api, &what) {
-            added.push(api.logical_id.clone());
-            apis.push(api);
+        match tolerate(ev, mark, api, &what) {
+            Some(Some(api)) => {
+                built.added.push(api.logical_id.clone());
+                apis.push(api);
+            }
+            Some(None) => {
+                if let Some(id) = ref_value(ev, &resource.logical_id, resource.pos) {
+                    built.websocket.push(id);
+                }
+                built.websocket.push(resource.logical_id.clone());
+            }
+            None => {}
         }
     }
-    if added.is_empty() {
-        return added;
-    }
+    let of = |kind: &'static str| {
+        of(kind)
+            .into_iter()
+            .filter(|(_, props)| !built.of_websocket(props))
+            .collect::<Vec<_>>()
+    };
 
     let mut integrations: HashMap<String, (usize, Integration)> = HashMap::new();
     for (resource, props) in of("AWS::ApiGatewayV2::Integration") {
@@ -144,7 +175,7 @@ pub fn build(
             apis[index].routes.push(route);
         }
     }
-    added
+    built
 }
 
 /// One `AWS::ApiGatewayV2::Api`; `None` for a WebSocket API (warned).

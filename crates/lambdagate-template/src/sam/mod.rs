@@ -147,14 +147,17 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     implicit.sort_by_key(|a| a.kind == lambdagate_model::ApiKind::Http);
     apis.extend(implicit);
 
-    let included: Vec<(&Resource, &Node)> = resources
+    let mut included: Vec<(&Resource, &Node)> = resources
         .iter()
         .zip(&resolved)
         .filter_map(|(r, p)| Some((r, p.as_ref()?)))
         .collect();
     // Raw CloudFormation APIs: every route of theirs names its function by ARN or name.
     let mut raw_apis = crate::cfn_rest::build(ev, &included, base, &mut apis);
-    raw_apis.extend(crate::cfn_http::build(ev, &included, base, &mut apis));
+    let http = crate::cfn_http::build(ev, &included, base, &mut apis);
+    // A WebSocket API is warned about once; its stages and routes are not served either.
+    included.retain(|(r, p)| !(r.kind.starts_with("AWS::ApiGatewayV2::") && http.of_websocket(p)));
+    raw_apis.extend(http.added);
     let mut domains = Domains::default();
     let mut api_keys = Vec::new();
     let mut usage_plans = Vec::new();
