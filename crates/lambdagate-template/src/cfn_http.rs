@@ -16,7 +16,7 @@ use lambdagate_model::{
 
 use crate::cfn::warn_unloaded;
 use crate::cfn_rest::{api_of, ref_value, tolerate};
-use crate::diag::{Diags, R};
+use crate::diag::{Diags, R, Reported};
 use crate::eval::{Evaluator, Resource};
 use crate::node::{Node, Pos, Value};
 use crate::{cfn_shape, openapi, props};
@@ -50,6 +50,8 @@ const ROUTE_KEYS: &[&str] = &[
     "AuthorizerId",
     "AuthorizationScopes",
     "OperationName",
+    // Warned about below when true (it is for WebSocket APIs only).
+    "ApiKeyRequired",
 ];
 
 /// What [`build`] found.
@@ -368,13 +370,15 @@ fn route(
         None => return Err(d.error(resource.pos, format!("{owner} needs a RouteKey"))),
     };
     let Some(target) = props::text(d, props, "Target", owner)? else {
-        return Err(d.error(
+        // AWS accepts a route without an integration (one may be attached later).
+        d.warn(
             resource.pos,
             format!(
-                "{owner} has no Target (`integrations/` followed by an integration id), so \
-                 nothing serves it"
+                "{owner} has no Target (`integrations/` followed by an integration id), so it \
+                 is not served"
             ),
-        ));
+        );
+        return Err(Reported);
     };
     let Some(id) = target.strip_prefix("integrations/") else {
         return Err(d.error(
