@@ -1,7 +1,8 @@
-//! What `cdk synth` writes that a hand-written template does not: functions whose `Code` is
-//! an S3 asset, with the local folder named by the resource's `aws:asset:path` Metadata
-//! (relative to the template's folder, `cdk.out`). The asset is read by `code.rs`; this file
-//! decides what a missing asset means.
+//! What `cdk synth` writes that a hand-written template does not: code, layer content and
+//! OpenAPI definitions as S3 assets, with the local file or folder each was made from named by
+//! the resource's `aws:asset:path` Metadata (relative to the template's folder, `cdk.out`) and
+//! the property it stands for by `aws:asset:property`. Function code is read by `code.rs`; this
+//! file finds the other assets and decides what a missing code asset means.
 //!
 //! The rest of a synthesized template needs nothing special: its `BootstrapVersion` SSM
 //! parameter takes its Default (`params.rs`), `Rules` are deploy-time assertions that are
@@ -12,7 +13,42 @@
 use std::path::Path;
 
 use crate::eval::Resource;
-use crate::node::Node;
+use crate::node::{Node, Value};
+
+/// The `aws:asset:path` node of `resource` when its asset stands for `property` (CDK names
+/// the property in `aws:asset:property`; an asset without one is taken to be the property).
+pub fn asset_of<'r>(resource: &'r Resource, property: &str) -> Option<&'r Node> {
+    let metadata = resource.metadata.as_ref()?;
+    let path = metadata
+        .get("aws:asset:path")
+        .filter(|n| n.as_str().is_some())?;
+    match metadata.get("aws:asset:property").and_then(Node::as_str) {
+        Some(p) if p != property => None,
+        _ => Some(path),
+    }
+}
+
+/// `props` with `property`, when it is an S3 location (a mapping) made from a CDK asset,
+/// replaced by the asset's local path, so it reads as a local file. `None`: nothing to
+/// replace.
+pub fn localized(resource: &Resource, props: &Node, property: &str) -> Option<Node> {
+    let asset = asset_of(resource, property)?;
+    let entries = props.as_map()?;
+    if props.get(property)?.as_map().is_none() {
+        return None;
+    }
+    let entries = entries
+        .iter()
+        .map(|(key, value)| {
+            if key.name == property {
+                (key.clone(), asset.clone())
+            } else {
+                (key.clone(), value.clone())
+            }
+        })
+        .collect();
+    Some(Node::new(Value::Map(entries), props.pos))
+}
 
 /// True when `resource` is an `AWS::Lambda::Function` whose code is an S3 asset and the local
 /// asset folder its `aws:asset:path` names does not exist. Serving then leaves out only that

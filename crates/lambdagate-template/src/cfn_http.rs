@@ -278,7 +278,10 @@ fn http_api(d: &mut Diags, resource: &Resource, props: &Node, base: &Path) -> R<
             }
         }
     }
-    let definition = openapi::from_raw_props(d, props, &mut api, base);
+    // CDK's `ApiDefinition.fromAsset`: the document is a local asset.
+    let localized = crate::cdk::localized(resource, props, "BodyS3Location");
+    let definition =
+        openapi::from_raw_props(d, localized.as_ref().unwrap_or(props), &mut api, base);
     for bare in &definition.bare {
         d.warn_at(
             &bare.source,

@@ -128,10 +128,17 @@ async fn cdk_synthesized_stack_runs_as_it_is() {
             .contains("-ItemsTableA1B2C3D4-"),
         "{body}"
     );
+    // The function imports a module its layer (another asset) brings.
+    assert_eq!(body["greeting"], "hello, cdk");
     let r = c.get(server.url("/prod/")).send().await.unwrap();
     let (status, body) = json(r).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["resource"], "/");
+    // SpecRestApi from an asset OpenAPI document: its mock.
+    let r = c.get(server.url("/v1/about")).send().await.unwrap();
+    let (status, body) = json(r).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["about"], "items service");
     // The HTTP API with its `$default` stage, to the Node asset.
     let r = c.get(server.url("/hello")).send().await.unwrap();
     let (status, body) = json(r).await;
@@ -140,8 +147,8 @@ async fn cdk_synthesized_stack_runs_as_it_is() {
     assert_eq!(body["routeKey"], "GET /hello");
 }
 
-/// The CDK stack in a folder of its own whose second asset does not exist (the first is
-/// named by its absolute path), and a REST method naming no resource.
+/// The CDK stack in a folder of its own whose Node function's asset does not exist (the other
+/// assets are named by their absolute paths).
 fn broken_copy() -> (PathBuf, usize) {
     let dir = std::env::temp_dir().join(format!("lambdagate-cdk-broken-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -149,11 +156,11 @@ fn broken_copy() -> (PathBuf, usize) {
     let assets = fixture.parent().unwrap();
     let text = std::fs::read_to_string(&fixture)
         .unwrap()
+        .replace("\"asset.", &format!("\"{}/asset.", assets.display()))
         .replace(
-            "\"asset.5f8e",
-            &format!("\"{}/asset.5f8e", assets.display()),
-        )
-        .replace("\"asset.9c2e", "\"asset.missing9c2e");
+            &format!("\"{}/asset.9c2e", assets.display()),
+            "\"asset.missing9c2e",
+        );
     let line = text
         .lines()
         .position(|l| l.contains("asset.missing"))

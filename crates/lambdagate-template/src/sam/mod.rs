@@ -87,6 +87,11 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
                 );
                 continue;
             };
+            // CDK writes the layer's content as an S3 asset with its local folder in Metadata.
+            let (uri, key) = match crate::cdk::asset_of(resource, key) {
+                Some(asset) if uri.as_str().is_none() => (asset, "aws:asset:path"),
+                _ => (uri, key),
+            };
             let Ok(dir) = props::local_folder(&mut ev.diags, uri, key, &owner, base) else {
                 continue;
             };

@@ -383,6 +383,15 @@ fn cdk_stack_with_assets_joins_and_bootstrap_version() {
         "{}",
         items.code_dir.display()
     );
+    // The layer's content is an asset too.
+    assert_eq!(items.layers.len(), 1);
+    assert!(
+        items.layers[0].ends_with(
+            "cdk.out/asset.b7d1e5a9c3f7b1d5e9a3c7f1b5d9e3a7c1f5b9d3e7a1c5f9b3d7e1a5c9f3b7d1"
+        ),
+        "{:?}",
+        items.layers
+    );
     // `Fn::Select` over `Fn::Split` of the table's ARN: its name.
     let table = &items.environment["TABLE_NAME"];
     assert!(table.starts_with("stack-ItemsTableA1B2C3D4-"), "{table}");
@@ -393,6 +402,11 @@ fn cdk_stack_with_assets_joins_and_bootstrap_version() {
     for r in &rest.routes {
         assert_eq!(function(&r.integration.target), "ItemsFunction8A3C5D21");
     }
+    // `ApiDefinition.fromAsset`: the OpenAPI document is a local asset.
+    let docs = app.api("DocsApi3E7A9C1B").unwrap();
+    assert_eq!(docs.stages[0].name, "v1");
+    assert_eq!(docs.routes[0].key.to_string(), "GET /about");
+    assert_eq!(docs.routes[0].integration.kind, IntegrationType::Mock);
     let http = app.api("HelloHttpApi6F2D2E43").unwrap();
     assert_eq!(http.stages[0].name, "$default");
     assert_eq!(
