@@ -34,9 +34,8 @@ pub fn asset_of<'r>(resource: &'r Resource, property: &str) -> Option<&'r Node> 
 pub fn localized(resource: &Resource, props: &Node, property: &str) -> Option<Node> {
     let asset = asset_of(resource, property)?;
     let entries = props.as_map()?;
-    if props.get(property)?.as_map().is_none() {
-        return None;
-    }
+    // Only an S3 location (a mapping) is replaced; a path is local already.
+    props.get(property)?.as_map()?;
     let entries = entries
         .iter()
         .map(|(key, value)| {
