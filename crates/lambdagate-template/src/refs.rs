@@ -181,6 +181,23 @@ pub fn attribute(
         ("AWS::Serverless::Function" | "AWS::Lambda::Function", "Arn") => {
             Some(arn(env, "lambda", true, &format!("function:{physical}")))
         }
+        // The ids API Gateway resources expose as attributes are what their `Ref` yields, so
+        // `!GetAtt Items.ResourceId` and `!Ref Items` name the same resource.
+        (
+            "AWS::ApiGateway::Resource"
+            | "AWS::ApiGateway::Authorizer"
+            | "AWS::ApiGateway::RequestValidator"
+            | "AWS::ApiGateway::Deployment"
+            | "AWS::ApiGateway::ApiKey"
+            | "AWS::ApiGateway::UsagePlan"
+            | "AWS::ApiGateway::RestApi"
+            | "AWS::ApiGatewayV2::Integration"
+            | "AWS::ApiGatewayV2::Authorizer"
+            | "AWS::ApiGatewayV2::Route"
+            | "AWS::ApiGatewayV2::Deployment",
+            "ResourceId" | "AuthorizerId" | "RequestValidatorId" | "DeploymentId" | "APIKeyId"
+            | "Id" | "RestApiId" | "IntegrationId" | "RouteId",
+        ) => Some(id.clone()),
         ("AWS::Lambda::Version", "Version") => Some("1".to_string()),
         ("AWS::Lambda::Version", "FunctionArn") => {
             let function = function_part(&physical);

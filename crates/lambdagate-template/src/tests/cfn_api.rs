@@ -676,3 +676,17 @@ fn http_route_and_usage_plan_mistakes() {
     let errors = strict_errors(text);
     assert_eq!(errors.len(), 3, "{errors:#?}");
 }
+
+#[test]
+fn resources_named_by_their_id_attributes() {
+    let text = rest_with(
+        "  ByAttribute:\n    Type: AWS::ApiGateway::Method\n    Properties:\n      RestApiId: !GetAtt Api.RestApiId\n      ResourceId: !GetAtt Items.ResourceId\n      HttpMethod: DELETE\n      AuthorizationType: NONE\n      Integration:\n        Type: MOCK\n",
+    );
+    let app = super::load_ok(&text);
+    let keys: Vec<String> = app.apis[0]
+        .routes
+        .iter()
+        .map(|r| r.key.to_string())
+        .collect();
+    assert_eq!(keys, ["GET /items", "DELETE /items"]);
+}
