@@ -446,6 +446,16 @@ fn route(
             ),
         ));
     }
+    if needs && let Some(name) = &authorizer {
+        crate::cfn_rest::check_fit(
+            d,
+            &apis[index],
+            name,
+            authorization_type,
+            at("AuthorizerId"),
+            owner,
+        )?;
+    }
     let scopes = props::strings(d, props, "AuthorizationScopes", owner)?.unwrap_or_default();
     let mut route = Route::new(
         key,

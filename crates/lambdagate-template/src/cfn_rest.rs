@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use lambdagate_model::{
-    Api, ApiKeySource, ApiKind, AuthorizationType, MethodAuth, MethodResponse, Model,
-    RequestParameter, RequestValidator, Route, RouteKey, Stage,
+    Api, ApiKeySource, ApiKind, AuthorizationType, AuthorizerKind, MethodAuth, MethodResponse,
+    Model, RequestParameter, RequestValidator, Route, RouteKey, Stage,
 };
 
 use crate::cfn::warn_unloaded;
@@ -699,7 +699,7 @@ fn method(
             ),
         )),
     };
-    let auth = method_auth(d, names, index, props, owner);
+    let auth = method_auth(d, names, &apis[index], index, props, owner);
     let api_key = props::boolean(d, props, "ApiKeyRequired", owner);
     let parameters = request_parameters(d, props, owner);
     let models = match props::map(d, props, "RequestModels", owner) {
@@ -797,6 +797,7 @@ fn method(
 fn method_auth(
     d: &mut Diags,
     names: &Names<'_>,
+    api: &Api,
     index: usize,
     props: &Node,
     owner: &str,
@@ -843,12 +844,58 @@ fn method_auth(
             ),
         ));
     }
+    if needs_authorizer && let Some(name) = &authorizer {
+        check_fit(d, api, name, authorization_type, at("AuthorizerId"), owner)?;
+    }
     let scopes = props::strings(d, props, "AuthorizationScopes", owner)?.unwrap_or_default();
     Ok(MethodAuth {
         authorization_type,
         authorizer: authorizer.filter(|_| needs_authorizer),
         scopes,
     })
+}
+
+/// The authorizer `name` of `api` must be of the kind `authorization_type` calls for
+/// (CUSTOM: a Lambda authorizer; COGNITO_USER_POOLS: Cognito; JWT: JWT); AWS refuses a method
+/// or route that names one of another kind.
+pub fn check_fit(
+    d: &mut Diags,
+    api: &Api,
+    name: &str,
+    authorization_type: AuthorizationType,
+    at: Pos,
+    owner: &str,
+) -> R<()> {
+    let Some(authorizer) = api.authorizer(name) else {
+        return Ok(());
+    };
+    let (fits, kind) = match &authorizer.kind {
+        AuthorizerKind::Lambda { .. } => (
+            authorization_type == AuthorizationType::Custom,
+            "a Lambda (CUSTOM)",
+        ),
+        AuthorizerKind::CognitoUserPools { .. } => (
+            authorization_type == AuthorizationType::CognitoUserPools,
+            "a COGNITO_USER_POOLS",
+        ),
+        AuthorizerKind::Jwt { .. } => (authorization_type == AuthorizationType::Jwt, "a JWT"),
+        AuthorizerKind::Iam => (
+            authorization_type == AuthorizationType::AwsIam,
+            "an AWS_IAM",
+        ),
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(d.error(
+            at,
+            format!(
+                "{owner}: AuthorizationType {} does not fit authorizer `{name}`, which is {kind} \
+                 authorizer",
+                authorization_type.as_str()
+            ),
+        ))
+    }
 }
 
 /// `RequestParameters: {method.request.querystring.q: true}` (true: required).

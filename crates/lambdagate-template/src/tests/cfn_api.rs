@@ -690,3 +690,20 @@ fn resources_named_by_their_id_attributes() {
         .collect();
     assert_eq!(keys, ["GET /items", "DELETE /items"]);
 }
+
+#[test]
+fn an_authorization_type_that_does_not_fit_its_authorizer() {
+    let text = rest_with(
+        "  Pool:\n    Type: AWS::ApiGateway::Authorizer\n    Properties:\n      Name: pool\n      RestApiId: !Ref Api\n      Type: COGNITO_USER_POOLS\n      ProviderARNs: [arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc]\n  Wrong:\n    Type: AWS::ApiGateway::Method\n    Properties:\n      RestApiId: !Ref Api\n      ResourceId: !Ref Items\n      HttpMethod: POST\n      AuthorizationType: CUSTOM\n      AuthorizerId: !Ref Pool\n      Integration:\n        Type: MOCK\n",
+    );
+    let errors = strict_errors(&text);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with(&format!("{}:", line_of(&text, "AuthorizerId: !Ref Pool")))
+            && errors[0].contains(
+                "AuthorizationType CUSTOM does not fit authorizer `pool`, which is a \
+                 COGNITO_USER_POOLS authorizer"
+            ),
+        "{errors:#?}"
+    );
+}
