@@ -91,10 +91,11 @@ pub fn build(
     let mut built = Built::default();
     for (resource, props) in of("AWS::ApiGatewayV2::Api") {
         let mark = ev.diags.mark();
-        let api = http_api(&mut ev.diags, resource, props, base);
+        let api = http_api(&mut ev.diags, resource, props);
         let what = format!("API `{}`", resource.logical_id);
         match tolerate(ev, mark, api, &what) {
-            Some(Some(api)) => {
+            Some(Some(mut api)) => {
+                crate::cfn_rest::body(ev, resource, props, &mut api, base);
                 built.added.push(api.logical_id.clone());
                 apis.push(api);
             }
@@ -181,7 +182,7 @@ pub fn build(
 }
 
 /// One `AWS::ApiGatewayV2::Api`; `None` for a WebSocket API (warned).
-fn http_api(d: &mut Diags, resource: &Resource, props: &Node, base: &Path) -> R<Option<Api>> {
+fn http_api(d: &mut Diags, resource: &Resource, props: &Node) -> R<Option<Api>> {
     let owner = format!("API `{}`", resource.logical_id);
     let protocol = props::text(d, props, "ProtocolType", &owner)?;
     match protocol.as_deref() {
@@ -277,19 +278,6 @@ fn http_api(d: &mut Diags, resource: &Resource, props: &Node, base: &Path) -> R<
                 }
             }
         }
-    }
-    // CDK's `ApiDefinition.fromAsset`: the document is a local asset.
-    let localized = crate::cdk::localized(resource, props, "BodyS3Location");
-    let definition =
-        openapi::from_raw_props(d, localized.as_ref().unwrap_or(props), &mut api, base);
-    for bare in &definition.bare {
-        d.warn_at(
-            &bare.source,
-            format!(
-                "{owner}: `{}` has no x-amazon-apigateway-integration, so it is not served",
-                bare.key
-            ),
-        );
     }
     Ok(Some(api))
 }

@@ -172,11 +172,12 @@ pub fn build(
     }
     for (resource, props) in of("AWS::ApiGateway::RestApi") {
         let mark = ev.diags.mark();
-        let api = rest_api(&mut ev.diags, resource, props, base);
+        let api = rest_api(&mut ev.diags, resource, props);
         let what = format!("API `{}`", resource.logical_id);
-        let Some(api) = tolerate(ev, mark, api, &what) else {
+        let Some(mut api) = tolerate(ev, mark, api, &what) else {
             continue;
         };
+        body(ev, resource, props, &mut api, base);
         if let Ok(root) = ev.attribute(&resource.logical_id, "RootResourceId", resource.pos)
             && let Some(root) = root.scalar_text()
         {
@@ -275,7 +276,7 @@ pub fn build(
 
 /// A raw `AWS::ApiGateway::RestApi`, with the routes of its `Body` when it has one. It has no
 /// stage until a `Stage` or a `Deployment` with `StageName` creates one.
-fn rest_api(d: &mut Diags, resource: &Resource, props: &Node, base: &Path) -> R<Api> {
+fn rest_api(d: &mut Diags, resource: &Resource, props: &Node) -> R<Api> {
     let owner = format!("API `{}`", resource.logical_id);
     let location = d.location(resource.pos);
     let mut api = Api::new(
@@ -312,12 +313,20 @@ fn rest_api(d: &mut Diags, resource: &Resource, props: &Node, base: &Path) -> R<
     api.minimum_compression_size = compression?;
     api.api_key_source = key_source?;
     api.disable_execute_api_endpoint = disable?.unwrap_or(false);
+    Ok(api)
+}
+
+/// Loads the OpenAPI `Body` / `BodyS3Location` of a raw API into `api`. A mistake in the
+/// document leaves out only the part it is in when serving (see [`tolerate`]).
+pub fn body(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node, api: &mut Api, base: &Path) {
+    let owner = format!("API `{}`", resource.logical_id);
+    let mark = ev.diags.mark();
     // CDK's `ApiDefinition.fromAsset`: the document is a local asset.
     let localized = crate::cdk::localized(resource, props, "BodyS3Location");
-    let definition =
-        openapi::from_raw_props(d, localized.as_ref().unwrap_or(props), &mut api, base);
+    let props = localized.as_ref().unwrap_or(props);
+    let definition = openapi::from_raw_props(&mut ev.diags, props, api, base);
     for bare in &definition.bare {
-        d.warn_at(
+        ev.diags.warn_at(
             &bare.source,
             format!(
                 "{owner}: `{}` has no x-amazon-apigateway-integration, so it is not served \
@@ -326,7 +335,10 @@ fn rest_api(d: &mut Diags, resource: &Resource, props: &Node, base: &Path) -> R<
             ),
         );
     }
-    Ok(api)
+    if ev.diags.has_errors_since(mark) {
+        let what = format!("that part of {owner}'s definition");
+        tolerate::<()>(ev, mark, Err(Reported), &what);
+    }
 }
 
 /// One `AWS::ApiGateway::Resource`, before its path is known.

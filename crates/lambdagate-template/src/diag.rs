@@ -101,6 +101,14 @@ impl Diags {
         }
     }
 
+    /// True when an error has been recorded since `mark` (see [`Diags::mark`]).
+    pub fn has_errors_since(&self, mark: usize) -> bool {
+        self.items
+            .iter()
+            .skip(mark)
+            .any(|d| d.severity == Severity::Error)
+    }
+
     /// True when an error has been recorded.
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)

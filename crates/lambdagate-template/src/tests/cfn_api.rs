@@ -707,3 +707,24 @@ fn an_authorization_type_that_does_not_fit_its_authorizer() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn a_mistake_in_a_raw_api_body_leaves_out_only_its_part_when_serving() {
+    let text = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      Code: src\n  Api:\n    Type: AWS::ApiGateway::RestApi\n    Properties:\n      Body:\n        swagger: \"2.0\"\n        info: {title: t, version: \"1\"}\n        paths:\n          /good:\n            get:\n              x-amazon-apigateway-integration:\n                type: aws_proxy\n                httpMethod: POST\n                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations\n          /bad:\n            get:\n              x-amazon-apigateway-integration:\n                type: aws_proxy\n                httpMethod: POST\n";
+    let warned = warnings(text);
+    let at = line_of(text, "          /bad:") + 3;
+    assert!(
+        warned.iter().any(|w| w.starts_with(&format!("{at}:"))
+            && w.contains("needs a uri")
+            && w.contains("that part of API `Api`'s definition is not served")),
+        "{warned:#?}"
+    );
+    let app = super::load_ok(text);
+    let keys: Vec<String> = app.apis[0]
+        .routes
+        .iter()
+        .map(|r| r.key.to_string())
+        .collect();
+    assert_eq!(keys, ["GET /good"]);
+    assert_eq!(strict_errors(text).len(), 1);
+}
