@@ -200,13 +200,11 @@ pub fn build(
         }
     }
     let mut paths: HashMap<String, Option<String>> = HashMap::new();
-    let keys: Vec<String> = tree.keys().cloned().collect();
+    // In template order, so diagnostics come out the same way every time.
+    let mut keys: Vec<&String> = tree.keys().collect();
+    keys.sort_by_key(|k| (tree[*k].pos.line, tree[*k].pos.column));
     for key in keys {
-        let mark = ev.diags.mark();
-        let path = resource_path(&mut ev.diags, &tree, &roots, &key, &mut Vec::new());
-        let what = format!("resource `{}`", tree[&key].logical_id);
-        let path = tolerate(ev, mark, path, &what);
-        paths.insert(key, path);
+        resource_path(ev, &tree, &roots, key, &mut paths, &mut Vec::new());
     }
 
     // Models, validators and authorizers, each by its Ref value too.
@@ -415,57 +413,75 @@ fn valid_part(part: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || "._-:@&=+$,~!*'()".contains(c))
 }
 
-/// The full path of the resource whose Ref value is `key`; `seen` catches a parent cycle.
+/// The full path of the resource whose Ref value is `key`, worked out once per resource
+/// (`paths`), parents first; `visiting` catches a parent cycle. A resource whose own ParentId
+/// is wrong is reported (and, when serving, left out with its children); a child of such a
+/// resource says nothing more.
 fn resource_path(
-    d: &mut Diags,
+    ev: &mut Evaluator<'_>,
     tree: &HashMap<String, TreeNode>,
     roots: &HashMap<String, usize>,
     key: &str,
-    seen: &mut Vec<String>,
-) -> R<String> {
+    paths: &mut HashMap<String, Option<String>>,
+    visiting: &mut Vec<String>,
+) -> Option<String> {
+    if let Some(path) = paths.get(key) {
+        return path.clone();
+    }
     let node = &tree[key];
-    if seen.iter().any(|s| s == key) {
-        seen.push(key.to_string());
-        let cycle: Vec<&str> = seen
+    let owner = format!("resource `{}`", node.logical_id);
+    let mark = ev.diags.mark();
+    if let Some(start) = visiting.iter().position(|s| s == key) {
+        let mut cycle: Vec<&str> = visiting[start..]
             .iter()
             .map(|k| tree[k.as_str()].logical_id.as_str())
             .collect();
-        return Err(d.error(
+        cycle.push(&node.logical_id);
+        let failed: R<String> = Err(ev.diags.error(
             node.pos,
             format!(
-                "resource `{}`: its ParentId chain is circular: {}",
-                node.logical_id,
+                "{owner}: its ParentId chain is circular: {}",
                 cycle.join(" -> ")
             ),
         ));
+        tolerate(ev, mark, failed, &owner);
+        return None;
     }
-    seen.push(key.to_string());
-    let parent_path = match (roots.get(&node.parent), tree.get(&node.parent)) {
-        (Some(&api), _) if api == node.api => String::new(),
-        (_, Some(parent)) if parent.api == node.api => {
-            if parent.part.ends_with("+}") {
-                return Err(d.error(
-                    node.pos,
-                    format!(
-                        "resource `{}`: its parent `{}` is a greedy {} resource, which can have no children",
-                        node.logical_id, parent.logical_id, parent.part
-                    ),
-                ));
-            }
-            resource_path(d, tree, roots, &node.parent, seen)?
-        }
-        _ => {
-            return Err(d.error(
+    let parent_path: R<String> = match (roots.get(&node.parent), tree.get(&node.parent)) {
+        (Some(&api), _) if api == node.api => Ok(String::new()),
+        (_, Some(parent)) if parent.api == node.api && parent.part.ends_with("+}") => {
+            Err(ev.diags.error(
                 node.pos,
                 format!(
-                    "resource `{}`: ParentId `{}` is neither the RootResourceId of its API nor a \
-                     resource of that API",
-                    node.logical_id, node.parent
+                    "{owner}: its parent `{}` is a greedy {} resource, which can have no children",
+                    parent.logical_id, parent.part
                 ),
-            ));
+            ))
         }
+        (_, Some(parent)) if parent.api == node.api => {
+            visiting.push(key.to_string());
+            let path = resource_path(ev, tree, roots, &node.parent, paths, visiting);
+            visiting.pop();
+            // The parent's problem is reported where the parent is.
+            path.ok_or(Reported)
+        }
+        _ => Err(ev.diags.error(
+            node.pos,
+            format!(
+                "{owner}: ParentId `{}` is neither the RootResourceId of its API nor a resource \
+                 of that API",
+                node.parent
+            ),
+        )),
     };
-    Ok(format!("{parent_path}/{}", node.part))
+    let path = parent_path.map(|p| format!("{p}/{}", node.part));
+    // A cycle through this resource was reported by the resource that closed it.
+    if paths.contains_key(key) {
+        return paths[key].clone();
+    }
+    let path = tolerate(ev, mark, path, &owner);
+    paths.insert(key.to_string(), path.clone());
+    path
 }
 
 fn model(

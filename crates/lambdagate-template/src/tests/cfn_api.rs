@@ -515,13 +515,22 @@ fn an_integration_without_uri_is_reported_where_it_is_written() {
 #[test]
 fn resource_tree_mistakes_and_websocket_apis() {
     let text = rest_with(
-        "  Loop1:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n      RestApiId: !Ref Api\n      ParentId: !Ref Loop2\n      PathPart: a\n  Loop2:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n      RestApiId: !Ref Api\n      ParentId: !Ref Loop1\n      PathPart: b\n  Greedy:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n      RestApiId: !Ref Api\n      ParentId: !Ref Items\n      PathPart: \"{rest+}\"\n  BadPart:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n      RestApiId: !Ref Api\n      ParentId: !Ref Items\n      PathPart: a/b\n  Socket:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n      Name: chat\n      ProtocolType: WEBSOCKET\n      RouteSelectionExpression: $request.body.action\n  Connect:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n      ApiId: !Ref Socket\n      RouteKey: $connect\n  SocketStage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties:\n      ApiId: !Ref Socket\n      StageName: live\n",
+        "  Loop1:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n      RestApiId: !Ref Api\n      ParentId: !Ref Loop2\n      PathPart: a\n  Loop2:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n      RestApiId: !Ref Api\n      ParentId: !Ref Loop1\n      PathPart: b\n  Greedy:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n      RestApiId: !Ref Api\n      ParentId: !Ref Items\n      PathPart: \"{rest+}\"\n  UnderGreedy:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n      RestApiId: !Ref Api\n      ParentId: !Ref Greedy\n      PathPart: c\n  BadPart:\n    Type: AWS::ApiGateway::Resource\n    Properties:\n      RestApiId: !Ref Api\n      ParentId: !Ref Items\n      PathPart: a/b\n  Socket:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n      Name: chat\n      ProtocolType: WEBSOCKET\n      RouteSelectionExpression: $request.body.action\n  Connect:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n      ApiId: !Ref Socket\n      RouteKey: $connect\n  SocketStage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties:\n      ApiId: !Ref Socket\n      StageName: live\n",
     );
     let warned = warnings(&text);
+    let circular: Vec<&String> = warned
+        .iter()
+        .filter(|w| w.contains("ParentId chain is circular"))
+        .collect();
+    assert_eq!(circular.len(), 1, "{warned:#?}");
+    assert!(
+        circular[0].contains("Loop1 -> Loop2 -> Loop1"),
+        "{circular:?}"
+    );
     assert!(
         warned
             .iter()
-            .any(|w| w.contains("ParentId chain is circular")),
+            .any(|w| w.contains("its parent `Greedy` is a greedy {rest+} resource")),
         "{warned:#?}"
     );
     assert!(
