@@ -68,6 +68,18 @@ async fn raw_cloudformation_rest_api_answers_through_python() {
     let (status, body) = json(r).await;
     assert_eq!(status, 200);
     assert_eq!(body, serde_json::json!({"service": "items"}));
+    // OPTIONS /items: a hand-written CORS preflight mock with its response parameters.
+    let r = c
+        .request(reqwest::Method::OPTIONS, server.url("/prod/items"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        r.headers()["access-control-allow-methods"],
+        "GET,POST,OPTIONS"
+    );
 }
 
 #[tokio::test]

@@ -91,7 +91,8 @@ fn raw_rest_api_resource_tree_methods_and_integrations() {
             "POST /items",
             "DELETE /items/{id}",
             "GET /",
-            "ANY /{proxy+}"
+            "ANY /{proxy+}",
+            "OPTIONS /items"
         ]
     );
 
