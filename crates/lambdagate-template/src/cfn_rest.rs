@@ -163,11 +163,8 @@ pub fn build(
     // names the root of an `AWS::Serverless::Api`, and raw methods may hang off it).
     let mut roots: HashMap<String, usize> = HashMap::new();
     for (index, api) in apis.iter().enumerate() {
-        if api.kind == ApiKind::Rest
-            && let Ok(root) = ev.attribute(&api.logical_id, "RootResourceId", Pos::default())
-            && let Some(root) = root.scalar_text()
-        {
-            roots.insert(root, index);
+        if api.kind == ApiKind::Rest {
+            roots.insert(root_resource_id(ev, &api.logical_id), index);
         }
     }
     for (resource, props) in of("AWS::ApiGateway::RestApi") {
@@ -178,11 +175,7 @@ pub fn build(
             continue;
         };
         body(ev, resource, props, &mut api, base);
-        if let Ok(root) = ev.attribute(&resource.logical_id, "RootResourceId", resource.pos)
-            && let Some(root) = root.scalar_text()
-        {
-            roots.insert(root, apis.len());
-        }
+        roots.insert(root_resource_id(ev, &resource.logical_id), apis.len());
         added.push(api.logical_id.clone());
         apis.push(api);
     }
@@ -270,6 +263,18 @@ pub fn build(
         }
     }
     added
+}
+
+/// What `!GetAtt Api.RootResourceId` yields for the REST API `logical_id` (SAM's or raw: the
+/// same stand-in id for both).
+fn root_resource_id(ev: &Evaluator<'_>, logical_id: &str) -> String {
+    crate::refs::attribute(
+        "AWS::ApiGateway::RestApi",
+        logical_id,
+        None,
+        "RootResourceId",
+        &ev.env,
+    )
 }
 
 /// A raw `AWS::ApiGateway::RestApi`, with the routes of its `Body` when it has one. It has no
