@@ -320,12 +320,10 @@ fn parse_route_key(d: &mut Diags, text: &str, at: Pos, owner: &str) -> R<RouteKe
         .contains(&m)
     };
     match text.split_once(' ') {
-        Some((method, path)) if valid(method) && path.starts_with('/') && !path.contains(' ') => {
-            Ok(RouteKey::MethodPath {
-                method: method.to_string(),
-                path: path.to_string(),
-            })
-        }
+        Some((method, path)) if valid(method) && valid_path(path) => Ok(RouteKey::MethodPath {
+            method: method.to_string(),
+            path: path.to_string(),
+        }),
         _ => Err(d.error(
             at,
             format!(
@@ -334,6 +332,28 @@ fn parse_route_key(d: &mut Diags, text: &str, at: Pos, owner: &str) -> R<RouteKe
             ),
         )),
     }
+}
+
+/// `/a/{b}/{c+}`: literal segments, `{name}` parameters, and one `{name+}` at the end.
+fn valid_path(path: &str) -> bool {
+    if !path.starts_with('/') || path.contains(' ') {
+        return false;
+    }
+    let parts: Vec<&str> = path.split('/').skip(1).collect();
+    parts.iter().enumerate().all(|(i, part)| {
+        match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(inner) => {
+                let (name, greedy) = match inner.strip_suffix('+') {
+                    Some(name) => (name, true),
+                    None => (inner, false),
+                };
+                !name.is_empty()
+                    && !name.contains(['{', '}', '+'])
+                    && (!greedy || i + 1 == parts.len())
+            }
+            None => !part.contains(['{', '}']),
+        }
+    })
 }
 
 fn route(

@@ -645,7 +645,7 @@ fn raw_methods_on_a_sam_api_and_routes_to_a_function_that_cannot_run() {
 
 #[test]
 fn http_route_and_usage_plan_mistakes() {
-    let text = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: index.handler\n      Code: src\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n      Name: api\n      ProtocolType: HTTP\n  Lambda:\n    Type: AWS::ApiGatewayV2::Integration\n    Properties:\n      ApiId: !Ref Api\n      IntegrationType: AWS_PROXY\n      IntegrationUri: !GetAtt Fn.Arn\n      PayloadFormatVersion: \"2.0\"\n  Good:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n      ApiId: !Ref Api\n      RouteKey: GET /good\n      Target: !Sub integrations/${Lambda}\n  Untargeted:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n      ApiId: !Ref Api\n      RouteKey: GET /later\n  Mistargeted:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n      ApiId: !Ref Api\n      RouteKey: GET /bad\n      Target: integrations/nope\n  BadKey:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n      ApiId: !Ref Api\n      RouteKey: get/items\n      Target: !Sub integrations/${Lambda}\n  PlanKey:\n    Type: AWS::ApiGateway::UsagePlanKey\n    Properties:\n      KeyId: missing-key\n      KeyType: API_KEY\n      UsagePlanId: missing-plan\n";
+    let text = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: index.handler\n      Code: src\n  Api:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n      Name: api\n      ProtocolType: HTTP\n  Lambda:\n    Type: AWS::ApiGatewayV2::Integration\n    Properties:\n      ApiId: !Ref Api\n      IntegrationType: AWS_PROXY\n      IntegrationUri: !GetAtt Fn.Arn\n      PayloadFormatVersion: \"2.0\"\n  Good:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n      ApiId: !Ref Api\n      RouteKey: GET /good\n      Target: !Sub integrations/${Lambda}\n  Untargeted:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n      ApiId: !Ref Api\n      RouteKey: GET /later\n  Mistargeted:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n      ApiId: !Ref Api\n      RouteKey: GET /bad\n      Target: integrations/nope\n  BadKey:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n      ApiId: !Ref Api\n      RouteKey: get/items\n      Target: !Sub integrations/${Lambda}\n  Greedy:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n      ApiId: !Ref Api\n      RouteKey: GET /{all+}/more\n      Target: !Sub integrations/${Lambda}\n  PlanKey:\n    Type: AWS::ApiGateway::UsagePlanKey\n    Properties:\n      KeyId: missing-key\n      KeyType: API_KEY\n      UsagePlanId: missing-plan\n";
     let warned = warnings(text);
     let at = |needle: &str| format!("{}:", line_of(text, needle));
     assert!(
@@ -682,9 +682,15 @@ fn http_route_and_usage_plan_mistakes() {
         .map(|r| r.key.to_string())
         .collect();
     assert_eq!(keys, ["GET /good"]);
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.starts_with(&at("RouteKey: GET /{all+}/more"))),
+        "{warned:#?}"
+    );
     // A route without a target deploys; the others do not.
     let errors = strict_errors(text);
-    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert_eq!(errors.len(), 4, "{errors:#?}");
 }
 
 #[test]
