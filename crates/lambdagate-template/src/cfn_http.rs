@@ -59,6 +59,8 @@ const ROUTE_KEYS: &[&str] = &[
 pub struct Built {
     /// The logical ids of the HTTP APIs added.
     pub added: Vec<String>,
+    /// The logical ids of the APIs made by quick create (`Target`).
+    pub quick: Vec<String>,
     /// What `Ref` yields for each WebSocket API (warned about once, not served): resources
     /// that belong to one are left out without a word of their own.
     pub websocket: Vec<String>,
@@ -96,6 +98,9 @@ pub fn build(
         match tolerate(ev, mark, api, &what) {
             Some(Some(mut api)) => {
                 crate::cfn_rest::body(ev, resource, props, &mut api, base);
+                if props.get("Target").is_some() {
+                    built.quick.push(api.logical_id.clone());
+                }
                 built.added.push(api.logical_id.clone());
                 apis.push(api);
             }
@@ -178,7 +183,135 @@ pub fn build(
             apis[index].routes.push(route);
         }
     }
+    for (resource, props) in of("AWS::ApiGatewayV2::ApiGatewayManagedOverrides") {
+        let owner = format!("managed overrides `{}`", resource.logical_id);
+        let mark = ev.diags.mark();
+        let done = overrides(
+            &mut ev.diags,
+            apis,
+            &built.quick,
+            &authorizers,
+            resource,
+            props,
+            &owner,
+        );
+        tolerate(ev, mark, done, &owner);
+    }
     built
+}
+
+/// `AWS::ApiGatewayV2::ApiGatewayManagedOverrides`: changes to the integration, route and
+/// `$default` stage quick create made.
+fn overrides(
+    d: &mut Diags,
+    apis: &mut [Api],
+    quick: &[String],
+    authorizers: &HashMap<String, (usize, String)>,
+    resource: &Resource,
+    props: &Node,
+    owner: &str,
+) -> R<()> {
+    warn_unloaded(d, props, &["ApiId", "Integration", "Route", "Stage"], owner);
+    let index = api_of(d, apis, props, "ApiId", ApiKind::Http, owner, resource.pos)?;
+    let logical_id = apis[index].logical_id.clone();
+    if !quick.contains(&logical_id) {
+        return Err(d.error(
+            props.get("ApiId").map_or(resource.pos, |n| n.pos),
+            format!(
+                "{owner}: API `{logical_id}` was not made by quick create (Target), so it has no \
+                 managed integration, route or stage to override"
+            ),
+        ));
+    }
+    let auth = match props.get("Route") {
+        Some(node) => {
+            let owner = format!("{owner}: Route");
+            warn_unloaded(
+                d,
+                node,
+                &[
+                    "AuthorizationType",
+                    "AuthorizerId",
+                    "AuthorizationScopes",
+                    "OperationName",
+                ],
+                &owner,
+            );
+            let auth = route_auth(d, apis, authorizers, index, node, node.pos, &owner)?;
+            Some((auth, props::text(d, node, "OperationName", &owner)?))
+        }
+        None => None,
+    };
+    let api = &mut apis[index];
+    let Some(route) = api.routes.iter_mut().find(|r| r.event_id == logical_id) else {
+        return Ok(());
+    };
+    if let Some((auth, operation)) = auth {
+        route.auth = auth;
+        if operation.is_some() {
+            route.operation_name = operation;
+        }
+    }
+    if let Some(node) = props.get("Integration") {
+        let owner = format!("{owner}: Integration");
+        warn_unloaded(
+            d,
+            node,
+            &[
+                "PayloadFormatVersion",
+                "TimeoutInMillis",
+                "IntegrationMethod",
+                "Description",
+            ],
+            &owner,
+        );
+        let integration = &mut route.integration;
+        match props::text(d, node, "PayloadFormatVersion", &owner)?.as_deref() {
+            None => {}
+            Some("1.0") => integration.payload_format = PayloadFormat::V1,
+            Some("2.0") if integration.kind == IntegrationType::AwsProxy => {
+                integration.payload_format = PayloadFormat::V2;
+            }
+            Some(other) => {
+                return Err(d.error(
+                    node.get("PayloadFormatVersion").map_or(node.pos, |n| n.pos),
+                    format!(
+                        "{owner}: PayloadFormatVersion `{other}` must be \"1.0\", or \"2.0\" \
+                         for a Lambda integration"
+                    ),
+                ));
+            }
+        }
+        if let Some(timeout) = props::number(d, node, "TimeoutInMillis", &owner, 50..=30000)? {
+            integration.timeout_ms = Some(timeout);
+        }
+        if let Some(method) = props::text(d, node, "IntegrationMethod", &owner)? {
+            integration.http_method = Some(method.to_ascii_uppercase());
+        }
+    }
+    if let Some(node) = props.get("Stage") {
+        let owner = format!("{owner}: Stage");
+        warn_unloaded(
+            d,
+            node,
+            &[
+                "AccessLogSettings",
+                "AutoDeploy",
+                "DefaultRouteSettings",
+                "Description",
+                "RouteSettings",
+                "StageVariables",
+            ],
+            &owner,
+        );
+        if let Some(stage) = api.stages.iter_mut().find(|s| s.name == "$default") {
+            crate::settings::fill_stage(d, node, ApiKind::Http, &owner, stage)?;
+            if let Some(description) = props::text(d, node, "Description", &owner)? {
+                stage.description = Some(description);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// One `AWS::ApiGatewayV2::Api`; `None` for a WebSocket API (warned).
@@ -412,6 +545,30 @@ fn route(
             ));
         }
     };
+    let auth = route_auth(d, apis, authorizers, index, props, resource.pos, owner)?;
+    let mut route = Route::new(
+        key,
+        integration,
+        resource.logical_id.clone(),
+        d.location(resource.pos),
+    );
+    route.auth = auth;
+    route.operation_name = props::text(d, props, "OperationName", owner)?;
+    Ok((index, route))
+}
+
+/// A route's `AuthorizationType`, `AuthorizerId` and `AuthorizationScopes` (of a Route, or of
+/// the Route a quick-create API's managed overrides change).
+fn route_auth(
+    d: &mut Diags,
+    apis: &[Api],
+    authorizers: &HashMap<String, (usize, String)>,
+    index: usize,
+    props: &Node,
+    pos: Pos,
+    owner: &str,
+) -> R<MethodAuth> {
+    let at = |key: &str| props.get(key).map_or(pos, |n| n.pos);
     let kind = props::text(d, props, "AuthorizationType", owner)?;
     let authorization_type = match kind.as_deref().map(str::to_ascii_uppercase).as_deref() {
         None | Some("NONE") => AuthorizationType::None,
@@ -465,17 +622,9 @@ fn route(
         )?;
     }
     let scopes = props::strings(d, props, "AuthorizationScopes", owner)?.unwrap_or_default();
-    let mut route = Route::new(
-        key,
-        integration,
-        resource.logical_id.clone(),
-        d.location(resource.pos),
-    );
-    route.auth = MethodAuth {
+    Ok(MethodAuth {
         authorization_type,
         authorizer: authorizer.filter(|_| needs),
         scopes,
-    };
-    route.operation_name = props::text(d, props, "OperationName", owner)?;
-    Ok((index, route))
+    })
 }

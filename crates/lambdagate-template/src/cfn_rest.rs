@@ -42,6 +42,7 @@ pub const LOADED: &[&str] = &[
     "AWS::ApiGatewayV2::Authorizer",
     // An HTTP API deployment only snapshots routes; stages name it, nothing else is in it.
     "AWS::ApiGatewayV2::Deployment",
+    "AWS::ApiGatewayV2::ApiGatewayManagedOverrides",
 ];
 
 /// `AWS::ApiGateway::RestApi` properties that are loaded (or only matter in AWS).

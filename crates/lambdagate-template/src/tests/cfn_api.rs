@@ -366,6 +366,13 @@ fn raw_http_api_routes_integrations_authorizers_stage_and_quick_create() {
     assert_eq!(quick.stages.len(), 1);
     assert_eq!(quick.stages[0].name, "$default");
     assert!(quick.stages[0].auto_deploy);
+    // ApiGatewayManagedOverrides change what quick create made.
+    assert_eq!(r.integration.timeout_ms, Some(8000));
+    assert_eq!(r.operation_name.as_deref(), Some("QuickAny"));
+    assert_eq!(quick.stages[0].variables["mode"], "quick");
+    let setting = &quick.stages[0].method_settings[0];
+    assert_eq!(setting.throttle.burst_limit, Some(10));
+    assert_eq!(setting.throttle.rate_limit, Some(5.0));
 }
 
 const CDK: &str = "cdk-app/cdk.out/ItemsStack.template.json";
