@@ -4,7 +4,8 @@
 //!
 //! Quick create makes what AWS makes: a Lambda proxy (payload 2.0) or HTTP proxy integration
 //! for `Target`, the route `RouteKey` (`$default` when absent) and the `$default` stage with
-//! automatic deployment. WebSocket APIs are warned about and left out.
+//! automatic deployment; `ApiGatewayManagedOverrides` then adjust those three. WebSocket APIs
+//! are warned about and left out, with everything that belongs to them.
 
 use std::collections::HashMap;
 use std::path::Path;
