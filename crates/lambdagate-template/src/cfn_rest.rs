@@ -124,6 +124,15 @@ pub fn unavailable_of(
 /// when serving (see [`tolerate`]).
 pub fn tolerated_kind(kind: &str) -> bool {
     LOADED.contains(&kind)
+        || matches!(
+            kind,
+            "AWS::ApiGateway::Stage"
+                | "AWS::ApiGatewayV2::Stage"
+                | "AWS::ApiGateway::Deployment"
+                | "AWS::ApiGateway::GatewayResponse"
+                | "AWS::ApiGateway::BasePathMapping"
+                | "AWS::ApiGatewayV2::ApiMapping"
+        )
 }
 
 /// The API a resource names by `key` (a `Ref` of the API, or its logical id), among `apis`.

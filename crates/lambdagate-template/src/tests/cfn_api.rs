@@ -750,3 +750,22 @@ fn a_mistake_in_a_raw_api_body_leaves_out_only_its_part_when_serving() {
     assert_eq!(keys, ["GET /good"]);
     assert_eq!(strict_errors(text).len(), 1);
 }
+
+#[test]
+fn a_stage_that_cannot_resolve_is_left_out_when_serving() {
+    let text = rest_with(
+        "  Broken:\n    Type: AWS::ApiGateway::Stage\n    Properties:\n      RestApiId: !Ref Api\n      StageName: v2\n      DeploymentId: !Ref NoDeployment\n  Deployment:\n    Type: AWS::ApiGateway::Deployment\n    DependsOn: Good\n    Properties:\n      RestApiId: !Ref Api\n      StageName: v1\n",
+    );
+    let warned = warnings(&text);
+    assert!(
+        warned.iter().any(
+            |w| w.starts_with(&format!("{}:", line_of(&text, "!Ref NoDeployment")))
+                && w.contains("resource `Broken` is not served")
+        ),
+        "{warned:#?}"
+    );
+    let app = super::load_ok(&text);
+    let stages: Vec<&str> = app.apis[0].stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(stages, ["v1"]);
+    assert_eq!(strict_errors(&text).len(), 1);
+}
