@@ -100,6 +100,20 @@ async fn raw_cloudformation_http_apis_answer_through_node() {
     assert_eq!(body["routeKey"], "GET /hello/{name}");
     assert_eq!(body["pathParameters"]["name"], "world");
     assert_eq!(body["stage"], "v1");
+    // The API's CorsConfiguration, answered by the gateway.
+    let r = c
+        .request(reqwest::Method::OPTIONS, server.url("/v1/hello/world"))
+        .header("Origin", "https://app.example")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+    assert_eq!(r.headers()["access-control-max-age"], "600");
     // Payload 1.0 through an `apigateway` invocation URI.
     let r = c
         .post(server.url("/v1/legacy"))
