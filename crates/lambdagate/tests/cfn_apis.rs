@@ -160,6 +160,16 @@ async fn cdk_synthesized_stack_runs_as_it_is() {
     let (status, body) = json(r).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["resource"], "/");
+    // GET /admin sits behind the stack's TOKEN authorizer; with a token it allows.
+    let r = c
+        .get(server.url("/prod/admin"))
+        .header("Authorization", "Bearer admin")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = json(r).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["resource"], "/admin");
     // SpecRestApi from an asset OpenAPI document: its mock.
     let r = c.get(server.url("/v1/about")).send().await.unwrap();
     let (status, body) = json(r).await;

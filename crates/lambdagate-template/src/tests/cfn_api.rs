@@ -405,9 +405,19 @@ fn cdk_stack_with_assets_joins_and_bootstrap_version() {
     let rest = app.api("ItemsApiE5B5F4D8").unwrap();
     assert_eq!(rest.stages[0].name, "prod");
     let keys: Vec<String> = rest.routes.iter().map(|r| r.key.to_string()).collect();
-    assert_eq!(keys, ["ANY /{proxy+}", "ANY /"]);
+    assert_eq!(keys, ["ANY /{proxy+}", "ANY /", "GET /admin"]);
     for r in &rest.routes {
         assert_eq!(function(&r.integration.target), "ItemsFunction8A3C5D21");
+    }
+    // CDK's authorizer URI takes partition and region from the function's ARN with
+    // `Fn::Select` / `Fn::Split`, and still lands on the function.
+    let admin = &rest.routes[2];
+    assert_eq!(admin.auth.authorization_type, AuthorizationType::Custom);
+    let name = admin.auth.authorizer.as_deref().unwrap();
+    assert_eq!(name, "ItemsStackAdminAuthorizer4D1E7B2A");
+    match &rest.authorizer(name).unwrap().kind {
+        AuthorizerKind::Lambda { function, .. } => assert_eq!(function, "AuthFunction7E2D1C9B"),
+        other => panic!("{other:?}"),
     }
     // `ApiDefinition.fromAsset`: the OpenAPI document is a local asset.
     let docs = app.api("DocsApi3E7A9C1B").unwrap();
@@ -441,7 +451,7 @@ fn cdk_asset_that_does_not_exist_leaves_out_only_its_function() {
     assert!(app.function("HelloFunctionD909AE8C").is_none());
     assert!(app.unavailable_function("HelloFunctionD909AE8C").is_some());
     assert!(app.function("ItemsFunction8A3C5D21").is_some());
-    assert_eq!(app.api("ItemsApiE5B5F4D8").unwrap().routes.len(), 2);
+    assert_eq!(app.api("ItemsApiE5B5F4D8").unwrap().routes.len(), 3);
 
     let errors = load_str(&text, &file, &options(true)).expect_err("validate refuses");
     let errors: Vec<_> = errors
