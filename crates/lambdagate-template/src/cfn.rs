@@ -195,6 +195,8 @@ pub fn attach(
             | "AWS::ApiGateway::ClientCertificate"
             | "AWS::ApiGateway::DocumentationPart"
             | "AWS::ApiGateway::DocumentationVersion" => Ok(()),
+            // Loaded by `cfn_rest.rs`, `cfn_http.rs` and `cfn_usage.rs`.
+            kind if crate::cfn_rest::LOADED.contains(&kind) => Ok(()),
             // Every other API Gateway resource would change what clients get: say so once
             // rather than serve as if it were not there.
             kind if kind.starts_with("AWS::ApiGateway::")

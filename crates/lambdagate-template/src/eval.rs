@@ -428,7 +428,16 @@ impl<'t> Evaluator<'t> {
         }
         self.resolving.push(logical);
         let stand_ins = self.stand_ins;
-        let result = self.resolve_text(node, property);
+        let mut result = self.resolve_text(node, property);
+        // An alias is named by its function and its own name: `function:{name}:{alias}`.
+        if resource.kind == "AWS::Lambda::Alias"
+            && let Ok(function) = &result
+            && let Some(alias) = resource.properties.get("Name")
+        {
+            result = self
+                .resolve_text(alias, "Name")
+                .map(|alias| format!("{function}:{alias}"));
+        }
         self.resolving.pop();
         let name = Some(result?);
         // A name made of stand-ins is good enough where it was asked for, not for later uses.

@@ -2,13 +2,19 @@
 //!
 //! [`load`] reads YAML or JSON with source positions, resolves parameters, conditions, mappings
 //! and intrinsic functions, merges SAM `Globals`, and turns serverless resources (functions,
-//! explicit and implicit APIs, layers) into an [`Application`]. Every mistake is a
+//! explicit and implicit APIs, layers) and raw CloudFormation API Gateway and Lambda resources
+//! (as `cdk synth` writes them too) into an [`Application`]. Every mistake is a
 //! [`Diagnostic`] with file:line:column; independent mistakes are reported together.
 //!
 //! [`load`], [`LoadOptions`], [`Diagnostic`] and [`discover`] are the surface the binary codes
 //! against.
 
+mod cdk;
 mod cfn;
+mod cfn_http;
+mod cfn_rest;
+mod cfn_shape;
+mod cfn_usage;
 mod cidr;
 mod code;
 mod diag;

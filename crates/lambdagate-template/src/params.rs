@@ -84,7 +84,13 @@ fn parameter(
         .strip_prefix("AWS::SSM::Parameter::Value<")
         .and_then(|k| k.strip_suffix('>'))
     {
-        if given.is_none() {
+        // CDK marks the parameters it adds for itself (`BootstrapVersion`, read only by the
+        // deploy-time `Rules`) with `[cdk:skip]`: nothing served reads them.
+        let cdk_internal = definition
+            .get("Description")
+            .and_then(Node::as_str)
+            .is_some_and(|d| d.contains("[cdk:skip]"));
+        if given.is_none() && !cdk_internal {
             diags.warn(
                 pos,
                 format!(

@@ -23,6 +23,11 @@ pub fn name_property(kind: &str) -> Option<&'static str> {
         // that refer to them get what AWS would pass.
         "AWS::ApiGateway::Stage" | "AWS::ApiGatewayV2::Stage" => "StageName",
         "AWS::ApiGateway::DomainName" | "AWS::ApiGatewayV2::DomainName" => "DomainName",
+        // `Ref` of a model is its name.
+        "AWS::ApiGateway::Model" => "Name",
+        // Aliases and versions are named by their function (an alias by its own name too,
+        // see `Evaluator::resource_name`), so their ARNs lead to the function.
+        "AWS::Lambda::Alias" | "AWS::Lambda::Version" => "FunctionName",
         _ => return None,
     })
 }
@@ -104,6 +109,20 @@ pub fn reference(kind: &str, logical_id: &str, name: Option<&str>, env: &Env) ->
         | "AWS::Serverless::HttpApi"
         | "AWS::ApiGateway::RestApi"
         | "AWS::ApiGatewayV2::Api" => api_id_for(logical_id),
+        // `Ref` of an alias or a version is its qualified function ARN; the version is
+        // always the first one published.
+        "AWS::Lambda::Alias" => arn(
+            env,
+            "lambda",
+            true,
+            &format!("function:{}", function_part(&physical)),
+        ),
+        "AWS::Lambda::Version" => arn(
+            env,
+            "lambda",
+            true,
+            &format!("function:{}:1", function_part(&physical)),
+        ),
         "AWS::SQS::Queue" => format!(
             "https://sqs.{}.{}/{}/{physical}",
             env.region,
@@ -136,6 +155,11 @@ pub fn reference(kind: &str, logical_id: &str, name: Option<&str>, env: &Env) ->
     }
 }
 
+/// A function's name (with an alias qualifier when given) from its name or its ARN.
+fn function_part(name: &str) -> &str {
+    name.split_once(":function:").map_or(name, |(_, rest)| rest)
+}
+
 fn uuid_like(seed: &str) -> String {
     let s = suffix(seed, 32).to_lowercase();
     format!(
@@ -161,6 +185,29 @@ pub fn attribute(
     let known = match (kind, attr) {
         ("AWS::Serverless::Function" | "AWS::Lambda::Function", "Arn") => {
             Some(arn(env, "lambda", true, &format!("function:{physical}")))
+        }
+        // The ids API Gateway resources expose as attributes are what their `Ref` yields, so
+        // `!GetAtt Items.ResourceId` and `!Ref Items` name the same resource.
+        (
+            "AWS::ApiGateway::Resource"
+            | "AWS::ApiGateway::Authorizer"
+            | "AWS::ApiGateway::RequestValidator"
+            | "AWS::ApiGateway::Deployment"
+            | "AWS::ApiGateway::ApiKey"
+            | "AWS::ApiGateway::UsagePlan"
+            | "AWS::ApiGateway::RestApi"
+            | "AWS::ApiGatewayV2::Integration"
+            | "AWS::ApiGatewayV2::Authorizer"
+            | "AWS::ApiGatewayV2::Route"
+            | "AWS::ApiGatewayV2::Deployment",
+            "ResourceId" | "AuthorizerId" | "RequestValidatorId" | "DeploymentId" | "APIKeyId"
+            | "Id" | "RestApiId" | "IntegrationId" | "RouteId",
+        ) => Some(id.clone()),
+        ("AWS::Lambda::Version", "Version") => Some("1".to_string()),
+        ("AWS::Lambda::Version", "FunctionArn") => {
+            let function = function_part(&physical);
+            let function = function.split(':').next().unwrap_or(function);
+            Some(arn(env, "lambda", true, &format!("function:{function}")))
         }
         ("AWS::DynamoDB::Table" | "AWS::Serverless::SimpleTable", "Arn") => {
             Some(arn(env, "dynamodb", true, &format!("table/{physical}")))

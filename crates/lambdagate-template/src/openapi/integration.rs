@@ -94,7 +94,18 @@ pub(super) fn integration(
     kind: ApiKind,
     owner: &str,
 ) -> R<Integration> {
-    let owner = format!("{owner}: x-amazon-apigateway-integration");
+    read(
+        d,
+        node,
+        kind,
+        &format!("{owner}: x-amazon-apigateway-integration"),
+    )
+}
+
+/// An integration in the OpenAPI extension's shape (raw CloudFormation integrations are put
+/// in that shape first, see `cfn_shape.rs`); `owner` names it in messages.
+pub(crate) fn read(d: &mut Diags, node: &Node, kind: ApiKind, owner: &str) -> R<Integration> {
+    let owner = owner.to_string();
     if node.as_map().is_none() {
         return Err(d.error(node.pos, format!("{owner} must be a mapping with a type")));
     }
@@ -148,7 +159,7 @@ pub(super) fn integration(
         (_, None) => {
             return Err(d.error(
                 node.pos,
-                format!("{owner}: a {integration_type} integration needs a uri"),
+                format!("{owner}: an integration of type {integration_type} needs a uri"),
             ));
         }
     };
@@ -209,7 +220,7 @@ pub(super) fn status_code(text: &str) -> Option<u16> {
 }
 
 /// A status code written as a string or a number.
-pub(super) fn status(d: &mut Diags, node: &Node, key: &str, owner: &str) -> R<Option<u16>> {
+pub(crate) fn status(d: &mut Diags, node: &Node, key: &str, owner: &str) -> R<Option<u16>> {
     let Some(value) = node.get(key) else {
         return Ok(None);
     };

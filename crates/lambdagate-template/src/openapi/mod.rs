@@ -16,9 +16,9 @@
 //! [`api_settings`](mod@api_settings) (the document's API-wide extensions and models).
 
 mod api_settings;
-mod integration;
+pub(crate) mod integration;
 mod method_request;
-mod security;
+pub(crate) mod security;
 
 use std::path::Path;
 
@@ -86,7 +86,22 @@ pub struct Definition {
 /// are reported; what loaded is kept.
 pub fn from_props(d: &mut Diags, props: &Node, api: &mut Api, base: &Path) -> Definition {
     let mut out = Definition::default();
-    let _ = definition(d, props, api, base, &mut out);
+    let _ = definition(
+        d,
+        props,
+        api,
+        base,
+        ["DefinitionBody", "DefinitionUri"],
+        &mut out,
+    );
+    out
+}
+
+/// Loads the definition of a raw `AWS::ApiGateway::RestApi` / `AWS::ApiGatewayV2::Api` from
+/// `Body` or `BodyS3Location` (a local file, as `aws cloudformation package` takes it).
+pub fn from_raw_props(d: &mut Diags, props: &Node, api: &mut Api, base: &Path) -> Definition {
+    let mut out = Definition::default();
+    let _ = definition(d, props, api, base, ["Body", "BodyS3Location"], &mut out);
     out
 }
 
@@ -95,30 +110,35 @@ fn definition(
     props: &Node,
     api: &mut Api,
     base: &Path,
+    [body_key, uri_key]: [&str; 2],
     out: &mut Definition,
 ) -> R<()> {
     let owner = format!("API `{}`", api.logical_id);
-    match (props.get("DefinitionBody"), props.get("DefinitionUri")) {
+    match (props.get(body_key), props.get(uri_key)) {
         (None, None) => Ok(()),
         (Some(_), Some(uri)) => Err(d.error(
             uri.pos,
-            format!("{owner}: give DefinitionBody or DefinitionUri, not both (SAM rejects both)"),
+            format!("{owner}: give {body_key} or {uri_key}, not both (a deploy rejects both)"),
         )),
         (Some(body), None) => {
             if body.as_map().is_none() {
                 return Err(d.error(
                     body.pos,
                     format!(
-                        "{owner}: DefinitionBody must be an OpenAPI document (a mapping), not {}",
+                        "{owner}: {body_key} must be an OpenAPI document (a mapping), not {}",
                         body.kind_name()
                     ),
                 ));
             }
-            load(d, body, api, &format!("{owner}: DefinitionBody"), out)
+            load(d, body, api, &format!("{owner}: {body_key}"), out)
         }
         // A mapping (an S3 location) is reported by the API's own properties.
         (None, Some(uri)) => match uri.as_str() {
-            Some(file) => from_file(d, file, uri.pos, api, base, &owner, out),
+            Some(file) => from_file(d, (uri_key, file), uri.pos, api, base, &owner, out),
+            None if uri_key == "BodyS3Location" => Err(d.error(
+                uri.pos,
+                format!("{owner}: BodyS3Location is an S3 location; lambdagate reads a local file, so write it as a path (as `aws cloudformation package` takes it) or use Body"),
+            )),
             None => Ok(()),
         },
     }
@@ -127,7 +147,7 @@ fn definition(
 /// Reads and loads the local file `DefinitionUri` names; its diagnostics name that file.
 fn from_file(
     d: &mut Diags,
-    file: &str,
+    (key, file): (&str, &str),
     pos: Pos,
     api: &mut Api,
     base: &Path,
@@ -137,7 +157,7 @@ fn from_file(
     if file.starts_with("s3://") {
         return Err(d.error(
             pos,
-            format!("{owner}: DefinitionUri `{file}` is in S3; it must be a local file path (S3 is not available locally)"),
+            format!("{owner}: {key} `{file}` is in S3; it must be a local file path (S3 is not available locally)"),
         ));
     }
     let path = base.join(file);
@@ -145,7 +165,7 @@ fn from_file(
         d.error(
             pos,
             format!(
-                "{owner}: DefinitionUri `{file}` cannot be read ({}): {e}",
+                "{owner}: {key} `{file}` cannot be read ({}): {e}",
                 path.display()
             ),
         )

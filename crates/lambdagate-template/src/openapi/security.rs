@@ -117,8 +117,9 @@ pub(super) fn security_schemes(
     if failed { Err(Reported) } else { Ok(out) }
 }
 
-/// `x-amazon-apigateway-authorizer` of the scheme `name`.
-fn authorizer_of(
+/// `x-amazon-apigateway-authorizer` of the scheme `name` (raw CloudFormation authorizers are
+/// put in this shape first, see `cfn_shape.rs`).
+pub(crate) fn authorizer_of(
     d: &mut Diags,
     name: &str,
     scheme: &Node,

@@ -100,6 +100,15 @@ pub fn build(
     } else {
         crate::code::folder(d, resource, props, runtime.as_deref(), base, &owner)
     };
+    if code_dir.is_err() && !strict && crate::cdk::missing_asset(resource, props, base) {
+        d.demote_since(
+            mark,
+            "; the function is not served: requests routed to it answer 500 Internal server \
+             error, as API Gateway does when it cannot invoke a function (`lambdagate validate` \
+             reports it as an error)",
+        );
+        return Ok(None);
+    }
 
     let function_name = props::text(d, props, "FunctionName", &owner)?
         .unwrap_or_else(|| resource.logical_id.clone());

@@ -1,11 +1,11 @@
 //! The SAM transform: serverless resources into the model's functions and APIs.
 
 mod api;
-mod auth;
-mod cors;
+pub(crate) mod auth;
+pub(crate) mod cors;
 mod events;
 mod function;
-mod request;
+pub(crate) mod request;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -47,11 +47,19 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     for (idx, resource) in resources.iter().enumerate() {
         let included = ev.is_included(idx).unwrap_or(false);
         resolved.push(if included {
+            let mark = ev.diags.mark();
             let (props, failed) = resolve_properties(ev, resource);
-            if !failed.is_empty() {
-                unresolved.insert(resource.logical_id.clone(), failed);
+            if !failed.is_empty() && crate::cfn_rest::tolerated_kind(&resource.kind) {
+                // One raw API part that cannot resolve leaves out only itself when serving.
+                let what = format!("resource `{}`", resource.logical_id);
+                crate::cfn_rest::tolerate::<()>(ev, mark, Err(Reported), &what);
+                None
+            } else {
+                if !failed.is_empty() {
+                    unresolved.insert(resource.logical_id.clone(), failed);
+                }
+                props
             }
-            props
         } else {
             None
         });
@@ -78,6 +86,11 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
                     format!("{owner} needs {key} (its local folder)"),
                 );
                 continue;
+            };
+            // CDK writes the layer's content as an S3 asset with its local folder in Metadata.
+            let (uri, key) = match crate::cdk::asset_of(resource, key) {
+                Some(asset) if uri.as_str().is_none() => (asset, "aws:asset:path"),
+                _ => (uri, key),
             };
             let Ok(dir) = props::local_folder(&mut ev.diags, uri, key, &owner, base) else {
                 continue;
@@ -139,15 +152,22 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     implicit.sort_by_key(|a| a.kind == lambdagate_model::ApiKind::Http);
     apis.extend(implicit);
 
-    let included: Vec<(&Resource, &Node)> = resources
+    let mut included: Vec<(&Resource, &Node)> = resources
         .iter()
         .zip(&resolved)
         .filter_map(|(r, p)| Some((r, p.as_ref()?)))
         .collect();
+    // Raw CloudFormation APIs: every route of theirs names its function by ARN or name.
+    let mut raw_apis = crate::cfn_rest::build(ev, &included, base, &mut apis);
+    let http = crate::cfn_http::build(ev, &included, base, &mut apis);
+    // A WebSocket API is warned about once; its stages and routes are not served either.
+    included.retain(|(r, p)| !(r.kind.starts_with("AWS::ApiGatewayV2::") && http.of_websocket(p)));
+    raw_apis.extend(http.added);
     let mut domains = Domains::default();
     let mut api_keys = Vec::new();
     let mut usage_plans = Vec::new();
     crate::cfn::attach(&mut ev.diags, &included, &mut apis, &mut domains);
+    crate::cfn_usage::build(ev, &included, &apis, &mut api_keys, &mut usage_plans);
     for &(resource, props) in &included {
         if let Some(domain) = props.get("Domain")
             && let Some(api) = apis.iter().find(|a| a.logical_id == resource.logical_id)
@@ -230,14 +250,23 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     // Lambda authorizers and OpenAPI integrations name their function by ARN or name; the
     // gateway wants the logical id.
     for api in &mut apis {
-        let count = definitions
-            .get(&api.logical_id)
-            .map_or(0, |d| d.own_security.len());
+        let count = if raw_apis.contains(&api.logical_id) {
+            api.routes.len()
+        } else {
+            definitions
+                .get(&api.logical_id)
+                .map_or(0, |d| d.own_security.len())
+        };
         for route in api.routes.iter_mut().take(count) {
             if let lambdagate_model::IntegrationTarget::Function(name) =
                 &mut route.integration.target
             {
                 *name = auth::function_of(&functions, name);
+                if let Some(logical_id) = crate::cfn_rest::unavailable_of(&unavailable, name) {
+                    // Declared but not runnable here: warned where it is declared.
+                    *name = logical_id;
+                    continue;
+                }
                 // A function deployed elsewhere cannot run here; say so at load rather than
                 // leave `validate` silent and the gateway refusing to start.
                 if route.integration.kind == lambdagate_model::IntegrationType::AwsProxy
@@ -259,6 +288,9 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             if let lambdagate_model::AuthorizerKind::Lambda { function, .. } = &mut authorizer.kind
             {
                 *function = auth::function_of(&functions, function);
+                if let Some(logical_id) = crate::cfn_rest::unavailable_of(&unavailable, function) {
+                    *function = logical_id;
+                }
             }
         }
     }

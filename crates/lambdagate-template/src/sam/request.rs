@@ -8,7 +8,7 @@ use crate::node::Node;
 use crate::props;
 
 /// `method.request.{header|querystring|path}.{name}` into its location and name.
-fn parameter_key(key: &str) -> Option<(ParameterLocation, String)> {
+pub(crate) fn parameter_key(key: &str) -> Option<(ParameterLocation, String)> {
     let rest = key.strip_prefix("method.request.")?;
     let (location, name) = rest.split_once('.')?;
     let location = match location {

@@ -4,6 +4,7 @@
 //! templates with a REST or HTTP API); the tests are in the rooms named for what they load.
 
 mod auth;
+mod cfn_api;
 mod diagnostics;
 mod include;
 mod intrinsics;

@@ -102,11 +102,11 @@ fn rest_cors_allow_credentials_may_be_a_quoted_string() {
 
 #[test]
 fn api_gateway_resources_not_loaded_are_warned_about() {
-    let extra = "  Key:\n    Type: AWS::ApiGateway::ApiKey\n    Properties:\n      Enabled: true\n  Account:\n    Type: AWS::ApiGateway::Account\n    Properties:\n      CloudWatchRoleArn: arn:aws:iam::123456789012:role/x\n";
+    let extra = "  Link:\n    Type: AWS::ApiGateway::VpcLink\n    Properties:\n      Name: link\n      TargetArns: [arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/net/x/y]\n  Account:\n    Type: AWS::ApiGateway::Account\n    Properties:\n      CloudWatchRoleArn: arn:aws:iam::123456789012:role/x\n";
     let warnings = warnings(&rest_api("", "", extra));
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
-        warnings[0].contains("AWS::ApiGateway::ApiKey is not served yet"),
+        warnings[0].contains("AWS::ApiGateway::VpcLink is not served yet"),
         "{warnings:?}"
     );
 }
