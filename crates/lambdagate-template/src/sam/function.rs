@@ -33,13 +33,17 @@ pub fn build(
     if let Some(node) = props.get("PackageType")
         && node.as_str() == Some("Image")
     {
-        return Err(d.error(
+        // A deploy accepts it: say what is not served and serve the rest.
+        d.warn(
             node.pos,
             format!(
                 "{owner}: PackageType Image needs a container engine to run the image; \
-                 lambdagate runs zip functions (Runtime, Handler and a CodeUri folder)"
+                 lambdagate runs zip functions (Runtime, Handler and a CodeUri folder). The \
+                 function is not served: requests routed to it answer 500 Internal server \
+                 error, as API Gateway does when it cannot invoke a function"
             ),
-        ));
+        );
+        return Ok(None);
     }
 
     let runtime = props::text(d, props, "Runtime", &owner)?;

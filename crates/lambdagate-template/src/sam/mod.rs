@@ -197,7 +197,11 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
                     logical_id: resource.logical_id.clone(),
                     function_name: text("FunctionName")
                         .unwrap_or_else(|| resource.logical_id.clone()),
-                    runtime: text("Runtime").unwrap_or_default(),
+                    runtime: if text("PackageType").as_deref() == Some("Image") {
+                        "container image".to_string()
+                    } else {
+                        text("Runtime").unwrap_or_default()
+                    },
                     source: ev.diags.location(resource.pos),
                 });
             }

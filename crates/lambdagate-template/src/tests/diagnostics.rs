@@ -100,8 +100,22 @@ fn missing_handler_runtime_and_code() {
 
 #[test]
 fn package_type_image_needs_a_container_engine() {
-    let errors = load(&format!("Resources:\n{FUNCTION}      PackageType: Image\n")).unwrap_err();
-    assert_error(&errors, "needs a container engine");
+    // A deploy accepts it: a warning, and the function is listed as not runnable here.
+    let text = format!("Resources:\n{FUNCTION}      PackageType: Image\n");
+    let loaded = crate::load_str(&text, &super::path(), &crate::LoadOptions::default()).unwrap();
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("needs a container engine")),
+        "{:?}",
+        loaded.warnings
+    );
+    assert!(loaded.application.functions.is_empty());
+    assert_eq!(
+        loaded.application.unavailable_functions[0].runtime,
+        "container image"
+    );
 }
 
 #[test]
