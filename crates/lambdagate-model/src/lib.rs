@@ -17,6 +17,7 @@ pub mod aws;
 pub mod function;
 pub mod gateway_response;
 pub mod integration;
+pub mod resources;
 pub mod route;
 pub mod usage;
 pub mod validation;
@@ -77,6 +78,8 @@ pub struct Application {
     pub domains: Vec<DomainName>,
     /// Functions the template declares that cannot run here (reported at load).
     pub unavailable_functions: Vec<UnavailableFunction>,
+    /// Tables, queues, topics and buckets the functions may use.
+    pub resources: Vec<resources::BackingResource>,
 }
 
 impl Application {
@@ -98,6 +101,7 @@ impl Application {
             usage_plans: Vec::new(),
             domains: Vec::new(),
             unavailable_functions: Vec::new(),
+            resources: Vec::new(),
         }
     }
 

@@ -138,6 +138,12 @@ impl Diags {
         }
     }
 
+    /// Drops what was recorded since `mark`: for a second look at values whose problems were
+    /// reported the first time.
+    pub fn forget_since(&mut self, mark: usize) {
+        self.items.truncate(mark);
+    }
+
     /// True when an error has been recorded since `mark` (see [`Diags::mark`]).
     pub fn has_errors_since(&self, mark: usize) -> bool {
         self.items

@@ -9,6 +9,7 @@
 //! [`load`], [`LoadOptions`], [`Diagnostic`] and [`discover`] are the surface the binary codes
 //! against.
 
+mod backing;
 mod cdk;
 mod cfn;
 mod cfn_http;

@@ -114,6 +114,7 @@ pub(crate) fn load_stack(
     ev.nested.base = base.clone();
     let mut built = sam::transform(&mut ev, &resources, &base);
     crate::nested::merge_all(&mut ev, &resources, &mut built);
+    let backing = crate::backing::read(&mut ev, &resources);
     let outputs = check_outputs(&mut ev, root.get("Outputs"));
 
     let diags = ev.diags;
@@ -132,6 +133,7 @@ pub(crate) fn load_stack(
             usage_plans: built.usage_plans,
             domains: built.domains,
             unavailable_functions: built.unavailable,
+            resources: backing,
         },
         warnings: diags
             .into_sorted()
