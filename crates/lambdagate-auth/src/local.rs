@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
-use rsa::sha2::{Digest, Sha256};
+use rsa::sha2::{Digest, Sha256, Sha384, Sha512};
 use rsa::traits::PublicKeyParts;
 use rsa::{PrivateKey, PublicKey};
 use serde_json::{Map, Value, json};
@@ -217,6 +217,36 @@ impl LocalIssuer {
             .pkcs1v15_sign::<Sha256>(input.as_bytes())
             .expect("RSA signing failed");
         format!("{input}.{}", b64::encode(&signature))
+    }
+
+    /// `claims` signed with this key under `header` (its `alg` must be RS256, RS384 or RS512;
+    /// `None` otherwise). For tests that need tokens an identity provider would make.
+    pub fn sign_with_header(
+        &self,
+        header: &Map<String, Value>,
+        claims: &Map<String, Value>,
+    ) -> Option<String> {
+        let alg = Algorithm::from_name(header.get("alg")?.as_str()?)?;
+        let input = format!(
+            "{}.{}",
+            b64::encode(Value::Object(header.clone()).to_string().as_bytes()),
+            b64::encode(Value::Object(claims.clone()).to_string().as_bytes())
+        );
+        let signature = match alg {
+            Algorithm::Rs256 => self.private.pkcs1v15_sign::<Sha256>(input.as_bytes()),
+            Algorithm::Rs384 => self.private.pkcs1v15_sign::<Sha384>(input.as_bytes()),
+            Algorithm::Rs512 => self.private.pkcs1v15_sign::<Sha512>(input.as_bytes()),
+        }
+        .ok()?;
+        Some(format!("{input}.{}", b64::encode(&signature)))
+    }
+
+    /// The public key as PEM (`-----BEGIN PUBLIC KEY-----`).
+    pub fn public_pem(&self) -> String {
+        use rsa::pkcs8::EncodePublicKey;
+        self.public
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap_or_default()
     }
 
     /// Whether `signature` is this key's signature of `input` with `alg`.
