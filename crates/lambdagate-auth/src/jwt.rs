@@ -431,9 +431,11 @@ fn check_url(url: &str) -> Result<(), String> {
                 Err("http is accepted only on a loopback address (AWS requires https)".into())
             }
         }
-        "https" => Err("https issuers cannot be reached: this build of lambdagate has no TLS \
+        "https" => Err(
+            "https issuers cannot be reached: this build of lambdagate has no TLS \
              client (tokens from `lambdagate token` are accepted for this issuer)"
-            .into()),
+                .into(),
+        ),
         other => Err(format!("unsupported scheme {other}")),
     }
 }

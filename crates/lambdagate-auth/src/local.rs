@@ -182,7 +182,10 @@ impl LocalIssuer {
             };
             claims.insert(key.into(), json!(request.subject));
         }
-        claims.insert("token_use".into(), json!(if access { "access" } else { "id" }));
+        claims.insert(
+            "token_use".into(),
+            json!(if access { "access" } else { "id" }),
+        );
         claims.insert("auth_time".into(), json!(now_s));
         claims.insert("iat".into(), json!(now_s));
         claims.insert(

@@ -90,9 +90,7 @@ impl SigV4Error {
             SigV4Error::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             SigV4Error::IncompleteSignature(_) => "IncompleteSignatureException",
             SigV4Error::UnknownAccessKey => "UnrecognizedClientException",
-            SigV4Error::InvalidSignature(_) | SigV4Error::Expired(_) => {
-                "InvalidSignatureException"
-            }
+            SigV4Error::InvalidSignature(_) | SigV4Error::Expired(_) => "InvalidSignatureException",
         }
     }
 
@@ -316,7 +314,9 @@ fn from_query<'a>(query: &'a [(String, String)]) -> Result<Authorization<'a>, Si
         "X-Amz-Expires",
     ] {
         if get(name).is_none() {
-            missing.push(format!("Query-string authentication requires the {name} parameter."));
+            missing.push(format!(
+                "Query-string authentication requires the {name} parameter."
+            ));
         }
     }
     if !missing.is_empty() {
@@ -357,7 +357,12 @@ fn canonical_request(
     let mut pairs: Vec<(String, String)> = query
         .iter()
         .filter(|(k, _)| !(presigned && k == "X-Amz-Signature"))
-        .map(|(k, v)| (uri_encode(k.as_bytes(), false), uri_encode(v.as_bytes(), false)))
+        .map(|(k, v)| {
+            (
+                uri_encode(k.as_bytes(), false),
+                uri_encode(v.as_bytes(), false),
+            )
+        })
         .collect();
     pairs.sort();
     let canonical_query = pairs
@@ -426,7 +431,10 @@ fn canonical_uri(raw_path: &str) -> String {
 fn uri_encode(bytes: &[u8], keep_slash: bool) -> String {
     let mut out = String::with_capacity(bytes.len());
     for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/') {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'_' | b'.' | b'~')
+            || (keep_slash && b == b'/')
+        {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -448,7 +456,10 @@ fn parse_query(raw: &str) -> Vec<(String, String)> {
 }
 
 fn query_value<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    query
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn percent_decode(text: &str) -> String {
@@ -518,7 +529,12 @@ fn parse_amz_date(text: &str) -> Option<i64> {
     };
     let (year, month, day) = (digits(0..4)?, digits(4..6)?, digits(6..8)?);
     let (hour, minute, second) = (digits(9..11)?, digits(11..13)?, digits(13..15)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)

@@ -318,7 +318,11 @@ async fn hs256_signed_with_the_public_key_is_rejected() {
     // HMAC secret by a verifier that trusts the token's `alg`.
     for secret in [
         idp.public_pem().into_bytes(),
-        idp.jwks()["keys"][0]["n"].as_str().unwrap().as_bytes().to_vec(),
+        idp.jwks()["keys"][0]["n"]
+            .as_str()
+            .unwrap()
+            .as_bytes()
+            .to_vec(),
     ] {
         let input = format!(
             "{}.{}",
@@ -363,9 +367,11 @@ async fn an_expired_token_is_rejected_beyond_the_leeway() {
         .await
         .unwrap_err();
     assert_eq!(error, JwtError::Expired);
-    assert!(error.www_authenticate().starts_with(
-        r#"Bearer scope="" error="invalid_token" error_description=""#
-    ));
+    assert!(
+        error
+            .www_authenticate()
+            .starts_with(r#"Bearer scope="" error="invalid_token" error_description=""#)
+    );
     // The same token, once the clock moves past `exp`: the clock decides, not the system.
     let token = idp.sign_claims(&claims(&issuer.url, now));
     check(&verifier, &token, &issuer.url).await.unwrap();
@@ -499,9 +505,13 @@ async fn an_unknown_kid_refetches_at_most_once_per_interval_then_rejects() {
     let issuer = Issuer::start(&[old]).await;
     let clock = clock();
     let verifier = verifier(&clock);
-    check(&verifier, &old.sign_claims(&claims(&issuer.url, now_s())), &issuer.url)
-        .await
-        .unwrap();
+    check(
+        &verifier,
+        &old.sign_claims(&claims(&issuer.url, now_s())),
+        &issuer.url,
+    )
+    .await
+    .unwrap();
     assert_eq!(issuer.jwks_hits(), 1);
 
     let rotated = new.sign_claims(&claims(&issuer.url, now_s()));
@@ -737,7 +747,9 @@ async fn access_tokens_carry_client_id_and_scope() {
             audience: Some(AUDIENCE.into()),
             subject: "bob".into(),
             scopes: vec!["pets/read".into(), "openid".into()],
-            claims: [("custom:tier".to_string(), json!("gold"))].into_iter().collect(),
+            claims: [("custom:tier".to_string(), json!("gold"))]
+                .into_iter()
+                .collect(),
             expires_in: 60,
             ..MintRequest::default()
         },
@@ -770,8 +782,8 @@ async fn malformed_and_huge_tokens_are_rejected_cheaply() {
         "a.b",
         "a.b.c.d",
         "!!!.e30.sig",
-        "e30.e30.sig",       // {} has no alg
-        "WzFd.e30.sig",      // [1] is not an object
+        "e30.e30.sig",  // {} has no alg
+        "WzFd.e30.sig", // [1] is not an object
         huge.as_str(),
     ] {
         assert_eq!(

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use lambdagate_auth::sigv4::{Credentials, SignedRequest, SigV4Error, verify};
+use lambdagate_auth::sigv4::{Credentials, SigV4Error, SignedRequest, verify};
 use serde_json::{Value, json};
 
 const ACCESS_KEY: &str = "AKIALAMBDAGATETEST01";
@@ -139,8 +139,14 @@ fn requests_signed_by_botocore_verify() {
     let cases = json!([
         case("GET", "http://127.0.0.1:3000/dev/pets"),
         case("GET", "http://127.0.0.1:3000/"),
-        case("GET", "http://127.0.0.1:3000/dev/pets?limit=10&next=a%2Cb&empty=&tag=x&tag=a"),
-        case("GET", "http://127.0.0.1:3000/dev/pets/a%20b/%C3%A9t%C3%A9/x%2Fy"),
+        case(
+            "GET",
+            "http://127.0.0.1:3000/dev/pets?limit=10&next=a%2Cb&empty=&tag=x&tag=a"
+        ),
+        case(
+            "GET",
+            "http://127.0.0.1:3000/dev/pets/a%20b/%C3%A9t%C3%A9/x%2Fy"
+        ),
         case("DELETE", "http://127.0.0.1:3000/dev/pets/~user_1.2-3/"),
         post,
         temporary,
@@ -195,8 +201,12 @@ fn a_tampered_request_fails_with_the_canonical_string() {
                     ),
                     "{message}"
                 );
-                assert!(message.contains("The Canonical String for this request should have been\n'"));
-                assert!(message.contains("The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n"));
+                assert!(
+                    message.contains("The Canonical String for this request should have been\n'")
+                );
+                assert!(
+                    message.contains("The String-to-Sign should have been\n'AWS4-HMAC-SHA256\n")
+                );
                 assert_eq!(e.error_type(), "InvalidSignatureException");
             }
             other => panic!("tampered request: {other:?}"),
@@ -257,7 +267,10 @@ fn a_signature_older_or_newer_than_five_minutes_is_refused() {
     match verify(&sent.request(), &credentials(), now + 310_000) {
         Err(SigV4Error::Expired(m)) => {
             assert!(m.starts_with("Signature expired: "), "{m}");
-            assert!(m.contains(" is now earlier than ") && m.ends_with(" - 5 min.)"), "{m}");
+            assert!(
+                m.contains(" is now earlier than ") && m.ends_with(" - 5 min.)"),
+                "{m}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -297,7 +310,10 @@ fn unsigned_and_bearer_requests_get_aws_messages() {
     assert_eq!(error, SigV4Error::MissingAuthenticationToken);
     assert_eq!(error.message(), "Missing Authentication Token");
 
-    let bearer = vec![("Authorization".to_string(), "Bearer abc.def.ghi".to_string())];
+    let bearer = vec![(
+        "Authorization".to_string(),
+        "Bearer abc.def.ghi".to_string(),
+    )];
     let request = SignedRequest {
         headers: &bearer,
         ..unsigned

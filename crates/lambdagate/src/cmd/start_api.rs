@@ -32,6 +32,11 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         ),
         Err(_) => None,
     };
+    let auth = crate::auth_setup::settings(
+        &args.auth,
+        args.runtime.sam_compat.disable_authorizer,
+        &app.account_id,
+    )?;
     let mut config = crate::service::config(&args.runtime, &app.region)?;
     config.log_sink = Some(crate::service::log_sink(args.template.log_format));
     let runtime = crate::service::runtime()?;
@@ -41,11 +46,14 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
             crate::service::start(&app, config, &args.listen.host, args.port).await?;
         print_routes(&compiled, &format!("http://{address}"));
         let backend: Arc<dyn Backend> = service.clone();
-        let gateway = Arc::new(Gateway::with_clock(
-            Snapshot::new(compiled, seed),
-            backend,
-            Arc::new(SystemClock),
-        ));
+        let gateway = Arc::new(
+            Gateway::with_clock(
+                Snapshot::new(compiled, seed),
+                backend,
+                Arc::new(SystemClock),
+            )
+            .with_auth(auth),
+        );
         println!("Listening on http://{address}");
         let _ = std::io::stdout().flush();
         serve(
