@@ -196,7 +196,8 @@ pub struct JwtVerifier {
     clock: Arc<dyn Clock>,
     local: Option<Arc<LocalIssuer>>,
     settings: JwtSettings,
-    client: reqwest::Client,
+    // An error only if TLS could not be set up; then every fetch reports it.
+    client: Result<reqwest::Client, String>,
     keys: MemoryTtlCache<Arc<KeySet>>,
     // The fetch under way for each issuer, shared by every request waiting for its keys.
     fetches: Mutex<HashMap<String, Arc<OnceCell<FetchResult>>>>,
@@ -226,13 +227,16 @@ impl JwtVerifier {
         local: Option<Arc<LocalIssuer>>,
         settings: JwtSettings,
     ) -> Self {
+        // rustls is built with ring only; installing it as the process default is idempotent
+        // (an error just means a provider is installed already).
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             // An issuer that redirects elsewhere is not followed: keys come from where the
             // discovery document says.
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .build()
-            .unwrap_or_default();
+            .map_err(|e| format!("no HTTP client: {e}"));
         JwtVerifier {
             keys: MemoryTtlCache::new(clock.clone(), 1024),
             clock,
@@ -383,8 +387,8 @@ impl JwtVerifier {
         check_url(url).map_err(unavailable)?;
         let limit = self.settings.max_document_bytes;
         let read = async {
-            let mut response = self
-                .client
+            let client = self.client.as_ref().map_err(Clone::clone)?;
+            let mut response = client
                 .get(url)
                 .header("accept", "application/json")
                 .send()
@@ -413,10 +417,11 @@ impl JwtVerifier {
 }
 
 /// AWS requires https issuers; a local tool also accepts http on a loopback address (a local
-/// identity provider). This build has no TLS, so https issuers cannot be reached.
+/// identity provider).
 fn check_url(url: &str) -> Result<(), String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
     match parsed.scheme() {
+        "https" => Ok(()),
         "http" => {
             let host = parsed.host_str().unwrap_or_default();
             let loopback = host.eq_ignore_ascii_case("localhost")
@@ -431,11 +436,6 @@ fn check_url(url: &str) -> Result<(), String> {
                 Err("http is accepted only on a loopback address (AWS requires https)".into())
             }
         }
-        "https" => Err(
-            "https issuers cannot be reached: this build of lambdagate has no TLS \
-             client (tokens from `lambdagate token` are accepted for this issuer)"
-                .into(),
-        ),
         other => Err(format!("unsupported scheme {other}")),
     }
 }
