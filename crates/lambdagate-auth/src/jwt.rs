@@ -9,8 +9,17 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 use lambdagate_state::{Clock, MemoryTtlCache};
 use rsa::sha2::{Sha256, Sha384, Sha512};
@@ -147,6 +156,9 @@ pub struct JwtSettings {
     pub leeway_s: u64,
     /// The largest discovery document or JWK set read: AWS's 150 000 bytes.
     pub max_document_bytes: usize,
+    /// PEM certificates trusted for https issuers besides the system's roots (an identity
+    /// provider behind a private CA).
+    pub extra_root_certificates: Vec<Vec<u8>>,
 }
 
 impl Default for JwtSettings {
@@ -157,6 +169,7 @@ impl Default for JwtSettings {
             refetch_interval: Duration::from_secs(60),
             leeway_s: 60,
             max_document_bytes: 150_000,
+            extra_root_certificates: Vec::new(),
         }
     }
 }
@@ -191,13 +204,16 @@ impl KeySet {
 
 type FetchResult = Result<Arc<KeySet>, JwtError>;
 
+type HttpClient = Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
+
 /// Verifies tokens, fetching and caching each issuer's keys.
 pub struct JwtVerifier {
     clock: Arc<dyn Clock>,
     local: Option<Arc<LocalIssuer>>,
     settings: JwtSettings,
-    // An error only if TLS could not be set up; then every fetch reports it.
-    client: Result<reqwest::Client, String>,
+    // Made on the first fetch (reading the system's CA roots costs a few milliseconds that
+    // servers without JWT authorizers need not pay); an error if TLS could not be set up.
+    client: OnceLock<Result<HttpClient, String>>,
     keys: MemoryTtlCache<Arc<KeySet>>,
     // The fetch under way for each issuer, shared by every request waiting for its keys.
     fetches: Mutex<HashMap<String, Arc<OnceCell<FetchResult>>>>,
@@ -227,22 +243,12 @@ impl JwtVerifier {
         local: Option<Arc<LocalIssuer>>,
         settings: JwtSettings,
     ) -> Self {
-        // rustls is built with ring only; installing it as the process default is idempotent
-        // (an error just means a provider is installed already).
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            // An issuer that redirects elsewhere is not followed: keys come from where the
-            // discovery document says.
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .build()
-            .map_err(|e| format!("no HTTP client: {e}"));
         JwtVerifier {
             keys: MemoryTtlCache::new(clock.clone(), 1024),
             clock,
             local,
             settings,
-            client,
+            client: OnceLock::new(),
             fetches: Mutex::new(HashMap::new()),
             fetched_at: Mutex::new(HashMap::new()),
         }
@@ -386,24 +392,32 @@ impl JwtVerifier {
         let unavailable = |why: String| JwtError::IssuerUnavailable(format!("{what} {url}: {why}"));
         check_url(url).map_err(unavailable)?;
         let limit = self.settings.max_document_bytes;
+        // Made before the clock starts: reading the system's CA roots is not the issuer's time.
+        let client = self
+            .client
+            .get_or_init(|| http_client(&self.settings))
+            .as_ref()
+            .map_err(|e| unavailable(e.clone()))?;
         let read = async {
-            let client = self.client.as_ref().map_err(Clone::clone)?;
-            let mut response = client
-                .get(url)
-                .header("accept", "application/json")
-                .send()
-                .await
+            let request = http::Request::get(url)
+                .header(http::header::ACCEPT, "application/json")
+                .body(Empty::<Bytes>::new())
                 .map_err(|e| e.to_string())?;
+            let response = client.request(request).await.map_err(|e| causes(&e))?;
             if !response.status().is_success() {
                 return Err(format!("answered {}", response.status()));
             }
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
-                if body.len() + chunk.len() > limit {
-                    return Err(format!("larger than {limit} bytes"));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = Limited::new(response.into_body(), limit)
+                .collect()
+                .await
+                .map_err(|e| {
+                    if e.is::<LengthLimitError>() {
+                        format!("larger than {limit} bytes")
+                    } else {
+                        causes(e.as_ref())
+                    }
+                })?
+                .to_bytes();
             serde_json::from_slice::<Value>(&body).map_err(|e| format!("not JSON: {e}"))
         };
         match tokio::time::timeout(self.settings.issuer_timeout, read).await {
@@ -416,14 +430,62 @@ impl JwtVerifier {
     }
 }
 
+/// An error with its causes: the client's own message omits why a request failed (refused,
+/// certificate, timeout).
+fn causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// An HTTP/1.1 client for http and https URLs: rustls with the ring provider, trusting the
+/// system's CA roots and `extra_root_certificates`. Redirects are not followed (keys come
+/// from where the discovery document says) and no proxy is used.
+fn http_client(settings: &JwtSettings) -> Result<HttpClient, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    // Unreadable system certificates are skipped: an issuer they would have vouched for is
+    // then reported unavailable, with the reason.
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    for pem in &settings.extra_root_certificates {
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| format!("a trusted root certificate is not PEM: {e}"))?;
+            roots
+                .add(cert)
+                .map_err(|e| format!("a trusted root certificate is unusable: {e}"))?;
+        }
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| format!("TLS: {e}"))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(Client::builder(TokioExecutor::new()).build(connector))
+}
+
 /// AWS requires https issuers; a local tool also accepts http on a loopback address (a local
 /// identity provider).
 fn check_url(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" => {
-            let host = parsed.host_str().unwrap_or_default();
+    let parsed = url
+        .parse::<http::Uri>()
+        .map_err(|e| format!("not a URL: {e}"))?;
+    match parsed.scheme_str() {
+        Some("https") => Ok(()),
+        Some("http") => {
+            let host = parsed.host().unwrap_or_default();
             let loopback = host.eq_ignore_ascii_case("localhost")
                 || host
                     .trim_start_matches('[')
@@ -436,7 +498,7 @@ fn check_url(url: &str) -> Result<(), String> {
                 Err("http is accepted only on a loopback address (AWS requires https)".into())
             }
         }
-        other => Err(format!("unsupported scheme {other}")),
+        other => Err(format!("unsupported scheme {}", other.unwrap_or("(none)"))),
     }
 }
 
