@@ -476,6 +476,24 @@ fn http_client(settings: &JwtSettings) -> Result<HttpClient, String> {
     Ok(Client::builder(TokioExecutor::new()).build(connector))
 }
 
+/// The token's scopes: `scope` (a space-separated string, as Cognito and most providers write
+/// it) or `scp` (an array, or a space-separated string); `None` when it has neither.
+pub fn scopes(claims: &Map<String, Value>) -> Option<Vec<String>> {
+    let split = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    match (claims.get("scope"), claims.get("scp")) {
+        (Some(Value::String(s)), _) => Some(split(s)),
+        (_, Some(Value::String(s))) => Some(split(s)),
+        (_, Some(Value::Array(items))) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
 /// AWS requires https issuers; a local tool also accepts http on a loopback address (a local
 /// identity provider).
 fn check_url(url: &str) -> Result<(), String> {
@@ -644,4 +662,48 @@ fn check_claims(
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Every update under these locks is one step: a panic elsewhere leaves them consistent.
     mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn scopes_come_from_scope_or_scp() {
+        assert_eq!(
+            scopes(&map(json!({"scope": "a b  c"}))),
+            Some(vec!["a".into(), "b".into(), "c".into()])
+        );
+        assert_eq!(
+            scopes(&map(json!({"scp": ["x", "y"]}))),
+            Some(vec!["x".into(), "y".into()])
+        );
+        assert_eq!(scopes(&map(json!({"scp": "x"}))), Some(vec!["x".into()]));
+        assert_eq!(scopes(&map(json!({"sub": "u"}))), None);
+    }
+
+    #[test]
+    fn only_loopback_http_and_https_issuers_are_fetched() {
+        assert!(check_url("https://cognito-idp.us-east-1.amazonaws.com/p").is_ok());
+        assert!(check_url("http://127.0.0.1:8080/realms/x").is_ok());
+        assert!(check_url("http://localhost/x").is_ok());
+        assert!(check_url("http://[::1]:9000/x").is_ok());
+        assert!(check_url("http://10.0.0.1/x").is_err());
+        assert!(check_url("http://idp.example.com/x").is_err());
+        assert!(check_url("ftp://127.0.0.1/x").is_err());
+        assert!(check_url("not a url").is_err());
+    }
+
+    #[test]
+    fn bearer_is_stripped_in_any_case() {
+        assert_eq!(strip_bearer("Bearer abc"), "abc");
+        assert_eq!(strip_bearer("bearer   abc"), "abc");
+        assert_eq!(strip_bearer("abc"), "abc");
+        assert_eq!(strip_bearer("Bear"), "Bear");
+    }
 }

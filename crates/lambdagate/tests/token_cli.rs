@@ -111,6 +111,18 @@ async fn a_token_for_an_issuer_carries_the_requested_claims() {
         &["my-client".to_string()],
     )
     .await;
+    // The public key, for other tools: the same key that signed the token.
+    let (ok, jwks, _) = lambdagate(&state, &repo_root(), &["token", "--print-jwks"]);
+    assert!(ok);
+    let jwks: Value = serde_json::from_str(&jwks).unwrap();
+    let header: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(jwks["keys"][0]["kid"], header["kid"]);
+    assert_eq!(header["alg"], "RS256");
     // The key stays: a second token verifies with the same key file.
     let (ok, second, _) = lambdagate(&state, &repo_root(), &["token", "--issuer", "https://i"]);
     assert!(ok);

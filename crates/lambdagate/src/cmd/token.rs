@@ -45,10 +45,19 @@ pub struct TokenArgs {
     /// Seconds until the token expires.
     #[arg(long = "expires-in", default_value_t = 3600, value_name = "SECONDS")]
     pub expires_in: u64,
+    /// Print the signing key's public JWK set instead of a token (for other tools that verify
+    /// lambdagate's tokens).
+    #[arg(long = "print-jwks", conflicts_with = "authorizer")]
+    pub print_jwks: bool,
 }
 
 /// Mints and prints the token.
 pub fn run(args: TokenArgs) -> anyhow::Result<ExitCode> {
+    if args.print_jwks {
+        let issuer = crate::auth_setup::local_issuer()?;
+        println!("{}", serde_json::to_string_pretty(&issuer.jwks())?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let (issuer, audience) = match (&args.issuer, &args.authorizer) {
         (Some(issuer), None) => (issuer.clone(), args.audience.clone()),
         _ => {
