@@ -651,6 +651,15 @@ async fn garbage_from_the_issuer_is_an_error() {
         check(&verifier, &token, &issuer.url).await,
         Err(JwtError::IssuerUnavailable(m)) if m.contains("no jwks_uri")
     ));
+    // A JWK set over AWS's 150 000 bytes.
+    issuer.set_mode(Mode::Normal);
+    let mut big = jwks_of(&[idp]);
+    big["padding"] = json!("x".repeat(150_001));
+    *issuer.state.jwks.lock().unwrap() = big;
+    assert!(matches!(
+        check(&verifier, &token, &issuer.url).await,
+        Err(JwtError::IssuerUnavailable(m)) if m.contains("larger than 150000 bytes")
+    ));
     // A JWK set without RSA keys.
     issuer.set_mode(Mode::Normal);
     *issuer.state.jwks.lock().unwrap() =

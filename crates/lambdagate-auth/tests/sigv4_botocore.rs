@@ -328,3 +328,25 @@ fn unsigned_and_bearer_requests_get_aws_messages() {
     );
     assert_eq!(error.error_type(), "IncompleteSignatureException");
 }
+
+/// The median time of verifying a botocore-signed request (prints µs).
+#[test]
+#[ignore = "a measurement, run with --ignored --nocapture (release for real numbers)"]
+fn median_verification_time() {
+    let mut post = case("POST", "http://127.0.0.1:3000/dev/pets?limit=10");
+    post["body"] = json!(r#"{"name": "Rex"}"#);
+    post["headers"] = json!({"Content-Type": "application/json"});
+    let sent = &sign(json!([post]))[0];
+    let now = now_ms();
+    let mut samples = Vec::new();
+    for _ in 0..5000 {
+        let start = std::time::Instant::now();
+        verify(&sent.request(), &credentials(), now).unwrap();
+        samples.push(start.elapsed().as_nanos());
+    }
+    samples.sort_unstable();
+    println!(
+        "SigV4 verification: median {:.1} µs",
+        samples[samples.len() / 2] as f64 / 1000.0
+    );
+}
