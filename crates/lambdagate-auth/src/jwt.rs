@@ -443,6 +443,28 @@ fn causes(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// How many certificates PEM text holds, when it holds at least one usable as a trust root
+/// (what [`JwtSettings::extra_root_certificates`] takes); checked at startup so a wrong file
+/// is reported then, not at the first token.
+pub fn check_root_certificates(pem: &[u8]) -> Result<usize, String> {
+    add_roots(&mut rustls::RootCertStore::empty(), pem)
+}
+
+fn add_roots(roots: &mut rustls::RootCertStore, pem: &[u8]) -> Result<usize, String> {
+    let mut added = 0;
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        let cert = cert.map_err(|e| format!("not a PEM certificate: {e}"))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("a certificate is unusable as a trust root: {e}"))?;
+        added += 1;
+    }
+    if added == 0 {
+        return Err("no PEM certificate in it".into());
+    }
+    Ok(added)
+}
+
 /// An HTTP/1.1 client for http and https URLs: rustls with the ring provider, trusting the
 /// system's CA roots and `extra_root_certificates`. Redirects are not followed (keys come
 /// from where the discovery document says) and no proxy is used.
@@ -454,12 +476,7 @@ fn http_client(settings: &JwtSettings) -> Result<HttpClient, String> {
         let _ = roots.add(cert);
     }
     for pem in &settings.extra_root_certificates {
-        for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| format!("a trusted root certificate is not PEM: {e}"))?;
-            roots
-                .add(cert)
-                .map_err(|e| format!("a trusted root certificate is unusable: {e}"))?;
-        }
+        add_roots(&mut roots, pem)?;
     }
     let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),

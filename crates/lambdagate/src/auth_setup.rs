@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, anyhow};
 use clap::Args;
-use lambdagate_auth::jwt::JwtVerifier;
+use lambdagate_auth::jwt::{self, JwtSettings, JwtVerifier};
 use lambdagate_auth::local::{self, LocalIssuer};
 use lambdagate_auth::sigv4::Credentials;
 use lambdagate_gateway::{AuthSettings, SystemClock};
@@ -22,6 +22,10 @@ pub struct AuthArgs {
     /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN.
     #[arg(long = "iam-credentials", value_name = "KEY:SECRET[:ACCOUNT[:TOKEN]]")]
     pub iam_credentials: Vec<String>,
+    /// A PEM file of CA certificates trusted, besides the system's, when fetching https issuers'
+    /// keys (an identity provider behind a private CA); repeatable.
+    #[arg(long = "issuer-ca-file", value_name = "PEM")]
+    pub issuer_ca_files: Vec<std::path::PathBuf>,
 }
 
 /// The gateway's authentication settings from the flags; `account_id` is the template's
@@ -42,9 +46,21 @@ pub fn settings(args: &AuthArgs, disabled: bool, account_id: &str) -> anyhow::Re
     {
         iam_credentials.push(creds);
     }
+    let mut jwt_settings = JwtSettings::default();
+    for path in &args.issuer_ca_files {
+        let pem =
+            std::fs::read(path).with_context(|| format!("--issuer-ca-file {}", path.display()))?;
+        jwt::check_root_certificates(&pem)
+            .map_err(|e| anyhow!("--issuer-ca-file {}: {e}", path.display()))?;
+        jwt_settings.extra_root_certificates.push(pem);
+    }
     Ok(AuthSettings {
         disabled,
-        jwt: Arc::new(JwtVerifier::new(Arc::new(SystemClock), local)),
+        jwt: Arc::new(JwtVerifier::with_settings(
+            Arc::new(SystemClock),
+            local,
+            jwt_settings,
+        )),
         iam_credentials,
     })
 }
