@@ -53,7 +53,7 @@ pub enum JwtError {
     /// `alg` is not one API Gateway accepts (`none`, HMAC, EC, …).
     #[error("the token's algorithm {0} is not supported")]
     UnsupportedAlgorithm(String),
-    /// No key with the token's `kid` at the issuer (after one refetch).
+    /// No key with the token's `kid` at the issuer (after one refetch), or no `kid`.
     #[error("no key {0:?} at the issuer")]
     UnknownKey(Option<String>),
     /// The signature does not verify.
@@ -189,15 +189,14 @@ struct KeySet {
 }
 
 impl KeySet {
-    /// The keys a token with `kid` may be signed with: the one with that `kid`, or all when the
-    /// token names none.
-    fn candidates<'a>(&'a self, kid: Option<&'a str>) -> impl Iterator<Item = &'a Key> + 'a {
+    /// The keys a token with `kid` may be signed with (one, unless the issuer repeats a `kid`).
+    fn candidates<'a>(&'a self, kid: &'a str) -> impl Iterator<Item = &'a Key> + 'a {
         self.keys
             .iter()
-            .filter(move |k| kid.is_none() || k.kid.as_deref() == kid)
+            .filter(move |k| k.kid.as_deref() == Some(kid))
     }
 
-    fn has(&self, kid: Option<&str>) -> bool {
+    fn has(&self, kid: &str) -> bool {
         self.candidates(kid).next().is_some()
     }
 }
@@ -280,6 +279,11 @@ impl JwtVerifier {
                 }
             }
             _ => {
+                // API Gateway requires the `kid` to name one of the issuer's keys; a token
+                // without one is not tried against every key.
+                let Some(kid) = kid else {
+                    return Err(JwtError::UnknownKey(None));
+                };
                 let keys = self.keys_for(expected.issuer, kid).await?;
                 if !keys.has(kid) {
                     return Err(JwtError::UnknownKey(parsed.kid.clone()));
@@ -307,7 +311,7 @@ impl JwtVerifier {
     }
 
     /// The issuer's keys, fetched when not cached or when they lack `kid` (rate-limited).
-    async fn keys_for(&self, issuer: &str, kid: Option<&str>) -> FetchResult {
+    async fn keys_for(&self, issuer: &str, kid: &str) -> FetchResult {
         if let Some(cached) = self.keys.get_now(issuer) {
             if cached.has(kid) {
                 return Ok(cached);

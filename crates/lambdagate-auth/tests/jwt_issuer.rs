@@ -484,6 +484,16 @@ async fn a_tampered_payload_is_rejected() {
         check(&verifier, &other.unwrap(), &issuer.url).await,
         Err(JwtError::BadSignature)
     );
+    // No `kid`: API Gateway needs it to pick the key; nothing is fetched for it.
+    let mut no_kid = header("RS256", idp.kid());
+    no_kid.remove("kid");
+    let token = idp.sign_with_header(&no_kid, &claims(&issuer.url, now_s()));
+    let hits = issuer.jwks_hits();
+    assert_eq!(
+        check(&verifier, &token.unwrap(), &issuer.url).await,
+        Err(JwtError::UnknownKey(None))
+    );
+    assert_eq!(issuer.jwks_hits(), hits);
     // The RS256 signature presented as RS512.
     let mut header512 = header("RS512", idp.kid());
     header512.insert("typ".into(), json!("JWT"));
