@@ -515,6 +515,30 @@ pub fn scopes(claims: &Map<String, Value>) -> Option<Vec<String>> {
     }
 }
 
+/// The claims as HTTP API JWT authorizers hand them to integrations
+/// (`requestContext.authorizer.jwt.claims`): every value a string. Numbers are written as
+/// they are (`"exp": "1787996002"`), booleans as `true`/`false`, and arrays in brackets with
+/// their elements separated by spaces (`"cognito:groups": "[admins ops]"`), as observed from
+/// API Gateway; objects, for which no observation exists, as their JSON text.
+pub fn claims_as_strings(claims: &Map<String, Value>) -> Map<String, Value> {
+    claims
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(claim_text(v))))
+        .collect()
+}
+
+fn claim_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(claim_text).collect::<Vec<_>>().join(" ")
+        ),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
 /// AWS requires https issuers; a local tool also accepts http on a loopback address (a local
 /// identity provider).
 fn check_url(url: &str) -> Result<(), String> {
@@ -718,6 +742,21 @@ mod tests {
         assert!(check_url("http://idp.example.com/x").is_err());
         assert!(check_url("ftp://127.0.0.1/x").is_err());
         assert!(check_url("not a url").is_err());
+    }
+
+    #[test]
+    fn claims_become_strings_as_api_gateway_writes_them() {
+        let claims = map(json!({
+            "sub": "u", "exp": 1787996002u64, "email_verified": true,
+            "cognito:groups": ["admins", "ops"], "ratio": 1.5, "addr": {"c": "x"}
+        }));
+        let text = claims_as_strings(&claims);
+        assert_eq!(text["sub"], "u");
+        assert_eq!(text["exp"], "1787996002");
+        assert_eq!(text["email_verified"], "true");
+        assert_eq!(text["cognito:groups"], "[admins ops]");
+        assert_eq!(text["ratio"], "1.5");
+        assert_eq!(text["addr"], r#"{"c":"x"}"#);
     }
 
     #[test]
