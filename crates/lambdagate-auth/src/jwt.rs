@@ -494,7 +494,11 @@ fn http_client(settings: &JwtSettings) -> Result<HttpClient, String> {
         .https_or_http()
         .enable_http1()
         .build();
-    Ok(Client::builder(TokioExecutor::new()).build(connector))
+    // No idle connections kept: fetches are rare (keys are cached), and a pooled connection
+    // would belong to the runtime of the request that opened it.
+    Ok(Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(0)
+        .build(connector))
 }
 
 /// The token's scopes: `scope` (a space-separated string, as Cognito and most providers write
