@@ -8,6 +8,47 @@
 //! The gateway's `authorize` stage decides what each answer means for the request; this crate
 //! only says whether a credential is genuine and what it claims.
 
+mod b64;
 pub mod jwt;
 pub mod local;
 pub mod sigv4;
+
+/// The issuer of a Cognito user pool's tokens, from the pool's ARN
+/// (`arn:aws:cognito-idp:REGION:ACCOUNT:userpool/POOL_ID` →
+/// `https://cognito-idp.REGION.amazonaws.com/POOL_ID`); `None` when it is not a pool ARN.
+pub fn cognito_issuer(pool_arn: &str) -> Option<String> {
+    let parts: Vec<&str> = pool_arn.splitn(6, ':').collect();
+    let [_, partition, "cognito-idp", region, _, resource] = parts[..] else {
+        return None;
+    };
+    let pool = resource.strip_prefix("userpool/")?;
+    if region.is_empty() || pool.is_empty() || pool.contains('/') {
+        return None;
+    }
+    let suffix = if partition == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    Some(format!("https://cognito-idp.{region}.{suffix}/{pool}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cognito_issuer;
+
+    #[test]
+    fn cognito_issuers_come_from_pool_arns() {
+        assert_eq!(
+            cognito_issuer("arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc")
+                .as_deref(),
+            Some("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc")
+        );
+        assert_eq!(
+            cognito_issuer("arn:aws-cn:cognito-idp:cn-north-1:1:userpool/cn-north-1_x").as_deref(),
+            Some("https://cognito-idp.cn-north-1.amazonaws.com.cn/cn-north-1_x")
+        );
+        assert_eq!(cognito_issuer("arn:aws:iam::1:role/x"), None);
+        assert_eq!(cognito_issuer("not an arn"), None);
+    }
+}

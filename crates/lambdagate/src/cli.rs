@@ -26,6 +26,8 @@ pub enum Command {
     Routes(RoutesArgs),
     /// Load and check a template; errors name file:line:column.
     Validate(ValidateArgs),
+    /// Mint a signed JWT for a JWT or Cognito authorizer; `start-api` accepts it.
+    Token(crate::cmd::token::TokenArgs),
     /// The `sam local` compatible commands: same flags, so scripts switch by changing one word.
     Local {
         /// What to do.
@@ -267,6 +269,8 @@ pub struct StartApiArgs {
     pub runtime: RuntimeArgs,
     #[command(flatten)]
     pub listen: ListenArgs,
+    #[command(flatten)]
+    pub auth: crate::auth_setup::AuthArgs,
     /// Port to listen on; 0 picks a free one.
     #[arg(short = 'p', long, default_value_t = 3000, value_name = "PORT")]
     pub port: u16,

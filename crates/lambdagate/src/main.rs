@@ -1,5 +1,6 @@
 //! `lambdagate`: serve an AWS API Gateway + Lambda application from its SAM template.
 
+mod auth_setup;
 mod cli;
 mod cmd;
 mod load;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Command::StartLambda(args) => cmd::start_lambda::run(args),
         Command::Routes(args) => cmd::routes::run(args),
         Command::Validate(args) => cmd::validate::run(args),
+        Command::Token(args) => cmd::token::run(args),
         Command::Local { command } => match command {
             LocalCommand::StartApi(args) => cmd::start_api::run(args, true),
             LocalCommand::Invoke(args) => cmd::invoke::run(args),

@@ -16,14 +16,31 @@ fn backing_resources_with_their_physical_names() {
         .map(|r| (r.logical_id.as_str(), r.kind, r.name.as_str()))
         .collect();
     let table = app.functions[0].environment["TABLE"].clone();
-    assert_eq!(names[0], ("Items", BackingKind::DynamoDbTable, table.as_str()));
+    assert_eq!(
+        names[0],
+        ("Items", BackingKind::DynamoDbTable, table.as_str())
+    );
     assert!(table.starts_with("stack-Items-"), "{table}");
-    assert_eq!(names[1], ("Named", BackingKind::DynamoDbTable, "orders-dev"));
+    assert_eq!(
+        names[1],
+        ("Named", BackingKind::DynamoDbTable, "orders-dev")
+    );
     assert_eq!(names[2].1, BackingKind::SimpleTable);
     assert_eq!(names[3].1, BackingKind::Queue);
-    assert!(!names[3].2.contains('/'), "a queue is named, not addressed: {}", names[3].2);
+    assert!(
+        !names[3].2.contains('/'),
+        "a queue is named, not addressed: {}",
+        names[3].2
+    );
     assert_eq!(names[4], ("Events", BackingKind::Topic, "events"));
     assert_eq!(names[5].1, BackingKind::Bucket);
-    assert_eq!(names.len(), 6, "a resource whose condition is false is not created");
-    assert_eq!(app.resources[0].properties["KeySchema"][0]["AttributeName"], "id");
+    assert_eq!(
+        names.len(),
+        6,
+        "a resource whose condition is false is not created"
+    );
+    assert_eq!(
+        app.resources[0].properties["KeySchema"][0]["AttributeName"],
+        "id"
+    );
 }

@@ -3,8 +3,8 @@
 //! This file holds the helpers the rooms share (loading a template, its errors and warnings,
 //! templates with a REST or HTTP API); the tests are in the rooms named for what they load.
 
-mod backing;
 mod auth;
+mod backing;
 mod cfn_api;
 mod diagnostics;
 mod include;

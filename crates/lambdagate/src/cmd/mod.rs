@@ -4,4 +4,5 @@ pub mod invoke;
 pub mod routes;
 pub mod start_api;
 pub mod start_lambda;
+pub mod token;
 pub mod validate;

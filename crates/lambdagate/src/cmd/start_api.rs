@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 use lambdagate_gateway::server::{AccessLog, AccessRecord, ServerConfig, serve};
-use lambdagate_gateway::{
-    Addressing, AuthSettings, Backend, CompiledApp, Gateway, Snapshot, SystemClock,
-};
+use lambdagate_gateway::{Addressing, Backend, CompiledApp, Gateway, Snapshot, SystemClock};
 
 use crate::cli::{LogFormat, StartApiArgs};
 
@@ -32,10 +30,6 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
             "warning: --disable-authorizer: no authorizer runs; protected routes answer as if open"
         );
     }
-    let auth = AuthSettings {
-        disabled: args.disable_authorizer,
-        ..AuthSettings::default()
-    };
     // A fixed seed makes canary choices reproducible (tests, demos); by default they are random.
     let seed = match std::env::var("LAMBDAGATE_CANARY_SEED") {
         Ok(text) => Some(
@@ -54,6 +48,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let static_dir = static_dir(args.static_dir.as_deref(), &app.template)?;
+    let auth = crate::auth_setup::settings(&args.auth, args.disable_authorizer, &app.account_id)?;
     let mut config = crate::service::config(&args.runtime, &app.region)?;
     config.log_sink = Some(crate::service::log_sink(
         args.template.log_format,
