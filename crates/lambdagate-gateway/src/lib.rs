@@ -23,6 +23,8 @@ mod router;
 pub mod server;
 mod snapshot;
 mod stages;
+mod state;
+mod validation;
 
 pub use authorization::{AuthSettings, Authorization};
 pub use backend::{Backend, BoxFuture, FnBackend, FunctionHandle};

@@ -15,6 +15,7 @@ use crate::request::IncomingRequest;
 use crate::responses::{self, GatewayError};
 use crate::snapshot::Snapshot;
 use crate::stages;
+use crate::state::GatewayState;
 
 /// Serves an application's APIs.
 pub struct Gateway {
@@ -22,6 +23,8 @@ pub struct Gateway {
     backend: Arc<dyn Backend>,
     clock: Arc<dyn Clock>,
     auth: AuthSettings,
+    // Buckets, quotas and caches: created with the gateway and kept across `swap`.
+    state: Arc<GatewayState>,
 }
 
 impl Gateway {
@@ -39,6 +42,7 @@ impl Gateway {
         Gateway {
             current: ArcSwap::from_pointee(snapshot),
             backend,
+            state: Arc::new(GatewayState::in_memory(clock.clone())),
             clock,
             auth: AuthSettings::default(),
         }
@@ -56,6 +60,7 @@ impl Gateway {
     }
 
     /// Serves `snapshot` from the next request on; requests in flight finish on the old one.
+    /// Throttle buckets, quotas and stage caches are kept.
     pub fn swap(&self, snapshot: Snapshot) {
         self.current.store(Arc::new(snapshot));
     }
@@ -99,23 +104,24 @@ impl Gateway {
         // Only now does a missing route fail: a preflight needs none.
         stages::select::route(cx)?;
         // Limits apply before any work is spent on the request, authorizer calls included.
-        stages::throttle::run(cx, clock)?;
+        stages::throttle::run(cx, &self.state).await?;
         // The caller's identity, before anything that depends on it.
         stages::authorize::run(cx, &self.auth, backend, clock).await?;
         // After the authorizer, which can supply the key (`apiKeySource: AUTHORIZER`).
-        stages::api_key::run(cx, clock)?;
+        stages::api_key::run(cx, &self.state).await?;
         // Validation only for callers allowed in, so it reveals nothing to others.
         stages::validate::run(cx)?;
         // A cached answer spares the integration; the key covers validated requests only.
-        if let Some(reply) = stages::cache::lookup(cx, clock) {
-            return Ok(reply);
-        }
+        let fill = match stages::cache::lookup(cx, &self.state).await {
+            stages::cache::Lookup::Hit(reply) => return Ok(reply),
+            stages::cache::Lookup::Miss(fill) => fill,
+        };
         // The backend call.
         let output = stages::integrate::run(cx, backend).await?;
         // The method response: the integration's answer with the gateway's headers.
-        let reply = stages::respond::run(cx, output);
-        // Stored as the client receives it.
-        stages::cache::store(cx, &reply, clock);
+        let mut reply = stages::respond::run(cx, output);
+        // Stored as the client receives it (the fill ends here, releasing waiting requests).
+        stages::cache::store(&mut reply, fill).await;
         Ok(reply)
     }
 

@@ -19,12 +19,6 @@ pub(super) fn not_enforced(api: &Api, warnings: &mut Vec<String>) {
                     .unwrap_or_default()
             ));
         }
-        if route.api_key_required {
-            missing.push("a required API key".to_string());
-        }
-        if route.request_validator.is_some() || !route.request_models.is_empty() {
-            missing.push("request validation".to_string());
-        }
         if !missing.is_empty() {
             warnings.push(format!(
                 "{}: {} {} on API {} requires {}, which lambdagate does not enforce yet: \
@@ -55,29 +49,16 @@ pub(super) fn not_enforced(api: &Api, warnings: &mut Vec<String>) {
         }
     }
     for stage in &api.stages {
-        let throttled = stage
-            .method_settings
-            .iter()
-            .any(|m| m.throttle.rate_limit.is_some() || m.throttle.burst_limit.is_some());
-        let cached = stage.cache_cluster.is_some()
-            || stage.method_settings.iter().any(|m| m.caching_enabled);
-        for (on, what) in [
-            (throttled, "throttling"),
-            (cached, "the stage cache"),
-            (
-                stage
-                    .access_log
-                    .as_ref()
-                    .is_some_and(|a| a.format.is_some()),
-                "the access log format",
-            ),
-        ] {
-            if on {
-                warnings.push(format!(
-                    "{}: stage {} of API {} sets {what}, which lambdagate does not apply yet",
-                    stage.source, stage.name, api.logical_id
-                ));
-            }
+        if stage
+            .access_log
+            .as_ref()
+            .is_some_and(|a| a.format.is_some())
+        {
+            warnings.push(format!(
+                "{}: stage {} of API {} sets the access log format, which lambdagate does not \
+                 apply yet",
+                stage.source, stage.name, api.logical_id
+            ));
         }
     }
 }

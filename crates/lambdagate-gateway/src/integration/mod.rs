@@ -75,6 +75,8 @@ pub struct IntegrationRequest<'a> {
     pub deployment_id: &'a str,
     /// The function a Lambda integration calls, resolved for this stage.
     pub function: Option<&'a FunctionHandle>,
+    /// The API key the caller used (value, id), when the method requires one.
+    pub api_key: Option<(&'a str, &'a str)>,
 }
 
 /// A backend of a route.

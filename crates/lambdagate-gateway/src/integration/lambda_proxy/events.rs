@@ -49,6 +49,8 @@ pub struct EventInput<'a> {
     pub resource_id: &'a str,
     /// Whether the body is passed base64-encoded.
     pub base64_body: bool,
+    /// The caller's API key (value, id), in REST events' `identity`.
+    pub api_key: Option<(&'a str, &'a str)>,
 }
 
 impl EventInput<'_> {
@@ -200,6 +202,10 @@ fn pairs_or_none<K, V>(pairs: &[(K, V)]) -> Option<Pairs<'_, K, V>> {
 struct Identity<'a> {
     access_key: (),
     account_id: (),
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key_id: Option<&'a str>,
     caller: (),
     cognito_authentication_provider: (),
     cognito_authentication_type: (),
@@ -324,7 +330,11 @@ pub fn v1_event(input: &EventInput<'_>, http_api: bool) -> Vec<u8> {
             domain_prefix: input.domain_prefix(),
             extended_request_id: input.extended_request_id,
             http_method: &req.method,
-            identity: Identity::anonymous(&source_ip, req.user_agent()),
+            identity: Identity {
+                api_key: input.api_key.map(|(value, _)| value),
+                api_key_id: input.api_key.map(|(_, id)| id),
+                ..Identity::anonymous(&source_ip, req.user_agent())
+            },
             path: input.context_path,
             protocol: "HTTP/1.1",
             request_id: input.request_id,

@@ -76,6 +76,7 @@ impl LambdaProxy {
             deployment_id: r.deployment_id,
             resource_id: r.resource_id,
             base64_body,
+            api_key: r.api_key,
         };
         match (r.api_kind, self.payload) {
             (ApiKind::Rest, _) => v1_event(&input, false),
