@@ -119,7 +119,9 @@ impl GatewayState {
         }
     }
 
-    fn lock_filling(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<()>>>> {
+    fn lock_filling(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<()>>>> {
         self.filling.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

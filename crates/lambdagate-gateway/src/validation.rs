@@ -40,9 +40,7 @@ fn rewrite_refs(value: &mut Value, own: &Value, api_id: &str) {
             if let Some(Value::String(target)) = map.get_mut("$ref") {
                 for prefix in ["#/definitions/", "#/components/schemas/"] {
                     if let Some(name) = target.strip_prefix(prefix) {
-                        let local = own
-                            .pointer(&target[1..])
-                            .is_some();
+                        let local = own.pointer(&target[1..]).is_some();
                         if !local {
                             *target = model_url(api_id, name);
                         }
@@ -78,10 +76,9 @@ impl Retrieve for ModelRetriever {
             .rsplit_once("/models/")
             .map(|(_, name)| name)
             .ok_or_else(|| format!("`{uri}` is not a model of this API (only models are resolved, never over the network)"))?;
-        self.models
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("`{uri}` names model `{name}`, which the API does not define").into())
+        self.models.get(name).cloned().ok_or_else(|| {
+            format!("`{uri}` names model `{name}`, which the API does not define").into()
+        })
     }
 }
 
@@ -324,7 +321,10 @@ mod tests {
                 "Pet",
                 json!({"type": "object", "properties": {"a": {"type": "number"}}, "required": ["a"]}),
             ),
-            ("Pets", json!({"type": "array", "items": {"$ref": "#/definitions/Pet"}})),
+            (
+                "Pets",
+                json!({"type": "array", "items": {"$ref": "#/definitions/Pet"}}),
+            ),
             (
                 "ByUrl",
                 json!({"type": "object", "properties": {"status": {"oneOf": [{"type": "null"}, {"$ref": "https://apigateway.amazonaws.com/restapis/x/models/Pet"}]}}, "required": ["status"]}),
@@ -344,7 +344,10 @@ mod tests {
     #[test]
     fn unknown_refs_and_bad_schemas_fail_at_load() {
         let api = api_with(vec![
-            ("Dangling", json!({"$ref": "https://example.com/schema.json"})),
+            (
+                "Dangling",
+                json!({"$ref": "https://example.com/schema.json"}),
+            ),
             ("Broken", json!({"type": 12})),
         ]);
         let mut models = Models::new(&api);

@@ -203,7 +203,10 @@ mod tests {
         assert_eq!(year_month(19_783), (2024, 3));
         let monday = 1_795_996_800_000; // 2026-11-30 00:00 UTC, a Monday
         let sunday = monday - 86_400_000;
-        assert_eq!(Period::Week.index(sunday - 1) + 1, Period::Week.index(sunday));
+        assert_eq!(
+            Period::Week.index(sunday - 1) + 1,
+            Period::Week.index(sunday)
+        );
         assert_eq!(Period::Week.index(sunday), Period::Week.index(TUESDAY_10H));
         assert_eq!(Period::Day.index(TUESDAY_10H), 20_788);
     }

@@ -239,7 +239,10 @@ mod tests {
         clock.advance(Duration::from_millis(9_999));
         assert!(!l.try_acquire_now("k", limit));
         clock.advance(Duration::from_millis(1));
-        assert!(l.try_acquire_now("k", limit), "one token in exactly ten seconds");
+        assert!(
+            l.try_acquire_now("k", limit),
+            "one token in exactly ten seconds"
+        );
         assert!(!l.try_acquire_now("k", limit));
     }
 

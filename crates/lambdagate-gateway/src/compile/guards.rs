@@ -148,9 +148,9 @@ fn route_stage(api: &Api, stage: &Stage, route: &RouteRuntime) -> RouteStage {
     let cache_ttl = (api.kind == ApiKind::Rest && stage.cache_cluster.is_some())
         .then(|| {
             // Only GET is cached by a wildcard method entry; other methods need their own.
-            let enabled = settings.iter().any(|s| {
-                s.caching_enabled && (s.http_method != "*" || route.method == "GET")
-            });
+            let enabled = settings
+                .iter()
+                .any(|s| s.caching_enabled && (s.http_method != "*" || route.method == "GET"));
             let ttl = settings
                 .iter()
                 .rev()

@@ -9,8 +9,8 @@ use lambdagate_model::ApiKeySource;
 
 use crate::authorization::Authorization;
 use crate::context::{ApiKeyUse, RequestContext};
-use crate::responses::error::GatewayError;
 use crate::responses::ResponseType;
+use crate::responses::error::GatewayError;
 use crate::state::GatewayState;
 
 /// Checks the request's API key against the stage's usage plans.
@@ -21,7 +21,8 @@ pub async fn run(cx: &mut RequestContext<'_>, state: &GatewayState) -> Result<()
     if !route.api_key_required {
         return Ok(());
     }
-    let forbidden = |why: &str| GatewayError::new(ResponseType::InvalidApiKey).with_detail(why.to_string());
+    let forbidden =
+        |why: &str| GatewayError::new(ResponseType::InvalidApiKey).with_detail(why.to_string());
     let value = match api.api_key_source {
         ApiKeySource::Header => cx.request.header("x-api-key").map(str::to_string),
         ApiKeySource::Authorizer => match &cx.authorizer {
@@ -51,7 +52,10 @@ pub async fn run(cx: &mut RequestContext<'_>, state: &GatewayState) -> Result<()
     let method = plan.methods.get(index).copied().flatten();
     let bucket = match method {
         Some(limit) => Some((
-            format!("km\n{}\n{}\n{}\n{}\n{index}", plan.id, grant.id, api.api_id, stage.name),
+            format!(
+                "km\n{}\n{}\n{}\n{}\n{index}",
+                plan.id, grant.id, api.api_id, stage.name
+            ),
             limit,
         )),
         None => plan
@@ -70,8 +74,12 @@ pub async fn run(cx: &mut RequestContext<'_>, state: &GatewayState) -> Result<()
             .try_consume(&format!("q\n{}\n{}", plan.id, grant.id), quota)
             .await
     {
-        return Err(GatewayError::new(ResponseType::QuotaExceeded)
-            .with_detail(format!("usage plan {} quota for the API key is spent", plan.id)));
+        return Err(
+            GatewayError::new(ResponseType::QuotaExceeded).with_detail(format!(
+                "usage plan {} quota for the API key is spent",
+                plan.id
+            )),
+        );
     }
     Ok(())
 }

@@ -96,7 +96,10 @@ pub async fn lookup(cx: &RequestContext<'_>, state: &Arc<GatewayState>) -> Looku
     let Some((key, ttl, budget)) = cache_key(cx) else {
         return Lookup::Miss(None);
     };
-    let (api, stage) = (cx.api.map_or("", |a| a.api_id.as_str()), cx.stage.map_or("", |s| s.name.as_str()));
+    let (api, stage) = (
+        cx.api.map_or("", |a| a.api_id.as_str()),
+        cx.stage.map_or("", |s| s.name.as_str()),
+    );
     let cache = state.stage_cache(&format!("{api}/{stage}"), budget);
     let (asks, allowed) = refresh(cx);
     let warning = asks && !allowed;

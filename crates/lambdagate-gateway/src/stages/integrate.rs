@@ -52,7 +52,10 @@ pub async fn run(
         stage_variables: cx.stage_variables(),
         deployment_id: cx.variant.map_or("", |v| v.deployment_id.as_str()),
         function,
-        api_key: cx.api_key.as_ref().map(|k| (k.value.as_str(), k.id.as_str())),
+        api_key: cx
+            .api_key
+            .as_ref()
+            .map(|k| (k.value.as_str(), k.id.as_str())),
     };
     route.integration.call(&request, backend).await
 }

@@ -3,8 +3,8 @@
 //! (`THROTTLED`, 429). Usage-plan throttles are the API key stage's.
 
 use crate::context::RequestContext;
-use crate::responses::error::GatewayError;
 use crate::responses::ResponseType;
+use crate::responses::error::GatewayError;
 use crate::state::GatewayState;
 
 /// Takes a token from the bucket of this request's method on its stage, or answers 429.
@@ -19,7 +19,11 @@ pub async fn run(cx: &RequestContext<'_>, state: &GatewayState) -> Result<(), Ga
     if state.limiter.try_acquire(&key, limit).await {
         Ok(())
     } else {
-        Err(GatewayError::new(ResponseType::Throttled)
-            .with_detail(format!("stage {} throttle ({} rps, burst {})", stage.name, limit.rate, limit.burst)))
+        Err(
+            GatewayError::new(ResponseType::Throttled).with_detail(format!(
+                "stage {} throttle ({} rps, burst {})",
+                stage.name, limit.rate, limit.burst
+            )),
+        )
     }
 }

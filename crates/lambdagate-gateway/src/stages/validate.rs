@@ -5,8 +5,8 @@
 use lambdagate_model::ParameterLocation;
 
 use crate::context::RequestContext;
-use crate::responses::error::GatewayError;
 use crate::responses::ResponseType;
+use crate::responses::error::GatewayError;
 use crate::validation::Invalid;
 
 /// Checks the request against the method's validator.
@@ -22,17 +22,25 @@ pub fn run(cx: &RequestContext<'_>) -> Result<(), GatewayError> {
                 .headers
                 .iter()
                 .any(|(n, v)| n.eq_ignore_ascii_case(name) && !v.trim().is_empty()),
-            ParameterLocation::QueryString => cx
-                .query_value(name)
-                .is_some_and(|v| !v.trim().is_empty()),
+            ParameterLocation::QueryString => {
+                cx.query_value(name).is_some_and(|v| !v.trim().is_empty())
+            }
             ParameterLocation::Path => cx.path_parameter(name).is_some_and(|v| !v.is_empty()),
         }
     };
     match validation.check(present, cx.request.header("content-type"), &cx.request.body) {
         Ok(()) => Ok(()),
-        Err(Invalid::Parameters(names)) => Err(GatewayError::new(ResponseType::BadRequestParameters)
-            .with_message(format!("Missing required request parameters: [{}]", names.join(", ")))
-            .with_detail(format!("[Missing required request parameters: [{}]]", names.join(", ")))),
+        Err(Invalid::Parameters(names)) => {
+            Err(GatewayError::new(ResponseType::BadRequestParameters)
+                .with_message(format!(
+                    "Missing required request parameters: [{}]",
+                    names.join(", ")
+                ))
+                .with_detail(format!(
+                    "[Missing required request parameters: [{}]]",
+                    names.join(", ")
+                )))
+        }
         Err(Invalid::Body(why)) => Err(GatewayError::new(ResponseType::BadRequestBody)
             .with_message("Invalid request body")
             .with_detail(why)),
