@@ -197,3 +197,46 @@ async fn validation_api_keys_throttling_and_the_stage_cache() {
         first_headers["x-amzn-requestid"]
     );
 }
+
+/// Client-side medians over HTTP (run with `--ignored --nocapture`): a stage-cache hit against
+/// a warm call of the real Python function. Measures only.
+#[tokio::test]
+#[ignore = "measurement: run with --ignored --nocapture"]
+async fn cache_hit_against_a_warm_lambda_call() {
+    let server = Server::start_in(&repo_root(), &["start-api", "-t", TEMPLATE, "-p", "0"], &[]);
+    let c = reqwest::Client::new();
+    async fn median(c: &reqwest::Client, url: &str) -> Duration {
+        for _ in 0..50 {
+            c.get(url)
+                .header("x-header-param", "h")
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+        }
+        let mut times = Vec::with_capacity(500);
+        for _ in 0..500 {
+            let start = std::time::Instant::now();
+            let r = c
+                .get(url)
+                .header("x-header-param", "h")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r.bytes().await.unwrap();
+            times.push(start.elapsed());
+        }
+        times.sort();
+        times[times.len() / 2]
+    }
+    let hit = median(&c, &server.url("/dev/cached")).await;
+    let warm = median(&c, &server.url("/dev/get/1?qs1=v")).await;
+    println!(
+        "stage cache hit: {:.0} µs; warm Lambda call: {:.0} µs (medians over HTTP on loopback)",
+        hit.as_secs_f64() * 1e6,
+        warm.as_secs_f64() * 1e6
+    );
+}
