@@ -591,3 +591,23 @@ async fn concurrent_misses_call_the_backend_once() {
     }
     assert_eq!(b.calls.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_model_that_does_not_compile_is_said_at_load_and_answers_500() {
+    let mut app = validated_app();
+    app.apis[0].routes[0].request_parameters.clear();
+    app.apis[0].models[0].schema = json!({"type": "object", "properties": {"a": {"$ref": "https://example.com/elsewhere.json"}}});
+    let compiled = CompiledApp::compile(&app, Addressing { stage_prefix: true }).unwrap();
+    let warnings = compiled.warnings().join("\n");
+    assert!(
+        warnings.contains("request model for application/json cannot be used"),
+        "{warnings}"
+    );
+    let b = bench(&app);
+    let reply =
+        b.gw.handle(request("POST", "/dev/pets/1", &[], r#"{"a": 1, "b": 2}"#))
+            .await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(text(&reply), r#"{"message": "Internal server error"}"#);
+    assert_eq!(b.calls.load(Ordering::SeqCst), 0);
+}

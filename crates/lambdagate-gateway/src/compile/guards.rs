@@ -285,6 +285,29 @@ mod tests {
     }
 
     #[test]
+    fn plan_method_keys_name_a_path_and_a_method() {
+        let route = |method: &str, path: &str| RouteRuntime {
+            method: method.into(),
+            path: path.into(),
+            route_key: format!("{method} {path}"),
+            resource_id: "r".into(),
+            integration: crate::integration::CompiledIntegration::Unsupported(
+                lambdagate_model::IntegrationType::Mock,
+            ),
+            api_key_required: false,
+            validation: None,
+            cache_key: Vec::new(),
+        };
+        let get = route("GET", "/items/{id}");
+        assert!(plan_method_matches("/items/{id}/GET", &get));
+        assert!(plan_method_matches("/~1items~1{id}/GET", &get));
+        assert!(plan_method_matches("/*/*", &get));
+        assert!(!plan_method_matches("/items/{id}/POST", &get));
+        assert!(!plan_method_matches("/items/GET", &get));
+        assert!(!plan_method_matches("GET", &get));
+    }
+
+    #[test]
     fn half_a_throttle_takes_the_account_limit() {
         let l = limit(&Throttle {
             burst_limit: Some(3),
