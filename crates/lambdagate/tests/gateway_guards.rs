@@ -154,6 +154,39 @@ async fn validation_api_keys_throttling_and_the_stage_cache() {
         assert_eq!(headers["x-amzn-errortype"], "BadRequestException");
     }
 
+    // `oneOf` with a `$ref` to another model.
+    let one_of = "test_api_gateway_request_validator_with_ref_one_ofmodels";
+    for (body, name) in [
+        (r#"{"status": null}"#, "successful"),
+        (
+            r#"{"status": {"Status": "ok", "Order": 1}}"#,
+            "successful-with-data",
+        ),
+        ("{}", "failed-validation-no-data"),
+        (
+            r#"{"status": {"Status": "ok"}}"#,
+            "failed-validation-bad-data",
+        ),
+    ] {
+        let want = recorded(one_of, name);
+        let (status, _, text) = send(
+            &c,
+            Method::POST,
+            server.url("/dev/status"),
+            &[("Content-Type", "application/json")],
+            body,
+        )
+        .await;
+        if name.starts_with("successful") {
+            assert_eq!(status, 200, "{body}: {text}");
+            let got: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(got["data"], want["data"]);
+        } else {
+            assert_eq!(status, 400, "{body}");
+            assert_eq!(text, aws_bytes(&want), "{body}");
+        }
+    }
+
     // API keys: 403 Forbidden without the key or with another, 200 with it.
     for headers in [&[][..], &[("x-api-key", "not-a-key-of-this-app")][..]] {
         let (status, headers, body) =
