@@ -83,3 +83,124 @@ pub async fn run(cx: &mut RequestContext<'_>, state: &GatewayState) -> Result<()
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+    use lambdagate_model::*;
+    use lambdagate_state::ManualClock;
+    use serde_json::Map;
+
+    use super::*;
+    use crate::compile::{Addressing, CompiledApp};
+    use crate::ids::RequestTime;
+    use crate::request::IncomingRequest;
+    use crate::snapshot::Snapshot;
+
+    /// A REST API taking keys from its authorizer, with one key in a plan of stage `dev`.
+    fn snapshot() -> Snapshot {
+        let mut route = Route::new(
+            RouteKey::MethodPath {
+                method: "GET".into(),
+                path: "/items".into(),
+            },
+            Integration::lambda_proxy("Fn", PayloadFormat::V1, None),
+            "GetItems",
+            SourceLocation::default(),
+        );
+        route.api_key_required = true;
+        let mut api = Api::new(
+            "Api",
+            ApiKind::Rest,
+            Stage::named("dev", SourceLocation::default()),
+        );
+        api.api_key_source = ApiKeySource::Authorizer;
+        api.routes.push(route);
+        let mut app = Application::empty(
+            PathBuf::from("t.yaml"),
+            "stack".into(),
+            "us-east-1".into(),
+            "123456789012".into(),
+        );
+        app.functions.push(Function {
+            logical_id: "Fn".into(),
+            function_name: "Fn".into(),
+            arn: "arn:aws:lambda:us-east-1:123456789012:function:Fn".into(),
+            runtime: "python3.12".into(),
+            family: RuntimeFamily::Python,
+            handler: Some("app.handler".into()),
+            code_dir: PathBuf::from("/tmp"),
+            environment: Default::default(),
+            timeout_secs: 3,
+            memory_mb: 128,
+            layers: Vec::new(),
+            reserved_concurrency: None,
+            architectures: vec!["x86_64".into()],
+            source: SourceLocation::default(),
+        });
+        app.apis.push(api);
+        app.api_keys.push(ApiKey {
+            logical_id: "Key".into(),
+            name: None,
+            value: Some("from-the-authorizer-0123456789".into()),
+            enabled: true,
+            stage_keys: Vec::new(),
+            source: SourceLocation::default(),
+        });
+        app.usage_plans.push(UsagePlan {
+            logical_id: "Plan".into(),
+            name: None,
+            api_stages: vec![UsagePlanStage {
+                api: "Api".into(),
+                stage: "dev".into(),
+                throttle: Vec::new(),
+            }],
+            throttle: None,
+            quota: None,
+            keys: vec!["Key".into()],
+            source: SourceLocation::default(),
+        });
+        let compiled = CompiledApp::compile(&app, Addressing { stage_prefix: true }).unwrap();
+        Snapshot::new(compiled, Some(1))
+    }
+
+    async fn check(snapshot: &Snapshot, usage_key: Option<&str>) -> Result<Option<String>, u16> {
+        let request = IncomingRequest {
+            method: "GET".into(),
+            raw_path: "/dev/items".into(),
+            raw_query: None,
+            // A header key is ignored when the authorizer is the source.
+            headers: vec![("x-api-key".into(), "from-the-authorizer-0123456789".into())],
+            body: Bytes::new(),
+            source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            local_port: 3000,
+        };
+        let mut cx = RequestContext::new(snapshot, request, RequestTime::at(0));
+        crate::stages::select::run(&mut cx).unwrap();
+        cx.authorizer = Some(Authorization::Lambda {
+            principal_id: Some("user".into()),
+            context: Map::new(),
+            usage_identifier_key: usage_key.map(str::to_string),
+        });
+        let state = GatewayState::in_memory(Arc::new(ManualClock::at(0)));
+        match run(&mut cx, &state).await {
+            Ok(()) => Ok(cx.context_value("identity.apiKey").map(|v| v.into_owned())),
+            Err(e) => Err(e.status(ApiKind::Rest)),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_authorizer_supplies_the_key_when_it_is_the_source() {
+        let snapshot = snapshot();
+        assert_eq!(
+            check(&snapshot, Some("from-the-authorizer-0123456789")).await,
+            Ok(Some("from-the-authorizer-0123456789".into()))
+        );
+        assert_eq!(check(&snapshot, None).await, Err(403));
+        assert_eq!(check(&snapshot, Some("unknown")).await, Err(403));
+    }
+}
