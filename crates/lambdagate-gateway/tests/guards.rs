@@ -611,3 +611,21 @@ async fn a_model_that_does_not_compile_is_said_at_load_and_answers_500() {
     assert_eq!(text(&reply), r#"{"message": "Internal server error"}"#);
     assert_eq!(b.calls.load(Ordering::SeqCst), 0);
 }
+
+#[test]
+fn settings_for_a_method_the_api_lacks_are_warned_about() {
+    let mut api = rest(vec![lambda_route("GET", "/items", "Fn", PayloadFormat::V1)]);
+    api.stages[0].method_settings = vec![
+        setting("/*", "*", Some(1.0), Some(1)),
+        setting("/items", "GET", Some(1.0), Some(1)),
+        setting("/itemz", "GET", Some(1.0), Some(1)),
+    ];
+    let compiled = CompiledApp::compile(&app_of(api), Addressing { stage_prefix: true }).unwrap();
+    let warnings: Vec<&String> = compiled
+        .warnings()
+        .iter()
+        .filter(|w| w.contains("apply to nothing"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("GET /itemz"));
+}

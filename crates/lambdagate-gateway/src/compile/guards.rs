@@ -263,7 +263,32 @@ pub fn compile(
 }
 
 /// Startup warnings about guards that are configured but can never apply.
-pub fn warnings(api: &Api, stage: &Stage, guards: &StageGuards, out: &mut Vec<String>) {
+pub fn warnings(
+    api: &Api,
+    stage: &Stage,
+    routes: &[RouteRuntime],
+    guards: &StageGuards,
+    out: &mut Vec<String>,
+) {
+    for setting in &stage.method_settings {
+        let wildcard = setting.resource_path == "/*" || setting.resource_path == "*";
+        let covers = |r: &RouteRuntime| {
+            r.path == setting.resource_path
+                && (setting.http_method == "*"
+                    || setting.http_method.eq_ignore_ascii_case(&r.method))
+        };
+        if !wildcard && !routes.iter().any(covers) {
+            out.push(format!(
+                "{}: stage {} of API {} has settings for {} {}, which is not a method of the \
+                 API, so they apply to nothing",
+                stage.source,
+                stage.name,
+                api.logical_id,
+                setting.http_method,
+                setting.resource_path
+            ));
+        }
+    }
     if stage.cache_cluster.is_some() && guards.routes.iter().all(|r| r.cache_ttl.is_none()) {
         out.push(format!(
             "{}: stage {} of API {} enables CacheClusterEnabled but no method has CachingEnabled \

@@ -370,7 +370,7 @@ fn compile_api(
     for stage in &stage_models {
         let mut compiled = compile_stage(app, api, stage, &routes, warnings);
         let g = guards::compile(app, api, stage, &routes);
-        guards::warnings(api, stage, &g, warnings);
+        guards::warnings(api, stage, &routes, &g, warnings);
         compiled.guards = std::sync::Arc::new(g);
         stages.push(compiled);
     }
