@@ -488,7 +488,7 @@ fn cached_app(ttl: Option<u32>) -> Application {
     let mut api = rest(vec![
         get,
         lambda_route("POST", "/items/{id}", "Fn", PayloadFormat::V1),
-        lambda_route("GET", "/plain", "Fn", PayloadFormat::V1),
+        lambda_route("ANY", "/any", "Fn", PayloadFormat::V1),
     ]);
     api.stages[0].cache_cluster = Some(CacheCluster { size: "0.5".into() });
     let mut all = setting("/*", "*", None, None);
@@ -528,11 +528,13 @@ async fn the_stage_cache_answers_repeats_until_the_ttl_runs_out() {
         .await;
     assert_eq!(header(&ignored, "x-call"), Some("1"));
     assert!(header(&ignored, "warning").unwrap().starts_with("199 "));
-    // POST is not cached by the wildcard entry.
+    // POST is not cached by the wildcard entry, not even on an ANY method; GET there is.
     for _ in 0..2 {
         b.gw.handle(request("POST", "/dev/items/1", &[], "")).await;
+        b.gw.handle(request("POST", "/dev/any", &[], "")).await;
+        b.get("/dev/any", &[]).await;
     }
-    assert_eq!(b.calls.load(Ordering::SeqCst), 5);
+    assert_eq!(b.calls.load(Ordering::SeqCst), 8, "GET /any was cached");
     // The TTL runs on the clock.
     b.advance(59_999);
     assert_eq!(
@@ -542,7 +544,7 @@ async fn the_stage_cache_answers_repeats_until_the_ttl_runs_out() {
     b.advance(1);
     assert_eq!(
         header(&b.get("/dev/items/1?q=a", &[]).await, "x-call"),
-        Some("6")
+        Some("9")
     );
 }
 
@@ -628,4 +630,32 @@ fn settings_for_a_method_the_api_lacks_are_warned_about() {
         .collect();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("GET /itemz"));
+}
+
+#[tokio::test]
+async fn a_flood_of_cache_keys_stays_within_the_budget() {
+    // 0.0001 GB is about 107 kB; each answer here is about 1 kB.
+    let mut app = cached_app(Some(3600));
+    app.apis[0].stages[0].cache_cluster = Some(CacheCluster {
+        size: "0.0001".into(),
+    });
+    let b = bench(&app);
+    let first = b.get("/dev/items/first", &[]).await;
+    assert_eq!(header(&first, "x-call"), Some("1"));
+    assert_eq!(
+        header(&b.get("/dev/items/first", &[]).await, "x-call"),
+        Some("1")
+    );
+    for i in 0..1000 {
+        b.get(&format!("/dev/items/{i}"), &[]).await;
+    }
+    // The oldest entry made room for newer ones; the newest is still there.
+    assert_eq!(
+        header(&b.get("/dev/items/first", &[]).await, "x-call"),
+        Some("1002")
+    );
+    assert_eq!(
+        header(&b.get("/dev/items/999", &[]).await, "x-call"),
+        Some("1001")
+    );
 }

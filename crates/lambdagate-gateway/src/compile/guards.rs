@@ -41,6 +41,9 @@ pub struct RouteStage {
     pub throttle: Option<Limit>,
     /// How long answers are cached, when the route is cached on this stage.
     pub cache_ttl: Option<Duration>,
+    /// Only GET requests are cached (caching comes from a wildcard method entry; an `ANY`
+    /// route serves other methods too).
+    pub cache_get_only: bool,
 }
 
 /// An API key as one stage sees it.
@@ -145,12 +148,16 @@ fn route_stage(api: &Api, stage: &Stage, route: &RouteRuntime) -> RouteStage {
         throttle.rate_limit = s.throttle.rate_limit.or(throttle.rate_limit);
         throttle.burst_limit = s.throttle.burst_limit.or(throttle.burst_limit);
     }
+    // Only GET is cached by a wildcard method entry; other methods need their own.
+    let own_entry = settings
+        .iter()
+        .any(|s| s.caching_enabled && s.http_method != "*");
     let cache_ttl = (api.kind == ApiKind::Rest && stage.cache_cluster.is_some())
         .then(|| {
-            // Only GET is cached by a wildcard method entry; other methods need their own.
-            let enabled = settings
-                .iter()
-                .any(|s| s.caching_enabled && (s.http_method != "*" || route.method == "GET"));
+            let enabled = own_entry
+                || settings
+                    .iter()
+                    .any(|s| s.caching_enabled && matches!(route.method.as_str(), "GET" | "ANY"));
             let ttl = settings
                 .iter()
                 .rev()
@@ -162,6 +169,7 @@ fn route_stage(api: &Api, stage: &Stage, route: &RouteRuntime) -> RouteStage {
     RouteStage {
         throttle: limit(&throttle),
         cache_ttl,
+        cache_get_only: !own_entry,
     }
 }
 

@@ -52,7 +52,11 @@ pub struct Fill {
 
 fn cache_key(cx: &RequestContext<'_>) -> Option<(String, Duration, usize)> {
     let (api, stage, (index, route)) = (cx.api?, cx.stage?, cx.route?);
-    let ttl = stage.guards.routes.get(index)?.cache_ttl?;
+    let rule = stage.guards.routes.get(index)?;
+    let ttl = rule.cache_ttl?;
+    if rule.cache_get_only && cx.request.method != "GET" {
+        return None;
+    }
     if stage.guards.cache_bytes == 0 {
         return None;
     }
