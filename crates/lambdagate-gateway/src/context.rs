@@ -46,6 +46,17 @@ pub struct RequestContext<'s> {
     pub function: Option<Arc<str>>,
     /// What the route's authorizer established about the caller.
     pub authorizer: Option<Authorization>,
+    /// The API key the caller used, once the API key stage accepted it.
+    pub api_key: Option<ApiKeyUse>,
+}
+
+/// An accepted API key (`$context.identity.apiKey` / `apiKeyId`).
+#[derive(Debug, Clone)]
+pub struct ApiKeyUse {
+    /// The key's value.
+    pub value: String,
+    /// The key's id.
+    pub id: String,
 }
 
 impl<'s> RequestContext<'s> {
@@ -65,6 +76,7 @@ impl<'s> RequestContext<'s> {
             base_path: None,
             function: None,
             authorizer: None,
+            api_key: None,
         }
     }
 
@@ -193,6 +205,8 @@ impl<'s> RequestContext<'s> {
             "identity.sourceIp" => owned(self.request.source_ip_string()),
             "identity.userAgent" => owned(self.request.user_agent().to_string()),
             "customDomain.basePathMatched" => self.base_path.map(Cow::Borrowed),
+            "identity.apiKey" => self.api_key.as_ref().map(|k| Cow::Owned(k.value.clone())),
+            "identity.apiKeyId" => self.api_key.as_ref().map(|k| Cow::Owned(k.id.clone())),
             _ => self.authorizer_value(name).map(Cow::Owned),
         }
     }

@@ -23,7 +23,9 @@ mod router;
 pub mod server;
 mod snapshot;
 mod stages;
+mod state;
 mod static_files;
+mod validation;
 
 pub use authorization::{AuthSettings, Authorization};
 pub use backend::{Backend, BoxFuture, FnBackend, FunctionHandle};

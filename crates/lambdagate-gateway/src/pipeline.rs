@@ -16,6 +16,7 @@ use crate::responses::{self, GatewayError};
 use crate::snapshot::Snapshot;
 use crate::stages;
 use crate::stages::authorize::AuthorizerCache;
+use crate::state::GatewayState;
 
 /// Serves an application's APIs.
 pub struct Gateway {
@@ -25,6 +26,8 @@ pub struct Gateway {
     auth: AuthSettings,
     /// Lambda authorizers' answers; replaced on `swap`, as a redeployment flushes AWS's.
     auth_cache: ArcSwap<AuthorizerCache>,
+    // Buckets, quotas and caches: created with the gateway and kept across `swap`.
+    state: Arc<GatewayState>,
 }
 
 impl Gateway {
@@ -43,6 +46,7 @@ impl Gateway {
             current: ArcSwap::from_pointee(snapshot),
             backend,
             auth_cache: ArcSwap::from_pointee(AuthorizerCache::new(clock.clone())),
+            state: Arc::new(GatewayState::in_memory(clock.clone())),
             clock,
             auth: AuthSettings::default(),
         }
@@ -60,6 +64,7 @@ impl Gateway {
     }
 
     /// Serves `snapshot` from the next request on; requests in flight finish on the old one.
+    /// Throttle buckets, quotas and stage caches are kept.
     pub fn swap(&self, snapshot: Snapshot) {
         self.current.store(Arc::new(snapshot));
         self.auth_cache
@@ -105,24 +110,25 @@ impl Gateway {
         // Only now does a missing route fail: a preflight needs none.
         stages::select::route(cx)?;
         // Limits apply before any work is spent on the request, authorizer calls included.
-        stages::throttle::run(cx, clock)?;
+        stages::throttle::run(cx, &self.state).await?;
         // The caller's identity, before anything that depends on it.
         let auth_cache = self.auth_cache.load();
         stages::authorize::run(cx, &self.auth, &auth_cache, backend, clock).await?;
         // After the authorizer, which can supply the key (`apiKeySource: AUTHORIZER`).
-        stages::api_key::run(cx, clock)?;
+        stages::api_key::run(cx, &self.state).await?;
         // Validation only for callers allowed in, so it reveals nothing to others.
         stages::validate::run(cx)?;
         // A cached answer spares the integration; the key covers validated requests only.
-        if let Some(reply) = stages::cache::lookup(cx, clock) {
-            return Ok(reply);
-        }
+        let fill = match stages::cache::lookup(cx, &self.state).await {
+            stages::cache::Lookup::Hit(reply) => return Ok(reply),
+            stages::cache::Lookup::Miss(fill) => fill,
+        };
         // The backend call.
         let output = stages::integrate::run(cx, backend).await?;
         // The method response: the integration's answer with the gateway's headers.
-        let reply = stages::respond::run(cx, output);
-        // Stored as the client receives it.
-        stages::cache::store(cx, &reply, clock);
+        let mut reply = stages::respond::run(cx, output);
+        // Stored as the client receives it (the fill ends here, releasing waiting requests).
+        stages::cache::store(&mut reply, fill).await;
         Ok(reply)
     }
 

@@ -100,3 +100,22 @@ pub struct UsagePlan {
     /// Where it is defined.
     pub source: SourceLocation,
 }
+
+impl ApiKey {
+    /// The key's value as served: `Value` when the template sets one, else a 40-character
+    /// value derived from the stack name and logical id, so that it stays the same across
+    /// restarts and `lambdagate routes` prints the value the server accepts.
+    pub fn served_value(&self, stack_name: &str) -> String {
+        if let Some(value) = &self.value {
+            return value.clone();
+        }
+        (0..4)
+            .map(|i| crate::api_id_for(&format!("{stack_name}/{}/{i}", self.logical_id)))
+            .collect()
+    }
+
+    /// The key's id (`$context.identity.apiKeyId`), stable like API ids.
+    pub fn key_id(&self) -> String {
+        crate::api_id_for(&format!("apikey/{}", self.logical_id))
+    }
+}

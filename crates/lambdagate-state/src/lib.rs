@@ -6,9 +6,13 @@
 //! hand instead of sleeping. State lives in memory and starts empty at each start.
 
 pub mod clock;
+pub mod quota;
+pub mod rate_limit;
 pub mod ttl_cache;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use quota::{MemoryQuotas, Period, QuotaLimit, Quotas};
+pub use rate_limit::{Limit, MemoryRateLimiter, RateLimiter};
 pub use ttl_cache::{MemoryTtlCache, TtlCache};
 
 use std::future::Future;

@@ -10,6 +10,7 @@
 
 pub mod authorizers;
 mod domains;
+pub mod guards;
 mod stages;
 mod warnings;
 
@@ -109,6 +110,12 @@ pub struct RouteRuntime {
     pub integration: CompiledIntegration,
     /// Who may call it.
     pub auth: RouteAuth,
+    /// REST `ApiKeyRequired`.
+    pub api_key_required: bool,
+    /// What the method's request validator checks, when it checks anything.
+    pub validation: Option<crate::validation::Validation>,
+    /// The stage cache key's parameters.
+    pub cache_key: Vec<(lambdagate_model::ParameterLocation, String)>,
 }
 
 /// A deployment as a stage serves it: its variables and the functions they select.
@@ -143,6 +150,8 @@ pub struct StageRuntime {
     pub base: StageVariant,
     /// Its canary, when it has one.
     pub canary: Option<Canary>,
+    /// Throttles, cache rules and API keys on this stage.
+    pub guards: std::sync::Arc<guards::StageGuards>,
 }
 
 /// One API, compiled.
@@ -158,6 +167,8 @@ pub struct ApiRuntime {
     pub stages: Vec<StageRuntime>,
     /// REST binary media types.
     pub binary_media_types: Vec<String>,
+    /// REST `ApiKeySource`.
+    pub api_key_source: lambdagate_model::ApiKeySource,
     /// HTTP API CORS.
     pub cors: Option<CorsPolicy>,
     /// Routes in template order.
@@ -248,6 +259,7 @@ fn compile_api(
     let authorizers = compile_authorizers(app, api, warnings);
     let mut routes = Vec::with_capacity(api.routes.len());
     let mut default_route = None;
+    let mut models = crate::validation::Models::new(api);
     let mut plain = Router::new();
     for route in &api.routes {
         let (method, path) = match &route.key {
@@ -322,6 +334,24 @@ fn compile_api(
             // Duplicates were refused by the shared router's checks or by the loader.
             let _ = plain.insert(&method, &segments, any_method(api.kind), routes.len());
         }
+        let validation = match api.kind {
+            ApiKind::Rest => crate::validation::compile_route(api, route, &mut models),
+            ApiKind::Http => None,
+        };
+        for (content_type, model) in validation
+            .as_ref()
+            .and_then(|v| v.body.as_ref())
+            .into_iter()
+            .flatten()
+        {
+            if let Err(why) = model {
+                warnings.push(format!(
+                    "{}: {} on API {}: the request model for {content_type} cannot be used \
+                     ({why}); requests with a body of that type answer 500 Internal server error",
+                    route.source, route.key, api.logical_id
+                ));
+            }
+        }
         routes.push(RouteRuntime {
             route_key: route.key.to_string(),
             resource_id: short_id_for(&format!("{}{}", api.logical_id, path), 6),
@@ -329,20 +359,28 @@ fn compile_api(
             path,
             integration: compiled,
             auth: route_auth(api, route, &authorizers, warnings),
+            api_key_required: api.kind == ApiKind::Rest && route.api_key_required,
+            validation,
+            cache_key: guards::cache_key_parameters(route),
         });
     }
-    let mut stages: Vec<StageRuntime> = api
-        .stages
-        .iter()
-        .map(|s| compile_stage(app, api, s, &routes, warnings))
-        .collect();
-    if stages.is_empty() {
+    // An API without stages is served on the stage SAM would deploy.
+    let stage_models: Vec<Stage> = if api.stages.is_empty() {
         let name = match api.kind {
             ApiKind::Rest => "Prod",
             ApiKind::Http => "$default",
         };
-        let stage = Stage::named(name, api.source.clone());
-        stages.push(compile_stage(app, api, &stage, &routes, warnings));
+        vec![Stage::named(name, api.source.clone())]
+    } else {
+        api.stages.clone()
+    };
+    let mut stages: Vec<StageRuntime> = Vec::with_capacity(stage_models.len());
+    for stage in &stage_models {
+        let mut compiled = compile_stage(app, api, stage, &routes, warnings);
+        let g = guards::compile(app, api, stage, &routes);
+        guards::warnings(api, stage, &routes, &g, warnings);
+        compiled.guards = std::sync::Arc::new(g);
+        stages.push(compiled);
     }
     not_enforced(api, warnings);
     Ok(ApiRuntime {
@@ -351,6 +389,7 @@ fn compile_api(
         api_id: api.api_id.clone(),
         stages,
         binary_media_types: api.binary_media_types.clone(),
+        api_key_source: api.api_key_source,
         cors: match &api.cors {
             Some(Cors::Http(config)) if api.kind == ApiKind::Http => Some(CorsPolicy::new(config)),
             _ => None,

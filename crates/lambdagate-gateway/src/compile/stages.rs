@@ -133,6 +133,8 @@ pub(super) fn compile_stage(
         name: stage.name.clone(),
         base,
         canary,
+        // Filled by the caller, once every route is compiled.
+        guards: Default::default(),
     }
 }
 

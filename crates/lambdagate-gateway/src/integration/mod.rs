@@ -77,6 +77,8 @@ pub struct IntegrationRequest<'a> {
     pub function: Option<&'a FunctionHandle>,
     /// What the route's authorizer established about the caller.
     pub authorizer: Option<&'a crate::authorization::Authorization>,
+    /// The API key the caller used (value, id), when the method requires one.
+    pub api_key: Option<(&'a str, &'a str)>,
 }
 
 /// A backend of a route.

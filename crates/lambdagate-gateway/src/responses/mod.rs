@@ -151,7 +151,14 @@ fn error_variable<'e>(name: &str, error: &'e GatewayError) -> Option<Cow<'e, str
         "error.message" => Some(Cow::Borrowed(error.message().unwrap_or(""))),
         "error.messageString" => Some(Cow::Owned(error.message_string())),
         "error.responseType" => Some(Cow::Borrowed(error.kind.as_str())),
-        "error.validationErrorString" => Some(Cow::Borrowed("")),
+        // The validator's detail for validation failures; empty for every other error.
+        "error.validationErrorString" => Some(Cow::Borrowed(match error.kind {
+            lambdagate_model::ResponseType::BadRequestBody
+            | lambdagate_model::ResponseType::BadRequestParameters => {
+                error.detail.as_deref().unwrap_or("")
+            }
+            _ => "",
+        })),
         _ => None,
     }
 }

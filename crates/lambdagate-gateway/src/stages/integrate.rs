@@ -53,6 +53,10 @@ pub async fn run(
         deployment_id: cx.variant.map_or("", |v| v.deployment_id.as_str()),
         function,
         authorizer: cx.authorizer.as_ref(),
+        api_key: cx
+            .api_key
+            .as_ref()
+            .map(|k| (k.value.as_str(), k.id.as_str())),
     };
     route.integration.call(&request, backend).await
 }

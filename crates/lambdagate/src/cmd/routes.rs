@@ -24,6 +24,10 @@ pub fn run(args: RoutesArgs) -> anyhow::Result<ExitCode> {
             println!();
             print!("{}", domains(&app));
         }
+        if !app.api_keys.is_empty() {
+            println!();
+            print!("{}", api_keys(&app));
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -110,6 +114,29 @@ fn domains(app: &Application) -> String {
                 mapping.stage.clone(),
             ]);
         }
+    }
+    align(&rows)
+}
+
+/// One line per API key: logical id, whether it is enabled, and the value the server accepts
+/// (generated when the template sets none, the same at every start).
+pub fn api_keys(app: &Application) -> String {
+    let mut rows = vec![[
+        "API KEY".to_string(),
+        "ENABLED".to_string(),
+        "VALUE".to_string(),
+    ]];
+    for key in &app.api_keys {
+        let value = key.served_value(&app.stack_name);
+        rows.push([
+            key.logical_id.clone(),
+            key.enabled.to_string(),
+            if key.value.is_some() {
+                value
+            } else {
+                format!("{value} (generated)")
+            },
+        ]);
     }
     align(&rows)
 }

@@ -60,6 +60,10 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         let (service, listener, address) =
             crate::service::start(&app, config, &args.listen.host, args.port).await?;
         print_routes(&compiled, &format!("{scheme}://{address}"));
+        if !app.api_keys.is_empty() {
+            // The values callers send as `x-api-key`; generated ones stay the same across starts.
+            print!("{}", crate::cmd::routes::api_keys(&app));
+        }
         let backend: Arc<dyn Backend> = service.clone();
         let gateway = Arc::new(
             Gateway::with_clock(

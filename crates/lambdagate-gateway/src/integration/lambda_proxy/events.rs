@@ -54,6 +54,8 @@ pub struct EventInput<'a> {
     pub base64_body: bool,
     /// What the route's authorizer established (`requestContext.authorizer`, `identity`).
     pub authorizer: Option<&'a Authorization>,
+    /// The caller's API key (value, id), in REST events' `identity`.
+    pub api_key: Option<(&'a str, &'a str)>,
 }
 
 impl EventInput<'_> {
@@ -205,6 +207,10 @@ fn pairs_or_none<K, V>(pairs: &[(K, V)]) -> Option<Pairs<'_, K, V>> {
 struct Identity<'a> {
     access_key: Option<&'a str>,
     account_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key_id: Option<&'a str>,
     caller: Option<&'a str>,
     cognito_authentication_provider: (),
     cognito_authentication_type: (),
@@ -458,7 +464,11 @@ pub fn v1_event(input: &EventInput<'_>, http_api: bool) -> Vec<u8> {
             domain_prefix: input.domain_prefix(),
             extended_request_id: input.extended_request_id,
             http_method: &req.method,
-            identity: Identity::of(&source_ip, req.user_agent(), input.authorizer),
+            identity: Identity {
+                api_key: input.api_key.map(|(value, _)| value),
+                api_key_id: input.api_key.map(|(_, id)| id),
+                ..Identity::of(&source_ip, req.user_agent(), input.authorizer)
+            },
             path: input.context_path,
             protocol: "HTTP/1.1",
             request_id: input.request_id,
@@ -626,6 +636,7 @@ mod tests {
         };
         let time = RequestTime::at(1_700_000_000_000);
         let input = EventInput {
+            api_key: None,
             request: &request,
             resource: "/me",
             route_key: "GET /me",

@@ -77,6 +77,7 @@ impl LambdaProxy {
             resource_id: r.resource_id,
             base64_body,
             authorizer: r.authorizer,
+            api_key: r.api_key,
         };
         match (r.api_kind, self.payload) {
             (ApiKind::Rest, _) => v1_event(&input, false),

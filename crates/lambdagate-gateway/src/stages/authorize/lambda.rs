@@ -357,6 +357,8 @@ fn proxy_event(cx: &RequestContext<'_>, kind: ApiKind, payload: PayloadFormat) -
     let path = cx.api_path();
     let context_path = cx.context_path();
     let input = EventInput {
+        // The API key stage runs after the authorizer, which may supply the key.
+        api_key: None,
         request: &cx.request,
         resource: route.map_or("", |r| r.path.as_str()),
         route_key: route.map_or("", |r| r.route_key.as_str()),
