@@ -46,19 +46,67 @@ pub async fn prepare(app: &Application) -> Vec<String> {
         Err(_) => return Vec::new(),
     };
     let mut lines = Vec::new();
-    let missing_node: Vec<String> = needs
-        .node
-        .iter()
-        .filter(|p| !node_prefix().join("node_modules").join(p).is_dir())
-        .cloned()
-        .collect();
-    if !missing_node.is_empty() {
-        lines.push(install_node(&missing_node).await);
+    let missing_node = || -> Vec<String> {
+        needs
+            .node
+            .iter()
+            .filter(|p| !node_prefix().join("node_modules").join(p).is_dir())
+            .cloned()
+            .collect()
+    };
+    if !missing_node().is_empty() {
+        // Other lambdagate processes may be installing into the same cache: one at a time, and
+        // only what is still missing once this one has the lock.
+        let _lock = CacheLock::acquire(&node_prefix()).await;
+        let missing = missing_node();
+        if !missing.is_empty() {
+            lines.push(install_node(&missing).await);
+        }
     }
     if needs.python && !python_dir().join("boto3").is_dir() && !host_has_boto3().await {
-        lines.push(install_python().await);
+        let _lock = CacheLock::acquire(&python_dir()).await;
+        if !python_dir().join("boto3").is_dir() {
+            lines.push(install_python().await);
+        }
     }
     lines
+}
+
+/// An exclusive lock on a cache folder, held across processes (a lock file beside it) until
+/// dropped. Without one, two servers starting at once would install into the same folder.
+struct CacheLock(Option<std::fs::File>);
+
+impl CacheLock {
+    async fn acquire(dir: &Path) -> CacheLock {
+        let path = dir.with_extension("lock");
+        let file = path
+            .parent()
+            .map(std::fs::create_dir_all)
+            .and_then(Result::ok)
+            .and_then(|()| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .ok()
+            });
+        let Some(file) = file else {
+            // No lock file (read-only cache?): install unguarded rather than not at all.
+            return CacheLock(None);
+        };
+        // Blocking until the other installer is done: off the async threads.
+        let locked = tokio::task::spawn_blocking(move || file.lock().map(|()| file)).await;
+        CacheLock(locked.ok().and_then(Result::ok))
+    }
+}
+
+impl Drop for CacheLock {
+    fn drop(&mut self) {
+        if let Some(file) = &self.0 {
+            let _ = file.unlock();
+        }
+    }
 }
 
 /// What the functions need (a pure function of their files, for tests).

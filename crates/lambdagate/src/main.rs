@@ -5,6 +5,7 @@ mod cli;
 mod cmd;
 mod load;
 mod profile;
+mod provision;
 mod reload;
 mod samconfig;
 mod service;

@@ -114,6 +114,8 @@ pub async fn start(
 )> {
     tokio::spawn(report_host_runtimes(app.clone()));
     prepare_sdks(app).await;
+    let endpoints = crate::provision::Endpoints::from_env(config.aws_endpoint.as_deref());
+    crate::provision::run(app, &endpoints).await;
     let service = lambdagate_lambda::FunctionService::start(app.clone(), config)
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the function service: {e}"))?;
