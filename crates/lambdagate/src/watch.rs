@@ -159,7 +159,7 @@ fn absolute(path: &Path) -> PathBuf {
 /// A file watcher that sends every changed path on a channel.
 pub struct FileWatcher {
     watcher: notify::RecommendedWatcher,
-    watching: Vec<PathBuf>,
+    watching: Vec<(PathBuf, RecursiveMode)>,
 }
 
 impl FileWatcher {
@@ -186,14 +186,26 @@ impl FileWatcher {
     }
 
     /// Watches exactly `set`'s folders; returns the folders that could not be watched, with why.
+    /// Folders watched already stay watched: unwatching them even briefly would lose a save
+    /// that lands right after a reload.
     pub fn watch(&mut self, set: &WatchSet) -> Vec<String> {
-        for dir in self.watching.drain(..) {
-            let _ = self.watcher.unwatch(&dir);
+        let wanted = set.folders();
+        let mut kept = Vec::new();
+        for (dir, mode) in std::mem::take(&mut self.watching) {
+            if wanted.iter().any(|(d, m)| *d == dir && *m == mode) {
+                kept.push((dir, mode));
+            } else {
+                let _ = self.watcher.unwatch(&dir);
+            }
         }
+        self.watching = kept;
         let mut failures = Vec::new();
-        for (dir, mode) in set.folders() {
+        for (dir, mode) in wanted {
+            if self.watching.iter().any(|(d, m)| *d == dir && *m == mode) {
+                continue;
+            }
             match self.watcher.watch(&dir, mode) {
-                Ok(()) => self.watching.push(dir),
+                Ok(()) => self.watching.push((dir, mode)),
                 Err(e) => failures.push(format!("{}: {e}", dir.display())),
             }
         }

@@ -243,3 +243,84 @@ async fn no_watch_keeps_the_code_it_started_with() {
     assert_eq!(first, again);
     assert!(!server.printed().contains("Reload:"));
 }
+
+/// The closing-note figures: time from save to the new code answering (10 edits) and failed
+/// requests during 100 template reloads under a continuous client. Run by hand:
+/// `cargo test --release -p lambdagate --test hot_reload -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check: run by hand"]
+async fn reload_figures() {
+    let scratch = Scratch::new("reload-figures");
+    scratch.write("template.yaml", TEMPLATE_V1);
+    scratch.write("hello/app.py", &python_handler("v0"));
+    scratch.write("node/index.js", NODE_HANDLER);
+    let server = Server::start_in(
+        scratch.path(),
+        &["start-api", "-t", "template.yaml", "-p", "0"],
+        &[],
+    );
+    let c = reqwest::Client::new();
+    let hello = server.url("/hello");
+    let mut times = Vec::new();
+    for i in 1..=10 {
+        let version = format!("v{i}");
+        let saved = Instant::now();
+        scratch.save_by_rename("hello/app.py", &python_handler(&version));
+        let prefix = format!("{version}:");
+        wait_for(&c, &hello, |s, b| s == 200 && b.starts_with(&prefix)).await;
+        times.push(saved.elapsed());
+    }
+    times.sort();
+    eprintln!(
+        "save to new code answering: median {:?} (min {:?}, max {:?})",
+        times[5], times[0], times[9]
+    );
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let sent = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..4)
+        .map(|_| {
+            let (stop, failures, sent, c, hello) = (
+                stop.clone(),
+                failures.clone(),
+                sent.clone(),
+                c.clone(),
+                hello.clone(),
+            );
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let (status, _) = get(&c, &hello).await;
+                    sent.fetch_add(1, Ordering::Relaxed);
+                    if status != 200 {
+                        failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for i in 0..100 {
+        // Alternate the template between two valid versions (a route added, then removed).
+        let text = if i % 2 == 0 {
+            TEMPLATE_V1.replace(
+                "            Method: get\n  NodeFunction:",
+                &format!("            Method: get\n{ROUTE_BYE}  NodeFunction:"),
+            )
+        } else {
+            TEMPLATE_V1.to_string()
+        };
+        scratch.save_by_rename("template.yaml", &text);
+        let want = if i % 2 == 0 { 200 } else { 404 };
+        wait_for(&c, &server.url("/bye"), |s, _| s == want).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.await.unwrap();
+    }
+    eprintln!(
+        "100 reloads under load: {} requests, {} failed",
+        sent.load(Ordering::Relaxed),
+        failures.load(Ordering::Relaxed)
+    );
+    assert_eq!(failures.load(Ordering::Relaxed), 0);
+}
