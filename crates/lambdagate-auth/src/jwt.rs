@@ -22,7 +22,6 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use lambdagate_state::{Clock, MemoryTtlCache};
-use rsa::sha2::{Sha256, Sha384, Sha512};
 use rsa::{BoxedUint, PublicKey};
 use serde_json::{Map, Value};
 use tokio::sync::OnceCell;
@@ -102,46 +101,7 @@ impl JwtError {
     }
 }
 
-/// The RSA signature algorithms API Gateway accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Algorithm {
-    /// RSASSA-PKCS1-v1_5 with SHA-256.
-    Rs256,
-    /// RSASSA-PKCS1-v1_5 with SHA-384.
-    Rs384,
-    /// RSASSA-PKCS1-v1_5 with SHA-512.
-    Rs512,
-}
-
-impl Algorithm {
-    /// The algorithm a JOSE `alg` names, when it is one of these.
-    pub fn from_name(name: &str) -> Option<Algorithm> {
-        match name {
-            "RS256" => Some(Algorithm::Rs256),
-            "RS384" => Some(Algorithm::Rs384),
-            "RS512" => Some(Algorithm::Rs512),
-            _ => None,
-        }
-    }
-
-    /// The JOSE name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Rs256 => "RS256",
-            Algorithm::Rs384 => "RS384",
-            Algorithm::Rs512 => "RS512",
-        }
-    }
-
-    pub(crate) fn verify(self, key: &PublicKey, input: &[u8], signature: &[u8]) -> bool {
-        match self {
-            Algorithm::Rs256 => key.pkcs1v15_verify::<Sha256>(input, signature),
-            Algorithm::Rs384 => key.pkcs1v15_verify::<Sha384>(input, signature),
-            Algorithm::Rs512 => key.pkcs1v15_verify::<Sha512>(input, signature),
-        }
-        .is_ok()
-    }
-}
+pub use crate::algorithm::Algorithm;
 
 /// How issuers are reached and tokens' times are judged.
 #[derive(Debug, Clone)]

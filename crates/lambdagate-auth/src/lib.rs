@@ -8,6 +8,7 @@
 //! The gateway's `authorize` stage decides what each answer means for the request; this crate
 //! only says whether a credential is genuine and what it claims.
 
+mod algorithm;
 mod b64;
 pub mod jwt;
 pub mod local;

@@ -14,8 +14,8 @@ use rsa::traits::PublicKeyParts;
 use rsa::{PrivateKey, PublicKey};
 use serde_json::{Map, Value, json};
 
+use crate::algorithm::Algorithm;
 use crate::b64;
-use crate::jwt::Algorithm;
 
 /// The key file's name inside the state folder.
 pub const KEY_FILE: &str = "token-signing-key.pem";

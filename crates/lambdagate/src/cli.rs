@@ -27,7 +27,7 @@ pub enum Command {
     /// Load and check a template; errors name file:line:column.
     Validate(ValidateArgs),
     /// Mint a signed JWT for a JWT or Cognito authorizer; `start-api` accepts it.
-    Token(crate::cmd::token::TokenArgs),
+    Token(TokenArgs),
     /// The `sam local` compatible commands: same flags, so scripts switch by changing one word.
     Local {
         /// What to do.
@@ -340,6 +340,43 @@ pub struct StartLambdaArgs {
     /// Port to listen on; 0 picks a free one.
     #[arg(short = 'p', long, default_value_t = 3001, value_name = "PORT")]
     pub port: u16,
+}
+
+/// `token`.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The template's JWT or Cognito authorizer to mint for (its issuer and first audience);
+    /// default: the template's only one. Not needed with --issuer.
+    #[arg(value_name = "AUTHORIZER")]
+    pub authorizer: Option<String>,
+    #[command(flatten)]
+    pub template: TemplateArgs,
+    /// The `iss` claim, instead of an authorizer's issuer.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// The audience (`aud`, or `client_id` in access tokens), instead of the authorizer's first.
+    #[arg(long, value_name = "AUDIENCE")]
+    pub audience: Option<String>,
+    /// The `sub` claim.
+    #[arg(long, default_value = "local-user", value_name = "SUBJECT")]
+    pub sub: String,
+    /// A scope (repeatable, or space-separated); makes it an access token with `scope`.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+    /// Cognito groups (`cognito:groups`), comma-separated or repeated.
+    #[arg(long = "groups", value_name = "GROUP[,GROUP]")]
+    pub groups: Vec<String>,
+    /// Any claim, K=V (repeatable); V is read as JSON when it parses (`n=1`, `ok=true`,
+    /// `list=["a"]`), else as a string.
+    #[arg(long = "claim", value_name = "K=V")]
+    pub claims: Vec<String>,
+    /// Seconds until the token expires.
+    #[arg(long = "expires-in", default_value_t = 3600, value_name = "SECONDS")]
+    pub expires_in: u64,
+    /// Print the signing key's public JWK set instead of a token (for other tools that verify
+    /// lambdagate's tokens).
+    #[arg(long = "print-jwks", conflicts_with = "authorizer")]
+    pub print_jwks: bool,
 }
 
 /// `routes`.

@@ -7,49 +7,11 @@ use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
-use clap::Args;
 use lambdagate_auth::local::MintRequest;
 use lambdagate_model::{Application, AuthorizerKind};
 use serde_json::{Map, Value};
 
-use crate::cli::TemplateArgs;
-
-/// `token`.
-#[derive(Debug, Clone, Args)]
-pub struct TokenArgs {
-    /// The template's JWT or Cognito authorizer to mint for (its issuer and first audience);
-    /// default: the template's only one. Not needed with --issuer.
-    #[arg(value_name = "AUTHORIZER")]
-    pub authorizer: Option<String>,
-    #[command(flatten)]
-    pub template: TemplateArgs,
-    /// The `iss` claim, instead of an authorizer's issuer.
-    #[arg(long, value_name = "URL")]
-    pub issuer: Option<String>,
-    /// The audience (`aud`, or `client_id` in access tokens), instead of the authorizer's first.
-    #[arg(long, value_name = "AUDIENCE")]
-    pub audience: Option<String>,
-    /// The `sub` claim.
-    #[arg(long, default_value = "local-user", value_name = "SUBJECT")]
-    pub sub: String,
-    /// A scope (repeatable, or space-separated); makes it an access token with `scope`.
-    #[arg(long = "scope", value_name = "SCOPE")]
-    pub scopes: Vec<String>,
-    /// Cognito groups (`cognito:groups`), comma-separated or repeated.
-    #[arg(long = "groups", value_name = "GROUP[,GROUP]")]
-    pub groups: Vec<String>,
-    /// Any claim, K=V (repeatable); V is read as JSON when it parses (`n=1`, `ok=true`,
-    /// `list=["a"]`), else as a string.
-    #[arg(long = "claim", value_name = "K=V")]
-    pub claims: Vec<String>,
-    /// Seconds until the token expires.
-    #[arg(long = "expires-in", default_value_t = 3600, value_name = "SECONDS")]
-    pub expires_in: u64,
-    /// Print the signing key's public JWK set instead of a token (for other tools that verify
-    /// lambdagate's tokens).
-    #[arg(long = "print-jwks", conflicts_with = "authorizer")]
-    pub print_jwks: bool,
-}
+use crate::cli::TokenArgs;
 
 /// Mints and prints the token.
 pub fn run(args: TokenArgs) -> anyhow::Result<ExitCode> {
