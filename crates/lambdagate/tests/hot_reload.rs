@@ -3,12 +3,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use support::Server;
+use support::{Scratch, Server};
 
 const TEMPLATE_V1: &str = r#"AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
@@ -54,40 +53,6 @@ fn python_handler(version: &str) -> String {
 
 const NODE_HANDLER: &str =
     "exports.handler = async () => ({ statusCode: 200, body: 'node:' + process.pid });\n";
-
-/// A scratch folder removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("lambdagate-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("hello")).unwrap();
-        std::fs::create_dir_all(dir.join("node")).unwrap();
-        Scratch(dir)
-    }
-
-    fn write(&self, path: &str, text: &str) {
-        std::fs::write(self.0.join(path), text).unwrap();
-    }
-
-    /// Writes by renaming a sibling into place, as many editors save.
-    fn save_by_rename(&self, path: &str, text: &str) {
-        let tmp = self.0.join(format!("{path}.tmp-save"));
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, self.0.join(path)).unwrap();
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 async fn get(c: &reqwest::Client, url: &str) -> (u16, String) {
     match c.get(url).send().await {

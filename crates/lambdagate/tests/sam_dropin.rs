@@ -3,11 +3,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value;
-use support::Server;
+use support::{Scratch, Server};
 
 const TEMPLATE: &str = r#"AWSTemplateFormatVersion: '2010-09-09'
 Transform: AWS::Serverless-2016-10-31
@@ -37,33 +36,6 @@ def handler(event, context):
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "SOURCE"]
     return {"statusCode": 200, "body": json.dumps({k: os.environ.get(k) for k in keys})}
 "#;
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("lambdagate-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn write(&self, path: &str, text: &str) {
-        let path = self.0.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 async fn env_of(server: &Server) -> Value {
     let r = reqwest::get(server.url("/env")).await.unwrap();

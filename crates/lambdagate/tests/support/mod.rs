@@ -149,3 +149,41 @@ pub fn run(dir: &Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
     }
     child.wait_with_output().unwrap()
 }
+
+/// A scratch folder under the system temp folder, removed when dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    /// An empty folder named for the test and this process.
+    pub fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("lambdagate-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    /// Writes `text` at `path` inside, creating folders as needed.
+    pub fn write(&self, path: &str, text: &str) {
+        let path = self.0.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Writes by renaming a sibling into place, as many editors save.
+    pub fn save_by_rename(&self, path: &str, text: &str) {
+        let tmp = self.0.join(format!("{path}.tmp-save"));
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, self.0.join(path)).unwrap();
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
