@@ -14,11 +14,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use lambdagate_model::{Function, RuntimeFamily};
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{Notify, oneshot, watch};
 
-use crate::logs::{LogRing, LogStream};
+use crate::logs::{LogRing, LogStream, MAX_LINE_BYTES};
 use crate::runtime_api::{self, ExecutionEnvironment, NextEvent};
 use crate::{Invocation, Outcome, errors};
 
@@ -276,6 +275,8 @@ pub(crate) struct Instance<P> {
     exited: watch::Sender<bool>,
     spawned_at: Instant,
     timeout: Duration,
+    /// Its standard output and error, once started.
+    pipes: std::sync::OnceLock<Vec<Arc<OutputPipe>>>,
 }
 
 impl<P: InstancePool> Instance<P> {
@@ -308,6 +309,7 @@ impl<P: InstancePool> Instance<P> {
             exited: watch::channel(false).0,
             spawned_at: Instant::now(),
             timeout: Duration::from_secs(u64::from(pool.function().timeout_secs.max(1))),
+            pipes: std::sync::OnceLock::new(),
         });
         pool.registered(instance.clone());
         tokio::spawn(async move {
@@ -344,12 +346,21 @@ impl<P: InstancePool> Instance<P> {
             )
         })?;
         self.lock().pid = child.id();
-        if let Some(out) = child.stdout.take() {
-            tokio::spawn(forward_lines(out, self.clone(), LogStream::Stdout));
+        let pipes = (|| -> std::io::Result<Vec<Arc<OutputPipe>>> {
+            let mut pipes = Vec::new();
+            if let Some(out) = child.stdout.take() {
+                pipes.push(Arc::new(OutputPipe::new(out.into_owned_fd()?, LogStream::Stdout)?));
+            }
+            if let Some(err) = child.stderr.take() {
+                pipes.push(Arc::new(OutputPipe::new(err.into_owned_fd()?, LogStream::Stderr)?));
+            }
+            Ok(pipes)
+        })()
+        .map_err(|e| format!("cannot read the output of an instance: {e}"))?;
+        for pipe in &pipes {
+            tokio::spawn(forward_output(pipe.clone(), self.clone()));
         }
-        if let Some(err) = child.stderr.take() {
-            tokio::spawn(forward_lines(err, self.clone(), LogStream::Stderr));
-        }
+        let _ = self.pipes.set(pipes);
         Ok(child)
     }
 
@@ -427,15 +438,26 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
                 Some(c) if &*c.request_id == request_id => {}
                 _ => return Err(()),
             }
-            st.idle_since = Instant::now();
+            let now = Instant::now();
+            st.idle_since = now;
             st.returning = true;
-            st.current.take()
+            // The supervisor sleeps until the finished invocation's deadline at the latest and
+            // then waits for the idle timeout. Only an idle timeout shorter than that sleep
+            // needs a wake-up now (else `--idle-timeout 3` on a 60 s function waited 60 s);
+            // waking it for every invocation would cost a task wake-up per request.
+            let idle_at = self
+                .pool
+                .upgrade()
+                .map(|p| now + p.idle_timeout());
+            let wake = matches!((idle_at, st.supervisor_wakes_at), (Some(i), Some(w)) if i < w);
+            (st.current.take(), wake)
         };
-        let Some(current) = current else {
+        let (Some(current), wake) = current else {
             return Err(());
         };
-        // The supervisor needs no wake-up: it wakes by the finished invocation's deadline at
-        // the latest, finds nothing running, and goes on to wait for the idle timeout.
+        if wake {
+            self.wake.notify_one();
+        }
         self.finish(current, outcome, None);
         Ok(())
     }
@@ -503,6 +525,12 @@ impl<P: InstancePool> Instance<P> {
             return;
         };
         let duration = current.started.elapsed();
+        // What the function printed before answering is in its pipes now: it goes before END.
+        if let Some(pipes) = self.pipes.get() {
+            for pipe in pipes {
+                pipe.drain(self, FINISH_CHUNKS);
+            }
+        }
         let (memory_mb, init) = {
             let mut st = self.lock();
             let now = Instant::now();
@@ -755,27 +783,131 @@ fn max_memory_mb(pid: u32) -> u64 {
         .map_or(0, |kb| kb.div_ceil(1024))
 }
 
-async fn forward_lines<P: InstancePool>(
-    stream: impl AsyncRead + Unpin,
-    instance: Arc<Instance<P>>,
+/// Bytes read from a pipe at a time.
+const CHUNK: usize = 64 * 1024;
+/// Chunks the forwarding task reads before it lets other tasks run.
+const TASK_CHUNKS: usize = 16;
+/// Chunks `finish` reads at most before END: what the function printed before it answered is
+/// in the pipe by then; a function that keeps printing must not hold its answer back.
+const FINISH_CHUNKS: usize = 64;
+
+/// The read end of an instance's standard output or error. Its task forwards lines as they
+/// arrive; `finish` also drains it before writing END, so that what a function printed before
+/// answering always comes before its END / REPORT lines (and is in a log tail). Reads are
+/// bounded chunks and a line is at most [`MAX_LINE_BYTES`]: a longer one is split, as Lambda
+/// does, so a handler printing 50 MB on one line holds at most a chunk and a line here.
+struct OutputPipe {
+    fd: tokio::net::unix::pipe::Receiver,
     kind: LogStream,
-) {
-    let mut reader = BufReader::new(stream);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
+    /// The line begun and not ended yet.
+    partial: Mutex<Vec<u8>>,
+}
+
+enum Drained {
+    /// Nothing more to read for now.
+    Empty,
+    /// Stopped after the chunk budget with more to read.
+    More,
+    /// The write end is closed.
+    Eof,
+}
+
+impl OutputPipe {
+    fn new(fd: std::os::fd::OwnedFd, kind: LogStream) -> std::io::Result<OutputPipe> {
+        Ok(OutputPipe {
+            fd: tokio::net::unix::pipe::Receiver::from_owned_fd(fd)?,
+            kind,
+            partial: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Reads what is there (at most `chunks` reads) and logs each complete line.
+    fn drain<P: InstancePool>(&self, instance: &Instance<P>, chunks: usize) -> Drained {
+        thread_local! {
+            // Reused: `finish` drains on every invocation, mostly finding nothing.
+            static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
+        BUF.with(|buf| match buf.try_borrow_mut() {
+            Ok(mut buf) => {
+                buf.resize(CHUNK, 0);
+                self.drain_with(instance, chunks, &mut buf)
+            }
+            Err(_) => self.drain_with(instance, chunks, &mut vec![0u8; CHUNK]),
+        })
+    }
+
+    fn drain_with<P: InstancePool>(
+        &self,
+        instance: &Instance<P>,
+        chunks: usize,
+        buf: &mut [u8],
+    ) -> Drained {
+        let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+        for _ in 0..chunks {
+            let n = match self.fd.try_read(buf) {
+                Ok(0) => {
+                    if !partial.is_empty() {
+                        let line = std::mem::take(&mut *partial);
+                        self.emit(instance, &line);
+                    }
+                    return Drained::Eof;
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Drained::Empty,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return Drained::Eof,
+            };
+            let mut rest = &buf[..n];
+            while !rest.is_empty() {
+                let room = MAX_LINE_BYTES - partial.len();
+                match rest.iter().position(|&b| b == b'\n') {
+                    Some(end) if end <= room => {
+                        partial.extend_from_slice(&rest[..end]);
+                        rest = &rest[end + 1..];
+                        let line = std::mem::take(&mut *partial);
+                        self.emit(instance, &line);
+                    }
+                    _ if rest.len() >= room => {
+                        // A line over the limit: its first MAX_LINE_BYTES are one line.
+                        partial.extend_from_slice(&rest[..room]);
+                        rest = &rest[room..];
+                        let line = std::mem::take(&mut *partial);
+                        self.emit(instance, &line);
+                    }
+                    _ => {
+                        partial.extend_from_slice(rest);
+                        rest = &[];
+                    }
+                }
+            }
         }
+        Drained::More
+    }
+
+    fn emit<P: InstancePool>(&self, instance: &Instance<P>, line: &[u8]) {
         let Some(pool) = instance.pool.upgrade() else {
             return;
         };
+        let mut line = line;
+        while let [head @ .., b'\r'] = line {
+            line = head;
+        }
         let request_id = instance.lock().last_request_id.clone();
         pool.logs()
-            .push(request_id, kind, String::from_utf8_lossy(&buf).into_owned());
+            .push(request_id, self.kind, String::from_utf8_lossy(line).into_owned());
+    }
+}
+
+async fn forward_output<P: InstancePool>(pipe: Arc<OutputPipe>, instance: Arc<Instance<P>>) {
+    loop {
+        // `try_read` clears the readiness when it finds nothing.
+        if pipe.fd.readable().await.is_err() {
+            return;
+        }
+        match pipe.drain(&instance, TASK_CHUNKS) {
+            Drained::Eof => return,
+            Drained::Empty => {}
+            Drained::More => tokio::task::yield_now().await,
+        }
     }
 }

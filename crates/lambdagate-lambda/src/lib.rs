@@ -60,6 +60,8 @@ pub struct ServiceConfig {
     pub log_sink: Option<LogSink>,
     /// Log lines kept per function (the ring behind [`FunctionService::logs`]).
     pub log_lines_per_function: usize,
+    /// Bytes of log text kept per function (the ring drops its oldest lines beyond this).
+    pub log_bytes_per_function: usize,
     /// `--memory`: every function's memory size in MB, instead of the template's.
     pub memory_mb: Option<u32>,
     /// `--container-env-vars`: variables added to functions' environments (per function, and
@@ -97,6 +99,7 @@ impl Default for ServiceConfig {
             eager: false,
             log_sink: None,
             log_lines_per_function: 2000,
+            log_bytes_per_function: logs::DEFAULT_RING_BYTES,
             memory_mb: None,
             container_env: serde_json::Map::new(),
             aws_endpoint: None,
@@ -538,6 +541,7 @@ fn new_pool(
     let logs = Arc::new(logs::LogRing::new(
         function.function_name.as_str().into(),
         config.log_lines_per_function,
+        config.log_bytes_per_function,
         config.log_sink.clone(),
     ));
     let cap = function
