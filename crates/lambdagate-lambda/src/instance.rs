@@ -19,7 +19,7 @@ use tokio::sync::{Notify, oneshot, watch};
 
 use crate::logs::{LogRing, LogStream, MAX_LINE_BYTES};
 use crate::runtime_api::{self, ExecutionEnvironment, NextEvent};
-use crate::{Invocation, Outcome, errors};
+use crate::{Invocation, Outcome, errors, process_tree};
 
 /// Lambda's limit on the init phase of an on-demand instance.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
@@ -31,6 +31,8 @@ pub(crate) struct Launch {
     pub env: Vec<(String, String)>,
     /// What to run.
     pub program: Program,
+    /// `--function-user`: the user and group the processes run as (else ours).
+    pub user: Option<crate::environment::FunctionUser>,
 }
 
 /// The program of an instance.
@@ -49,25 +51,39 @@ pub(crate) enum Program {
 
 impl Launch {
     fn command(&self, cwd: &std::path::Path) -> Result<Command, String> {
-        let mut cmd = match &self.program {
+        let (program, args): (PathBuf, Vec<&std::ffi::OsStr>) = match &self.program {
             Program::Bootstrap {
                 interpreter,
                 script,
-            } => {
-                let mut cmd = Command::new(interpreter);
-                cmd.arg(script);
-                cmd
-            }
+            } => (PathBuf::from(interpreter), vec![script.as_os_str()]),
             Program::Provided { candidates } => {
                 let found = candidates.iter().find(|p| p.is_file()).ok_or_else(|| {
                     let list: Vec<String> =
                         candidates.iter().map(|p| p.display().to_string()).collect();
                     format!("Couldn't find valid bootstrap(s): [{}]", list.join(" "))
                 })?;
-                Command::new(found)
+                (found.clone(), Vec::new())
             }
             Program::Unavailable(why) => return Err(why.clone()),
         };
+        // The instance dies with the gateway, even when the gateway is SIGKILLed: `setpriv`
+        // sets the parent-death signal and then execs the runtime (same pid), which needs no
+        // `unsafe` pre-exec hook here. Only a program found on PATH is wrapped, so a missing
+        // interpreter still fails to spawn with its own error.
+        let path = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.as_str());
+        let mut cmd = match (pdeath_wrapper(), find_program(&program, path)) {
+            (Some(setpriv), Some(resolved)) => {
+                let mut cmd = Command::new(setpriv);
+                cmd.args(["--pdeathsig", "KILL", "--"]).arg(resolved);
+                cmd
+            }
+            _ => Command::new(&program),
+        };
+        cmd.args(args);
         cmd.env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .current_dir(cwd)
@@ -76,8 +92,42 @@ impl Launch {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
+        if let Some(user) = &self.user {
+            // std drops the supplementary groups too when it changes the uid as root.
+            cmd.uid(user.uid).gid(user.gid);
+        }
         Ok(cmd)
     }
+}
+
+/// `setpriv` when it is installed and knows `--pdeathsig` (util-linux 2.33 and later).
+fn pdeath_wrapper() -> Option<&'static std::path::Path> {
+    static SETPRIV: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    SETPRIV
+        .get_or_init(|| {
+            let path = std::env::var("PATH").ok();
+            let setpriv = find_program(std::path::Path::new("setpriv"), path.as_deref())?;
+            let help = std::process::Command::new(&setpriv)
+                .arg("--help")
+                .stdin(Stdio::null())
+                .stderr(Stdio::null())
+                .output()
+                .ok()?;
+            String::from_utf8_lossy(&help.stdout)
+                .contains("--pdeathsig")
+                .then_some(setpriv)
+        })
+        .as_deref()
+}
+
+/// The file `program` names: itself when it has a slash, else the first match on `path`.
+fn find_program(program: &std::path::Path, path: Option<&str>) -> Option<PathBuf> {
+    if program.components().count() > 1 {
+        return program.is_file().then(|| program.to_path_buf());
+    }
+    std::env::split_paths(path?)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 /// Chooses the program for a function family.
@@ -151,7 +201,7 @@ pub(crate) trait InstancePool: Send + Sync + Sized + 'static {
     fn unpark(&self, instance: u64) -> bool;
 
     /// An invocation was handed to an instance.
-    fn job_started(&self);
+    fn job_started(self: &Arc<Self>);
 
     /// An invocation ended; `returning` when its instance will poll again.
     fn job_finished(&self, returning: bool);
@@ -254,6 +304,9 @@ struct State {
     /// The event a pipelined `GET /next` takes at once: `prefetch_next` waited for it while
     /// the runtime's answer to the previous invocation was held (`None` inside: stopping).
     prefetched: Option<Option<NextEvent>>,
+    /// Every process seen in the instance's tree (see [`Instance::check_memory`]): stopping
+    /// the instance kills them too, even those its runtime no longer parents.
+    seen: Vec<process_tree::Seen>,
     /// When the supervisor will next wake on its own (it re-reads the state then). A new
     /// invocation wakes it only if its deadline is earlier: waking it for every invocation
     /// cost two task wake-ups (often a thread wake-up) per request.
@@ -264,6 +317,11 @@ struct State {
 /// the whole file in the kernel and cost a sixth of the gateway's CPU when done per invocation;
 /// the peak only grows, so a reading at most this old is a close lower bound.
 const MEMORY_READ_INTERVAL: Duration = Duration::from_millis(250);
+
+/// How often the memory of an instance running an invocation is checked against MemorySize.
+/// Invocations shorter than this are never read (no cost on the request path); the runtime's
+/// peak (`VmHWM`) is part of the reading, so a spike between two readings still counts.
+pub(crate) const MEMORY_SAMPLE_INTERVAL: Duration = Duration::from_millis(100);
 
 /// One running function instance, of a pool `P`.
 pub(crate) struct Instance<P> {
@@ -303,6 +361,7 @@ impl<P: InstancePool> Instance<P> {
                 server: None,
                 memory: None,
                 prefetched: None,
+                seen: Vec::new(),
                 supervisor_wakes_at: None,
             }),
             wake: Notify::new(),
@@ -469,7 +528,7 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
 
 impl<P: InstancePool> Instance<P> {
     /// Makes `job` the instance's invocation: START, the deadline, the event for `GET /next`.
-    fn begin(&self, pool: &P, job: Job) -> NextEvent {
+    fn begin(&self, pool: &Arc<P>, job: Job) -> NextEvent {
         let now = Instant::now();
         let deadline_ms = (SystemTime::now() + self.timeout)
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -566,6 +625,9 @@ impl<P: InstancePool> Instance<P> {
         }
         if let Some(status) = status {
             report.push_str(&format!("Status: {status}\t"));
+            if let (Outcome::Error { error_type, .. }, "error") = (&outcome, status) {
+                report.push_str(&format!("Error Type: {error_type}\t"));
+            }
         }
         pool.logs()
             .push(Some(id.clone()), LogStream::Platform, report);
@@ -588,7 +650,7 @@ impl<P: InstancePool> Instance<P> {
 
     async fn supervise(self: Arc<Self>, mut child: Child) {
         let pid = child.id();
-        let _group = GroupGuard(pid);
+        let _tree = TreeGuard(self.clone(), pid);
         let init_deadline = self.spawned_at + INIT_LIMIT;
         let status = loop {
             let (deadline, idle_deadline, stopping) = {
@@ -616,7 +678,7 @@ impl<P: InstancePool> Instance<P> {
                 (deadline, idle, st.stopping)
             };
             if stopping {
-                kill_group(pid);
+                self.kill_tree(pid);
             }
             let far = Instant::now() + Duration::from_secs(86_400);
             tokio::select! {
@@ -630,9 +692,71 @@ impl<P: InstancePool> Instance<P> {
                 _ = self.wake.notified() => {}
             }
         };
-        // The leader is gone; whatever it started in its group goes too.
-        kill_group(pid);
+        // The runtime is gone; whatever it started goes too.
+        self.kill_tree(pid);
         self.on_exit(status);
+    }
+
+    /// Kills the runtime's group, every descendant of the runtime (children in sessions of
+    /// their own too: they are found through `/proc`, not through the group), and every
+    /// process seen in the tree before that is still running (orphans of a child that exited).
+    fn kill_tree(&self, pid: Option<u32>) {
+        let mut tree = pid.map(process_tree::walk).unwrap_or_default();
+        {
+            let st = self.lock();
+            let earlier: Vec<_> = st.seen.iter().filter(|s| !tree.contains(s)).copied().collect();
+            tree.extend(earlier);
+        }
+        kill_group(pid);
+        process_tree::kill_all(&tree);
+    }
+
+    /// Adds up the memory of the instance's processes while it runs an invocation (at most
+    /// every [`MEMORY_SAMPLE_INTERVAL`], by the pool's sampler) and ends the invocation as
+    /// Lambda does when it is over MemorySize: `Runtime.OutOfMemory`, the instance stopped.
+    pub fn check_memory(&self) {
+        let (pid, request_id) = {
+            let st = self.lock();
+            match (&st.current, st.pid) {
+                (Some(c), Some(pid)) if c.started.elapsed() >= MEMORY_SAMPLE_INTERVAL => {
+                    (pid, c.request_id.clone())
+                }
+                _ => return,
+            }
+        };
+        let Some(pool) = self.pool.upgrade() else {
+            return;
+        };
+        let tree = process_tree::walk(pid);
+        let used_kb = process_tree::memory_kb(&tree);
+        let limit_mb = u64::from(pool.function().memory_mb);
+        let current = {
+            let mut st = self.lock();
+            let mut seen: Vec<process_tree::Seen> = st
+                .seen
+                .iter()
+                .filter(|s| !tree.contains(s) && process_tree::still(s))
+                .copied()
+                .collect();
+            seen.extend(tree);
+            st.seen = seen;
+            if used_kb <= limit_mb * 1024 {
+                return;
+            }
+            match &st.current {
+                Some(c) if c.request_id == request_id => {}
+                _ => return,
+            }
+            st.stopping = true;
+            // REPORT's Max Memory Used: what was read, as Lambda reports the limit it hit.
+            st.memory = Some((Instant::now(), used_kb.div_ceil(1024)));
+            st.current.take()
+        };
+        self.wake.notify_one();
+        if let Some(current) = current {
+            let outcome = errors::out_of_memory(&current.request_id);
+            self.finish(current, outcome, Some("error"));
+        }
     }
 
     fn on_deadline(&self) {
@@ -753,12 +877,12 @@ impl<P: InstancePool> Drop for ParkedNext<P> {
     }
 }
 
-/// Kills the process group when dropped, so no instance outlives the service.
-struct GroupGuard(Option<u32>);
+/// Kills the instance's processes when dropped, so no instance outlives the service.
+struct TreeGuard<P: InstancePool>(Arc<Instance<P>>, Option<u32>);
 
-impl Drop for GroupGuard {
+impl<P: InstancePool> Drop for TreeGuard<P> {
     fn drop(&mut self) {
-        kill_group(self.0);
+        self.0.kill_tree(self.1);
     }
 }
 

@@ -16,6 +16,7 @@ pub mod invoke_api;
 pub mod logs;
 pub mod output;
 mod pool;
+mod process_tree;
 pub mod resolve;
 pub mod runtime_api;
 pub mod sdk;
@@ -71,6 +72,11 @@ pub struct ServiceConfig {
     pub aws_endpoint: Option<String>,
     /// `--profile`'s credentials, given to every function.
     pub credentials: Option<Credentials>,
+    /// `--function-user`: run function processes as this user (a name or uid; only root can).
+    pub function_user: Option<String>,
+    /// Lambda's limit on an instance's init (10 s). An init past it is retried within the
+    /// first invocation, bounded by the function's Timeout ("suppressed init").
+    pub init_limit: Duration,
 }
 
 /// AWS credentials given to functions.
@@ -104,6 +110,8 @@ impl Default for ServiceConfig {
             container_env: serde_json::Map::new(),
             aws_endpoint: None,
             credentials: None,
+            function_user: None,
+            init_limit: Duration::from_secs(10),
         }
     }
 }
@@ -216,6 +224,9 @@ impl FunctionService {
         app: Arc<Application>,
         config: ServiceConfig,
     ) -> Result<Arc<FunctionService>, InvokeError> {
+        if let Some(name) = &config.function_user {
+            environment::function_user(name).map_err(InvokeError::Unavailable)?;
+        }
         let pools = app
             .functions
             .iter()
@@ -547,9 +558,16 @@ fn new_pool(
     let cap = function
         .reserved_concurrency
         .unwrap_or(config.default_max_concurrency);
+    // Checked by `start`; a user that went away since makes the function unavailable rather
+    // than run as us.
+    let (user, program) = match config.function_user.as_deref().map(environment::function_user) {
+        None => (None, program),
+        Some(Ok(user)) => (Some(user), program),
+        Some(Err(why)) => (None, instance::Program::Unavailable(why)),
+    };
     pool::Pool::new(
         Arc::new(function.clone()),
-        instance::Launch { env, program },
+        instance::Launch { env, program, user },
         logs,
         pool::Scaling {
             max_concurrency: cap as usize,

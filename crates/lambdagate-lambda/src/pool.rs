@@ -14,7 +14,9 @@ use lambdagate_model::Function;
 use tokio::sync::{Notify, oneshot};
 
 use crate::InvokeError;
-use crate::instance::{Arrival, InitFailure, Instance, InstancePool, Job, Launch};
+use crate::instance::{
+    Arrival, InitFailure, Instance, InstancePool, Job, Launch, MEMORY_SAMPLE_INTERVAL,
+};
 use crate::logs::{LogRing, LogStream};
 
 /// How long a failed init answers later invocations before a new instance is tried.
@@ -130,6 +132,8 @@ struct PoolState {
     closed: bool,
     /// A task watches the queue for invocations that wait too long (see [`Scaling`]).
     scaler_running: bool,
+    /// A task checks the memory of instances running invocations (while any run).
+    sampler_running: bool,
     /// When an instance last finished its init: waiting for a cold start is not a reason to
     /// start even more instances, so waits count from here at the earliest.
     last_ready: Option<Instant>,
@@ -322,6 +326,25 @@ impl Pool {
         }
     }
 
+    /// While invocations run, checks the memory of their instances against MemorySize every
+    /// [`MEMORY_SAMPLE_INTERVAL`]: one timer per busy pool, none per invocation.
+    async fn check_memory(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(MEMORY_SAMPLE_INTERVAL).await;
+            let instances = {
+                let mut st = self.lock();
+                if st.busy == 0 {
+                    st.sampler_running = false;
+                    return;
+                }
+                st.instances.clone()
+            };
+            for instance in instances {
+                instance.check_memory();
+            }
+        }
+    }
+
     /// Starts one instance ahead of need (`--warm-containers EAGER`).
     pub fn prewarm(self: &Arc<Self>) {
         let id = {
@@ -411,8 +434,14 @@ impl InstancePool for Pool {
         self.lock().instances.push(instance);
     }
 
-    fn job_started(&self) {
-        self.lock().busy += 1;
+    fn job_started(self: &Arc<Self>) {
+        let mut st = self.lock();
+        st.busy += 1;
+        if !st.sampler_running {
+            st.sampler_running = true;
+            drop(st);
+            tokio::spawn(self.clone().check_memory());
+        }
     }
 
     fn job_finished(&self, returning: bool) {

@@ -99,3 +99,122 @@ async fn idle_timeout_does_not_wait_for_the_function_timeout() {
     .await;
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn a_stop_kills_children_that_left_the_process_group() {
+    let service = start(vec![script_function("Spawner")]).await;
+    let answer = response(&call(&service, "Spawner", r#"{"spawn_child": true, "setsid": true}"#).await);
+    let child = answer["child"].as_u64().unwrap() as u32;
+    assert!(alive(child));
+    service.shutdown(Duration::from_secs(2)).await;
+    // Before: the child, in a session of its own, outlived the stop.
+    eventually("the setsid child is gone", Duration::from_secs(20), || !alive(child)).await;
+}
+
+/// Not a test on its own: the gateway that `instances_die_with_a_sigkilled_gateway` starts as a
+/// separate process (this test binary again) and then SIGKILLs.
+#[tokio::test]
+#[ignore = "run by instances_die_with_a_sigkilled_gateway"]
+async fn gateway_to_be_killed() {
+    let mut f = script_function("Orphan");
+    f.timeout_secs = 120;
+    let service = start(vec![f]).await;
+    let pid = response(&call(&service, "Orphan", "{}").await)["pid"]
+        .as_u64()
+        .unwrap();
+    println!("INSTANCE {pid}");
+    // Busy until long after the test is over, unless it dies with us.
+    call(&service, "Orphan", r#"{"sleep": 100}"#).await;
+}
+
+#[tokio::test]
+async fn instances_die_with_a_sigkilled_gateway() {
+    use std::io::BufRead;
+    let mut gateway = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["gateway_to_be_killed", "--exact", "--ignored", "--nocapture"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(gateway.stdout.take().unwrap()).lines();
+    let pid: u32 = loop {
+        let line = lines.next().expect("the gateway printed its instance").unwrap();
+        if let Some(pid) = line.strip_prefix("INSTANCE ") {
+            break pid.parse().unwrap();
+        }
+    };
+    assert!(alive(pid));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(gateway.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    gateway.wait().unwrap();
+    // Before: the instance ran on (parent 1) until its 100 s sleep was over.
+    eventually("the instance died with the gateway", Duration::from_secs(30), || !alive(pid)).await;
+}
+
+#[tokio::test]
+async fn memory_beyond_memory_size_ends_the_invocation_as_lambda_does() {
+    let mut f = script_function("Hungry");
+    f.memory_mb = 128;
+    f.timeout_secs = 30;
+    let service = start(vec![f]).await;
+    // Within the limit: answered.
+    let small = response(&call(&service, "Hungry", r#"{"allocate_mb": 16, "hold": 0.3}"#).await);
+    let pid = small["pid"].as_u64().unwrap();
+    // Before: 300 MB in a 128 MB function answered 200 with Max Memory Used: 3xx MB.
+    let result = call(&service, "Hungry", r#"{"allocate_mb": 300, "hold": 20}"#).await;
+    let (kind, body) = error(&result);
+    assert_eq!(kind, "Runtime.OutOfMemory");
+    assert_eq!(
+        body["errorMessage"],
+        format!(
+            "RequestId: {} Error: Runtime exited with error: signal: killed",
+            result.request_id
+        )
+    );
+    let logs = service.log_text("Hungry", &result.request_id);
+    assert!(
+        logs.contains("Status: error\tError Type: Runtime.OutOfMemory"),
+        "{logs}"
+    );
+    let used: u64 = logs
+        .split("Max Memory Used: ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(used > 128, "{logs}");
+    // The instance is gone; a fresh one serves the next call.
+    let next = response(&call(&service, "Hungry", "{}").await);
+    assert_ne!(next["pid"].as_u64().unwrap(), pid);
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn function_user_runs_functions_as_that_user_or_is_refused() {
+    let config = ServiceConfig {
+        function_user: Some("nobody".into()),
+        ..Default::default()
+    };
+    let app = app(vec![script_function("AsNobody")]);
+    let started = lambdagate_lambda::FunctionService::start(app, config).await;
+    if !nix::unistd::Uid::effective().is_root() {
+        let Err(e) = started else {
+            panic!("a non-root gateway accepted --function-user")
+        };
+        assert!(e.to_string().contains("only root can"), "{e}");
+        return;
+    }
+    let service = started.unwrap();
+    let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+    let answer = response(&call(&service, "AsNobody", "{}").await);
+    assert_eq!(answer["uid"].as_u64().unwrap(), u64::from(nobody.uid.as_raw()));
+    // And it cannot read the gateway's environment (before: it could, as the same user).
+    let environ = format!("/proc/{}/environ", std::process::id());
+    assert!(std::fs::read(&environ).is_ok(), "the test itself can");
+    let event = serde_json::json!({ "read": environ }).to_string();
+    let answer = response(&call(&service, "AsNobody", &event).await);
+    assert_eq!(answer["read"], false, "{answer}");
+    service.shutdown(Duration::from_secs(2)).await;
+}
