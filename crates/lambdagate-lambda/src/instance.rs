@@ -524,6 +524,43 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
     fn init_error(&self, error_type: String, payload: Bytes) {
         self.lock().init_error = Some((error_type, payload));
     }
+
+    // Checked once per connection (runtimes keep theirs open), off the invocation path. See
+    // "Function isolation" in docs/design-notes.md for why the socket's owner rather than a
+    // secret in the address.
+    async fn owns_connection(
+        self: &Arc<Self>,
+        peer: std::net::SocketAddr,
+        local: std::net::SocketAddr,
+    ) -> bool {
+        let (std::net::SocketAddr::V4(peer), std::net::SocketAddr::V4(local)) = (peer, local)
+        else {
+            return false;
+        };
+        // The runtime can connect before `launch` has recorded its pid.
+        let mut pid = self.pid();
+        for _ in 0..1000 {
+            if pid.is_some() || *self.exited.borrow() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            pid = self.pid();
+        }
+        let Some(pid) = pid else {
+            return false;
+        };
+        let seen = self.lock().seen.clone();
+        tokio::task::spawn_blocking(move || {
+            let Some(inode) = process_tree::socket_inode(peer, local) else {
+                return false;
+            };
+            let mut tree = process_tree::walk(pid);
+            tree.extend(seen.into_iter().filter(process_tree::still));
+            process_tree::holds_socket(&tree, inode)
+        })
+        .await
+        .unwrap_or(false)
+    }
 }
 
 impl<P: InstancePool> Instance<P> {

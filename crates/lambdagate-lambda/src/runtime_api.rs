@@ -49,6 +49,15 @@ pub(crate) trait ExecutionEnvironment: Send + Sync + 'static {
     /// `POST /runtime/init/error`: the runtime could not initialize; the error type and body
     /// become the answer to the invocations that wait for this environment.
     fn init_error(&self, error_type: String, payload: Bytes);
+
+    /// Whether the connection from `peer` to `local` comes from one of the environment's own
+    /// processes. Any other connection is closed unanswered: another function's process that
+    /// found this port must not take these invocations or answer them.
+    fn owns_connection(
+        self: &Arc<Self>,
+        peer: SocketAddr,
+        local: SocketAddr,
+    ) -> impl Future<Output = bool> + Send;
 }
 
 /// What `GET /next` answers.
@@ -73,13 +82,19 @@ pub(crate) async fn serve<E: ExecutionEnvironment>(
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
+            let Ok((stream, peer)) = listener.accept().await else {
                 continue;
             };
             // Without TCP_NODELAY a small round trip waits on Nagle + delayed ACK (~40-90 ms).
             let _ = stream.set_nodelay(true);
             let instance = instance.clone();
             tokio::spawn(async move {
+                if !instance.owns_connection(peer, addr).await {
+                    tracing::warn!(
+                        "refused a Runtime API connection from {peer}: not a process of this instance"
+                    );
+                    return;
+                }
                 let service = service_fn(move |req| handle(instance.clone(), req));
                 let _ = http1::Builder::new()
                     .keep_alive(true)

@@ -218,3 +218,43 @@ async fn function_user_runs_functions_as_that_user_or_is_refused() {
     assert_eq!(answer["read"], false, "{answer}");
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn a_function_cannot_take_or_answer_another_functions_invocations() {
+    let mut victim = script_function("Victim");
+    victim.timeout_secs = 60;
+    let service = start(vec![script_function("Thief"), victim]).await;
+    // Both warm; the thief learns the victim's Runtime API address (it could scan for it).
+    response(&call(&service, "Thief", "{}").await);
+    let env = response(&call(&service, "Victim", r#"{"echo": 1}"#).await)["env"].clone();
+    let api = env["AWS_LAMBDA_RUNTIME_API"].as_str().unwrap().to_string();
+    // The victim is busy with an invocation whose id the thief knows.
+    let s = service.clone();
+    let busy = tokio::spawn(async move { call(&s, "Victim", r#"{"sleep": 8}"#).await });
+    let rid = loop {
+        let starts: Vec<String> = service
+            .logs("Victim")
+            .iter()
+            .filter_map(|l| l.text.strip_prefix("START RequestId: ").map(str::to_string))
+            .collect();
+        if starts.len() == 2 {
+            break starts[1].split(' ').next().unwrap().to_string();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let post = serde_json::json!({
+        "request": [api, "POST", format!("invocation/{rid}/response"), "{\"stolen\": true}"]
+    });
+    let answer = response(&call(&service, "Thief", &post.to_string()).await);
+    // Before: 202, and the victim's caller received the thief's answer.
+    assert!(answer["status"].is_null(), "{answer}");
+    let next = serde_json::json!({ "request": [api, "GET", "invocation/next", ""] });
+    let answer = response(&call(&service, "Thief", &next.to_string()).await);
+    assert!(answer["status"].is_null(), "{answer}");
+    let own = response(&busy.await.unwrap());
+    assert_eq!(own["ok"], true, "{own}");
+    assert!(own.get("stolen").is_none());
+    // The victim still serves its own calls.
+    assert_eq!(response(&call(&service, "Victim", "{}").await)["ok"], true);
+    service.shutdown(Duration::from_secs(2)).await;
+}
