@@ -21,8 +21,6 @@ use crate::logs::{LogRing, LogStream, MAX_LINE_BYTES};
 use crate::runtime_api::{self, ExecutionEnvironment, NextEvent};
 use crate::{Invocation, Outcome, errors, process_tree};
 
-/// Lambda's limit on the init phase of an on-demand instance.
-const INIT_LIMIT: Duration = Duration::from_secs(10);
 
 /// How to start the processes of one function.
 #[derive(Debug, Clone)]
@@ -179,6 +177,9 @@ pub(crate) trait InstancePool: Send + Sync + Sized + 'static {
     /// How long an instance may stay idle before it is stopped.
     fn idle_timeout(&self) -> Duration;
 
+    /// Lambda's limit on an init (10 s); a suppressed init has the function's Timeout instead.
+    fn init_limit(&self) -> Duration;
+
     /// A new instance exists (its process is not started yet): the pool keeps it, to stop it.
     fn registered(&self, instance: Arc<Instance<Self>>);
 
@@ -253,8 +254,10 @@ pub(crate) enum InitFailure {
     Exited(String),
     /// The process could not be started.
     Entrypoint(String),
-    /// Init ran past Lambda's init limit.
+    /// Init ran past Lambda's init limit: the pool retries it as a suppressed init.
     TimedOut(Duration),
+    /// A suppressed init (the retry, within the first invocation) ran past the Timeout.
+    SuppressedTimedOut(Duration),
 }
 
 impl InitFailure {
@@ -270,7 +273,9 @@ impl InitFailure {
             },
             InitFailure::Exited(exit) => errors::exited(request_id, exit),
             InitFailure::Entrypoint(why) => errors::invalid_entrypoint(request_id, why),
-            InitFailure::TimedOut(limit) => errors::timed_out(request_id, *limit),
+            InitFailure::TimedOut(limit) | InitFailure::SuppressedTimedOut(limit) => {
+                errors::timed_out(request_id, *limit)
+            }
         }
     }
 }
@@ -333,6 +338,12 @@ pub(crate) struct Instance<P> {
     exited: watch::Sender<bool>,
     spawned_at: Instant,
     timeout: Duration,
+    /// A suppressed init: the retry of an init that ran past the init limit. Its init may
+    /// take the function's Timeout, which also bounds init and first invocation together, as
+    /// on Lambda.
+    suppressed: bool,
+    /// How long its init may take.
+    init_limit: Duration,
     /// Its standard output and error, once started.
     pipes: std::sync::OnceLock<Vec<Arc<OutputPipe>>>,
 }
@@ -343,7 +354,9 @@ impl<P: InstancePool> Instance<P> {
     }
 
     /// Starts an instance in the background; its failures are reported to the pool.
-    pub fn start(pool: Arc<P>, id: u64) {
+    /// `suppressed`: this is the retry of an init that timed out.
+    pub fn start(pool: Arc<P>, id: u64, suppressed: bool) {
+        let timeout = Duration::from_secs(u64::from(pool.function().timeout_secs.max(1)));
         let instance = Arc::new(Instance {
             id,
             pool: Arc::downgrade(&pool),
@@ -367,7 +380,13 @@ impl<P: InstancePool> Instance<P> {
             wake: Notify::new(),
             exited: watch::channel(false).0,
             spawned_at: Instant::now(),
-            timeout: Duration::from_secs(u64::from(pool.function().timeout_secs.max(1))),
+            timeout,
+            suppressed,
+            init_limit: if suppressed {
+                timeout
+            } else {
+                pool.init_limit()
+            },
             pipes: std::sync::OnceLock::new(),
         });
         pool.registered(instance.clone());
@@ -567,7 +586,14 @@ impl<P: InstancePool> Instance<P> {
     /// Makes `job` the instance's invocation: START, the deadline, the event for `GET /next`.
     fn begin(&self, pool: &Arc<P>, job: Job) -> NextEvent {
         let now = Instant::now();
-        let deadline_ms = (SystemTime::now() + self.timeout)
+        // After a suppressed init, the Timeout counts from the start of that init.
+        let first_after_suppressed = self.suppressed && self.lock().init_duration.is_some();
+        let deadline = if first_after_suppressed {
+            (self.spawned_at + self.timeout).max(now)
+        } else {
+            now + self.timeout
+        };
+        let deadline_ms = (SystemTime::now() + deadline.duration_since(now))
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
@@ -579,7 +605,6 @@ impl<P: InstancePool> Instance<P> {
         pool.job_started();
         let wake_supervisor = {
             let mut st = self.lock();
-            let deadline = now + self.timeout;
             st.last_request_id = Some(job.request_id.clone());
             st.current = Some(Current {
                 request_id: job.request_id.clone(),
@@ -688,7 +713,7 @@ impl<P: InstancePool> Instance<P> {
     async fn supervise(self: Arc<Self>, mut child: Child) {
         let pid = child.id();
         let _tree = TreeGuard(self.clone(), pid);
-        let init_deadline = self.spawned_at + INIT_LIMIT;
+        let init_deadline = self.spawned_at + self.init_limit;
         let status = loop {
             let (deadline, idle_deadline, stopping) = {
                 let mut st = self.lock();
@@ -816,7 +841,7 @@ impl<P: InstancePool> Instance<P> {
                 let outcome = errors::timed_out(&current.request_id, self.timeout);
                 self.finish(current, outcome, Some("timeout"));
             }
-            None if !st.ready && self.spawned_at + INIT_LIMIT <= now => {
+            None if !st.ready && self.spawned_at + self.init_limit <= now => {
                 st.init_timed_out = true;
                 st.stopping = true;
             }
@@ -856,7 +881,11 @@ impl<P: InstancePool> Instance<P> {
             let failure = if st.ready {
                 None
             } else if st.init_timed_out {
-                Some(InitFailure::TimedOut(INIT_LIMIT))
+                Some(if self.suppressed {
+                    InitFailure::SuppressedTimedOut(self.timeout)
+                } else {
+                    InitFailure::TimedOut(self.init_limit)
+                })
             } else if let Some((error_type, payload)) = st.init_error.take() {
                 Some(InitFailure::Posted {
                     error_type,

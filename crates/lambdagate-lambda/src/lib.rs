@@ -575,6 +575,7 @@ fn new_pool(
             scale_up_after: config.scale_up_after,
             queue_depth: config.queue_depth,
             idle_timeout: config.idle_timeout,
+            init_limit: config.init_limit,
         },
     )
 }

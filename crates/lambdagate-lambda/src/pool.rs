@@ -40,6 +40,8 @@ pub(crate) struct Scaling {
     pub queue_depth: usize,
     /// An idle instance stops after this long.
     pub idle_timeout: Duration,
+    /// Lambda's limit on an init, after which it is retried as a suppressed init.
+    pub init_limit: Duration,
 }
 
 /// An instance whose `GET /next` waits for a job.
@@ -186,6 +188,8 @@ pub(crate) struct Pool {
     pub queue_depth: usize,
     /// An idle instance stops after this long.
     pub idle_timeout: Duration,
+    /// Lambda's init limit.
+    pub init_limit: Duration,
     state: Mutex<PoolState>,
     /// Signalled whenever work finishes or an instance exits (shutdown waits on it).
     settled: Notify,
@@ -209,6 +213,7 @@ impl Pool {
             scale_up_after: scaling.scale_up_after,
             queue_depth: scaling.queue_depth,
             idle_timeout: scaling.idle_timeout,
+            init_limit: scaling.init_limit,
             state: Mutex::new(PoolState::default()),
             settled: Notify::new(),
         })
@@ -258,7 +263,7 @@ impl Pool {
                 return Err(Submit::Refused(InvokeError::TooManyRequests));
             }
         };
-        Instance::start(self.clone(), id);
+        Instance::start(self.clone(), id, false);
         Ok(())
     }
 
@@ -321,7 +326,7 @@ impl Pool {
                 }
             };
             for id in ids {
-                Instance::start(self.clone(), id);
+                Instance::start(self.clone(), id, false);
             }
         }
     }
@@ -354,7 +359,7 @@ impl Pool {
             }
             st.reserve_instance()
         };
-        Instance::start(self.clone(), id);
+        Instance::start(self.clone(), id, false);
     }
 }
 
@@ -373,6 +378,10 @@ impl InstancePool for Pool {
 
     fn idle_timeout(&self) -> Duration {
         self.idle_timeout
+    }
+
+    fn init_limit(&self) -> Duration {
+        self.init_limit
     }
 
     fn arrived(&self, arrival: Arrival) {
@@ -419,7 +428,7 @@ impl InstancePool for Pool {
         if spawn {
             let id = st.reserve_instance();
             drop(st);
-            Instance::start(self.clone(), id);
+            Instance::start(self.clone(), id, false);
         }
     }
 
@@ -465,6 +474,7 @@ impl InstancePool for Pool {
     ) {
         let mut failed = Vec::new();
         let mut spawn = None;
+        let mut suppressed = false;
         {
             let mut st = self.lock();
             st.live = st.live.saturating_sub(1);
@@ -473,7 +483,26 @@ impl InstancePool for Pool {
             }
             st.instances.retain(|i| i.id != instance);
             st.idle.retain(|p| p.instance != instance);
-            if let Some(failure) = failure {
+            if let Some(InitFailure::TimedOut(limit)) = &failure {
+                // As Lambda does: the init is retried within the first invocation, where it
+                // may take the function's Timeout ("suppressed init"); the waiting invocations
+                // wait for that instance.
+                self.logs.push(
+                    None,
+                    LogStream::Platform,
+                    format!(
+                        "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: timeout",
+                        limit.as_secs_f64() * 1000.0
+                    ),
+                );
+                if st.queue.len() > st.starting + st.returning
+                    && !st.closed
+                    && st.live < self.max_concurrency
+                {
+                    spawn = Some(st.reserve_instance());
+                    suppressed = true;
+                }
+            } else if let Some(failure) = failure {
                 // Other instances may still be starting for the queued jobs; they would fail
                 // the same way, so the queue gets the answer now.
                 failed = st.queue.drain(..).collect();
@@ -483,6 +512,9 @@ impl InstancePool for Pool {
                     InitFailure::Entrypoint(why) => why.clone(),
                     InitFailure::TimedOut(limit) => {
                         format!("Init timed out after {:.2} seconds", limit.as_secs_f64())
+                    }
+                    InitFailure::SuppressedTimedOut(limit) => {
+                        format!("Task timed out after {:.2} seconds", limit.as_secs_f64())
                     }
                 };
                 self.logs.push(
@@ -502,7 +534,7 @@ impl InstancePool for Pool {
             }
         }
         if let Some(id) = spawn {
-            Instance::start(self.clone(), id);
+            Instance::start(self.clone(), id, suppressed);
         }
         let failure = self.lock().init_failure.clone();
         if let Some((_, failure)) = failure {

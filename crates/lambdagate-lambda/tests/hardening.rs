@@ -258,3 +258,39 @@ async fn a_function_cannot_take_or_answer_another_functions_invocations() {
     assert_eq!(response(&call(&service, "Victim", "{}").await)["ok"], true);
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn an_init_past_the_init_limit_is_retried_within_the_timeout() {
+    let mut slow = script_function("SlowInit");
+    slow.environment.insert("INIT_SLEEP".into(), "2".into());
+    slow.timeout_secs = 60;
+    let mut slower = script_function("TooSlow");
+    slower.environment.insert("INIT_SLEEP".into(), "30".into());
+    slower.timeout_secs = 2;
+    // The 10 s init limit, shortened: an init sleeping 2 s always exceeds it.
+    let config = ServiceConfig {
+        init_limit: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let service = start_with(vec![slow, slower], config).await;
+    // Before: the init timeout was final and the call failed.
+    let result = call(&service, "SlowInit", "{}").await;
+    assert_eq!(response(&result)["ok"], true);
+    let lines: Vec<String> = service.logs("SlowInit").into_iter().map(|l| l.text).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("INIT_REPORT Init Duration: 1000.00 ms\tPhase: init\tStatus: timeout")),
+        "{lines:?}"
+    );
+    assert_eq!(service.live_instances("SlowInit"), 1);
+    // A retry that runs past the Timeout too is a timed-out invocation.
+    let result = call(&service, "TooSlow", "{}").await;
+    let (kind, body) = error(&result);
+    assert_eq!(kind, "Sandbox.Timedout");
+    assert_eq!(
+        body["errorMessage"],
+        format!("RequestId: {} Error: Task timed out after 2.00 seconds", result.request_id)
+    );
+    service.shutdown(Duration::from_secs(2)).await;
+}
