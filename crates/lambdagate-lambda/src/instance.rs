@@ -18,7 +18,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{Notify, oneshot, watch};
 
 use crate::logs::{LogRing, LogStream, MAX_LINE_BYTES};
-use crate::runtime_api::{self, ExecutionEnvironment, NextEvent};
+use crate::runtime_api::{self, Connection, ExecutionEnvironment, NextEvent};
 use crate::{Invocation, Outcome, errors, process_tree};
 
 
@@ -198,6 +198,10 @@ pub(crate) trait InstancePool: Send + Sync + Sized + 'static {
     /// Puts back a job whose instance went away before it saw it.
     fn requeue(self: &Arc<Self>, job: Job);
 
+    /// A job that was begun (counted as started) on an instance that died before its runtime
+    /// saw it: uncounts it and puts it back.
+    fn job_abandoned(self: &Arc<Self>, job: Job);
+
     /// Removes an instance from the idle list; false when it is not parked (it has work).
     fn unpark(&self, instance: u64) -> bool;
 
@@ -286,6 +290,12 @@ struct Current {
     reply: oneshot::Sender<Outcome>,
     started: Instant,
     deadline: Instant,
+    /// The invocation again, for another instance if this one dies before reading it.
+    invocation: Invocation,
+    /// The connection its event goes out on, and how much had been written there before:
+    /// tells whether the runtime can have seen the event.
+    conn: Arc<Connection>,
+    written_before: u64,
 }
 
 struct State {
@@ -322,6 +332,10 @@ struct State {
 /// the whole file in the kernel and cost a sixth of the gateway's CPU when done per invocation;
 /// the peak only grows, so a reading at most this old is a close lower bound.
 const MEMORY_READ_INTERVAL: Duration = Duration::from_millis(250);
+
+/// A runtime that waited this long for an event is checked for a pending kill before it gets
+/// one (see `next`).
+const IDLE_CHECK_AFTER: Duration = Duration::from_millis(10);
 
 /// How often the memory of an instance running an invocation is checked against MemorySize.
 /// Invocations shorter than this are never read (no cost on the request path); the runtime's
@@ -450,7 +464,7 @@ impl<P: InstancePool> Instance<P> {
 
 /// The Runtime API side of an instance: its listener hands each request here.
 impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
-    async fn next(self: &Arc<Self>) -> Option<NextEvent> {
+    async fn next(self: &Arc<Self>, conn: &Arc<Connection>) -> Option<NextEvent> {
         if let Some(prefetched) = self.lock().prefetched.take() {
             return prefetched;
         }
@@ -486,9 +500,11 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             arrival
         };
         let (slot, rx) = oneshot::channel();
+        let mut idled = false;
         let job = match pool.take_or_park(self.id, self.pid(), arrival, slot) {
             Some(job) => job,
             None => {
+                let parked_at = Instant::now();
                 let mut parked = ParkedNext {
                     rx,
                     pool: Arc::downgrade(&pool),
@@ -496,16 +512,32 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
                 };
                 let job = (&mut parked.rx).await;
                 parked.done = true;
+                idled = parked_at.elapsed() >= IDLE_CHECK_AFTER;
                 job.ok()?
             }
         };
-        Some(self.begin(&pool, job))
+        // A runtime killed while its poll was parked: its process may still be dying (not a
+        // zombie yet, so the pool's check let the hand-over through) but its socket is already
+        // closed. The event goes to another instance.
+        // An instance that sat idle may have been killed just now: a SIGKILL pending or an
+        // exit under way shows in `/proc` before the socket closes or the process is a
+        // zombie. (Read only after an idle spell: under load instances park for microseconds
+        // and the read would cost every invocation.)
+        let pid = self.pid();
+        if conn.peer_gone()
+            || pid.is_some_and(crate::pool::process_is_gone)
+            || (idled && pid.is_some_and(process_tree::dying))
+        {
+            pool.requeue(job);
+            return None;
+        }
+        Some(self.begin(&pool, job, conn))
     }
 
     // If this wait is dropped (the connection went away), `next` gives a job it was handed
     // back to the pool, as for any parked `GET /next`.
-    async fn prefetch_next(self: &Arc<Self>) {
-        let event = self.next().await;
+    async fn prefetch_next(self: &Arc<Self>, conn: &Arc<Connection>) {
+        let event = self.next(conn).await;
         self.lock().prefetched = Some(event);
     }
 
@@ -584,7 +616,7 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
 
 impl<P: InstancePool> Instance<P> {
     /// Makes `job` the instance's invocation: START, the deadline, the event for `GET /next`.
-    fn begin(&self, pool: &Arc<P>, job: Job) -> NextEvent {
+    fn begin(&self, pool: &Arc<P>, job: Job, conn: &Arc<Connection>) -> NextEvent {
         let now = Instant::now();
         // After a suppressed init, the Timeout counts from the start of that init.
         let first_after_suppressed = self.suppressed && self.lock().init_duration.is_some();
@@ -611,6 +643,9 @@ impl<P: InstancePool> Instance<P> {
                 reply: job.reply,
                 started: now,
                 deadline,
+                invocation: job.invocation.clone(),
+                conn: conn.clone(),
+                written_before: conn.written(),
             });
             st.supervisor_wakes_at.is_none_or(|at| deadline < at)
         };
@@ -901,7 +936,23 @@ impl<P: InstancePool> Instance<P> {
         if let Some(server) = server {
             server.abort();
         }
+        // Nothing of the event was written, or the runtime closed without reading it: the
+        // invocation never reached a live runtime, so another instance takes it.
+        let unseen = current
+            .as_ref()
+            .is_some_and(|c| c.conn.written() == c.written_before || c.conn.reset());
         if let Some(current) = current {
+            if unseen && let Some(pool) = self.pool.upgrade() {
+                pool.job_abandoned(Job {
+                    request_id: current.request_id,
+                    invocation: current.invocation,
+                    reply: current.reply,
+                    submitted: Instant::now(),
+                });
+                self.exited.send_replace(true);
+                pool.instance_exited(self.id, pending, failure);
+                return;
+            }
             if let Some(pool) = self.pool.upgrade() {
                 pool.logs().push(
                     Some(current.request_id.clone()),

@@ -102,7 +102,7 @@ fn procs_running(stat: &str) -> Option<usize> {
 ///
 /// One `waitid` with WNOWAIT: it reports an exit without reaping, so the instance's own wait
 /// still sees it. Cheap enough for every hand-over.
-fn process_is_gone(pid: u32) -> bool {
+pub(crate) fn process_is_gone(pid: u32) -> bool {
     use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
     let Ok(pid) = i32::try_from(pid) else {
         return true;
@@ -430,6 +430,15 @@ impl InstancePool for Pool {
             drop(st);
             Instance::start(self.clone(), id, false);
         }
+    }
+
+    fn job_abandoned(self: &Arc<Self>, job: Job) {
+        {
+            let mut st = self.lock();
+            st.busy = st.busy.saturating_sub(1);
+        }
+        self.requeue(job);
+        self.settled.notify_waiters();
     }
 
     fn unpark(&self, instance: u64) -> bool {

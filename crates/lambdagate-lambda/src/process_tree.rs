@@ -58,6 +58,25 @@ pub(crate) fn walk(root: u32) -> Vec<Seen> {
     seen
 }
 
+/// Whether the process is dead, exiting, or has a SIGKILL pending: it will not read anything
+/// more. From `/proc/<pid>/stat`: the state (field 3), the flags (field 9, `PF_EXITING`) and
+/// the pending signals (field 31; a SIGKILL is posted to every thread's own set).
+pub(crate) fn dying(pid: u32) -> bool {
+    const PF_EXITING: u64 = 0x4;
+    const SIGKILL_BIT: u64 = 1 << 8;
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return true;
+    };
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<u64>().ok());
+    matches!(fields.first(), Some(&("Z" | "X" | "x")))
+        || field(9).is_some_and(|flags| flags & PF_EXITING != 0)
+        || field(31).is_some_and(|pending| pending & SIGKILL_BIT != 0)
+}
+
 /// Whether `seen` is still that process (alive, same start time).
 pub(crate) fn still(seen: &Seen) -> bool {
     start_time(seen.pid) == Some(seen.start)

@@ -294,3 +294,35 @@ async fn an_init_past_the_init_limit_is_retried_within_the_timeout() {
     );
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn calls_right_after_an_idle_instance_dies_go_to_another_instance() {
+    let service = start(vec![script_function("Fragile")]).await;
+    for round in 0..15 {
+        let pid = response(&call(&service, "Fragile", "{}").await)["pid"]
+            .as_u64()
+            .unwrap() as i32;
+        // Idle: its runtime waits for the next event.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        )
+        .unwrap();
+        // At once, before anyone can have noticed the death. Before: often a
+        // Runtime.ExitError (502 at the gateway) for an event the runtime never saw.
+        let calls: Vec<_> = (0..3)
+            .map(|_| {
+                let service = service.clone();
+                tokio::spawn(async move { call(&service, "Fragile", "{}").await })
+            })
+            .collect();
+        for c in calls {
+            let result = c.await.unwrap();
+            if let lambdagate_lambda::Outcome::Error { payload, .. } = &result.outcome {
+                panic!("round {round}: {}", String::from_utf8_lossy(payload));
+            }
+        }
+    }
+    service.shutdown(Duration::from_secs(2)).await;
+}
