@@ -363,3 +363,16 @@ pub fn function_user(name: &str) -> Result<FunctionUser, String> {
         gid: user.gid.as_raw(),
     })
 }
+
+#[cfg(test)]
+mod user_tests {
+    #[test]
+    fn function_user_is_looked_up_and_unknown_users_are_refused() {
+        let e = super::function_user("no-such-user-lambdagate").unwrap_err();
+        assert!(e.contains("no such user"), "{e}");
+        // Our own user is always allowed, root or not.
+        let me = nix::unistd::Uid::effective().as_raw();
+        let user = super::function_user(&me.to_string()).unwrap();
+        assert_eq!(user.uid, me);
+    }
+}

@@ -21,7 +21,6 @@ use crate::logs::{LogRing, LogStream, MAX_LINE_BYTES};
 use crate::runtime_api::{self, Connection, ExecutionEnvironment, NextEvent};
 use crate::{Invocation, Outcome, errors, process_tree};
 
-
 /// How to start the processes of one function.
 #[derive(Debug, Clone)]
 pub(crate) struct Launch {
@@ -441,10 +440,16 @@ impl<P: InstancePool> Instance<P> {
         let pipes = (|| -> std::io::Result<Vec<Arc<OutputPipe>>> {
             let mut pipes = Vec::new();
             if let Some(out) = child.stdout.take() {
-                pipes.push(Arc::new(OutputPipe::new(out.into_owned_fd()?, LogStream::Stdout)?));
+                pipes.push(Arc::new(OutputPipe::new(
+                    out.into_owned_fd()?,
+                    LogStream::Stdout,
+                )?));
             }
             if let Some(err) = child.stderr.take() {
-                pipes.push(Arc::new(OutputPipe::new(err.into_owned_fd()?, LogStream::Stderr)?));
+                pipes.push(Arc::new(OutputPipe::new(
+                    err.into_owned_fd()?,
+                    LogStream::Stderr,
+                )?));
             }
             Ok(pipes)
         })()
@@ -555,10 +560,7 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             // then waits for the idle timeout. Only an idle timeout shorter than that sleep
             // needs a wake-up now (else `--idle-timeout 3` on a 60 s function waited 60 s);
             // waking it for every invocation would cost a task wake-up per request.
-            let idle_at = self
-                .pool
-                .upgrade()
-                .map(|p| now + p.idle_timeout());
+            let idle_at = self.pool.upgrade().map(|p| now + p.idle_timeout());
             let wake = matches!((idle_at, st.supervisor_wakes_at), (Some(i), Some(w)) if i < w);
             (st.current.take(), wake)
         };
@@ -801,7 +803,12 @@ impl<P: InstancePool> Instance<P> {
         let mut tree = pid.map(process_tree::walk).unwrap_or_default();
         {
             let st = self.lock();
-            let earlier: Vec<_> = st.seen.iter().filter(|s| !tree.contains(s)).copied().collect();
+            let earlier: Vec<_> = st
+                .seen
+                .iter()
+                .filter(|s| !tree.contains(s))
+                .copied()
+                .collect();
             tree.extend(earlier);
         }
         kill_group(pid);
@@ -1134,8 +1141,11 @@ impl OutputPipe {
             line = head;
         }
         let request_id = instance.lock().last_request_id.clone();
-        pool.logs()
-            .push(request_id, self.kind, String::from_utf8_lossy(line).into_owned());
+        pool.logs().push(
+            request_id,
+            self.kind,
+            String::from_utf8_lossy(line).into_owned(),
+        );
     }
 }
 

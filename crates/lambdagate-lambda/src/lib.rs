@@ -560,7 +560,11 @@ fn new_pool(
         .unwrap_or(config.default_max_concurrency);
     // Checked by `start`; a user that went away since makes the function unavailable rather
     // than run as us.
-    let (user, program) = match config.function_user.as_deref().map(environment::function_user) {
+    let (user, program) = match config
+        .function_user
+        .as_deref()
+        .map(environment::function_user)
+    {
         None => (None, program),
         Some(Ok(user)) => (Some(user), program),
         Some(Err(why)) => (None, instance::Program::Unavailable(why)),

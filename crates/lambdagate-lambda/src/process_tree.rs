@@ -35,7 +35,10 @@ fn children(pid: u32, out: &mut Vec<u32>) {
     for task in tasks.flatten() {
         let path = task.path().join("children");
         if let Ok(list) = std::fs::read_to_string(path) {
-            out.extend(list.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+            out.extend(
+                list.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            );
         }
     }
 }
@@ -174,7 +177,11 @@ fn diag_inode(local: std::net::SocketAddrV4, remote: std::net::SocketAddrV4) -> 
 fn proc_net_inode(local: std::net::SocketAddrV4, remote: std::net::SocketAddrV4) -> Option<u64> {
     // The kernel prints each address as the raw (network order) u32 in hex, then the port.
     let hex = |a: std::net::SocketAddrV4| {
-        format!("{:08X}:{:04X}", u32::from_ne_bytes(a.ip().octets()), a.port())
+        format!(
+            "{:08X}:{:04X}",
+            u32::from_ne_bytes(a.ip().octets()),
+            a.port()
+        )
     };
     let (local, remote) = (hex(local), hex(remote));
     let table = std::fs::read_to_string("/proc/self/net/tcp").ok()?;
@@ -235,7 +242,10 @@ mod tests {
             std::fs::read_dir("/proc/self/fd").unwrap().count()
         );
         // Another process does not hold it.
-        let mut other = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut other = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
         let inode = socket_inode(peer, local).unwrap();
         assert!(!holds_socket(&walk(other.id()), inode));
         other.kill().unwrap();
@@ -265,7 +275,10 @@ mod tests {
         parent.wait().unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while tree.iter().any(still) {
-            assert!(std::time::Instant::now() < deadline, "survivors in {tree:?}");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "survivors in {tree:?}"
+            );
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
     }

@@ -166,7 +166,8 @@ impl Connection {
         if self.reset.load(Ordering::Acquire) {
             return true;
         }
-        let pending = nix::sys::socket::getsockopt(&self.fd, nix::sys::socket::sockopt::SocketError);
+        let pending =
+            nix::sys::socket::getsockopt(&self.fd, nix::sys::socket::sockopt::SocketError);
         let reset = matches!(pending, Ok(e) if e == nix::errno::Errno::ECONNRESET as i32
             || e == nix::errno::Errno::EPIPE as i32);
         reset || self.reset.load(Ordering::Acquire)

@@ -24,7 +24,10 @@ fn own_rss_kb() -> u64 {
 async fn eventually(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
     let start = Instant::now();
     while !check() {
-        assert!(start.elapsed() < limit, "{what}: still not true after {limit:?}");
+        assert!(
+            start.elapsed() < limit,
+            "{what}: still not true after {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -54,7 +57,11 @@ async fn a_50_mb_line_is_split_and_the_log_ring_keeps_to_its_budget() {
         .iter()
         .position(|t| t.starts_with("END RequestId"))
         .unwrap();
-    assert!(texts[end - 1].starts_with('x'), "{:?}", &texts[end - 1][..10]);
+    assert!(
+        texts[end - 1].starts_with('x'),
+        "{:?}",
+        &texts[end - 1][..10]
+    );
     // Before: the 50 MB line was held two or three times over (read buffer, string, ring).
     let grown_mb = after.saturating_sub(before) / 1024;
     assert!(grown_mb < 40, "the gateway grew by {grown_mb} MB");
@@ -103,12 +110,22 @@ async fn idle_timeout_does_not_wait_for_the_function_timeout() {
 #[tokio::test]
 async fn a_stop_kills_children_that_left_the_process_group() {
     let service = start(vec![script_function("Spawner")]).await;
-    let answer = response(&call(&service, "Spawner", r#"{"spawn_child": true, "setsid": true}"#).await);
+    let answer = response(
+        &call(
+            &service,
+            "Spawner",
+            r#"{"spawn_child": true, "setsid": true}"#,
+        )
+        .await,
+    );
     let child = answer["child"].as_u64().unwrap() as u32;
     assert!(alive(child));
     service.shutdown(Duration::from_secs(2)).await;
     // Before: the child, in a session of its own, outlived the stop.
-    eventually("the setsid child is gone", Duration::from_secs(20), || !alive(child)).await;
+    eventually("the setsid child is gone", Duration::from_secs(20), || {
+        !alive(child)
+    })
+    .await;
 }
 
 /// Not a test on its own: the gateway that `instances_die_with_a_sigkilled_gateway` starts as a
@@ -131,13 +148,21 @@ async fn gateway_to_be_killed() {
 async fn instances_die_with_a_sigkilled_gateway() {
     use std::io::BufRead;
     let mut gateway = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["gateway_to_be_killed", "--exact", "--ignored", "--nocapture"])
+        .args([
+            "gateway_to_be_killed",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = std::io::BufReader::new(gateway.stdout.take().unwrap()).lines();
     let pid: u32 = loop {
-        let line = lines.next().expect("the gateway printed its instance").unwrap();
+        let line = lines
+            .next()
+            .expect("the gateway printed its instance")
+            .unwrap();
         if let Some(pid) = line.strip_prefix("INSTANCE ") {
             break pid.parse().unwrap();
         }
@@ -150,7 +175,12 @@ async fn instances_die_with_a_sigkilled_gateway() {
     .unwrap();
     gateway.wait().unwrap();
     // Before: the instance ran on (parent 1) until its 100 s sleep was over.
-    eventually("the instance died with the gateway", Duration::from_secs(30), || !alive(pid)).await;
+    eventually(
+        "the instance died with the gateway",
+        Duration::from_secs(30),
+        || !alive(pid),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -209,7 +239,10 @@ async fn function_user_runs_functions_as_that_user_or_is_refused() {
     let service = started.unwrap();
     let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
     let answer = response(&call(&service, "AsNobody", "{}").await);
-    assert_eq!(answer["uid"].as_u64().unwrap(), u64::from(nobody.uid.as_raw()));
+    assert_eq!(
+        answer["uid"].as_u64().unwrap(),
+        u64::from(nobody.uid.as_raw())
+    );
     // And it cannot read the gateway's environment (before: it could, as the same user).
     let environ = format!("/proc/{}/environ", std::process::id());
     assert!(std::fs::read(&environ).is_ok(), "the test itself can");
@@ -276,11 +309,14 @@ async fn an_init_past_the_init_limit_is_retried_within_the_timeout() {
     // Before: the init timeout was final and the call failed.
     let result = call(&service, "SlowInit", "{}").await;
     assert_eq!(response(&result)["ok"], true);
-    let lines: Vec<String> = service.logs("SlowInit").into_iter().map(|l| l.text).collect();
+    let lines: Vec<String> = service
+        .logs("SlowInit")
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
     assert!(
-        lines
-            .iter()
-            .any(|l| l.starts_with("INIT_REPORT Init Duration: 1000.00 ms\tPhase: init\tStatus: timeout")),
+        lines.iter().any(|l| l
+            .starts_with("INIT_REPORT Init Duration: 1000.00 ms\tPhase: init\tStatus: timeout")),
         "{lines:?}"
     );
     assert_eq!(service.live_instances("SlowInit"), 1);
@@ -290,7 +326,10 @@ async fn an_init_past_the_init_limit_is_retried_within_the_timeout() {
     assert_eq!(kind, "Sandbox.Timedout");
     assert_eq!(
         body["errorMessage"],
-        format!("RequestId: {} Error: Task timed out after 2.00 seconds", result.request_id)
+        format!(
+            "RequestId: {} Error: Task timed out after 2.00 seconds",
+            result.request_id
+        )
     );
     service.shutdown(Duration::from_secs(2)).await;
 }
