@@ -103,16 +103,27 @@ fn pdeath_wrapper() -> Option<&'static std::path::Path> {
     SETPRIV
         .get_or_init(|| {
             let path = std::env::var("PATH").ok();
-            let setpriv = find_program(std::path::Path::new("setpriv"), path.as_deref())?;
+            let Some(setpriv) = find_program(std::path::Path::new("setpriv"), path.as_deref())
+            else {
+                tracing::warn!(
+                    "setpriv (util-linux) not found: function instances may outlive a killed lambdagate"
+                );
+                return None;
+            };
             let help = std::process::Command::new(&setpriv)
                 .arg("--help")
                 .stdin(Stdio::null())
                 .stderr(Stdio::null())
                 .output()
                 .ok()?;
-            String::from_utf8_lossy(&help.stdout)
-                .contains("--pdeathsig")
-                .then_some(setpriv)
+            let knows = String::from_utf8_lossy(&help.stdout).contains("--pdeathsig");
+            if !knows {
+                tracing::warn!(
+                    "{} has no --pdeathsig: function instances may outlive a killed lambdagate",
+                    setpriv.display()
+                );
+            }
+            knows.then_some(setpriv)
         })
         .as_deref()
 }
@@ -120,7 +131,11 @@ fn pdeath_wrapper() -> Option<&'static std::path::Path> {
 /// The file `program` names: itself when it has a slash, else the first match on `path`.
 fn find_program(program: &std::path::Path, path: Option<&str>) -> Option<PathBuf> {
     if program.components().count() > 1 {
-        return program.is_file().then(|| program.to_path_buf());
+        // Absolute: the child runs in the function's code folder, not in ours.
+        return program
+            .is_file()
+            .then(|| std::path::absolute(program).ok())
+            .flatten();
     }
     std::env::split_paths(path?)
         .map(|dir| dir.join(program))
