@@ -536,13 +536,12 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
                 job.ok()?
             }
         };
-        // A runtime killed while its poll was parked: its process may still be dying (not a
-        // zombie yet, so the pool's check let the hand-over through) but its socket is already
-        // closed. The event goes to another instance.
-        // An instance that sat idle may have been killed just now: a SIGKILL pending or an
-        // exit under way shows in `/proc` before the socket closes or the process is a
-        // zombie. (Read only after an idle spell: under load instances park for microseconds
-        // and the read would cost every invocation.)
+        // A runtime killed while its poll was parked may still be dying, not yet a zombie, so
+        // the pool's check let the hand-over through; the event then goes to another instance.
+        // A dying process has closed its socket (one `recv` peek). One killed just now, that
+        // has not run since, shows a pending SIGKILL in `/proc`; that read is made only after
+        // an idle spell, since under load instances park for microseconds and it would cost
+        // every invocation.
         let pid = self.pid();
         if conn.peer_gone()
             || pid.is_some_and(crate::pool::process_is_gone)
