@@ -444,6 +444,9 @@ impl<P: InstancePool> Instance<P> {
             "AWS_LAMBDA_LOG_STREAM_NAME",
             crate::environment::log_stream_name(),
         );
+        // The parent-death signal (see `Launch::command`) follows the thread that forks: this
+        // runs on a tokio worker thread, which lives as long as the runtime. Never spawn an
+        // instance from `spawn_blocking` or inside `block_in_place`, whose threads come and go.
         let mut child = cmd.spawn().map_err(|e| {
             let program = cmd.as_std().get_program().to_string_lossy().into_owned();
             format!(
