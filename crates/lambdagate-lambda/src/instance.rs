@@ -545,11 +545,8 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
         // has not run since, shows a pending SIGKILL in `/proc`; that read is made only after
         // an idle spell, since under load instances park for microseconds and it would cost
         // every invocation.
-        let pid = self.pid();
-        if conn.peer_gone()
-            || pid.is_some_and(crate::pool::process_is_gone)
-            || (idled && pid.is_some_and(process_tree::dying))
-        {
+        // (A zombie has closed its sockets too, so the peek covers the pool's check as well.)
+        if conn.peer_gone() || (idled && self.pid().is_some_and(process_tree::dying)) {
             pool.requeue(job);
             return None;
         }

@@ -102,7 +102,7 @@ fn procs_running(stat: &str) -> Option<usize> {
 ///
 /// One `waitid` with WNOWAIT: it reports an exit without reaping, so the instance's own wait
 /// still sees it. Cheap enough for every hand-over.
-pub(crate) fn process_is_gone(pid: u32) -> bool {
+fn process_is_gone(pid: u32) -> bool {
     use nix::sys::wait::{Id, WaitPidFlag, WaitStatus, waitid};
     let Ok(pid) = i32::try_from(pid) else {
         return true;
