@@ -332,3 +332,47 @@ mod tests {
         assert_eq!(name.len(), "2024/05/01/[$LATEST]".len() + 32);
     }
 }
+
+/// The user function processes run as (`--function-user`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionUser {
+    /// Its user id.
+    pub uid: u32,
+    /// Its primary group id.
+    pub gid: u32,
+}
+
+/// Looks up `--function-user` (a name or a numeric id). Only root may start processes as
+/// another user, so anyone else gets a clear error instead of instances that cannot start.
+pub fn function_user(name: &str) -> Result<FunctionUser, String> {
+    use nix::unistd::{Uid, User};
+    let user = match name.parse::<u32>() {
+        Ok(id) => User::from_uid(Uid::from_raw(id)),
+        Err(_) => User::from_name(name),
+    }
+    .map_err(|e| format!("--function-user {name}: cannot look the user up: {e}"))?
+    .ok_or_else(|| format!("--function-user {name}: no such user"))?;
+    let me = Uid::effective();
+    if !me.is_root() && user.uid != me {
+        return Err(format!(
+            "--function-user {name}: only root can run functions as another user (lambdagate runs as uid {me})"
+        ));
+    }
+    Ok(FunctionUser {
+        uid: user.uid.as_raw(),
+        gid: user.gid.as_raw(),
+    })
+}
+
+#[cfg(test)]
+mod user_tests {
+    #[test]
+    fn function_user_is_looked_up_and_unknown_users_are_refused() {
+        let e = super::function_user("no-such-user-lambdagate").unwrap_err();
+        assert!(e.contains("no such user"), "{e}");
+        // Our own user is always allowed, root or not.
+        let me = nix::unistd::Uid::effective().as_raw();
+        let user = super::function_user(&me.to_string()).unwrap();
+        assert_eq!(user.uid, me);
+    }
+}

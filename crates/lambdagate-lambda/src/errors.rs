@@ -14,6 +14,8 @@ pub const TIMED_OUT: &str = "Sandbox.Timedout";
 pub const EXIT_ERROR: &str = "Runtime.ExitError";
 /// Error type of a runtime that could not be started at all.
 pub const INVALID_ENTRYPOINT: &str = "Runtime.InvalidEntrypoint";
+/// Error type of an invocation whose instance went over its MemorySize.
+pub const OUT_OF_MEMORY: &str = "Runtime.OutOfMemory";
 /// Error type of a response over the payload limit.
 pub const RESPONSE_TOO_LARGE: &str = "Function.ResponseSizeTooLarge";
 
@@ -68,6 +70,18 @@ pub fn describe_exit(status: &std::process::ExitStatus) -> String {
         Some(6) => "signal: aborted".to_string(),
         Some(n) => format!("signal: {n}"),
         None => "exit status unknown".to_string(),
+    }
+}
+
+/// The answer to an invocation whose instance went over its MemorySize: Lambda kills the
+/// runtime, which reads as an exit by SIGKILL.
+pub fn out_of_memory(request_id: &str) -> Outcome {
+    Outcome::Error {
+        error_type: OUT_OF_MEMORY.to_string(),
+        payload: error_json(
+            OUT_OF_MEMORY,
+            &format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed"),
+        ),
     }
 }
 

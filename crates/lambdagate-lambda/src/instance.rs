@@ -14,16 +14,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use lambdagate_model::{Function, RuntimeFamily};
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{Notify, oneshot, watch};
 
-use crate::logs::{LogRing, LogStream};
-use crate::runtime_api::{self, ExecutionEnvironment, NextEvent};
-use crate::{Invocation, Outcome, errors};
-
-/// Lambda's limit on the init phase of an on-demand instance.
-const INIT_LIMIT: Duration = Duration::from_secs(10);
+use crate::logs::{LogRing, LogStream, MAX_LINE_BYTES};
+use crate::runtime_api::{self, Connection, ExecutionEnvironment, NextEvent};
+use crate::{Invocation, Outcome, errors, process_tree};
 
 /// How to start the processes of one function.
 #[derive(Debug, Clone)]
@@ -32,6 +28,8 @@ pub(crate) struct Launch {
     pub env: Vec<(String, String)>,
     /// What to run.
     pub program: Program,
+    /// `--function-user`: the user and group the processes run as (else ours).
+    pub user: Option<crate::environment::FunctionUser>,
 }
 
 /// The program of an instance.
@@ -50,25 +48,39 @@ pub(crate) enum Program {
 
 impl Launch {
     fn command(&self, cwd: &std::path::Path) -> Result<Command, String> {
-        let mut cmd = match &self.program {
+        let (program, args): (PathBuf, Vec<&std::ffi::OsStr>) = match &self.program {
             Program::Bootstrap {
                 interpreter,
                 script,
-            } => {
-                let mut cmd = Command::new(interpreter);
-                cmd.arg(script);
-                cmd
-            }
+            } => (PathBuf::from(interpreter), vec![script.as_os_str()]),
             Program::Provided { candidates } => {
                 let found = candidates.iter().find(|p| p.is_file()).ok_or_else(|| {
                     let list: Vec<String> =
                         candidates.iter().map(|p| p.display().to_string()).collect();
                     format!("Couldn't find valid bootstrap(s): [{}]", list.join(" "))
                 })?;
-                Command::new(found)
+                (found.clone(), Vec::new())
             }
             Program::Unavailable(why) => return Err(why.clone()),
         };
+        // The instance dies with the gateway, even when the gateway is SIGKILLed: `setpriv`
+        // sets the parent-death signal and then execs the runtime (same pid), which needs no
+        // `unsafe` pre-exec hook here. Only a program found on PATH is wrapped, so a missing
+        // interpreter still fails to spawn with its own error.
+        let path = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.as_str());
+        let mut cmd = match (pdeath_wrapper(), find_program(&program, path)) {
+            (Some(setpriv), Some(resolved)) => {
+                let mut cmd = Command::new(setpriv);
+                cmd.args(["--pdeathsig", "KILL", "--"]).arg(resolved);
+                cmd
+            }
+            _ => Command::new(&program),
+        };
+        cmd.args(args);
         cmd.env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .current_dir(cwd)
@@ -77,8 +89,57 @@ impl Launch {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
+        if let Some(user) = &self.user {
+            // std drops the supplementary groups too when it changes the uid as root.
+            cmd.uid(user.uid).gid(user.gid);
+        }
         Ok(cmd)
     }
+}
+
+/// `setpriv` when it is installed and knows `--pdeathsig` (util-linux 2.33 and later).
+fn pdeath_wrapper() -> Option<&'static std::path::Path> {
+    static SETPRIV: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    SETPRIV
+        .get_or_init(|| {
+            let path = std::env::var("PATH").ok();
+            let Some(setpriv) = find_program(std::path::Path::new("setpriv"), path.as_deref())
+            else {
+                tracing::warn!(
+                    "setpriv (util-linux) not found: function instances may outlive a killed lambdagate"
+                );
+                return None;
+            };
+            let help = std::process::Command::new(&setpriv)
+                .arg("--help")
+                .stdin(Stdio::null())
+                .stderr(Stdio::null())
+                .output()
+                .ok()?;
+            let knows = String::from_utf8_lossy(&help.stdout).contains("--pdeathsig");
+            if !knows {
+                tracing::warn!(
+                    "{} has no --pdeathsig: function instances may outlive a killed lambdagate",
+                    setpriv.display()
+                );
+            }
+            knows.then_some(setpriv)
+        })
+        .as_deref()
+}
+
+/// The file `program` names: itself when it has a slash, else the first match on `path`.
+fn find_program(program: &std::path::Path, path: Option<&str>) -> Option<PathBuf> {
+    if program.components().count() > 1 {
+        // Absolute: the child runs in the function's code folder, not in ours.
+        return program
+            .is_file()
+            .then(|| std::path::absolute(program).ok())
+            .flatten();
+    }
+    std::env::split_paths(path?)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
 }
 
 /// Chooses the program for a function family.
@@ -130,6 +191,9 @@ pub(crate) trait InstancePool: Send + Sync + Sized + 'static {
     /// How long an instance may stay idle before it is stopped.
     fn idle_timeout(&self) -> Duration;
 
+    /// Lambda's limit on an init (10 s); a suppressed init has the function's Timeout instead.
+    fn init_limit(&self) -> Duration;
+
     /// A new instance exists (its process is not started yet): the pool keeps it, to stop it.
     fn registered(&self, instance: Arc<Instance<Self>>);
 
@@ -148,11 +212,15 @@ pub(crate) trait InstancePool: Send + Sync + Sized + 'static {
     /// Puts back a job whose instance went away before it saw it.
     fn requeue(self: &Arc<Self>, job: Job);
 
+    /// A job that was begun (counted as started) on an instance that died before its runtime
+    /// saw it: uncounts it and puts it back.
+    fn job_abandoned(self: &Arc<Self>, job: Job);
+
     /// Removes an instance from the idle list; false when it is not parked (it has work).
     fn unpark(&self, instance: u64) -> bool;
 
     /// An invocation was handed to an instance.
-    fn job_started(&self);
+    fn job_started(self: &Arc<Self>);
 
     /// An invocation ended; `returning` when its instance will poll again.
     fn job_finished(&self, returning: bool);
@@ -204,8 +272,10 @@ pub(crate) enum InitFailure {
     Exited(String),
     /// The process could not be started.
     Entrypoint(String),
-    /// Init ran past Lambda's init limit.
+    /// Init ran past Lambda's init limit: the pool retries it as a suppressed init.
     TimedOut(Duration),
+    /// A suppressed init (the retry, within the first invocation) ran past the Timeout.
+    SuppressedTimedOut(Duration),
 }
 
 impl InitFailure {
@@ -221,7 +291,9 @@ impl InitFailure {
             },
             InitFailure::Exited(exit) => errors::exited(request_id, exit),
             InitFailure::Entrypoint(why) => errors::invalid_entrypoint(request_id, why),
-            InitFailure::TimedOut(limit) => errors::timed_out(request_id, *limit),
+            InitFailure::TimedOut(limit) | InitFailure::SuppressedTimedOut(limit) => {
+                errors::timed_out(request_id, *limit)
+            }
         }
     }
 }
@@ -232,6 +304,12 @@ struct Current {
     reply: oneshot::Sender<Outcome>,
     started: Instant,
     deadline: Instant,
+    /// The invocation again, for another instance if this one dies before reading it.
+    invocation: Invocation,
+    /// The connection its event goes out on, and how much had been written there before:
+    /// tells whether the runtime can have seen the event.
+    conn: Arc<Connection>,
+    written_before: u64,
 }
 
 struct State {
@@ -255,6 +333,9 @@ struct State {
     /// The event a pipelined `GET /next` takes at once: `prefetch_next` waited for it while
     /// the runtime's answer to the previous invocation was held (`None` inside: stopping).
     prefetched: Option<Option<NextEvent>>,
+    /// Every process seen in the instance's tree (see [`Instance::check_memory`]): stopping
+    /// the instance kills them too, even those its runtime no longer parents.
+    seen: Vec<process_tree::Seen>,
     /// When the supervisor will next wake on its own (it re-reads the state then). A new
     /// invocation wakes it only if its deadline is earlier: waking it for every invocation
     /// cost two task wake-ups (often a thread wake-up) per request.
@@ -266,6 +347,15 @@ struct State {
 /// the peak only grows, so a reading at most this old is a close lower bound.
 const MEMORY_READ_INTERVAL: Duration = Duration::from_millis(250);
 
+/// A runtime that waited this long for an event is checked for a pending kill before it gets
+/// one (see `next`).
+const IDLE_CHECK_AFTER: Duration = Duration::from_millis(10);
+
+/// How often the memory of an instance running an invocation is checked against MemorySize.
+/// Invocations shorter than this are never read (no cost on the request path); the runtime's
+/// peak (`VmHWM`) is part of the reading, so a spike between two readings still counts.
+pub(crate) const MEMORY_SAMPLE_INTERVAL: Duration = Duration::from_millis(100);
+
 /// One running function instance, of a pool `P`.
 pub(crate) struct Instance<P> {
     /// Its name within the pool.
@@ -276,6 +366,14 @@ pub(crate) struct Instance<P> {
     exited: watch::Sender<bool>,
     spawned_at: Instant,
     timeout: Duration,
+    /// A suppressed init: the retry of an init that ran past the init limit. Its init may
+    /// take the function's Timeout, which also bounds init and first invocation together, as
+    /// on Lambda.
+    suppressed: bool,
+    /// How long its init may take.
+    init_limit: Duration,
+    /// Its standard output and error, once started.
+    pipes: std::sync::OnceLock<Vec<Arc<OutputPipe>>>,
 }
 
 impl<P: InstancePool> Instance<P> {
@@ -284,7 +382,9 @@ impl<P: InstancePool> Instance<P> {
     }
 
     /// Starts an instance in the background; its failures are reported to the pool.
-    pub fn start(pool: Arc<P>, id: u64) {
+    /// `suppressed`: this is the retry of an init that timed out.
+    pub fn start(pool: Arc<P>, id: u64, suppressed: bool) {
+        let timeout = Duration::from_secs(u64::from(pool.function().timeout_secs.max(1)));
         let instance = Arc::new(Instance {
             id,
             pool: Arc::downgrade(&pool),
@@ -302,12 +402,20 @@ impl<P: InstancePool> Instance<P> {
                 server: None,
                 memory: None,
                 prefetched: None,
+                seen: Vec::new(),
                 supervisor_wakes_at: None,
             }),
             wake: Notify::new(),
             exited: watch::channel(false).0,
             spawned_at: Instant::now(),
-            timeout: Duration::from_secs(u64::from(pool.function().timeout_secs.max(1))),
+            timeout,
+            suppressed,
+            init_limit: if suppressed {
+                timeout
+            } else {
+                pool.init_limit()
+            },
+            pipes: std::sync::OnceLock::new(),
         });
         pool.registered(instance.clone());
         tokio::spawn(async move {
@@ -336,6 +444,9 @@ impl<P: InstancePool> Instance<P> {
             "AWS_LAMBDA_LOG_STREAM_NAME",
             crate::environment::log_stream_name(),
         );
+        // The parent-death signal (see `Launch::command`) follows the thread that forks: this
+        // runs on a tokio worker thread, which lives as long as the runtime. Never spawn an
+        // instance from `spawn_blocking` or inside `block_in_place`, whose threads come and go.
         let mut child = cmd.spawn().map_err(|e| {
             let program = cmd.as_std().get_program().to_string_lossy().into_owned();
             format!(
@@ -344,12 +455,27 @@ impl<P: InstancePool> Instance<P> {
             )
         })?;
         self.lock().pid = child.id();
-        if let Some(out) = child.stdout.take() {
-            tokio::spawn(forward_lines(out, self.clone(), LogStream::Stdout));
+        let pipes = (|| -> std::io::Result<Vec<Arc<OutputPipe>>> {
+            let mut pipes = Vec::new();
+            if let Some(out) = child.stdout.take() {
+                pipes.push(Arc::new(OutputPipe::new(
+                    out.into_owned_fd()?,
+                    LogStream::Stdout,
+                )?));
+            }
+            if let Some(err) = child.stderr.take() {
+                pipes.push(Arc::new(OutputPipe::new(
+                    err.into_owned_fd()?,
+                    LogStream::Stderr,
+                )?));
+            }
+            Ok(pipes)
+        })()
+        .map_err(|e| format!("cannot read the output of an instance: {e}"))?;
+        for pipe in &pipes {
+            tokio::spawn(forward_output(pipe.clone(), self.clone()));
         }
-        if let Some(err) = child.stderr.take() {
-            tokio::spawn(forward_lines(err, self.clone(), LogStream::Stderr));
-        }
+        let _ = self.pipes.set(pipes);
         Ok(child)
     }
 
@@ -361,7 +487,7 @@ impl<P: InstancePool> Instance<P> {
 
 /// The Runtime API side of an instance: its listener hands each request here.
 impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
-    async fn next(self: &Arc<Self>) -> Option<NextEvent> {
+    async fn next(self: &Arc<Self>, conn: &Arc<Connection>) -> Option<NextEvent> {
         if let Some(prefetched) = self.lock().prefetched.take() {
             return prefetched;
         }
@@ -397,9 +523,11 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             arrival
         };
         let (slot, rx) = oneshot::channel();
+        let mut idled = false;
         let job = match pool.take_or_park(self.id, self.pid(), arrival, slot) {
             Some(job) => job,
             None => {
+                let parked_at = Instant::now();
                 let mut parked = ParkedNext {
                     rx,
                     pool: Arc::downgrade(&pool),
@@ -407,16 +535,28 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
                 };
                 let job = (&mut parked.rx).await;
                 parked.done = true;
+                idled = parked_at.elapsed() >= IDLE_CHECK_AFTER;
                 job.ok()?
             }
         };
-        Some(self.begin(&pool, job))
+        // A runtime killed while its poll was parked may still be dying, not yet a zombie, so
+        // the pool's check let the hand-over through; the event then goes to another instance.
+        // A dying process has closed its socket (one `recv` peek). One killed just now, that
+        // has not run since, shows a pending SIGKILL in `/proc`; that read is made only after
+        // an idle spell, since under load instances park for microseconds and it would cost
+        // every invocation.
+        // (A zombie has closed its sockets too, so the peek covers the pool's check as well.)
+        if conn.peer_gone() || (idled && self.pid().is_some_and(process_tree::dying)) {
+            pool.requeue(job);
+            return None;
+        }
+        Some(self.begin(&pool, job, conn))
     }
 
     // If this wait is dropped (the connection went away), `next` gives a job it was handed
     // back to the pool, as for any parked `GET /next`.
-    async fn prefetch_next(self: &Arc<Self>) {
-        let event = self.next().await;
+    async fn prefetch_next(self: &Arc<Self>, conn: &Arc<Connection>) {
+        let event = self.next(conn).await;
         self.lock().prefetched = Some(event);
     }
 
@@ -427,15 +567,23 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
                 Some(c) if &*c.request_id == request_id => {}
                 _ => return Err(()),
             }
-            st.idle_since = Instant::now();
+            let now = Instant::now();
+            st.idle_since = now;
             st.returning = true;
-            st.current.take()
+            // The supervisor sleeps until the finished invocation's deadline at the latest and
+            // then waits for the idle timeout. Only an idle timeout shorter than that sleep
+            // needs a wake-up now (else `--idle-timeout 3` on a 60 s function waited 60 s);
+            // waking it for every invocation would cost a task wake-up per request.
+            let idle_at = self.pool.upgrade().map(|p| now + p.idle_timeout());
+            let wake = matches!((idle_at, st.supervisor_wakes_at), (Some(i), Some(w)) if i < w);
+            (st.current.take(), wake)
         };
-        let Some(current) = current else {
+        let (Some(current), wake) = current else {
             return Err(());
         };
-        // The supervisor needs no wake-up: it wakes by the finished invocation's deadline at
-        // the latest, finds nothing running, and goes on to wait for the idle timeout.
+        if wake {
+            self.wake.notify_one();
+        }
         self.finish(current, outcome, None);
         Ok(())
     }
@@ -443,13 +591,70 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
     fn init_error(&self, error_type: String, payload: Bytes) {
         self.lock().init_error = Some((error_type, payload));
     }
+
+    // Checked once per connection (runtimes keep theirs open), off the invocation path. See
+    // "Function isolation" in docs/design-notes.md for why the socket's owner rather than a
+    // secret in the address.
+    async fn owns_connection(
+        self: &Arc<Self>,
+        peer: std::net::SocketAddr,
+        local: std::net::SocketAddr,
+    ) -> bool {
+        let (std::net::SocketAddr::V4(peer), std::net::SocketAddr::V4(local)) = (peer, local)
+        else {
+            return false;
+        };
+        // The runtime can connect before `launch` has recorded its pid.
+        let mut pid = self.pid();
+        for _ in 0..1000 {
+            if pid.is_some() || *self.exited.borrow() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            pid = self.pid();
+        }
+        let Some(pid) = pid else {
+            return false;
+        };
+        let seen = self.lock().seen.clone();
+        tokio::task::spawn_blocking(move || {
+            let inode = match process_tree::socket_inode(peer, local) {
+                Ok(Some(inode)) => inode,
+                Ok(None) => return false,
+                Err(()) => {
+                    // Without netlink and /proc nothing can be checked: serve, as before the
+                    // check existed, and say so once.
+                    static WARNED: std::sync::Once = std::sync::Once::new();
+                    WARNED.call_once(|| {
+                        tracing::warn!(
+                            "cannot tell which process owns a Runtime API connection here \
+                             (no sock_diag, no /proc/net/tcp): functions are not isolated"
+                        )
+                    });
+                    return true;
+                }
+            };
+            let mut tree = process_tree::walk(pid);
+            tree.extend(seen.into_iter().filter(process_tree::still));
+            process_tree::holds_socket(&tree, inode)
+        })
+        .await
+        .unwrap_or(false)
+    }
 }
 
 impl<P: InstancePool> Instance<P> {
     /// Makes `job` the instance's invocation: START, the deadline, the event for `GET /next`.
-    fn begin(&self, pool: &P, job: Job) -> NextEvent {
+    fn begin(&self, pool: &Arc<P>, job: Job, conn: &Arc<Connection>) -> NextEvent {
         let now = Instant::now();
-        let deadline_ms = (SystemTime::now() + self.timeout)
+        // After a suppressed init, the Timeout counts from the start of that init.
+        let first_after_suppressed = self.suppressed && self.lock().init_duration.is_some();
+        let deadline = if first_after_suppressed {
+            (self.spawned_at + self.timeout).max(now)
+        } else {
+            now + self.timeout
+        };
+        let deadline_ms = (SystemTime::now() + deadline.duration_since(now))
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
@@ -461,13 +666,15 @@ impl<P: InstancePool> Instance<P> {
         pool.job_started();
         let wake_supervisor = {
             let mut st = self.lock();
-            let deadline = now + self.timeout;
             st.last_request_id = Some(job.request_id.clone());
             st.current = Some(Current {
                 request_id: job.request_id.clone(),
                 reply: job.reply,
                 started: now,
                 deadline,
+                invocation: job.invocation.clone(),
+                conn: conn.clone(),
+                written_before: conn.written(),
             });
             st.supervisor_wakes_at.is_none_or(|at| deadline < at)
         };
@@ -503,6 +710,12 @@ impl<P: InstancePool> Instance<P> {
             return;
         };
         let duration = current.started.elapsed();
+        // What the function printed before answering is in its pipes now: it goes before END.
+        if let Some(pipes) = self.pipes.get() {
+            for pipe in pipes {
+                pipe.drain(self, FINISH_CHUNKS);
+            }
+        }
         let (memory_mb, init) = {
             let mut st = self.lock();
             let now = Instant::now();
@@ -538,6 +751,9 @@ impl<P: InstancePool> Instance<P> {
         }
         if let Some(status) = status {
             report.push_str(&format!("Status: {status}\t"));
+            if let (Outcome::Error { error_type, .. }, "error") = (&outcome, status) {
+                report.push_str(&format!("Error Type: {error_type}\t"));
+            }
         }
         pool.logs()
             .push(Some(id.clone()), LogStream::Platform, report);
@@ -560,8 +776,8 @@ impl<P: InstancePool> Instance<P> {
 
     async fn supervise(self: Arc<Self>, mut child: Child) {
         let pid = child.id();
-        let _group = GroupGuard(pid);
-        let init_deadline = self.spawned_at + INIT_LIMIT;
+        let _tree = TreeGuard(self.clone(), pid);
+        let init_deadline = self.spawned_at + self.init_limit;
         let status = loop {
             let (deadline, idle_deadline, stopping) = {
                 let mut st = self.lock();
@@ -588,7 +804,7 @@ impl<P: InstancePool> Instance<P> {
                 (deadline, idle, st.stopping)
             };
             if stopping {
-                kill_group(pid);
+                self.kill_tree(pid);
             }
             let far = Instant::now() + Duration::from_secs(86_400);
             tokio::select! {
@@ -602,9 +818,76 @@ impl<P: InstancePool> Instance<P> {
                 _ = self.wake.notified() => {}
             }
         };
-        // The leader is gone; whatever it started in its group goes too.
-        kill_group(pid);
+        // The runtime is gone; whatever it started goes too.
+        self.kill_tree(pid);
         self.on_exit(status);
+    }
+
+    /// Kills the runtime's group, every descendant of the runtime (children in sessions of
+    /// their own too: they are found through `/proc`, not through the group), and every
+    /// process seen in the tree before that is still running (orphans of a child that exited).
+    fn kill_tree(&self, pid: Option<u32>) {
+        let mut tree = pid.map(process_tree::walk).unwrap_or_default();
+        {
+            let st = self.lock();
+            let earlier: Vec<_> = st
+                .seen
+                .iter()
+                .filter(|s| !tree.contains(s))
+                .copied()
+                .collect();
+            tree.extend(earlier);
+        }
+        kill_group(pid);
+        process_tree::kill_all(&tree);
+    }
+
+    /// Adds up the memory of the instance's processes while it runs an invocation (at most
+    /// every [`MEMORY_SAMPLE_INTERVAL`], by the pool's sampler) and ends the invocation as
+    /// Lambda does when it is over MemorySize: `Runtime.OutOfMemory`, the instance stopped.
+    pub fn check_memory(&self) {
+        let (pid, request_id) = {
+            let st = self.lock();
+            match (&st.current, st.pid) {
+                (Some(c), Some(pid)) if c.started.elapsed() >= MEMORY_SAMPLE_INTERVAL => {
+                    (pid, c.request_id.clone())
+                }
+                _ => return,
+            }
+        };
+        let Some(pool) = self.pool.upgrade() else {
+            return;
+        };
+        let tree = process_tree::walk(pid);
+        let used_kb = process_tree::memory_kb(&tree);
+        let limit_mb = u64::from(pool.function().memory_mb);
+        let current = {
+            let mut st = self.lock();
+            let mut seen: Vec<process_tree::Seen> = st
+                .seen
+                .iter()
+                .filter(|s| !tree.contains(s) && process_tree::still(s))
+                .copied()
+                .collect();
+            seen.extend(tree);
+            st.seen = seen;
+            if used_kb <= limit_mb * 1024 {
+                return;
+            }
+            match &st.current {
+                Some(c) if c.request_id == request_id => {}
+                _ => return,
+            }
+            st.stopping = true;
+            // REPORT's Max Memory Used: what was read, as Lambda reports the limit it hit.
+            st.memory = Some((Instant::now(), used_kb.div_ceil(1024)));
+            st.current.take()
+        };
+        self.wake.notify_one();
+        if let Some(current) = current {
+            let outcome = errors::out_of_memory(&current.request_id);
+            self.finish(current, outcome, Some("error"));
+        }
     }
 
     fn on_deadline(&self) {
@@ -627,7 +910,7 @@ impl<P: InstancePool> Instance<P> {
                 let outcome = errors::timed_out(&current.request_id, self.timeout);
                 self.finish(current, outcome, Some("timeout"));
             }
-            None if !st.ready && self.spawned_at + INIT_LIMIT <= now => {
+            None if !st.ready && self.spawned_at + self.init_limit <= now => {
                 st.init_timed_out = true;
                 st.stopping = true;
             }
@@ -667,7 +950,11 @@ impl<P: InstancePool> Instance<P> {
             let failure = if st.ready {
                 None
             } else if st.init_timed_out {
-                Some(InitFailure::TimedOut(INIT_LIMIT))
+                Some(if self.suppressed {
+                    InitFailure::SuppressedTimedOut(self.timeout)
+                } else {
+                    InitFailure::TimedOut(self.init_limit)
+                })
             } else if let Some((error_type, payload)) = st.init_error.take() {
                 Some(InitFailure::Posted {
                     error_type,
@@ -683,7 +970,23 @@ impl<P: InstancePool> Instance<P> {
         if let Some(server) = server {
             server.abort();
         }
+        // Nothing of the event was written, or the runtime closed without reading it: the
+        // invocation never reached a live runtime, so another instance takes it.
+        let unseen = current
+            .as_ref()
+            .is_some_and(|c| c.conn.written() == c.written_before || c.conn.reset());
         if let Some(current) = current {
+            if unseen && let Some(pool) = self.pool.upgrade() {
+                pool.job_abandoned(Job {
+                    request_id: current.request_id,
+                    invocation: current.invocation,
+                    reply: current.reply,
+                    submitted: Instant::now(),
+                });
+                self.exited.send_replace(true);
+                pool.instance_exited(self.id, pending, failure);
+                return;
+            }
             if let Some(pool) = self.pool.upgrade() {
                 pool.logs().push(
                     Some(current.request_id.clone()),
@@ -725,12 +1028,12 @@ impl<P: InstancePool> Drop for ParkedNext<P> {
     }
 }
 
-/// Kills the process group when dropped, so no instance outlives the service.
-struct GroupGuard(Option<u32>);
+/// Kills the instance's processes when dropped, so no instance outlives the service.
+struct TreeGuard<P: InstancePool>(Arc<Instance<P>>, Option<u32>);
 
-impl Drop for GroupGuard {
+impl<P: InstancePool> Drop for TreeGuard<P> {
     fn drop(&mut self) {
-        kill_group(self.0);
+        self.0.kill_tree(self.1);
     }
 }
 
@@ -755,27 +1058,134 @@ fn max_memory_mb(pid: u32) -> u64 {
         .map_or(0, |kb| kb.div_ceil(1024))
 }
 
-async fn forward_lines<P: InstancePool>(
-    stream: impl AsyncRead + Unpin,
-    instance: Arc<Instance<P>>,
+/// Bytes read from a pipe at a time.
+const CHUNK: usize = 64 * 1024;
+/// Chunks the forwarding task reads before it lets other tasks run.
+const TASK_CHUNKS: usize = 16;
+/// Chunks `finish` reads at most before END: what the function printed before it answered is
+/// in the pipe by then; a function that keeps printing must not hold its answer back.
+const FINISH_CHUNKS: usize = 64;
+
+/// The read end of an instance's standard output or error. Its task forwards lines as they
+/// arrive; `finish` also drains it before writing END, so that what a function printed before
+/// answering always comes before its END / REPORT lines (and is in a log tail). Reads are
+/// bounded chunks and a line is at most [`MAX_LINE_BYTES`]: a longer one is split, as Lambda
+/// does, so a handler printing 50 MB on one line holds at most a chunk and a line here.
+struct OutputPipe {
+    fd: tokio::net::unix::pipe::Receiver,
     kind: LogStream,
-) {
-    let mut reader = BufReader::new(stream);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
+    /// The line begun and not ended yet.
+    partial: Mutex<Vec<u8>>,
+}
+
+enum Drained {
+    /// Nothing more to read for now.
+    Empty,
+    /// Stopped after the chunk budget with more to read.
+    More,
+    /// The write end is closed.
+    Eof,
+}
+
+impl OutputPipe {
+    fn new(fd: std::os::fd::OwnedFd, kind: LogStream) -> std::io::Result<OutputPipe> {
+        Ok(OutputPipe {
+            fd: tokio::net::unix::pipe::Receiver::from_owned_fd(fd)?,
+            kind,
+            partial: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Reads what is there (at most `chunks` reads) and logs each complete line.
+    fn drain<P: InstancePool>(&self, instance: &Instance<P>, chunks: usize) -> Drained {
+        thread_local! {
+            // Reused: `finish` drains on every invocation, mostly finding nothing.
+            static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
+        BUF.with(|buf| match buf.try_borrow_mut() {
+            Ok(mut buf) => {
+                buf.resize(CHUNK, 0);
+                self.drain_with(instance, chunks, &mut buf)
+            }
+            Err(_) => self.drain_with(instance, chunks, &mut vec![0u8; CHUNK]),
+        })
+    }
+
+    fn drain_with<P: InstancePool>(
+        &self,
+        instance: &Instance<P>,
+        chunks: usize,
+        buf: &mut [u8],
+    ) -> Drained {
+        let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+        for _ in 0..chunks {
+            let n = match self.fd.try_read(buf) {
+                Ok(0) => {
+                    if !partial.is_empty() {
+                        let line = std::mem::take(&mut *partial);
+                        self.emit(instance, &line);
+                    }
+                    return Drained::Eof;
+                }
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Drained::Empty,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return Drained::Eof,
+            };
+            let mut rest = &buf[..n];
+            while !rest.is_empty() {
+                let room = MAX_LINE_BYTES - partial.len();
+                match rest.iter().position(|&b| b == b'\n') {
+                    Some(end) if end <= room => {
+                        partial.extend_from_slice(&rest[..end]);
+                        rest = &rest[end + 1..];
+                        let line = std::mem::take(&mut *partial);
+                        self.emit(instance, &line);
+                    }
+                    _ if rest.len() >= room => {
+                        // A line over the limit: its first MAX_LINE_BYTES are one line.
+                        partial.extend_from_slice(&rest[..room]);
+                        rest = &rest[room..];
+                        let line = std::mem::take(&mut *partial);
+                        self.emit(instance, &line);
+                    }
+                    _ => {
+                        partial.extend_from_slice(rest);
+                        rest = &[];
+                    }
+                }
+            }
         }
+        Drained::More
+    }
+
+    fn emit<P: InstancePool>(&self, instance: &Instance<P>, line: &[u8]) {
         let Some(pool) = instance.pool.upgrade() else {
             return;
         };
+        let mut line = line;
+        while let [head @ .., b'\r'] = line {
+            line = head;
+        }
         let request_id = instance.lock().last_request_id.clone();
-        pool.logs()
-            .push(request_id, kind, String::from_utf8_lossy(&buf).into_owned());
+        pool.logs().push(
+            request_id,
+            self.kind,
+            String::from_utf8_lossy(line).into_owned(),
+        );
+    }
+}
+
+async fn forward_output<P: InstancePool>(pipe: Arc<OutputPipe>, instance: Arc<Instance<P>>) {
+    loop {
+        // `try_read` clears the readiness when it finds nothing.
+        if pipe.fd.readable().await.is_err() {
+            return;
+        }
+        match pipe.drain(&instance, TASK_CHUNKS) {
+            Drained::Eof => return,
+            Drained::Empty => {}
+            Drained::More => tokio::task::yield_now().await,
+        }
     }
 }

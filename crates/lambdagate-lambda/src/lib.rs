@@ -16,6 +16,7 @@ pub mod invoke_api;
 pub mod logs;
 pub mod output;
 mod pool;
+mod process_tree;
 pub mod resolve;
 pub mod runtime_api;
 pub mod sdk;
@@ -60,6 +61,8 @@ pub struct ServiceConfig {
     pub log_sink: Option<LogSink>,
     /// Log lines kept per function (the ring behind [`FunctionService::logs`]).
     pub log_lines_per_function: usize,
+    /// Bytes of log text kept per function (the ring drops its oldest lines beyond this).
+    pub log_bytes_per_function: usize,
     /// `--memory`: every function's memory size in MB, instead of the template's.
     pub memory_mb: Option<u32>,
     /// `--container-env-vars`: variables added to functions' environments (per function, and
@@ -69,6 +72,11 @@ pub struct ServiceConfig {
     pub aws_endpoint: Option<String>,
     /// `--profile`'s credentials, given to every function.
     pub credentials: Option<Credentials>,
+    /// `--function-user`: run function processes as this user (a name or uid; only root can).
+    pub function_user: Option<String>,
+    /// Lambda's limit on an instance's init (10 s). An init past it is retried within the
+    /// first invocation, bounded by the function's Timeout ("suppressed init").
+    pub init_limit: Duration,
 }
 
 /// AWS credentials given to functions.
@@ -97,10 +105,13 @@ impl Default for ServiceConfig {
             eager: false,
             log_sink: None,
             log_lines_per_function: 2000,
+            log_bytes_per_function: logs::DEFAULT_RING_BYTES,
             memory_mb: None,
             container_env: serde_json::Map::new(),
             aws_endpoint: None,
             credentials: None,
+            function_user: None,
+            init_limit: Duration::from_secs(10),
         }
     }
 }
@@ -213,6 +224,9 @@ impl FunctionService {
         app: Arc<Application>,
         config: ServiceConfig,
     ) -> Result<Arc<FunctionService>, InvokeError> {
+        if let Some(name) = &config.function_user {
+            environment::function_user(name).map_err(InvokeError::Unavailable)?;
+        }
         let pools = app
             .functions
             .iter()
@@ -538,14 +552,26 @@ fn new_pool(
     let logs = Arc::new(logs::LogRing::new(
         function.function_name.as_str().into(),
         config.log_lines_per_function,
+        config.log_bytes_per_function,
         config.log_sink.clone(),
     ));
     let cap = function
         .reserved_concurrency
         .unwrap_or(config.default_max_concurrency);
+    // Checked by `start`; a user that went away since makes the function unavailable rather
+    // than run as us.
+    let (user, program) = match config
+        .function_user
+        .as_deref()
+        .map(environment::function_user)
+    {
+        None => (None, program),
+        Some(Ok(user)) => (Some(user), program),
+        Some(Err(why)) => (None, instance::Program::Unavailable(why)),
+    };
     pool::Pool::new(
         Arc::new(function.clone()),
-        instance::Launch { env, program },
+        instance::Launch { env, program, user },
         logs,
         pool::Scaling {
             max_concurrency: cap as usize,
@@ -553,6 +579,7 @@ fn new_pool(
             scale_up_after: config.scale_up_after,
             queue_depth: config.queue_depth,
             idle_timeout: config.idle_timeout,
+            init_limit: config.init_limit,
         },
     )
 }

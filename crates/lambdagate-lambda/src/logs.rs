@@ -75,22 +75,47 @@ impl fmt::Debug for LogSink {
     }
 }
 
-/// The last lines of one function, bounded, shared by its instances.
+/// Lambda's limit on one log line: a longer line is split into pieces of this many bytes (as
+/// CloudWatch Logs caps an event at 256 KB).
+pub const MAX_LINE_BYTES: usize = 256 * 1024;
+
+/// Bytes of text a function's ring keeps by default, whatever its line count.
+pub const DEFAULT_RING_BYTES: usize = 4 * 1024 * 1024;
+
+/// The last lines of one function, bounded in lines and in bytes, shared by its instances.
 #[derive(Debug)]
 pub struct LogRing {
     function: Arc<str>,
     capacity: usize,
-    lines: Mutex<VecDeque<LogLine>>,
+    byte_budget: usize,
+    lines: Mutex<Lines>,
     sink: Option<LogSink>,
 }
 
+#[derive(Debug, Default)]
+struct Lines {
+    lines: VecDeque<LogLine>,
+    /// The text bytes of `lines`.
+    bytes: usize,
+}
+
 impl LogRing {
-    /// A ring keeping the last `capacity` lines of `function`.
-    pub fn new(function: Arc<str>, capacity: usize, sink: Option<LogSink>) -> LogRing {
+    /// A ring keeping the last `capacity` lines of `function`, at most `byte_budget` bytes of
+    /// text (the newest line is always kept).
+    pub fn new(
+        function: Arc<str>,
+        capacity: usize,
+        byte_budget: usize,
+        sink: Option<LogSink>,
+    ) -> LogRing {
         LogRing {
             function,
             capacity: capacity.max(1),
-            lines: Mutex::new(VecDeque::with_capacity(capacity.clamp(1, 1024))),
+            byte_budget,
+            lines: Mutex::new(Lines {
+                lines: VecDeque::with_capacity(capacity.clamp(1, 1024)),
+                bytes: 0,
+            }),
             sink,
         }
     }
@@ -107,25 +132,31 @@ impl LogRing {
         if let Some(sink) = &self.sink {
             sink.emit(&line);
         }
-        let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
-        if lines.len() == self.capacity {
-            lines.pop_front();
+        let mut ring = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        ring.bytes += line.text.len();
+        ring.lines.push_back(line);
+        while ring.lines.len() > self.capacity
+            || (ring.lines.len() > 1 && ring.bytes > self.byte_budget)
+        {
+            if let Some(old) = ring.lines.pop_front() {
+                ring.bytes -= old.text.len();
+            }
         }
-        lines.push_back(line);
     }
 
     /// The lines kept, oldest first.
     pub fn recent(&self) -> Vec<LogLine> {
-        let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
-        lines.iter().cloned().collect()
+        let ring = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        ring.lines.iter().cloned().collect()
     }
 
     /// The kept lines of one invocation, oldest first, joined with newlines (as CloudWatch
     /// shows one log stream), for `X-Amz-Log-Type: Tail`.
     pub fn text_of(&self, request_id: &str) -> String {
-        let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+        let ring = self.lines.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
-        for line in lines
+        for line in ring
+            .lines
             .iter()
             .filter(|l| l.request_id.as_deref() == Some(request_id))
         {
@@ -148,7 +179,7 @@ mod tests {
 
     #[test]
     fn ring_is_bounded_and_filters_by_request() {
-        let ring = LogRing::new("f".into(), 3, None);
+        let ring = LogRing::new("f".into(), 3, 1 << 20, None);
         let a: Arc<str> = "a".into();
         for i in 0..5 {
             ring.push(Some(a.clone()), LogStream::Stdout, format!("line {i}"));
@@ -159,6 +190,19 @@ mod tests {
         ring.push(Some("b".into()), LogStream::Stdout, "other".into());
         assert_eq!(ring.text_of("a"), "line 3\nline 4\n");
         assert_eq!(ring.text_of("b"), "other\n");
+    }
+
+    #[test]
+    fn ring_keeps_to_its_byte_budget() {
+        let ring = LogRing::new("f".into(), 100, 10, None);
+        for i in 0..5 {
+            ring.push(None, LogStream::Stdout, format!("abcd{i}"));
+        }
+        let kept: Vec<String> = ring.recent().into_iter().map(|l| l.text).collect();
+        assert_eq!(kept, vec!["abcd3", "abcd4"]);
+        // A line over the budget on its own is still kept, alone.
+        ring.push(None, LogStream::Stdout, "x".repeat(50));
+        assert_eq!(ring.recent().len(), 1);
     }
 
     #[test]
@@ -174,6 +218,7 @@ mod tests {
         let ring = LogRing::new(
             "f".into(),
             10,
+            1 << 20,
             Some(LogSink::new(move |l| {
                 seen2.lock().unwrap().push(l.text.clone())
             })),

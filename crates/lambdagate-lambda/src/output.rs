@@ -21,12 +21,18 @@ use std::time::Duration;
 /// Lines buffered before senders wait for the writer.
 const CAPACITY: usize = 16 * 1024;
 
+/// Bytes buffered before senders wait for the writer: a function printing long lines (up to
+/// the 256 KB a log line may have) must not fill memory while stderr is slow.
+const CAPACITY_BYTES: usize = 8 * 1024 * 1024;
+
 /// How long the writer lets lines gather after writing a batch.
 const PAUSE: Duration = Duration::from_millis(2);
 
 #[derive(Default)]
 struct State {
     lines: Vec<String>,
+    /// The bytes of `lines`.
+    bytes: usize,
     /// The writer waits on `wake` (rather than sleeping through a pause): a sender must notify.
     asleep: bool,
     /// Flush requests: bumped by `flush`, copied to `flushed` once written.
@@ -82,6 +88,7 @@ fn write_loop(output: &'static Output) {
             }
             state.asleep = false;
             std::mem::swap(&mut batch, &mut state.lines);
+            state.bytes = 0;
             flush_mark = state.requested;
         }
         // Senders blocked on a full buffer may go on.
@@ -112,12 +119,16 @@ pub fn line(text: String) {
         return;
     };
     let mut state = output.lock();
-    while state.lines.len() >= CAPACITY {
+    // A line longer than the byte budget still goes once the buffer is empty.
+    while state.lines.len() >= CAPACITY
+        || (!state.lines.is_empty() && state.bytes + text.len() > CAPACITY_BYTES)
+    {
         state = output
             .written
             .wait(state)
             .unwrap_or_else(PoisonError::into_inner);
     }
+    state.bytes += text.len();
     state.lines.push(text);
     if state.asleep {
         state.asleep = false;

@@ -14,7 +14,9 @@ use lambdagate_model::Function;
 use tokio::sync::{Notify, oneshot};
 
 use crate::InvokeError;
-use crate::instance::{Arrival, InitFailure, Instance, InstancePool, Job, Launch};
+use crate::instance::{
+    Arrival, InitFailure, Instance, InstancePool, Job, Launch, MEMORY_SAMPLE_INTERVAL,
+};
 use crate::logs::{LogRing, LogStream};
 
 /// How long a failed init answers later invocations before a new instance is tried.
@@ -38,6 +40,8 @@ pub(crate) struct Scaling {
     pub queue_depth: usize,
     /// An idle instance stops after this long.
     pub idle_timeout: Duration,
+    /// Lambda's limit on an init, after which it is retried as a suppressed init.
+    pub init_limit: Duration,
 }
 
 /// An instance whose `GET /next` waits for a job.
@@ -130,6 +134,8 @@ struct PoolState {
     closed: bool,
     /// A task watches the queue for invocations that wait too long (see [`Scaling`]).
     scaler_running: bool,
+    /// A task checks the memory of instances running invocations (while any run).
+    sampler_running: bool,
     /// When an instance last finished its init: waiting for a cold start is not a reason to
     /// start even more instances, so waits count from here at the earliest.
     last_ready: Option<Instant>,
@@ -182,6 +188,8 @@ pub(crate) struct Pool {
     pub queue_depth: usize,
     /// An idle instance stops after this long.
     pub idle_timeout: Duration,
+    /// Lambda's init limit.
+    pub init_limit: Duration,
     state: Mutex<PoolState>,
     /// Signalled whenever work finishes or an instance exits (shutdown waits on it).
     settled: Notify,
@@ -205,6 +213,7 @@ impl Pool {
             scale_up_after: scaling.scale_up_after,
             queue_depth: scaling.queue_depth,
             idle_timeout: scaling.idle_timeout,
+            init_limit: scaling.init_limit,
             state: Mutex::new(PoolState::default()),
             settled: Notify::new(),
         })
@@ -254,7 +263,7 @@ impl Pool {
                 return Err(Submit::Refused(InvokeError::TooManyRequests));
             }
         };
-        Instance::start(self.clone(), id);
+        Instance::start(self.clone(), id, false);
         Ok(())
     }
 
@@ -317,7 +326,26 @@ impl Pool {
                 }
             };
             for id in ids {
-                Instance::start(self.clone(), id);
+                Instance::start(self.clone(), id, false);
+            }
+        }
+    }
+
+    /// While invocations run, checks the memory of their instances against MemorySize every
+    /// [`MEMORY_SAMPLE_INTERVAL`]: one timer per busy pool, none per invocation.
+    async fn check_memory(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(MEMORY_SAMPLE_INTERVAL).await;
+            let instances = {
+                let mut st = self.lock();
+                if st.busy == 0 {
+                    st.sampler_running = false;
+                    return;
+                }
+                st.instances.clone()
+            };
+            for instance in instances {
+                instance.check_memory();
             }
         }
     }
@@ -331,7 +359,7 @@ impl Pool {
             }
             st.reserve_instance()
         };
-        Instance::start(self.clone(), id);
+        Instance::start(self.clone(), id, false);
     }
 }
 
@@ -350,6 +378,10 @@ impl InstancePool for Pool {
 
     fn idle_timeout(&self) -> Duration {
         self.idle_timeout
+    }
+
+    fn init_limit(&self) -> Duration {
+        self.init_limit
     }
 
     fn arrived(&self, arrival: Arrival) {
@@ -396,8 +428,17 @@ impl InstancePool for Pool {
         if spawn {
             let id = st.reserve_instance();
             drop(st);
-            Instance::start(self.clone(), id);
+            Instance::start(self.clone(), id, false);
         }
+    }
+
+    fn job_abandoned(self: &Arc<Self>, job: Job) {
+        {
+            let mut st = self.lock();
+            st.busy = st.busy.saturating_sub(1);
+        }
+        self.requeue(job);
+        self.settled.notify_waiters();
     }
 
     fn unpark(&self, instance: u64) -> bool {
@@ -411,8 +452,14 @@ impl InstancePool for Pool {
         self.lock().instances.push(instance);
     }
 
-    fn job_started(&self) {
-        self.lock().busy += 1;
+    fn job_started(self: &Arc<Self>) {
+        let mut st = self.lock();
+        st.busy += 1;
+        if !st.sampler_running {
+            st.sampler_running = true;
+            drop(st);
+            tokio::spawn(self.clone().check_memory());
+        }
     }
 
     fn job_finished(&self, returning: bool) {
@@ -436,6 +483,7 @@ impl InstancePool for Pool {
     ) {
         let mut failed = Vec::new();
         let mut spawn = None;
+        let mut suppressed = false;
         {
             let mut st = self.lock();
             st.live = st.live.saturating_sub(1);
@@ -444,7 +492,26 @@ impl InstancePool for Pool {
             }
             st.instances.retain(|i| i.id != instance);
             st.idle.retain(|p| p.instance != instance);
-            if let Some(failure) = failure {
+            if let Some(InitFailure::TimedOut(limit)) = &failure {
+                // As Lambda does: the init is retried within the first invocation, where it
+                // may take the function's Timeout ("suppressed init"); the waiting invocations
+                // wait for that instance.
+                self.logs.push(
+                    None,
+                    LogStream::Platform,
+                    format!(
+                        "INIT_REPORT Init Duration: {:.2} ms\tPhase: init\tStatus: timeout",
+                        limit.as_secs_f64() * 1000.0
+                    ),
+                );
+                if st.queue.len() > st.starting + st.returning
+                    && !st.closed
+                    && st.live < self.max_concurrency
+                {
+                    spawn = Some(st.reserve_instance());
+                    suppressed = true;
+                }
+            } else if let Some(failure) = failure {
                 // Other instances may still be starting for the queued jobs; they would fail
                 // the same way, so the queue gets the answer now.
                 failed = st.queue.drain(..).collect();
@@ -454,6 +521,9 @@ impl InstancePool for Pool {
                     InitFailure::Entrypoint(why) => why.clone(),
                     InitFailure::TimedOut(limit) => {
                         format!("Init timed out after {:.2} seconds", limit.as_secs_f64())
+                    }
+                    InitFailure::SuppressedTimedOut(limit) => {
+                        format!("Task timed out after {:.2} seconds", limit.as_secs_f64())
                     }
                 };
                 self.logs.push(
@@ -473,7 +543,7 @@ impl InstancePool for Pool {
             }
         }
         if let Some(id) = spawn {
-            Instance::start(self.clone(), id);
+            Instance::start(self.clone(), id, suppressed);
         }
         let failure = self.lock().init_failure.clone();
         if let Some((_, failure)) = failure {

@@ -4,7 +4,9 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
@@ -35,12 +37,15 @@ const NEXT_FOLLOWS: &str = "lambdagate-next-follows";
 pub(crate) trait ExecutionEnvironment: Send + Sync + 'static {
     /// `GET /runtime/invocation/next`: waits for the next invocation; `None` when the
     /// environment is stopping (the runtime is told to exit).
-    fn next(self: &Arc<Self>) -> impl Future<Output = Option<NextEvent>> + Send;
+    fn next(
+        self: &Arc<Self>,
+        conn: &Arc<Connection>,
+    ) -> impl Future<Output = Option<NextEvent>> + Send;
 
     /// For a runtime that pipelined its `GET /next` behind the answer just accepted (see
     /// [`NEXT_FOLLOWS`]): waits for the next event now, so the answer and the event can leave
     /// together. The `GET /next` that follows takes it.
-    fn prefetch_next(self: &Arc<Self>) -> impl Future<Output = ()> + Send;
+    fn prefetch_next(self: &Arc<Self>, conn: &Arc<Connection>) -> impl Future<Output = ()> + Send;
 
     /// `POST /runtime/invocation/{id}/response` or `/error`: the answer to the invocation in
     /// progress; `Err` when `request_id` is not that invocation.
@@ -49,6 +54,15 @@ pub(crate) trait ExecutionEnvironment: Send + Sync + 'static {
     /// `POST /runtime/init/error`: the runtime could not initialize; the error type and body
     /// become the answer to the invocations that wait for this environment.
     fn init_error(&self, error_type: String, payload: Bytes);
+
+    /// Whether the connection from `peer` to `local` comes from one of the environment's own
+    /// processes. Any other connection is closed unanswered: another function's process that
+    /// found this port must not take these invocations or answer them.
+    fn owns_connection(
+        self: &Arc<Self>,
+        peer: SocketAddr,
+        local: SocketAddr,
+    ) -> impl Future<Output = bool> + Send;
 }
 
 /// What `GET /next` answers.
@@ -73,24 +87,175 @@ pub(crate) async fn serve<E: ExecutionEnvironment>(
     let addr = listener.local_addr()?;
     let task = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
+            let Ok((stream, peer)) = listener.accept().await else {
                 continue;
             };
             // Without TCP_NODELAY a small round trip waits on Nagle + delayed ACK (~40-90 ms).
             let _ = stream.set_nodelay(true);
             let instance = instance.clone();
             tokio::spawn(async move {
-                let service = service_fn(move |req| handle(instance.clone(), req));
+                if !instance.owns_connection(peer, addr).await {
+                    tracing::warn!(
+                        "refused a Runtime API connection from {peer}: not a process of this instance"
+                    );
+                    return;
+                }
+                let Ok(fd) = stream.as_fd().try_clone_to_owned() else {
+                    return;
+                };
+                let conn = Arc::new(Connection {
+                    fd,
+                    written: AtomicU64::new(0),
+                    reset: AtomicBool::new(false),
+                });
+                let io = Watched {
+                    inner: stream,
+                    conn: conn.clone(),
+                };
+                let service = service_fn(move |req| handle(instance.clone(), conn.clone(), req));
                 let _ = http1::Builder::new()
                     .keep_alive(true)
                     // Answers to pipelined requests go out in one write (see NEXT_FOLLOWS).
                     .pipeline_flush(true)
-                    .serve_connection(TokioIo::new(stream), service)
+                    .serve_connection(TokioIo::new(io), service)
                     .await;
             });
         }
     });
     Ok((addr, task))
+}
+
+/// One runtime's connection, as far as telling whether the runtime saw an event goes: a
+/// runtime killed just as an event was handed to it never read it, and that invocation goes to
+/// another instance instead of failing (see "Never hand an event to a dead runtime" in
+/// docs/design-notes.md).
+pub(crate) struct Connection {
+    /// A duplicate of the socket (close-on-exec), to ask the kernel about it.
+    fd: OwnedFd,
+    /// Bytes written to the runtime so far.
+    written: AtomicU64,
+    /// A read or write failed with a reset: the runtime closed with data it had not read.
+    reset: AtomicBool,
+}
+
+impl Connection {
+    /// Bytes written to the runtime so far.
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Acquire)
+    }
+
+    /// Whether the runtime has closed its end (it exited): nothing written now will be read.
+    pub fn peer_gone(&self) -> bool {
+        use nix::sys::socket::{MsgFlags, recv};
+        let mut byte = [0u8; 1];
+        match recv(
+            self.fd.as_raw_fd(),
+            &mut byte,
+            MsgFlags::MSG_PEEK | MsgFlags::MSG_DONTWAIT,
+        ) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(nix::errno::Errno::EAGAIN) => false,
+            Err(_) => true,
+        }
+    }
+
+    /// Whether the runtime closed the connection with bytes it had not read (the kernel
+    /// answered with a reset): what was last written never reached it.
+    pub fn reset(&self) -> bool {
+        if self.reset.load(Ordering::Acquire) {
+            return true;
+        }
+        let pending =
+            nix::sys::socket::getsockopt(&self.fd, nix::sys::socket::sockopt::SocketError);
+        let reset = matches!(pending, Ok(e) if e == nix::errno::Errno::ECONNRESET as i32
+            || e == nix::errno::Errno::EPIPE as i32);
+        reset || self.reset.load(Ordering::Acquire)
+    }
+}
+
+/// The socket of a runtime's connection, counting what is written and noting resets.
+struct Watched {
+    inner: tokio::net::TcpStream,
+    conn: Arc<Connection>,
+}
+
+impl Watched {
+    fn note<T>(&self, result: &std::io::Result<T>) {
+        if let Err(e) = result
+            && matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+            )
+        {
+            self.conn.reset.store(true, Ordering::Release);
+        }
+    }
+}
+
+impl tokio::io::AsyncRead for Watched {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let std::task::Poll::Ready(result) = &polled {
+            self.note(result);
+        }
+        polled
+    }
+}
+
+impl tokio::io::AsyncWrite for Watched {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.count(&polled);
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.count(&polled);
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+impl Watched {
+    fn count(&self, polled: &std::task::Poll<std::io::Result<usize>>) {
+        if let std::task::Poll::Ready(result) = polled {
+            if let Ok(n) = result {
+                self.conn.written.fetch_add(*n as u64, Ordering::AcqRel);
+            }
+            self.note(result);
+        }
+    }
 }
 
 type Answer = Response<Full<Bytes>>;
@@ -178,6 +343,7 @@ fn streamed_outcome(body: Bytes, trailers: Option<&http::HeaderMap>) -> Outcome 
 
 async fn handle<E: ExecutionEnvironment>(
     instance: Arc<E>,
+    conn: Arc<Connection>,
     req: Request<Incoming>,
 ) -> Result<Answer, Infallible> {
     let path = req.uri().path().to_string();
@@ -185,7 +351,7 @@ async fn handle<E: ExecutionEnvironment>(
         return Ok(not_found(&path));
     };
     let answer = match (req.method(), rest) {
-        (&Method::GET, "invocation/next") => next(&instance).await,
+        (&Method::GET, "invocation/next") => next(&instance, &conn).await,
         (&Method::POST, "init/error") => {
             let kind = error_type(&req);
             match read_body(req, errors::MAX_RESPONSE_BYTES).await {
@@ -211,10 +377,10 @@ async fn handle<E: ExecutionEnvironment>(
                 match read_body_and_trailers(req, errors::MAX_RESPONSE_BYTES).await {
                     Ok((body, trailers)) if streaming => {
                         let outcome = streamed_outcome(body, trailers.as_ref());
-                        finish(&instance, &id, outcome, next_follows).await
+                        finish(&instance, &conn, &id, outcome, next_follows).await
                     }
                     Ok((body, _)) => {
-                        finish(&instance, &id, Outcome::Response(body), next_follows).await
+                        finish(&instance, &conn, &id, Outcome::Response(body), next_follows).await
                     }
                     Err(Body::TooLarge) => {
                         // The caller gets Lambda's error; the runtime hears it was too much.
@@ -234,7 +400,7 @@ async fn handle<E: ExecutionEnvironment>(
                             error_type: kind,
                             payload,
                         };
-                        finish(&instance, &id, outcome, next_follows).await
+                        finish(&instance, &conn, &id, outcome, next_follows).await
                     }
                     Body::TooLarge => too_large(),
                     Body::Broken => bad_body(),
@@ -249,6 +415,7 @@ async fn handle<E: ExecutionEnvironment>(
 
 async fn finish<E: ExecutionEnvironment>(
     instance: &Arc<E>,
+    conn: &Arc<Connection>,
     id: &str,
     outcome: Outcome,
     next_follows: bool,
@@ -256,7 +423,7 @@ async fn finish<E: ExecutionEnvironment>(
     match instance.complete(id, outcome) {
         Ok(()) => {
             if next_follows {
-                instance.prefetch_next().await;
+                instance.prefetch_next(conn).await;
             }
             accepted()
         }
@@ -268,8 +435,8 @@ async fn finish<E: ExecutionEnvironment>(
     }
 }
 
-async fn next<E: ExecutionEnvironment>(instance: &Arc<E>) -> Answer {
-    let Some(event) = instance.next().await else {
+async fn next<E: ExecutionEnvironment>(instance: &Arc<E>, conn: &Arc<Connection>) -> Answer {
+    let Some(event) = instance.next(conn).await else {
         return json(
             StatusCode::GONE,
             "InstanceStopping",

@@ -92,6 +92,11 @@ pub struct RuntimeArgs {
     /// DynamoDB-compatible server.
     #[arg(long = "aws-endpoint", value_name = "URL")]
     pub aws_endpoint: Option<String>,
+    /// Run function processes as this user (name or uid), as Lambda runs them as an
+    /// unprivileged user: they cannot read lambdagate's `/proc` or environment. Only root can
+    /// switch users. Default: lambdagate's own user.
+    #[arg(long = "function-user", value_name = "USER")]
+    pub function_user: Option<String>,
     /// Accepted for `sam local` compatibility; lambdagate needs no containers.
     #[command(flatten)]
     pub sam_compat: SamCompatArgs,

@@ -46,6 +46,7 @@ pub fn config(args: &RuntimeArgs, region: &str) -> anyhow::Result<ServiceConfig>
         default_max_concurrency: args.max_concurrency.max(1),
         idle_timeout: Duration::from_secs(args.idle_timeout),
         eager: args.warm_containers == Some(WarmContainers::Eager),
+        function_user: args.function_user.clone(),
         ..ServiceConfig::default()
     })
 }
