@@ -401,7 +401,7 @@ impl<'r> Renderer<'r> {
                     _ => {}
                 }
                 let right = self.eval(right)?;
-                binary(*op, &left, &right)
+                binary(*op, &left, &right, self.options.undefined)
             }
         })
     }
@@ -417,10 +417,10 @@ fn range_end(v: &Value) -> Option<i64> {
 
 /// Velocity 1.7's operators: numbers by value (integers stay integers), `==` on different
 /// types compares their strings, `+` with a string concatenates.
-fn binary(op: BinOp, a: &Value, b: &Value) -> Value {
+fn binary(op: BinOp, a: &Value, b: &Value, undefined: Undefined) -> Value {
     match op {
-        BinOp::Eq => Value::Bool(loose_equals(a, b)),
-        BinOp::Ne => Value::Bool(!loose_equals(a, b)),
+        BinOp::Eq => Value::Bool(loose_equals(a, b, undefined)),
+        BinOp::Ne => Value::Bool(!loose_equals(a, b, undefined)),
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
             let ordering = match (a, b) {
                 (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
@@ -452,7 +452,17 @@ fn binary(op: BinOp, a: &Value, b: &Value) -> Value {
     }
 }
 
-fn loose_equals(a: &Value, b: &Value) -> bool {
+fn loose_equals(a: &Value, b: &Value, undefined: Undefined) -> bool {
+    // Where null prints as nothing (API Gateway), it also equals the empty string: a missing
+    // `$input.path(…)` is both `== $null` and `== ""` there (recorded AWS answers).
+    if undefined == Undefined::Empty {
+        match (a, b) {
+            (Value::Null, Value::Str(s)) | (Value::Str(s), Value::Null) if s.is_empty() => {
+                return true;
+            }
+            _ => {}
+        }
+    }
     let same_kind = std::mem::discriminant(a) == std::mem::discriminant(b)
         || (a.as_f64().is_some() && b.as_f64().is_some());
     if same_kind || a.is_null() || b.is_null() {

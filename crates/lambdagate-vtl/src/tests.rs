@@ -70,6 +70,10 @@ fn conditionals() {
     // Different types compare by their strings.
     assert_eq!(render("#if(1 == '1')same#end"), "same");
     assert_eq!(render("#if('a' != 'b')differ#end"), "differ");
+    assert_eq!(render("#if($nope == '')eq#{else}ne#end"), "ne");
+    // API Gateway's mode: null prints as nothing and equals the empty string.
+    let empty = |t: &str| render_with(t, &mut Variables::new(), Undefined::Empty);
+    assert_eq!(empty("#if($nope == '')eq#{else}ne#end"), "eq");
 }
 
 #[test]

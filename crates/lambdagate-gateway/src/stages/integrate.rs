@@ -22,6 +22,8 @@ pub async fn run(
         None => None,
     };
     cx.function = function.map(|f| f.name.clone());
+    // From here on the context is only read (mapping templates read all of it).
+    let cx: &RequestContext<'_> = cx;
     let raw = cx.request.raw_path.as_str();
     let request = IntegrationRequest {
         request: &cx.request,
@@ -52,6 +54,7 @@ pub async fn run(
         stage_variables: cx.stage_variables(),
         deployment_id: cx.variant.map_or("", |v| v.deployment_id.as_str()),
         function,
+        cx,
     };
     route.integration.call(&request, backend).await
 }
