@@ -123,7 +123,7 @@ async fn lambda_custom_integration_passes_and_maps_bodies() {
     let with_template = Integration {
         request_templates: templates(&[(
             "application/json",
-            r#"{"param1": "$input.params('param1')"}"#,
+            r##"{"param1": "$input.params('param1')"}"##,
         )]),
         integration_responses: vec![response(200, Some(""), &[])],
         ..Integration::mock()
@@ -134,7 +134,7 @@ async fn lambda_custom_integration_passes_and_maps_bodies() {
     ]));
     // No template: the body is the payload, the function's answer the body.
     let reply = gw
-        .handle(request("POST", "/Prod/plain", &[], r#"{"message": "hello world"}"#))
+        .handle(request("POST", "/Prod/plain", &[], r##"{"message": "hello world"}"##))
         .await;
     assert_eq!(reply.status, 200);
     assert_eq!(json_body(&reply), recorded_plain["lambda-aws-integration"]);
@@ -155,7 +155,7 @@ async fn lambda_custom_integration_passes_and_maps_bodies() {
 async fn lambda_errors_select_responses_by_error_message() {
     let recorded = recorded("test_apigateway_lambda", "test_lambda_selection_patterns");
     let integration = Integration {
-        request_templates: templates(&[("application/json", r#"{"message": "$input.params('m')"}"#)]),
+        request_templates: templates(&[("application/json", r##"{"message": "$input.params('m')"}"##)]),
         integration_responses: vec![
             response(200, None, &[]),
             response(405, Some(".*four hundred.*"), &[]),
@@ -200,14 +200,14 @@ async fn lambda_errors_select_responses_by_error_message() {
 async fn errors_without_a_matching_pattern_or_default() {
     // Only patterns, none matching: API Gateway answers 500 (API configuration error).
     let integration = Integration {
-        request_templates: templates(&[("application/json", r#"{"message": "$input.params('m')"}"#)]),
+        request_templates: templates(&[("application/json", r##"{"message": "$input.params('m')"}"##)]),
         integration_responses: vec![response(400, Some("bad.*"), &[])],
         ..Integration::mock()
     };
     let gw = gateway_for(&app(vec![custom_route("GET", "/e", "Select", integration)]));
     let reply = gw.handle(request("GET", "/Prod/e?m=other", &[], "")).await;
     assert_eq!(reply.status, 500);
-    assert_eq!(text(&reply), r#"{"message": "Internal server error"}"#);
+    assert_eq!(text(&reply), r##"{"message": "Internal server error"}"##);
     let reply = gw.handle(request("GET", "/Prod/e?m=bad+input", &[], "")).await;
     assert_eq!(reply.status, 400);
 }
@@ -218,13 +218,13 @@ async fn response_templates_override_the_status() {
         "test_apigateway_lambda",
         "test_lambda_aws_integration_response_with_mapping_templates",
     );
-    let template = r#"#set($body = $input.path('$'))
+    let template = r##"#set($body = $input.path('$'))
 #if($body.body == "customerror")
 #set($context.responseOverride.status = 400)
 #else
 #set($context.responseOverride.status = 202)
 #end
-$input.json('$')"#;
+$input.json('$')"##;
     let integration = Integration {
         integration_responses: vec![response(200, None, &[("application/json", template)])],
         ..Integration::mock()
@@ -249,7 +249,7 @@ async fn passthrough_behaviours_and_415() {
     let with = |behavior, templated: bool| Integration {
         passthrough_behavior: behavior,
         request_templates: if templated {
-            templates(&[("application/json", r#"{"wrapped": $input.json('$')}"#)])
+            templates(&[("application/json", r##"{"wrapped": $input.json('$')}"##)])
         } else {
             Vec::new()
         },
@@ -263,7 +263,7 @@ async fn passthrough_behaviours_and_415() {
         custom_route("POST", "/never", "Echo", with(PassthroughBehavior::Never, false)),
     ]));
     let send = |path: &'static str, ct: &'static str| {
-        gw.handle(request("POST", path, &[("Content-Type", ct)], r#"{"a":1}"#))
+        gw.handle(request("POST", path, &[("Content-Type", ct)], r##"{"a":1}"##))
     };
     // A matching template transforms (charset parameters do not matter).
     let reply = send("/Prod/match", "application/json; charset=UTF-8").await;
@@ -273,7 +273,7 @@ async fn passthrough_behaviours_and_415() {
     for path in ["/Prod/templates", "/Prod/never"] {
         let reply = send(path, "text/plain").await;
         assert_eq!(reply.status, 415, "{path}");
-        assert_eq!(text(&reply), r#"{"message":"Unsupported Media Type"}"#);
+        assert_eq!(text(&reply), r##"{"message":"Unsupported Media Type"}"##);
     }
     let reply = send("/Prod/none", "text/plain").await;
     assert_eq!(json_body(&reply), json!({"a": 1}));
@@ -293,7 +293,7 @@ async fn mocks_select_by_status_and_carry_overrides() {
     let several = Integration {
         request_templates: templates(&[(
             "application/json",
-            r#"#if($input.params('fail') == "yes"){"statusCode": 404}#else{statusCode: 200}#end"#,
+            r##"#if($input.params('fail') == "yes"){"statusCode": 404}#else{statusCode: 200}#end"##,
         )]),
         integration_responses: vec![
             IntegrationResponse {
@@ -301,24 +301,24 @@ async fn mocks_select_by_status_and_carry_overrides() {
                     ("method.response.header.X-Static".into(), "'static'".into()),
                     ("method.response.header.X-Stage".into(), "stageVariables.v".into()),
                 ],
-                ..response(200, None, &[("application/json", r#"{"id": 42, "statusCode": 200}"#)])
+                ..response(200, None, &[("application/json", r##"{"id": 42, "statusCode": 200}"##)])
             },
-            response(404, Some("404"), &[("application/json", r#"{"message": "not found: $input.params('fail')"}"#)]),
+            response(404, Some("404"), &[("application/json", r##"{"message": "not found: $input.params('fail')"}"##)]),
         ],
         ..Integration::mock()
     };
     let map = Integration {
-        request_templates: templates(&[("application/json", r#"{"statusCode": 200}"#)]),
+        request_templates: templates(&[("application/json", r##"{"statusCode": 200}"##)]),
         integration_responses: vec![response(
             200,
             None,
             &[(
                 "application/json",
-                r#"#set($m = {"foo": "bar"})
+                r##"#set($m = {"foo": "bar"})
 #set($m.put2 = "putBar")
 #set($nested = {"inner": {}})
 #set($nested.inner.foo = "nestedFoo")
-{"value": "$m.foo", "value2": "$m.put2", "value3": "$nested.inner.foo"}"#,
+{"value": "$m.foo", "value2": "$m.put2", "value3": "$nested.inner.foo"}"##,
             )],
         )],
         ..Integration::mock()
@@ -326,9 +326,9 @@ async fn mocks_select_by_status_and_carry_overrides() {
     let override_status = |with_template: bool| Integration {
         request_templates: templates(&[(
             "application/json",
-            r#"{"statusCode": 200}
+            r##"{"statusCode": 200}
 #set($context.responseOverride.status = 444)
-#set($context.responseOverride.header.foo = "bar")"#,
+#set($context.responseOverride.header.foo = "bar")"##,
         )]),
         integration_responses: vec![response(
             200,
@@ -336,7 +336,7 @@ async fn mocks_select_by_status_and_carry_overrides() {
             if with_template {
                 &[(
                     "application/json",
-                    r#"{"custom": "is also passed around", "fooHeader": "$context.responseOverride.header.foo", "statusOverride": "$context.responseOverride.status"}"#,
+                    r##"{"custom": "is also passed around", "fooHeader": "$context.responseOverride.header.foo", "statusOverride": "$context.responseOverride.status"}"##,
                 )]
             } else {
                 &[]
@@ -355,14 +355,14 @@ async fn mocks_select_by_status_and_carry_overrides() {
             None,
             &[(
                 "application/json",
-                r#"#set($p = $context.requestOverride.path.which)
+                r##"#set($p = $context.requestOverride.path.which)
 #if($p == "path1")
 {"response": "path was path one"}
 #elseif($p == "path2")
 {"response": "path was path two"}
 #else
 {"response": "this is the else clause"}
-#end"#,
+#end"##,
             )],
         )],
         ..Integration::mock()
@@ -406,19 +406,13 @@ async fn mocks_select_by_status_and_carry_overrides() {
 #[tokio::test]
 async fn input_path_prints_maps_java_style_and_lists_as_json() {
     let recorded = recorded("test_apigateway_common", "test_input_path_template_formatting");
-    let template = r#"$input.path('$.body')"#;
-    let integration = Integration {
-        request_templates: templates(&[("application/json", "{\"statusCode\": 200}")]),
-        integration_responses: vec![response(200, None, &[])],
-        ..Integration::mock()
-    };
-    let _ = integration;
+    let template = r##"$input.path('$.body')"##;
     // The function echoes the payload; the response template prints `$input.path('$.body')`.
     let echo = |t: &str| Integration {
         integration_responses: vec![response(200, None, &[("application/json", t)])],
         ..Integration::mock()
     };
-    let empties = r#"{"body": $input.path('$.body'), "nested": $input.path('$.body.nested'), "isNull": "#if($input.path('$.body') == $null)true#{else}false#end", "isEmptyString": "#if($input.path('$.body') == "")true#{else}false#end"}"#;
+    let empties = r##"{"body": $input.path('$.body'), "nested": $input.path('$.body.nested'), "isNull": "#if($input.path('$.body') == $null)true#{else}false#end", "isEmptyString": "#if($input.path('$.body') == "")true#{else}false#end"}"##;
     let gw = gateway_for(&app(vec![
         custom_route("POST", "/print", "Echo", echo(template)),
         custom_route("POST", "/empties", "Echo", echo(empties)),
@@ -449,19 +443,10 @@ async fn input_path_prints_maps_java_style_and_lists_as_json() {
 #[tokio::test]
 async fn util_and_request_parameters() {
     let recorded = recorded("test_apigateway_common", "test_input_body_formatting");
-    let integration = Integration {
-        request_templates: templates(&[(
-            "application/json",
-            r#"{"statusCode": 200}"#,
-        )]),
-        integration_responses: vec![response(200, None, &[])],
-        ..Integration::mock()
-    };
-    let _ = integration;
     let url = Integration {
         request_templates: templates(&[(
             "application/json",
-            r#"{"encoded": "EncodedBody=$util.urlEncode($input.body)&EncodedBodyAccess=$!input.body.missing", "raw": "$util.escapeJavaScript($input.body)", "b64": "$util.base64Encode('hi')", "header": "$input.params('X-Thing')", "ctx": "$context.httpMethod $context.resourcePath $context.stage", "parsed": "$util.parseJson('{""k"": ""v""}').k"}"#,
+            r##"{"encoded": "EncodedBody=$util.urlEncode($input.body)&EncodedBodyAccess=$!input.body.missing", "raw": "$util.escapeJavaScript($input.body)", "b64": "$util.base64Encode('hi')", "header": "$input.params('X-Thing')", "ctx": "$context.httpMethod $context.resourcePath $context.stage", "parsed": "$util.parseJson('{"k": "v"}').k"}"##,
         )]),
         request_parameters: vec![(
             "integration.request.header.X-Amz-Invocation-Type".into(),
@@ -473,7 +458,7 @@ async fn util_and_request_parameters() {
     let gw = gateway_for(&app(vec![custom_route("POST", "/util", "Echo", url)]));
     for (sent, key) in [
         ("", "empty-body"),
-        (r#"{"some": "value"}"#, "json-body"),
+        (r##"{"some": "value"}"##, "json-body"),
         ("some raw data", "str-body"),
     ] {
         let reply = gw
@@ -534,6 +519,6 @@ async fn broken_templates_are_reported_and_answer_500() {
     for path in ["/Prod/broken", "/Prod/pattern", "/Prod/endless", "/Prod/invalid"] {
         let reply = gw.handle(request("GET", path, &[], "")).await;
         assert_eq!(reply.status, 500, "{path}");
-        assert_eq!(text(&reply), r#"{"message": "Internal server error"}"#, "{path}");
+        assert_eq!(text(&reply), r##"{"message": "Internal server error"}"##, "{path}");
     }
 }

@@ -323,9 +323,12 @@ pub fn render(
             ("querystring".into(), string_map(&o.request_query)),
             ("path".into(), string_map(&o.request_path)),
         ]),
-        response_override: Value::map(vec![
-            ("header".into(), string_map(&o.response_headers)),
-        ]),
+        response_override: Value::map(
+            [("header".into(), string_map(&o.response_headers))]
+                .into_iter()
+                .chain(o.status.map(|s| ("status".into(), Value::Int(i64::from(s)))))
+                .collect(),
+        ),
     };
     let mut vars = Variables::new();
     vars.insert("input", Value::object(INPUT, ""));
