@@ -438,7 +438,10 @@ mod fuzz {
     ];
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        // `VTL_FUZZ_CASES=1000000` for a longer run by hand.
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("VTL_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)
+        ))]
         /// Whatever the text, parsing and rendering end without a panic.
         #[test]
         fn parse_and_render_never_panic(pieces in proptest::collection::vec(0..PIECES.len(), 0..40), raw in ".{0,40}") {

@@ -52,9 +52,19 @@ async fn lambda_custom_integrations_and_mocks() {
     };
 
     // Python: request template → payload, response template and a header from the body.
-    let a = send(&c, post("/dev/py/Ada", json!({"action": "greet", "tags": ["a", "b"]}))).await;
+    let a = send(
+        &c,
+        post(
+            "/dev/py/Ada",
+            json!({"action": "greet", "tags": ["a", "b"]}),
+        ),
+    )
+    .await;
     assert_eq!(a.status, 200, "{}", a.body);
-    assert_eq!(a.json(), json!({"message": "Hello, Ada!", "tags": ["A", "B"], "count": 2}));
+    assert_eq!(
+        a.json(),
+        json!({"message": "Hello, Ada!", "tags": ["A", "B"], "count": 2})
+    );
     assert_eq!(a.header("x-greeting"), Some("Hello, Ada!"));
     assert_eq!(a.header("content-type"), Some("application/json"));
     assert!(a.header("x-amzn-requestid").is_some());
@@ -103,4 +113,56 @@ async fn lambda_custom_integrations_and_mocks() {
         (a.status, a.json()),
         (418, json!({"mock": "teapot", "code": "418"}))
     );
+}
+
+/// A template that does not parse fails `validate` (AWS refuses to deploy it) with where it
+/// breaks; `start-api` warns and serves the route as 500.
+#[tokio::test]
+async fn broken_templates_fail_validate_and_answer_500() {
+    let dir = std::env::temp_dir().join(format!("lambdagate-vtl-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = r##"AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: dev
+      DefinitionBody:
+        swagger: "2.0"
+        info: {title: broken, version: "1"}
+        paths:
+          /m:
+            get:
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates:
+                  application/json: "{\"statusCode\": 200}\n#foreach($x in [1])"
+                responses:
+                  default:
+                    statusCode: "200"
+"##;
+    std::fs::write(dir.join("template.yaml"), template).unwrap();
+    let out = support::run(&dir, &["validate", "-t", "template.yaml"], b"");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("line 2, column 1: #foreach without #end"),
+        "{stdout}"
+    );
+
+    let server = Server::start_in(&dir, &["start-api", "-t", "template.yaml", "-p", "0"], &[]);
+    assert!(
+        server.printed().contains("#foreach without #end"),
+        "{}",
+        server.printed()
+    );
+    let r = reqwest::get(server.url("/dev/m")).await.unwrap();
+    assert_eq!(r.status().as_u16(), 500);
+    assert_eq!(
+        r.text().await.unwrap(),
+        r#"{"message": "Internal server error"}"#
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }

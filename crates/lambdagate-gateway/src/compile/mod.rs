@@ -526,6 +526,25 @@ impl CompiledApp {
         &self.domain_rows
     }
 
+    /// What a deploy to AWS would refuse (mapping templates or selection patterns that do not
+    /// compile), one sentence each; those routes answer 500 when served anyway.
+    pub fn deploy_errors(&self) -> Vec<String> {
+        self.apis
+            .iter()
+            .flat_map(|api| {
+                api.routes
+                    .iter()
+                    .filter_map(move |route| match &route.integration {
+                        CompiledIntegration::Broken(why) => Some(format!(
+                            "{} on API {}: {why}",
+                            route.route_key, api.logical_id
+                        )),
+                        _ => None,
+                    })
+            })
+            .collect()
+    }
+
     /// What the application asks for that is not served or not enforced, one sentence each.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
