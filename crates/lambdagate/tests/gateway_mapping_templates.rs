@@ -166,3 +166,43 @@ Resources:
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Added latency of a Lambda custom integration (two templates) against the proxy integration
+/// of the same Python function (run with `--ignored --nocapture`; prints medians, asserts none).
+#[tokio::test]
+#[ignore = "prints a measurement"]
+async fn custom_integration_latency_against_proxy() {
+    let server = Server::start_in(&repo_root(), &["start-api", "-t", TEMPLATE, "-p", "0"], &[]);
+    let c = reqwest::Client::new();
+    let mut medians = Vec::new();
+    for (path, body) in [
+        ("/dev/py-proxy", json!({})),
+        ("/dev/py/Ada", json!({"action": "greet", "tags": ["a"]})),
+    ] {
+        let mut samples = Vec::new();
+        for i in 0..220 {
+            let start = std::time::Instant::now();
+            let r = c
+                .post(server.url(path))
+                .header("Content-Type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            r.bytes().await.unwrap();
+            // The first requests warm the function up.
+            if i >= 20 {
+                samples.push(start.elapsed());
+            }
+        }
+        samples.sort();
+        medians.push(samples[samples.len() / 2]);
+    }
+    println!(
+        "median: proxy {:.0} µs, custom {:.0} µs, added {:.0} µs",
+        medians[0].as_secs_f64() * 1e6,
+        medians[1].as_secs_f64() * 1e6,
+        (medians[1].as_secs_f64() - medians[0].as_secs_f64()) * 1e6
+    );
+}
