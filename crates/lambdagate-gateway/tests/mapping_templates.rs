@@ -646,3 +646,34 @@ async fn broken_templates_are_reported_and_answer_500() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_status_the_method_does_not_declare_is_a_500() {
+    let integration = Integration {
+        request_templates: templates(&[(
+            "application/json",
+            r##"{"statusCode": $input.params('s')}"##,
+        )]),
+        integration_responses: vec![
+            response(200, None, &[("application/json", "{}")]),
+            response(404, Some("404"), &[("application/json", "{}")]),
+        ],
+        ..Integration::mock()
+    };
+    let mut route = mock_route("GET", "/declared", integration);
+    route.method_responses = vec![MethodResponse {
+        status_code: 200,
+        headers: Vec::new(),
+        models: Vec::new(),
+    }];
+    let gw = gateway_for(&app(vec![route]));
+    let reply = gw
+        .handle(request("GET", "/Prod/declared?s=200", &[], ""))
+        .await;
+    assert_eq!(reply.status, 200);
+    let reply = gw
+        .handle(request("GET", "/Prod/declared?s=404", &[], ""))
+        .await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(text(&reply), r#"{"message": "Internal server error"}"#);
+}

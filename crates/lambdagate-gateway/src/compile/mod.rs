@@ -251,6 +251,23 @@ fn compile_api(
             }
         };
         let integration = &route.integration;
+        let method_statuses: Vec<u16> = route
+            .method_responses
+            .iter()
+            .map(|m| m.status_code)
+            .collect();
+        if integration.content_handling.is_some()
+            && matches!(
+                integration.kind,
+                IntegrationType::Aws | IntegrationType::Mock
+            )
+        {
+            warnings.push(format!(
+                "{}: {} on API {} sets the integration's ContentHandling, which lambdagate does \
+                 not apply yet: request bodies reach the template as sent",
+                route.source, route.key, api.logical_id
+            ));
+        }
         let compiled = match (integration.kind, &integration.target) {
             (
                 kind @ (IntegrationType::AwsProxy | IntegrationType::Aws),
@@ -281,7 +298,12 @@ fn compile_api(
                     .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
                 match (target, app.unavailable_function(function)) {
                     (Some(function), _) if kind == IntegrationType::Aws => {
-                        match LambdaCustom::compile(integration, function, timeout.min(cap)) {
+                        match LambdaCustom::compile(
+                            integration,
+                            &method_statuses,
+                            function,
+                            timeout.min(cap),
+                        ) {
                             Ok(custom) => CompiledIntegration::LambdaCustom(custom),
                             Err(why) => broken(warnings, route, api, why),
                         }
@@ -306,7 +328,7 @@ fn compile_api(
                     )),
                 }
             }
-            (IntegrationType::Mock, _) => match Mock::compile(integration) {
+            (IntegrationType::Mock, _) => match Mock::compile(integration, &method_statuses) {
                 Ok(mock) => CompiledIntegration::Mock(mock),
                 Err(why) => broken(warnings, route, api, why),
             },

@@ -28,8 +28,10 @@ pub struct LambdaCustom {
 
 impl LambdaCustom {
     /// Compiles the integration's templates and patterns; `Err` says which does not compile.
+    /// `method_statuses` are the method's declared response statuses.
     pub fn compile(
         integration: &ModelIntegration,
+        method_statuses: &[u16],
         function: FunctionTarget,
         timeout: Duration,
     ) -> Result<LambdaCustom, String> {
@@ -37,7 +39,10 @@ impl LambdaCustom {
             function,
             timeout,
             request: RequestMapping::compile(integration)?,
-            responses: ResponseMapping::compile(&integration.integration_responses)?,
+            responses: ResponseMapping::compile(
+                &integration.integration_responses,
+                method_statuses,
+            )?,
         })
     }
 }

@@ -283,6 +283,8 @@ struct CompiledResponse {
 #[derive(Debug, Clone)]
 pub struct ResponseMapping {
     responses: Vec<CompiledResponse>,
+    /// The method's declared response statuses; empty when the definition declares none.
+    method_statuses: Vec<u16>,
 }
 
 /// The integration's answer before mapping.
@@ -296,8 +298,14 @@ pub struct RawAnswer<'a> {
 
 impl ResponseMapping {
     /// Compiles integration responses: selection patterns (a pattern that does not compile is
-    /// refused, as a deploy refuses it) and templates.
-    pub fn compile(responses: &[IntegrationResponse]) -> Result<ResponseMapping, String> {
+    /// refused, as a deploy refuses it) and templates. `method_statuses` are the method
+    /// responses the definition declares: selecting an integration response whose status is
+    /// not among them is a 500, as on AWS (not checked when none are declared, which SAM's
+    /// generated methods do not always do).
+    pub fn compile(
+        responses: &[IntegrationResponse],
+        method_statuses: &[u16],
+    ) -> Result<ResponseMapping, String> {
         let responses = responses
             .iter()
             .map(|r| {
@@ -319,7 +327,10 @@ impl ResponseMapping {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
-        Ok(ResponseMapping { responses })
+        Ok(ResponseMapping {
+            responses,
+            method_statuses: method_statuses.to_vec(),
+        })
     }
 
     fn select(&self, selector: Selector<'_>) -> Option<&CompiledResponse> {
@@ -354,6 +365,12 @@ impl ResponseMapping {
                 "no integration response matches and there is no default one",
             ));
         };
+        if !self.method_statuses.is_empty() && !self.method_statuses.contains(&response.status) {
+            return Err(GatewayError::api_configuration(format!(
+                "the integration response selects status {}, which the method does not declare",
+                response.status
+            )));
+        }
         let mut headers = Vec::new();
         for (target, source) in &response.parameters {
             let Some(name) = target.strip_prefix("method.response.header.") else {

@@ -19,10 +19,18 @@ pub struct Mock {
 
 impl Mock {
     /// Compiles a mock integration; `Err` says which template or pattern does not compile.
-    pub fn compile(integration: &ModelIntegration) -> Result<Mock, String> {
+    /// `method_statuses` are the method's declared response statuses (see
+    /// [`ResponseMapping::compile`]).
+    pub fn compile(
+        integration: &ModelIntegration,
+        method_statuses: &[u16],
+    ) -> Result<Mock, String> {
         Ok(Mock {
             request: RequestMapping::compile(integration)?,
-            responses: ResponseMapping::compile(&integration.integration_responses)?,
+            responses: ResponseMapping::compile(
+                &integration.integration_responses,
+                method_statuses,
+            )?,
         })
     }
 }
