@@ -546,7 +546,7 @@ async fn util_and_request_parameters() {
     let url = Integration {
         request_templates: templates(&[(
             "application/json",
-            r##"{"encoded": "EncodedBody=$util.urlEncode($input.body)&EncodedBodyAccess=$!input.body.missing", "raw": "$util.escapeJavaScript($input.body)", "b64": "$util.base64Encode('hi')", "header": "$input.params('X-Thing')", "ctx": "$context.httpMethod $context.resourcePath $context.stage", "parsed": "$util.parseJson('{"k": "v"}').k"}"##,
+            r##"{"encoded": "EncodedBody=$util.urlEncode($input.body)&EncodedBodyAccess=$!input.body.missing", "raw": "$util.escapeJavaScript($input.body)", "b64": "$util.base64Encode('hi')", "header": "$input.params('X-Thing')", "ctx": "$context.httpMethod $context.resourcePath $context.stage", "parsed": "$util.parseJson('{"k": "v"}').k", "paramsHeader": "$input.params().header.get('X-Thing')", "query": "$input.params().querystring", "ip": "$context.identity.sourceIp", "ua": "$context.identity.userAgent", "nothing": "$context.nope$stageVariables.nope$input.params('nope')"}"##,
         )]),
         request_parameters: vec![(
             "integration.request.header.X-Amz-Invocation-Type".into(),
@@ -562,7 +562,7 @@ async fn util_and_request_parameters() {
         ("some raw data", "str-body"),
     ] {
         let reply = gw
-            .handle(request("POST", "/Prod/util", &[("X-Thing", "thing")], sent))
+            .handle(request("POST", "/Prod/util?q=1", &[("X-Thing", "thing")], sent))
             .await;
         let body = json_body(&reply);
         let expected = recorded["response-url-encode"][key].as_str().unwrap();
@@ -572,6 +572,12 @@ async fn util_and_request_parameters() {
         assert_eq!(body["header"], "thing");
         assert_eq!(body["ctx"], "POST /util Prod");
         assert_eq!(body["parsed"], "v");
+        assert_eq!(body["paramsHeader"], "thing");
+        assert_eq!(body["query"], "{q=1}");
+        assert_eq!(body["ip"], "203.0.113.7");
+        assert_eq!(body["ua"], "");
+        // References without a value print nothing in API Gateway.
+        assert_eq!(body["nothing"], "");
     }
     // An `Event` invocation answers at once with the default response and an empty body.
     let reply = gw
