@@ -562,7 +562,12 @@ async fn util_and_request_parameters() {
         ("some raw data", "str-body"),
     ] {
         let reply = gw
-            .handle(request("POST", "/Prod/util?q=1", &[("X-Thing", "thing")], sent))
+            .handle(request(
+                "POST",
+                "/Prod/util?q=1",
+                &[("X-Thing", "thing")],
+                sent,
+            ))
             .await;
         let body = json_body(&reply);
         let expected = recorded["response-url-encode"][key].as_str().unwrap();
@@ -682,4 +687,57 @@ async fn a_status_the_method_does_not_declare_is_a_500() {
         .await;
     assert_eq!(reply.status, 500);
     assert_eq!(text(&reply), r#"{"message": "Internal server error"}"#);
+}
+
+#[tokio::test]
+async fn binary_payloads_and_content_handling() {
+    let templated = Integration {
+        request_templates: templates(&[("image/png", r##"{"b64": "$input.body"}"##)]),
+        integration_responses: vec![response(200, None, &[])],
+        ..Integration::mock()
+    };
+    let to_binary = Integration {
+        content_handling: Some(ContentHandling::ConvertToBinary),
+        integration_responses: vec![IntegrationResponse {
+            content_handling: Some(ContentHandling::ConvertToText),
+            ..response(200, None, &[])
+        }],
+        ..Integration::mock()
+    };
+    let mut app = app(vec![
+        custom_route("POST", "/templated", "Echo", templated),
+        custom_route("POST", "/to-binary", "Echo", to_binary),
+    ]);
+    app.apis[0].binary_media_types = vec!["image/png".into()];
+    let gw = gateway_for(&app);
+    // A binary payload reaches a template as base64.
+    let reply = gw
+        .handle(request(
+            "POST",
+            "/Prod/templated",
+            &[("Content-Type", "image/png")],
+            "\u{1}\u{2}",
+        ))
+        .await;
+    assert_eq!(json_body(&reply), json!({"b64": "AQI="}));
+    // CONVERT_TO_BINARY decodes a base64 text payload; the response's CONVERT_TO_TEXT encodes.
+    let reply = gw
+        .handle(request(
+            "POST",
+            "/Prod/to-binary",
+            &[("Content-Type", "text/plain")],
+            "eyJhIjoxfQ==",
+        ))
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(text(&reply), "eyJhIjoxfQ==");
+    let reply = gw
+        .handle(request(
+            "POST",
+            "/Prod/to-binary",
+            &[("Content-Type", "text/plain")],
+            "not base64!",
+        ))
+        .await;
+    assert_eq!(reply.status, 500);
 }

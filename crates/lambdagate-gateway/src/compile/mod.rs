@@ -256,18 +256,6 @@ fn compile_api(
             .iter()
             .map(|m| m.status_code)
             .collect();
-        if integration.content_handling.is_some()
-            && matches!(
-                integration.kind,
-                IntegrationType::Aws | IntegrationType::Mock
-            )
-        {
-            warnings.push(format!(
-                "{}: {} on API {} sets the integration's ContentHandling, which lambdagate does \
-                 not apply yet: request bodies reach the template as sent",
-                route.source, route.key, api.logical_id
-            ));
-        }
         let compiled = match (integration.kind, &integration.target) {
             (
                 kind @ (IntegrationType::AwsProxy | IntegrationType::Aws),

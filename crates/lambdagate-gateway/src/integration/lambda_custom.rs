@@ -67,17 +67,20 @@ impl Integration for LambdaCustom {
         };
         let parameters = self.request.parameters(cx, true)?;
         let template = self.request.select(cx.request.header("content-type"))?;
+        let body = self
+            .request
+            .body(&cx.request, r.binary_media_types, template.is_some())?;
         let (payload, overrides) = match template {
             Some(t) => {
                 let input = TemplateInput {
                     cx,
-                    body: &cx.request.body,
+                    body: &body,
                     overrides: &Overrides::default(),
                 };
                 let (body, overrides) = template::render(t, &input)?;
                 (Bytes::from(body), overrides)
             }
-            None => (cx.request.body.clone(), Overrides::default()),
+            None => (body, Overrides::default()),
         };
         let header = |name: &str| {
             overrides

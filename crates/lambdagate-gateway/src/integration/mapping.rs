@@ -107,6 +107,7 @@ const NOT_MAPPED_FOR_AWS: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct RequestMapping {
     templates: Vec<(String, Template)>,
+    content_handling: Option<ContentHandling>,
     passthrough: PassthroughBehavior,
     parameters: Vec<(String, String)>,
 }
@@ -116,6 +117,7 @@ impl RequestMapping {
     pub fn compile(integration: &ModelIntegration) -> Result<RequestMapping, String> {
         Ok(RequestMapping {
             templates: compile_templates("request", &integration.request_templates)?,
+            content_handling: integration.content_handling,
             passthrough: integration.passthrough_behavior,
             parameters: integration.request_parameters.clone(),
         })
@@ -138,6 +140,37 @@ impl RequestMapping {
             | (PassthroughBehavior::WhenNoTemplates, true) => Ok(None),
             _ => Err(GatewayError::new(ResponseType::UnsupportedMediaType)
                 .with_detail(format!("no request template for {media}"))),
+        }
+    }
+
+    /// The request body as the integration sees it: for a template (`$input.body`), a binary
+    /// payload (its content type is a binary media type) as base64 text; passed through, the
+    /// integration's `contentHandling` applied (CONVERT_TO_TEXT base64-encodes a binary
+    /// payload, CONVERT_TO_BINARY decodes a text one; a failed decode is a 500).
+    pub fn body(
+        &self,
+        request: &crate::request::IncomingRequest,
+        binary_media_types: &[String],
+        templated: bool,
+    ) -> Result<Bytes, GatewayError> {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let body = &request.body;
+        let binary = request.header("content-type").is_some_and(|ct| {
+            let media = media_type(ct);
+            binary_media_types
+                .iter()
+                .any(|t| crate::request::media_type_matches(t, &media))
+        });
+        match (binary, templated, self.content_handling) {
+            (true, true, _) | (true, false, Some(ContentHandling::ConvertToText)) => {
+                Ok(Bytes::from(b64.encode(body)))
+            }
+            (false, false, Some(ContentHandling::ConvertToBinary)) => {
+                b64.decode(body.trim_ascii()).map(Bytes::from).map_err(|_| {
+                    GatewayError::api_configuration("CONVERT_TO_BINARY: the body is not base64")
+                })
+            }
+            _ => Ok(body.clone()),
         }
     }
 

@@ -61,9 +61,10 @@ impl Integration for Mock {
         let template = self.request.select(cx.request.header("content-type"))?;
         let (status, overrides) = match template {
             Some(t) => {
+                let body = self.request.body(&cx.request, r.binary_media_types, true)?;
                 let input = TemplateInput {
                     cx,
-                    body: &cx.request.body,
+                    body: &body,
                     overrides: &Overrides::default(),
                 };
                 let (rendered, overrides) = template::render(t, &input)?;
