@@ -44,6 +44,20 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             // What the gateway would refuse or not enforce when serving it.
             let addressing = Addressing { stage_prefix: true };
             match CompiledApp::compile(&loaded.application, addressing) {
+                // A template or selection pattern that does not compile fails a deploy.
+                Ok(compiled) if !compiled.deploy_errors().is_empty() => {
+                    let errors = compiled.deploy_errors();
+                    for error in &errors {
+                        println!("{error}");
+                    }
+                    eprintln!(
+                        "{}: {} error{}",
+                        path.display(),
+                        errors.len(),
+                        if errors.len() == 1 { "" } else { "s" }
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
                 Ok(compiled) => {
                     for warning in compiled.warnings() {
                         eprintln!("warning: {warning}");
