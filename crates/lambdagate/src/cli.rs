@@ -345,6 +345,14 @@ pub struct StartLambdaArgs {
     /// Port to listen on; 0 picks a free one.
     #[arg(short = 'p', long, default_value_t = 3001, value_name = "PORT")]
     pub port: u16,
+    /// Reload when the template or a function's code changes (on by default; `--watch=false`
+    /// or `--no-watch` turns it off).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set,
+          num_args = 0..=1, default_missing_value = "true")]
+    pub watch: bool,
+    /// Do not reload on changes.
+    #[arg(long = "no-watch")]
+    pub no_watch: bool,
 }
 
 /// `token`.

@@ -28,8 +28,9 @@ pub struct Reloader {
     pub seed: Option<u64>,
     /// The function service to reload.
     pub service: Arc<FunctionService>,
-    /// The gateway to swap the new configuration into.
-    pub gateway: Arc<Gateway>,
+    /// The gateway to swap the new configuration into (`None` for `start-lambda`, which has
+    /// only functions).
+    pub gateway: Option<Arc<Gateway>>,
 }
 
 impl Reloader {
@@ -47,8 +48,12 @@ impl Reloader {
         for failure in watcher.watch(&set) {
             eprintln!("warning: cannot watch {failure}; changes there need a restart");
         }
+        let mut code = CodeState::default();
+        code.refresh(&app, None).await;
         while let Some(batch) = next_batch(&mut rx).await {
-            let changes = set.classify(batch.iter().map(PathBuf::as_path));
+            let mut changes = set.classify(batch.iter().map(PathBuf::as_path));
+            // Events are hints: a function restarts only when its files really differ.
+            changes.code = code.refresh(&app, Some(&changes.code)).await;
             if changes.is_empty() {
                 continue;
             }
@@ -63,6 +68,8 @@ impl Reloader {
             }
             if let Some(next) = self.reload_template(&app, &changes).await {
                 app = next;
+                // Functions the new template adds or moves get their fingerprints now.
+                code.refresh(&app, None).await;
                 set = WatchSet::of(&app, &template_path, self.env_vars.as_deref());
                 for failure in watcher.watch(&set) {
                     eprintln!("warning: cannot watch {failure}; changes there need a restart");
@@ -93,15 +100,18 @@ impl Reloader {
                 return None;
             }
         };
-        let compiled = match CompiledApp::compile(&app, self.addressing) {
-            Ok(compiled) => compiled,
-            Err(e) => {
-                eprintln!("{}: {e}", app.template.display());
-                eprintln!("reload failed: still serving the previous version");
-                return None;
-            }
+        let compiled = match &self.gateway {
+            None => None,
+            Some(_) => match CompiledApp::compile(&app, self.addressing) {
+                Ok(compiled) => Some(compiled),
+                Err(e) => {
+                    eprintln!("{}: {e}", app.template.display());
+                    eprintln!("reload failed: still serving the previous version");
+                    return None;
+                }
+            },
         };
-        for warning in compiled.warnings() {
+        for warning in compiled.iter().flat_map(CompiledApp::warnings) {
             eprintln!("warning: {warning}");
         }
         let env_overrides = match &self.env_vars {
@@ -115,22 +125,73 @@ impl Reloader {
             },
             None => None,
         };
-        let routes_before = self.gateway.snapshot().app.route_rows().len();
-        let routes_after = compiled.route_rows().len();
         crate::service::prepare_sdks(&app).await;
         // Functions first: the new snapshot's routes may name functions only it has.
         let summary = self.service.reload(app.clone(), env_overrides, &|f| {
             changes.code.contains(&f.logical_id)
         });
-        self.gateway.swap(Snapshot::new(compiled, self.seed));
-        let routes = (routes_before != routes_after)
-            .then(|| format!("routes {routes_before} -> {routes_after}"));
+        let mut routes = None;
+        if let (Some(gateway), Some(compiled)) = (&self.gateway, compiled) {
+            let before = gateway.snapshot().app.route_rows().len();
+            let after = compiled.route_rows().len();
+            gateway.swap(Snapshot::new(compiled, self.seed));
+            routes = (before != after).then(|| format!("routes {before} -> {after}"));
+        }
         announce(
             &format!("reloaded {}", file_name(&current.template)),
             &summary,
             routes,
         );
         Some(app)
+    }
+}
+
+/// The fingerprints of the functions' code and layer folders, as last seen.
+#[derive(Default)]
+struct CodeState {
+    by_function: std::collections::HashMap<String, u64>,
+}
+
+impl CodeState {
+    /// Fingerprints the functions named in `candidates` (all when `None`) and returns those
+    /// whose fingerprint changed since the last look.
+    async fn refresh(
+        &mut self,
+        app: &Application,
+        candidates: Option<&std::collections::BTreeSet<String>>,
+    ) -> std::collections::BTreeSet<String> {
+        let folders: Vec<(String, Vec<PathBuf>)> = app
+            .functions
+            .iter()
+            .filter(|f| candidates.is_none_or(|c| c.contains(&f.logical_id)))
+            .map(|f| {
+                let dirs = std::iter::once(f.code_dir.clone())
+                    .chain(f.layers.iter().cloned())
+                    .collect();
+                (f.logical_id.clone(), dirs)
+            })
+            .collect();
+        // Walking folders reads the disk: off the request threads.
+        let prints = tokio::task::spawn_blocking(move || {
+            folders
+                .into_iter()
+                .map(|(id, dirs)| {
+                    let print = dirs.iter().fold(0u64, |acc, d| {
+                        acc.rotate_left(7) ^ crate::watch::fingerprint(d)
+                    });
+                    (id, print)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        let mut changed = std::collections::BTreeSet::new();
+        for (id, print) in prints {
+            if self.by_function.insert(id.clone(), print) != Some(print) && candidates.is_some() {
+                changed.insert(id);
+            }
+        }
+        changed
     }
 }
 

@@ -126,6 +126,46 @@ impl WatchSet {
     }
 }
 
+/// What a folder's files are: their paths, sizes and modification times, hashed. Two equal
+/// fingerprints mean nothing a function would load changed, whatever events arrived (a burst
+/// of events can straddle two batches, and touching a file without changing it is no change).
+/// Bounded: at most `MAX_FINGERPRINT_FILES` files are looked at.
+pub fn fingerprint(dir: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    const MAX_FINGERPRINT_FILES: usize = 50_000;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut stack = vec![dir.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let path = entry.path();
+            if ignored(&path) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            path.hash(&mut hasher);
+            meta.len().hash(&mut hasher);
+            if let Ok(modified) = meta.modified() {
+                modified.hash(&mut hasher);
+            }
+            seen += 1;
+            if seen >= MAX_FINGERPRINT_FILES {
+                return hasher.finish();
+            }
+        }
+    }
+    hasher.finish()
+}
+
 /// Paths whose changes never matter: bytecode, version control, editors' scratch files.
 fn ignored(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -302,6 +342,24 @@ mod tests {
         // A change in the nested folder still reaches both functions.
         let c = s.classify([Path::new("/app/hello/lib/x.py")]);
         assert_eq!(c.code.len(), 2);
+    }
+
+    #[test]
+    fn fingerprints_change_with_the_files_only() {
+        let dir = std::env::temp_dir().join(format!("lambdagate-print-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("lib/__pycache__")).unwrap();
+        std::fs::write(dir.join("app.py"), "x = 1\n").unwrap();
+        let first = fingerprint(&dir);
+        assert_eq!(first, fingerprint(&dir), "nothing changed");
+        std::fs::write(dir.join("lib/__pycache__/app.cpython-311.pyc"), "b").unwrap();
+        assert_eq!(first, fingerprint(&dir), "bytecode does not count");
+        std::fs::write(dir.join("lib/util.py"), "y = 2\n").unwrap();
+        let second = fingerprint(&dir);
+        assert_ne!(first, second, "a new file counts");
+        std::fs::write(dir.join("app.py"), "x = 22\n").unwrap();
+        assert_ne!(second, fingerprint(&dir), "an edit counts");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]

@@ -80,7 +80,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
                 addressing,
                 seed,
                 service: service.clone(),
-                gateway: gateway.clone(),
+                gateway: Some(gateway.clone()),
             };
             tokio::spawn(reloader.run(app.clone()));
         }

@@ -26,6 +26,17 @@ pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
         for f in &app.functions {
             println!("  {} ({}) -> {}", f.function_name, f.runtime, f.arn);
         }
+        if args.watch && !args.no_watch {
+            let reloader = crate::reload::Reloader {
+                template: args.template.clone(),
+                env_vars: args.runtime.env_vars.clone(),
+                addressing: lambdagate_gateway::Addressing { stage_prefix: true },
+                seed: None,
+                service: service.clone(),
+                gateway: None,
+            };
+            tokio::spawn(reloader.run(app.clone()));
+        }
         println!("Listening on http://{address}");
         let _ = std::io::stdout().flush();
         crate::service::ready_line("http", address);
