@@ -10,6 +10,7 @@ mod authorization;
 mod backend;
 pub use lambdagate_state::clock;
 pub mod compile;
+mod conn_guard;
 mod context;
 mod cors;
 mod header_case;
