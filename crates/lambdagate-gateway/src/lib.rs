@@ -13,6 +13,8 @@ pub mod compile;
 mod conn_guard;
 mod context;
 mod cors;
+#[doc(hidden)]
+pub mod fuzzing;
 mod header_case;
 mod ids;
 pub mod integration;
