@@ -342,6 +342,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for GuardedStream<S> {
 }
 
 impl<S: AsyncWrite + Unpin> GuardedStream<S> {
+    /// A response is still being written (a large one to a slow reader): the idle time starts
+    /// over, so that it is not cut off by the keep-alive deadline.
+    fn wrote(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let mut state = self.guard.lock();
+        if state.phase == Phase::Idle {
+            state.deadline = Some(Instant::now() + self.guard.timeouts.keep_alive);
+        }
+    }
+
     /// Where the `0` of an `HTTP/1.0` status line at the start of `buf` is, when one is due.
     fn start_of_http10_status(&mut self, buf: &[u8]) {
         if self.version_digit_in.is_none() && buf.starts_with(b"HTTP/1.0 ") {
@@ -367,6 +379,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for GuardedStream<S> {
             if let Some(at) = this.version_digit_in {
                 this.version_digit_in = Some(at - n.min(at));
             }
+            this.wrote(n);
             return Poll::Ready(Ok(n));
         };
         // Status lines are a few bytes: copying this write once is cheap.
@@ -374,6 +387,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for GuardedStream<S> {
         patched[at] = b'1';
         let n = std::task::ready!(Pin::new(&mut this.inner).poll_write(cx, &patched))?;
         this.version_digit_in = if n > at { None } else { Some(at - n) };
+        this.wrote(n);
         Poll::Ready(Ok(n))
     }
 
@@ -391,7 +405,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for GuardedStream<S> {
                 .map_or(&[][..], |b| &b[..]);
             return self.poll_write(cx, first);
         }
-        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let n = std::task::ready!(Pin::new(&mut this.inner).poll_write_vectored(cx, bufs))?;
+        this.wrote(n);
+        Poll::Ready(Ok(n))
     }
 
     fn is_write_vectored(&self) -> bool {
