@@ -356,7 +356,9 @@ impl<S: AsyncWrite + Unpin> GuardedStream<S> {
 
     /// Where the `0` of an `HTTP/1.0` status line at the start of `buf` is, when one is due.
     fn start_of_http10_status(&mut self, buf: &[u8]) {
-        if self.version_digit_in.is_none() && buf.starts_with(b"HTTP/1.0 ") {
+        // hyper writes a head in one piece; a status line split over writes is followed too.
+        let probe = &buf[..buf.len().min(9)];
+        if self.version_digit_in.is_none() && !probe.is_empty() && b"HTTP/1.0 ".starts_with(probe) {
             let mut state = self.guard.lock();
             if state.http10_pending > 0 {
                 state.http10_pending -= 1;
@@ -374,10 +376,14 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for GuardedStream<S> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         this.start_of_http10_status(buf);
-        let Some(at) = this.version_digit_in.filter(|&at| at < buf.len()) else {
+        let Some(at) = this
+            .version_digit_in
+            .filter(|&at| buf.get(at) == Some(&b'0'))
+        else {
             let n = std::task::ready!(Pin::new(&mut this.inner).poll_write(cx, buf))?;
             if let Some(at) = this.version_digit_in {
-                this.version_digit_in = Some(at - n.min(at));
+                // Past the digit without finding a `0` there: not a 1.0 status line after all.
+                this.version_digit_in = at.checked_sub(n);
             }
             this.wrote(n);
             return Poll::Ready(Ok(n));
@@ -421,5 +427,115 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for GuardedStream<S> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    const TIMEOUTS: Timeouts = Timeouts {
+        header: Duration::from_secs(3600),
+        keep_alive: Duration::from_secs(3600),
+    };
+
+    fn guarded() -> (
+        GuardedStream<tokio::io::DuplexStream>,
+        Arc<Guard>,
+        tokio::io::DuplexStream,
+    ) {
+        let (server, client) = tokio::io::duplex(256 * 1024);
+        let (stream, guard) = GuardedStream::new(server, TIMEOUTS, Instant::now(), false);
+        (stream, guard, client)
+    }
+
+    #[tokio::test]
+    async fn an_http_1_0_status_line_is_rewritten_however_it_is_split() {
+        let response = b"HTTP/1.0 200 OK\r\ncontent-length: 13\r\n\r\nHTTP/1.0 body";
+        for split in 1..=response.len() {
+            let (mut stream, guard, mut client) = guarded();
+            guard.request_started(true);
+            for piece in response.chunks(split) {
+                stream.write_all(piece).await.unwrap();
+            }
+            guard.request_finished();
+            drop(stream);
+            let mut seen = Vec::new();
+            client.read_to_end(&mut seen).await.unwrap();
+            assert_eq!(
+                seen, b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\n\r\nHTTP/1.0 body",
+                "written {split} bytes at a time"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn an_http_1_1_request_s_response_is_untouched() {
+        let (mut stream, guard, mut client) = guarded();
+        guard.request_started(false);
+        stream.write_all(b"HTTP/1.0 200 OK\r\n\r\n").await.unwrap();
+        drop(stream);
+        let mut seen = Vec::new();
+        client.read_to_end(&mut seen).await.unwrap();
+        assert_eq!(seen, b"HTTP/1.0 200 OK\r\n\r\n");
+    }
+
+    #[tokio::test]
+    async fn a_request_line_over_the_limit_is_answered_414_and_nothing_reaches_hyper() {
+        let (mut stream, _guard, mut client) = guarded();
+        let mut line = b"GET /".to_vec();
+        line.resize(MAX_REQUEST_LINE + 100, b'a');
+        client.write_all(&line).await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut passed = 0;
+        let error = loop {
+            match stream.read(&mut buf).await {
+                Ok(0) => panic!("no refusal"),
+                Ok(n) => passed += n,
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(error.kind(), io::ErrorKind::Other);
+        assert!(passed <= MAX_REQUEST_LINE, "{passed} bytes passed on");
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).await.unwrap();
+        assert_eq!(answer, URI_TOO_LONG);
+    }
+
+    #[tokio::test]
+    async fn blank_lines_and_long_heads_with_short_lines_pass() {
+        let (mut stream, _guard, mut client) = guarded();
+        let mut head = b"\r\n\r\nGET / HTTP/1.1\r\n".to_vec();
+        for _ in 0..100 {
+            head.extend_from_slice(&[b'x'; 300]);
+            head.extend_from_slice(b": y\r\n");
+        }
+        head.extend_from_slice(b"\r\n");
+        client.write_all(&head).await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut seen = Vec::new();
+        stream.read_to_end(&mut seen).await.unwrap();
+        assert_eq!(seen, head);
+    }
+
+    #[tokio::test]
+    async fn an_http2_connection_is_not_taken_for_a_long_request_line() {
+        let (mut stream, guard, mut client) = guarded();
+        let mut bytes = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+        client.write_all(&bytes).await.unwrap();
+        let mut buf = vec![0u8; 64];
+        let n = stream.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], &bytes[..]);
+        // A request, its answer, then binary frames without a line feed between requests.
+        guard.request_started(false);
+        guard.request_finished();
+        bytes = vec![0u8; MAX_REQUEST_LINE * 2];
+        client.write_all(&bytes).await.unwrap();
+        client.shutdown().await.unwrap();
+        let mut seen = Vec::new();
+        stream.read_to_end(&mut seen).await.unwrap();
+        assert_eq!(seen.len(), bytes.len());
     }
 }
