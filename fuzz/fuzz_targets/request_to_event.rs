@@ -9,5 +9,8 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let request = FuzzRequest::from_bytes(data);
     let seen = fuzzing::request_to_event(&request);
-    assert!(seen.events_were_json, "an event that is not JSON for {request:?}");
+    assert!(
+        seen.events_were_json,
+        "an event that is not JSON for {request:?}"
+    );
 });
