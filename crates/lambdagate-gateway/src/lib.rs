@@ -10,8 +10,11 @@ mod authorization;
 mod backend;
 pub use lambdagate_state::clock;
 pub mod compile;
+mod conn_guard;
 mod context;
 mod cors;
+#[doc(hidden)]
+pub mod fuzzing;
 mod header_case;
 mod ids;
 pub mod integration;

@@ -18,6 +18,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
+use crate::conn_guard::{GuardedStream, Timeouts};
 use crate::header_case::{CaseRecordingStream, ClientHeaders};
 use crate::pipeline::Gateway;
 use crate::reply::Reply;
@@ -30,14 +31,30 @@ pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 /// API Gateway's limit on the request URL.
 pub const MAX_URL_BYTES: usize = 10_240;
+/// API Gateway's limit on the total size of a request's header values.
+pub const MAX_HEADER_VALUE_BYTES: usize = 10_240;
+/// Default time from accept (or a later request's first byte) to a complete request head.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time from a request's head to the end of its body.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time an idle keep-alive connection is kept open.
+pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(60);
+/// While draining the body of a request refused as too large, how long a pause ends the drain.
+const DRAIN_QUIET: Duration = Duration::from_millis(250);
 
 /// Server settings.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
     /// Largest request body accepted; larger ones get 413.
     pub max_body_bytes: usize,
-    /// A client must send its request head within this time.
+    /// A client must send its request head within this time of connecting (or, on a kept-alive
+    /// connection, of the request's first byte); otherwise the connection is closed.
     pub header_read_timeout: Duration,
+    /// A request's body must arrive within this time of its head; otherwise it is answered 408
+    /// and the connection is closed.
+    pub body_read_timeout: Duration,
+    /// An idle kept-alive connection is closed after this time without a new request.
+    pub keep_alive_timeout: Duration,
     /// Largest request head (request line + headers) accepted.
     pub max_head_bytes: usize,
     /// How long in-flight requests may take to finish after shutdown begins.
@@ -52,7 +69,9 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             max_body_bytes: MAX_BODY_BYTES,
-            header_read_timeout: Duration::from_secs(30),
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            keep_alive_timeout: DEFAULT_KEEP_ALIVE_TIMEOUT,
             max_head_bytes: 64 * 1024,
             shutdown_grace: Duration::from_secs(10),
             tls: None,
@@ -119,6 +138,7 @@ pub async fn serve(
                         continue;
                     }
                 };
+                let accepted_at = tokio::time::Instant::now();
                 let _ = stream.set_nodelay(true);
                 let local = stream.local_addr().ok();
                 let connection = Connection {
@@ -130,7 +150,7 @@ pub async fn serve(
                     local,
                 };
                 match &tls {
-                    None => connection.serve(stream, &graceful),
+                    None => connection.serve_watched(stream, graceful.watcher(), accepted_at, false),
                     Some(acceptor) => {
                         let acceptor = acceptor.clone();
                         let watcher = graceful.watcher();
@@ -141,7 +161,8 @@ pub async fn serve(
                                 tokio::time::timeout(handshake_timeout, acceptor.accept(stream))
                                     .await;
                             if let Ok(Ok(stream)) = accepted {
-                                connection.serve_watched(stream, watcher);
+                                let http2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                                connection.serve_watched(stream, watcher, accepted_at, http2);
                             }
                         });
                     }
@@ -169,16 +190,15 @@ struct Connection {
 }
 
 impl Connection {
-    /// Serves HTTP/1 or HTTP/2 on `stream` (plain TCP or TLS) until the client goes away.
-    fn serve<S>(self, stream: S, graceful: &GracefulShutdown)
-    where
-        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    {
-        self.serve_watched(stream, graceful.watcher());
-    }
-
-    fn serve_watched<S>(self, stream: S, watcher: hyper_util::server::graceful::Watcher)
-    where
+    /// Serves HTTP/1 or HTTP/2 on `stream` (plain TCP or TLS, accepted at `accepted_at`) until
+    /// the client goes away or a deadline passes; `http2` when TLS chose HTTP/2.
+    fn serve_watched<S>(
+        self,
+        stream: S,
+        watcher: hyper_util::server::graceful::Watcher,
+        accepted_at: tokio::time::Instant,
+        http2: bool,
+    ) where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         let Connection {
@@ -189,6 +209,11 @@ impl Connection {
             peer,
             local,
         } = self;
+        let timeouts = Timeouts {
+            header: config.header_read_timeout,
+            keep_alive: config.keep_alive_timeout,
+        };
+        let (stream, guard) = GuardedStream::new(stream, timeouts, accepted_at, http2);
         // hyper's read buffer bounds a head: recording needs no more than that.
         let (stream, heads) = CaseRecordingStream::new(stream, config.max_head_bytes.max(8192));
         let service = service_fn(move |mut request: Request<Incoming>| {
@@ -196,11 +221,15 @@ impl Connection {
             if let Some(client) = heads.client_headers(&request) {
                 request.extensions_mut().insert(client);
             }
+            // The connection has no deadline while this request is served (see conn_guard).
+            let in_flight = guard.in_flight(request.version() == http::Version::HTTP_10);
             let gateway = gateway.clone();
             let config = config.clone();
             let log = log.clone();
             async move {
-                Ok::<_, Infallible>(handle(&gateway, &config, &log, request, peer, local).await)
+                let response = handle(&gateway, &config, &log, request, peer, local).await;
+                drop(in_flight);
+                Ok::<_, Infallible>(response)
             }
         });
         let connection = builder
@@ -351,27 +380,41 @@ async fn handle(
         headers.insert(http::header::CONTENT_LENGTH, HeaderValue::from(file.length));
         return response;
     }
+    let header_values: usize = parts.headers.values().map(|v| v.len()).sum();
+    let expects_continue = parts
+        .headers
+        .get(http::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
     let reply = if target.len() > MAX_URL_BYTES {
         gateway.reject(incoming, GatewayError::uri_too_long())
+    } else if header_values > MAX_HEADER_VALUE_BYTES {
+        gateway.reject(incoming, GatewayError::headers_too_large())
     } else if declared.is_some_and(|n| n > config.max_body_bytes as u64) {
-        // Read (and drop) a bounded amount of what the client is sending, so that it sees the
-        // 413 instead of a reset while it is still writing.
-        let mut body = body;
-        let mut drained = 0usize;
-        while drained <= DRAIN_LIMIT {
-            match body.frame().await {
-                Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |d| d.len()),
-                _ => break,
+        // Answered at once, as AWS does. A client waiting for `100 Continue` has sent nothing
+        // (reading the body would invite it to); any other one may be writing: what it sends
+        // without pausing is read and dropped (bounded), so that it sees the 413 instead of a
+        // reset, and a client that sends nothing is not waited for.
+        if !expects_continue {
+            let mut body = body;
+            let mut drained = 0usize;
+            let until = tokio::time::Instant::now() + config.body_read_timeout;
+            while drained <= DRAIN_LIMIT {
+                let quiet = (tokio::time::Instant::now() + DRAIN_QUIET).min(until);
+                match tokio::time::timeout_at(quiet, body.frame()).await {
+                    Ok(Some(Ok(frame))) => drained += frame.data_ref().map_or(0, |d| d.len()),
+                    _ => break,
+                }
             }
         }
         gateway.reject(incoming, GatewayError::request_too_large())
     } else {
-        match Limited::new(body, config.max_body_bytes).collect().await {
-            Ok(collected) => {
+        let collect = Limited::new(body, config.max_body_bytes).collect();
+        match tokio::time::timeout(config.body_read_timeout, collect).await {
+            Ok(Ok(collected)) => {
                 incoming.body = collected.to_bytes();
                 gateway.handle(incoming).await
             }
-            Err(error) => {
+            Ok(Err(error)) => {
                 if error
                     .downcast_ref::<http_body_util::LengthLimitError>()
                     .is_some()
@@ -381,6 +424,25 @@ async fn handle(
                     // The client went away mid-body: nobody is left to answer.
                     return plain(StatusCode::BAD_REQUEST);
                 }
+            }
+            Err(_) => {
+                log(&AccessRecord {
+                    method: &method,
+                    target: &target,
+                    status: 408,
+                    latency: started.elapsed(),
+                    function: None,
+                    request_id: "-",
+                    detail: Some("the request body did not arrive in time"),
+                });
+                // The rest of the body may still come: the connection cannot be reused.
+                let mut response = plain(StatusCode::REQUEST_TIMEOUT);
+                if parts.version < http::Version::HTTP_2 {
+                    response
+                        .headers_mut()
+                        .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+                }
+                return response;
             }
         }
     };

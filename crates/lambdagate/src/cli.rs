@@ -307,6 +307,39 @@ pub struct StartApiArgs {
     /// open (SAM's flag of the same name).
     #[arg(long = "disable-authorizer")]
     pub disable_authorizer: bool,
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+}
+
+/// The HTTP server's connection time limits (`start-api`).
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Seconds a client has to send a request's headers, from connecting (or, on a kept-alive
+    /// connection, from the request's first byte); a silent connection is closed.
+    #[arg(long = "header-timeout", value_name = "SECONDS", default_value = "10",
+          value_parser = parse_seconds)]
+    pub header_timeout: std::time::Duration,
+    /// Seconds a client has to send a request's body after its headers; a slower one is
+    /// answered 408 and closed.
+    #[arg(long = "body-timeout", value_name = "SECONDS", default_value = "30",
+          value_parser = parse_seconds)]
+    pub body_timeout: std::time::Duration,
+    /// Seconds an idle kept-alive connection stays open.
+    #[arg(long = "keep-alive-timeout", value_name = "SECONDS", default_value = "60",
+          value_parser = parse_seconds)]
+    pub keep_alive_timeout: std::time::Duration,
+}
+
+/// A positive number of seconds, fractions allowed (`0.5`).
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds <= 86_400.0 => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!(
+            "`{text}` is not a number of seconds between 0 and 86400"
+        )),
+    }
 }
 
 /// `invoke`.

@@ -21,8 +21,25 @@ impl Signals {
         }
     }
 
-    /// Resolves when the process receives SIGINT or SIGTERM.
+    /// Resolves when the process receives SIGINT or SIGTERM, after saying at once on stderr
+    /// that the server is shutting down (finishing in-flight work can take a while). From then
+    /// on, a second signal ends the process at once.
     pub async fn recv(mut self) {
+        self.next().await;
+        eprintln!(
+            "Shutting down: finishing in-flight requests and stopping functions \
+             (press Ctrl-C again to stop now)"
+        );
+        tokio::spawn(async move {
+            self.next().await;
+            eprintln!("Stopping now");
+            lambdagate_lambda::output::flush();
+            // The conventional status of a process ended by SIGINT.
+            std::process::exit(130);
+        });
+    }
+
+    async fn next(&mut self) {
         async fn next(s: &mut Option<Signal>) {
             match s {
                 Some(s) => {

@@ -144,6 +144,7 @@ pub(crate) fn http_message(status: u16) -> &'static str {
         414 => "URI Too Long",
         415 => "Unsupported Media Type",
         429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
         _ => "Internal Server Error",
@@ -263,6 +264,18 @@ impl GatewayError {
             error_type: None,
             customizable: false,
             ..GatewayError::new(ResponseType::Default4xx).with_message("Request URI too long")
+        }
+    }
+
+    /// The header values add up to more than API Gateway's limit (10 240 bytes).
+    pub fn headers_too_large() -> GatewayError {
+        GatewayError {
+            status: 431,
+            http_status: 431,
+            error_type: None,
+            customizable: false,
+            ..GatewayError::new(ResponseType::Default4xx)
+                .with_message("HTTP header is larger than 10240 bytes.")
         }
     }
 

@@ -93,6 +93,9 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
             ServerConfig {
                 tls,
                 static_dir,
+                header_read_timeout: args.connections.header_timeout,
+                body_read_timeout: args.connections.body_timeout,
+                keep_alive_timeout: args.connections.keep_alive_timeout,
                 ..ServerConfig::default()
             },
             access_log(args.template.log_format),

@@ -47,7 +47,6 @@ pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
             SHUTDOWN_GRACE,
         )
         .await;
-        eprintln!("Shutting down: finishing in-flight invocations and stopping instances");
         service.shutdown(SHUTDOWN_GRACE).await;
         lambdagate_lambda::output::flush();
         Ok(ExitCode::SUCCESS)

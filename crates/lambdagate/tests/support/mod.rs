@@ -36,10 +36,17 @@ impl Server {
 
     /// Like [`Server::start`], in `dir`, with extra environment variables.
     pub fn start_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let child = Command::new(env!("CARGO_BIN_EXE_lambdagate"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lambdagate"));
+        command
             .args(args)
             .current_dir(dir)
-            .envs(env.iter().copied())
+            .envs(env.iter().copied());
+        Self::start_command(command)
+    }
+
+    /// Like [`Server::start`] with a command of the caller's (a shell that sets limits first).
+    pub fn start_command(mut command: Command) -> Server {
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
