@@ -58,24 +58,34 @@ impl Reloader {
                 continue;
             }
             if !changes.template {
-                // New code may import SDK packages the old did not.
-                crate::service::prepare_sdks(&app).await;
-                let summary = self
-                    .service
-                    .reload(app.clone(), None, &|f| changes.code.contains(&f.logical_id));
-                announce("code changed", &summary, None);
+                self.reload_code(&app, &changes).await;
                 continue;
             }
-            if let Some(next) = self.reload_template(&app, &changes).await {
-                app = next;
-                // Functions the new template adds or moves get their fingerprints now.
-                code.refresh(&app, None).await;
-                set = WatchSet::of(&app, &template_path, self.env_vars.as_deref());
-                for failure in watcher.watch(&set) {
-                    eprintln!("warning: cannot watch {failure}; changes there need a restart");
+            let Some(next) = self.reload_template(&app, &changes).await else {
+                // The template stays as it was, but code saved in the same batch still counts.
+                if !changes.code.is_empty() {
+                    self.reload_code(&app, &changes).await;
                 }
+                continue;
+            };
+            app = next;
+            // Functions the new template adds or moves get their fingerprints now.
+            code.refresh(&app, None).await;
+            set = WatchSet::of(&app, &template_path, self.env_vars.as_deref());
+            for failure in watcher.watch(&set) {
+                eprintln!("warning: cannot watch {failure}; changes there need a restart");
             }
         }
+    }
+
+    /// Restarts the functions whose code changed, on the application as it is.
+    async fn reload_code(&self, app: &Arc<Application>, changes: &Changes) {
+        // New code may import SDK packages the old did not.
+        crate::service::prepare_sdks(app).await;
+        let summary = self
+            .service
+            .reload(app.clone(), None, &|f| changes.code.contains(&f.logical_id));
+        announce("code changed", &summary, None);
     }
 
     /// Loads and compiles the template again and swaps it in; `None` (having said why) when

@@ -126,19 +126,7 @@ async fn edits_are_served_without_a_failed_request() {
         })
     };
 
-    // A same-size edit right after the first compile: Python's bytecode check (mtime second
-    // and size) would call the old .pyc fresh; the new code must run anyway.
-    scratch.save_by_rename("hello/app.py", &python_handler("v2"));
-    let took = wait_for(&c, &hello, |s, b| s == 200 && b.starts_with("v2:")).await;
-    eprintln!("handler edit answered after {took:?}");
-    // The other function kept its warm instance.
-    let (_, node_after) = get(&c, &server.url("/node")).await;
-    assert_eq!(
-        node_before, node_after,
-        "an unrelated function was restarted"
-    );
-
-    // A template edit adds a route.
+    // A template edit adds a route (first, while no code event is in flight).
     let (status, _) = get(&c, &server.url("/bye")).await;
     assert_eq!(status, 404);
     let with_bye = TEMPLATE_V1.replace(
@@ -148,7 +136,7 @@ async fn edits_are_served_without_a_failed_request() {
     assert_ne!(with_bye, TEMPLATE_V1);
     scratch.save_by_rename("template.yaml", &with_bye);
     wait_for(&c, &server.url("/bye"), |s, b| {
-        s == 200 && b.starts_with("v2:")
+        s == 200 && b.starts_with("v1:")
     })
     .await;
     // Adding a route changed no function: its warm instances stay. (The line follows the swap
@@ -159,6 +147,18 @@ async fn edits_are_served_without_a_failed_request() {
         assert!(Instant::now() < deadline, "{}", server.printed());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+
+    // A same-size edit soon after the first compile: Python's bytecode check (mtime second and
+    // size) would call the old .pyc fresh; the new code must run anyway.
+    scratch.save_by_rename("hello/app.py", &python_handler("v2"));
+    let took = wait_for(&c, &hello, |s, b| s == 200 && b.starts_with("v2:")).await;
+    eprintln!("handler edit answered after {took:?}");
+    // The other function kept its warm instance.
+    let (_, node_after) = get(&c, &server.url("/node")).await;
+    assert_eq!(
+        node_before, node_after,
+        "an unrelated function was restarted"
+    );
 
     // A broken template keeps the previous version serving, and says why.
     scratch.save_by_rename("template.yaml", "Resources: [unclosed\n");
@@ -182,9 +182,13 @@ async fn edits_are_served_without_a_failed_request() {
         0,
         "failed requests during reloads: {failed:?}"
     );
+    // On a loaded machine a save's events can land in the next batch with a template save, so
+    // the restart may be reported on either kind of reload line.
     let printed = server.printed();
     assert!(
-        printed.contains("Reload: code changed: restarted HelloFunction"),
+        printed
+            .lines()
+            .any(|l| l.starts_with("Reload: ") && l.contains("restarted HelloFunction")),
         "{printed}"
     );
 }
