@@ -59,6 +59,16 @@ pub struct ApiKeyUse {
     pub id: String,
 }
 
+impl std::fmt::Debug for RequestContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("request_id", &self.ids.request_id)
+            .field("method", &self.request.method)
+            .field("path", &self.request.raw_path)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'s> RequestContext<'s> {
     /// A context for a request that has not been through any stage.
     pub fn new(snapshot: &'s Snapshot, request: IncomingRequest, time: RequestTime) -> Self {

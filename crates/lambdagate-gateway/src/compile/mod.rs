@@ -25,7 +25,7 @@ use lambdagate_model::{
 
 use crate::backend::FunctionHandle;
 use crate::cors::CorsPolicy;
-use crate::integration::{CompiledIntegration, FunctionTarget, LambdaProxy, Mock};
+use crate::integration::{CompiledIntegration, FunctionTarget, LambdaCustom, LambdaProxy, Mock};
 use crate::responses::custom::{GatewayResponseError, GatewayResponses};
 use crate::router::{AnyMethod, Router, Segment, parse_template};
 use authorizers::{CompiledAuthorizer, RouteAuth, compile_authorizers, route_auth};
@@ -271,7 +271,10 @@ fn compile_api(
         };
         let integration = &route.integration;
         let compiled = match (integration.kind, &integration.target) {
-            (IntegrationType::AwsProxy, IntegrationTarget::Function(function)) => {
+            (
+                kind @ (IntegrationType::AwsProxy | IntegrationType::Aws),
+                IntegrationTarget::Function(function),
+            ) => {
                 let target = if function.contains("${stageVariables.") {
                     Some(FunctionTarget::StageVariable(function.clone()))
                 } else if let Some(index) = app.function_index(function) {
@@ -296,6 +299,12 @@ fn compile_api(
                     .timeout_ms
                     .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
                 match (target, app.unavailable_function(function)) {
+                    (Some(function), _) if kind == IntegrationType::Aws => {
+                        match LambdaCustom::compile(integration, function, timeout.min(cap)) {
+                            Ok(custom) => CompiledIntegration::LambdaCustom(custom),
+                            Err(why) => broken(warnings, route, api, why),
+                        }
+                    }
                     (Some(function), _) => CompiledIntegration::LambdaProxy(LambdaProxy {
                         function,
                         payload: match api.kind {
@@ -316,7 +325,10 @@ fn compile_api(
                     )),
                 }
             }
-            (IntegrationType::Mock, _) => CompiledIntegration::Mock(Mock::compile(integration)),
+            (IntegrationType::Mock, _) => match Mock::compile(integration) {
+                Ok(mock) => CompiledIntegration::Mock(mock),
+                Err(why) => broken(warnings, route, api, why),
+            },
             (kind, _) => {
                 warnings.push(format!(
                     "{}: {} on API {} uses a {kind} integration, which lambdagate does not \
@@ -402,6 +414,21 @@ fn compile_api(
     })
 }
 
+/// An integration that cannot be compiled: said at startup, answered with 500 (AWS refuses to
+/// deploy it, so `validate` reports it too).
+fn broken(
+    warnings: &mut Vec<String>,
+    route: &lambdagate_model::Route,
+    api: &Api,
+    why: String,
+) -> CompiledIntegration {
+    warnings.push(format!(
+        "{}: {} on API {}: {why}; the route answers 500 Internal server error",
+        route.source, route.key, api.logical_id
+    ));
+    CompiledIntegration::Broken(why)
+}
+
 fn any_method(kind: ApiKind) -> AnyMethod {
     match kind {
         ApiKind::Rest => AnyMethod::Standard,
@@ -453,7 +480,12 @@ impl CompiledApp {
                             FunctionTarget::Fixed(f) => f.name.to_string(),
                             FunctionTarget::StageVariable(t) => t.clone(),
                         },
+                        CompiledIntegration::LambdaCustom(l) => match &l.function {
+                            FunctionTarget::Fixed(f) => format!("{} (custom)", f.name),
+                            FunctionTarget::StageVariable(t) => format!("{t} (custom)"),
+                        },
                         CompiledIntegration::Mock(_) => "(mock)".to_string(),
+                        CompiledIntegration::Broken(_) => "(broken mapping, answers 500)".into(),
                         CompiledIntegration::Unsupported(kind) => format!("({kind}, not served)"),
                         CompiledIntegration::Unavailable(_) => {
                             "(function not runnable here)".into()

@@ -2,9 +2,24 @@
 //! parameter mapping, template selection, passthrough, integration-response selection, response
 //! parameters and templates. Written once here and shared by every non-proxy kind.
 //!
-//! Today it holds what a mock with static mappings needs; mapping templates (VTL) build on it.
+//! Templates are parsed once, when the API is compiled ([`RequestMapping::compile`],
+//! [`ResponseMapping::compile`]); a template that does not parse makes the route answer 500, as
+//! API Gateway refuses to deploy it.
 
-use lambdagate_model::IntegrationResponse;
+use base64::Engine;
+use bytes::Bytes;
+use lambdagate_model::{
+    ContentHandling, Integration as ModelIntegration, IntegrationResponse, PassthroughBehavior,
+    ResponseType,
+};
+use lambdagate_vtl::Template;
+
+use super::IntegrationOutput;
+use super::jsonpath::{JsonPath, Selected};
+use super::template::{self, Overrides, TemplateInput};
+use crate::context::RequestContext;
+use crate::request::media_type;
+use crate::responses::error::GatewayError;
 
 /// The static `method.response.header.X = 'value'` parameters of an integration response, as
 /// `(header, value)` pairs in definition order. Parameters that read from the integration's
@@ -49,6 +64,399 @@ pub fn select_response(responses: &[IntegrationResponse], text: &str) -> Option<
                 .iter()
                 .position(|r| r.selection_pattern.as_deref().is_none_or(str::is_empty))
         })
+}
+
+/// Parses templates by content type (keys lower-cased, as media types compare).
+fn compile_templates(
+    what: &str,
+    templates: &[(String, String)],
+) -> Result<Vec<(String, Template)>, String> {
+    templates
+        .iter()
+        .map(|(content_type, text)| {
+            Template::parse(text)
+                .map(|t| (content_type.trim().to_ascii_lowercase(), t))
+                .map_err(|e| format!("the {what} template for {content_type} does not parse: {e}"))
+        })
+        .collect()
+}
+
+/// Parameters a non-proxy integration sends to its backend (`integration.request.*`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MappedParameters {
+    /// `integration.request.header.X`.
+    pub headers: Vec<(String, String)>,
+    /// `integration.request.querystring.X`.
+    pub query: Vec<(String, String)>,
+    /// `integration.request.path.X`.
+    pub path: Vec<(String, String)>,
+}
+
+/// Headers request parameters may not set (all integrations), and those AWS and Lambda
+/// integrations additionally refuse: the request then fails with 500.
+const NEVER_MAPPED: &[&str] = &["content-length", "transfer-encoding"];
+const NOT_MAPPED_FOR_AWS: &[&str] = &[
+    "authorization",
+    "connection",
+    "expect",
+    "proxy-authenticate",
+    "te",
+];
+
+/// The request side of a non-proxy integration, compiled.
+#[derive(Debug, Clone)]
+pub struct RequestMapping {
+    templates: Vec<(String, Template)>,
+    passthrough: PassthroughBehavior,
+    parameters: Vec<(String, String)>,
+}
+
+impl RequestMapping {
+    /// Compiles the request templates and parameters of `integration`.
+    pub fn compile(integration: &ModelIntegration) -> Result<RequestMapping, String> {
+        Ok(RequestMapping {
+            templates: compile_templates("request", &integration.request_templates)?,
+            passthrough: integration.passthrough_behavior,
+            parameters: integration.request_parameters.clone(),
+        })
+    }
+
+    /// The template for a request with this `Content-Type` (its media type; `application/json`
+    /// when absent); `None` passes the body through; 415 when the passthrough behaviour refuses
+    /// an unmapped content type.
+    pub fn select(&self, content_type: Option<&str>) -> Result<Option<&Template>, GatewayError> {
+        let media = content_type
+            .map(media_type)
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| "application/json".to_string())
+            .to_ascii_lowercase();
+        if let Some((_, t)) = self.templates.iter().find(|(ct, _)| *ct == media) {
+            return Ok(Some(t));
+        }
+        match (self.passthrough, self.templates.is_empty()) {
+            (PassthroughBehavior::WhenNoMatch, _) | (PassthroughBehavior::WhenNoTemplates, true) => {
+                Ok(None)
+            }
+            _ => Err(GatewayError::new(ResponseType::UnsupportedMediaType)
+                .with_detail(format!("no request template for {media}"))),
+        }
+    }
+
+    /// Evaluates `integration.request.{header,querystring,path}.X`. `aws` says whether the
+    /// integration is an AWS one (Lambda), which refuses more headers.
+    pub fn parameters(
+        &self,
+        cx: &RequestContext<'_>,
+        aws: bool,
+    ) -> Result<MappedParameters, GatewayError> {
+        let mut mapped = MappedParameters::default();
+        for (target, source) in &self.parameters {
+            let Some(rest) = target.strip_prefix("integration.request.") else {
+                continue;
+            };
+            let Some(value) = request_source(cx, source) else {
+                continue;
+            };
+            if let Some(name) = rest.strip_prefix("header.") {
+                let lower = name.to_ascii_lowercase();
+                if NEVER_MAPPED.contains(&lower.as_str())
+                    || (aws && NOT_MAPPED_FOR_AWS.contains(&lower.as_str()))
+                {
+                    return Err(GatewayError::api_configuration(format!(
+                        "request parameter mapping may not set the {name} header"
+                    )));
+                }
+                mapped.headers.push((name.to_string(), value));
+            } else if let Some(name) = rest.strip_prefix("querystring.") {
+                mapped.query.push((name.to_string(), value));
+            } else if let Some(name) = rest.strip_prefix("path.") {
+                mapped.path.push((name.to_string(), value));
+            }
+        }
+        Ok(mapped)
+    }
+}
+
+/// A static `'value'`.
+fn static_value(source: &str) -> Option<String> {
+    let s = source.trim();
+    s.strip_prefix('\'')
+        .and_then(|v| v.strip_suffix('\''))
+        .map(str::to_string)
+}
+
+/// `stageVariables.X` / `context.X`, for request and response parameters alike.
+fn shared_source(cx: &RequestContext<'_>, source: &str) -> Option<Option<String>> {
+    if let Some(name) = source.strip_prefix("stageVariables.") {
+        return Some(cx.stage_variable(name).map(str::to_string));
+    }
+    if let Some(name) = source.strip_prefix("context.") {
+        return Some(cx.context_value(name).map(|v| v.into_owned()));
+    }
+    None
+}
+
+/// A JSONPath (without `$`) over a JSON body: strings as themselves, other values as JSON.
+fn body_path(body: &[u8], path: &str) -> Option<String> {
+    let doc: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let path = JsonPath::parse(&format!("$.{path}")).ok()?;
+    let value = match path.select(&doc) {
+        Selected::One(v) => v?.clone(),
+        Selected::Many(v) => serde_json::Value::Array(v.into_iter().cloned().collect()),
+    };
+    Some(match value {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    })
+}
+
+/// The value of a request parameter source (`method.request.header.X`, `'static'`, …).
+fn request_source(cx: &RequestContext<'_>, source: &str) -> Option<String> {
+    if let Some(v) = static_value(source) {
+        return Some(v);
+    }
+    if let Some(v) = shared_source(cx, source) {
+        return v;
+    }
+    let rest = source.strip_prefix("method.request.")?;
+    if let Some(name) = rest.strip_prefix("path.") {
+        return cx.path_parameter(name);
+    }
+    if let Some(name) = rest.strip_prefix("querystring.") {
+        return cx.query_value(name);
+    }
+    if let Some(name) = rest.strip_prefix("multivaluequerystring.") {
+        let values: Vec<String> = cx
+            .request
+            .raw_query
+            .as_deref()
+            .map(crate::request::query_pairs)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v)
+            .collect();
+        return (!values.is_empty()).then(|| values.join(","));
+    }
+    if let Some(name) = rest.strip_prefix("header.") {
+        return cx.request.header(name).map(str::to_string);
+    }
+    if let Some(name) = rest.strip_prefix("multivalueheader.") {
+        let values: Vec<&str> = cx
+            .request
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        return (!values.is_empty()).then(|| values.join(","));
+    }
+    if rest == "body" {
+        return Some(String::from_utf8_lossy(&cx.request.body).into_owned());
+    }
+    if let Some(path) = rest.strip_prefix("body.") {
+        return body_path(&cx.request.body, path);
+    }
+    None
+}
+
+/// How the integration's answer selects its integration response.
+#[derive(Debug, Clone, Copy)]
+pub enum Selector<'a> {
+    /// A Lambda function's error message (`errorMessage`).
+    LambdaError(&'a str),
+    /// A Lambda function's success: only the default response matches.
+    LambdaSuccess,
+    /// A status code (mock and HTTP integrations).
+    Status(&'a str),
+}
+
+#[derive(Debug, Clone)]
+struct CompiledResponse {
+    status: u16,
+    pattern: Option<regex::bytes::Regex>,
+    parameters: Vec<(String, String)>,
+    templates: Vec<(String, Template)>,
+    content_handling: Option<ContentHandling>,
+}
+
+/// The integration responses of a non-proxy integration, compiled.
+#[derive(Debug, Clone)]
+pub struct ResponseMapping {
+    responses: Vec<CompiledResponse>,
+}
+
+/// The integration's answer before mapping.
+#[derive(Debug, Clone, Copy)]
+pub struct RawAnswer<'a> {
+    /// The body.
+    pub body: &'a [u8],
+    /// Its headers (`integration.response.header.X`).
+    pub headers: &'a [(String, String)],
+}
+
+impl ResponseMapping {
+    /// Compiles integration responses: selection patterns (a pattern that does not compile is
+    /// refused, as a deploy refuses it) and templates.
+    pub fn compile(responses: &[IntegrationResponse]) -> Result<ResponseMapping, String> {
+        let responses = responses
+            .iter()
+            .map(|r| {
+                let pattern = match r.selection_pattern.as_deref().filter(|p| !p.is_empty()) {
+                    Some(p) => Some(selection_pattern(p).ok_or_else(|| {
+                        format!("the selection pattern `{p}` of the {} response is not a valid regular expression", r.status_code)
+                    })?),
+                    None => None,
+                };
+                Ok(CompiledResponse {
+                    status: r.status_code,
+                    pattern,
+                    parameters: r.response_parameters.clone(),
+                    templates: compile_templates(
+                        &format!("{} response", r.status_code),
+                        &r.response_templates,
+                    )?,
+                    content_handling: r.content_handling,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(ResponseMapping { responses })
+    }
+
+    fn select(&self, selector: Selector<'_>) -> Option<&CompiledResponse> {
+        let default = || self.responses.iter().find(|r| r.pattern.is_none());
+        let text = match selector {
+            Selector::LambdaSuccess => return default(),
+            Selector::LambdaError(text) | Selector::Status(text) => text,
+        };
+        self.responses
+            .iter()
+            .find(|r| r.pattern.as_ref().is_some_and(|p| p.is_match(text.as_bytes())))
+            .or_else(default)
+    }
+
+    /// Maps the integration's answer: selects the integration response, evaluates its
+    /// response parameters, renders its template (chosen by the request's `Accept`), applies
+    /// content handling and the templates' overrides.
+    pub fn respond(
+        &self,
+        cx: &RequestContext<'_>,
+        selector: Selector<'_>,
+        answer: RawAnswer<'_>,
+        overrides: &Overrides,
+        traced: bool,
+    ) -> Result<IntegrationOutput, GatewayError> {
+        let Some(response) = self.select(selector) else {
+            return Err(GatewayError::api_configuration(
+                "no integration response matches and there is no default one",
+            ));
+        };
+        let mut headers = Vec::new();
+        for (target, source) in &response.parameters {
+            let Some(name) = target.strip_prefix("method.response.header.") else {
+                continue;
+            };
+            if let Some(value) = response_source(cx, source, answer) {
+                headers.push((name.to_string(), value));
+            }
+        }
+        let (body, overrides, content_type) = match self.response_template(cx, response) {
+            Some((content_type, template)) => {
+                let input = TemplateInput {
+                    cx,
+                    body: answer.body,
+                    overrides,
+                };
+                let (body, overrides) = template::render(template, &input)?;
+                (Bytes::from(body), overrides, Some(content_type))
+            }
+            None => (Bytes::copy_from_slice(answer.body), overrides.clone(), None),
+        };
+        let body = match response.content_handling {
+            Some(ContentHandling::ConvertToText) => Bytes::from(
+                base64::engine::general_purpose::STANDARD.encode(&body),
+            ),
+            Some(ContentHandling::ConvertToBinary) => base64::engine::general_purpose::STANDARD
+                .decode(body.trim_ascii())
+                .map(Bytes::from)
+                .map_err(|_| {
+                    GatewayError::api_configuration("CONVERT_TO_BINARY: the body is not base64")
+                })?,
+            None => body,
+        };
+        for (name, value) in overrides.response_headers {
+            match headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+                Some(slot) => slot.1 = value,
+                None => headers.push((name, value)),
+            }
+        }
+        if let Some(ct) = content_type
+            && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            headers.push(("Content-Type".to_string(), ct.to_string()));
+        }
+        Ok(IntegrationOutput {
+            status: overrides.status.unwrap_or(response.status),
+            headers,
+            body,
+            traced,
+        })
+    }
+
+    /// The response template for the request's `Accept` (first media type), else the
+    /// `application/json` one, else the first; none passes the body through.
+    fn response_template<'r>(
+        &self,
+        cx: &RequestContext<'_>,
+        response: &'r CompiledResponse,
+    ) -> Option<(&'r str, &'r Template)> {
+        let accept = cx
+            .request
+            .header("accept")
+            .map(|a| media_type(a.split(',').next().unwrap_or("")).to_ascii_lowercase());
+        let find = |ct: &str| response.templates.iter().find(|(c, _)| c == ct);
+        accept
+            .as_deref()
+            .and_then(find)
+            .or_else(|| find("application/json"))
+            .or_else(|| response.templates.first())
+            .map(|(c, t)| (c.as_str(), t))
+    }
+}
+
+/// The value of a response parameter source.
+fn response_source(cx: &RequestContext<'_>, source: &str, answer: RawAnswer<'_>) -> Option<String> {
+    if let Some(v) = static_value(source) {
+        return Some(v);
+    }
+    if let Some(v) = shared_source(cx, source) {
+        return v;
+    }
+    let rest = source.strip_prefix("integration.response.")?;
+    if let Some(name) = rest.strip_prefix("header.") {
+        return answer
+            .headers
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone());
+    }
+    if let Some(name) = rest.strip_prefix("multivalueheader.") {
+        let values: Vec<&str> = answer
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        return (!values.is_empty()).then(|| values.join(","));
+    }
+    if rest == "body" {
+        return Some(String::from_utf8_lossy(answer.body).into_owned());
+    }
+    if let Some(path) = rest.strip_prefix("body.") {
+        return body_path(answer.body, path);
+    }
+    None
 }
 
 #[cfg(test)]

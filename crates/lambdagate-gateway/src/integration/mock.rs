@@ -1,73 +1,109 @@
-//! The mock integration: the gateway answers by itself, from the integration's request template
-//! (which picks the status) and the selected integration response.
+//! The mock integration: the gateway answers by itself. The request template (VTL) renders a
+//! JSON document whose `statusCode` selects the integration response, whose parameters and
+//! template make the answer; the mock's own body is empty.
 
-use bytes::Bytes;
 use lambdagate_model::Integration as ModelIntegration;
 
-use super::{Integration, IntegrationOutput, IntegrationRequest, mapping};
+use super::mapping::{RawAnswer, RequestMapping, ResponseMapping, Selector};
+use super::template::{self, Overrides, TemplateInput};
+use super::{Integration, IntegrationOutput, IntegrationRequest};
 use crate::backend::Backend;
 use crate::responses::error::GatewayError;
 
 /// A mock integration, compiled.
 #[derive(Debug, Clone)]
 pub struct Mock {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Bytes,
+    request: RequestMapping,
+    responses: ResponseMapping,
 }
 
 impl Mock {
-    /// Compiles a mock integration: the request template's `statusCode` selects the integration
-    /// response whose static headers and template body form the answer.
-    pub fn compile(integration: &ModelIntegration) -> Mock {
-        // `{"statusCode": 200}` is how every mock selects its answer; without one, AWS uses 200.
-        let status = integration
-            .request_templates
-            .iter()
-            .find(|(ct, _)| ct == "application/json")
-            .or_else(|| integration.request_templates.first())
-            .and_then(|(_, t)| serde_json::from_str::<serde_json::Value>(t).ok())
-            .and_then(|v| v.get("statusCode").and_then(serde_json::Value::as_u64))
-            .unwrap_or(200);
-        let responses = &integration.integration_responses;
-        let chosen =
-            mapping::select_response(responses, &status.to_string()).map(|i| &responses[i]);
-        Mock {
-            status: chosen.map_or(status as u16, |r| r.status_code),
-            headers: chosen
-                .map(mapping::static_response_headers)
-                .unwrap_or_default(),
-            body: chosen
-                .and_then(|r| {
-                    r.response_templates
-                        .iter()
-                        .find(|(ct, _)| ct == "application/json")
-                        .or_else(|| r.response_templates.first())
-                })
-                .map(|(_, t)| Bytes::from(t.clone()))
-                .unwrap_or_default(),
-        }
+    /// Compiles a mock integration; `Err` says which template or pattern does not compile.
+    pub fn compile(integration: &ModelIntegration) -> Result<Mock, String> {
+        Ok(Mock {
+            request: RequestMapping::compile(integration)?,
+            responses: ResponseMapping::compile(&integration.integration_responses)?,
+        })
     }
+}
+
+/// The `statusCode` of a mock's rendered request template. AWS also reads the lax form CDK
+/// writes (`{ statusCode: 200 }`), so a document that is not JSON is searched for the key.
+pub fn status_code(rendered: &str) -> Option<u16> {
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(rendered) {
+        return json
+            .get("statusCode")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok());
+    }
+    let at = rendered.find("statusCode")?;
+    let rest = rendered[at + "statusCode".len()..].trim_start_matches(['"', '\'']);
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 impl Integration for Mock {
     async fn call(
         &self,
-        _request: &IntegrationRequest<'_>,
+        r: &IntegrationRequest<'_>,
         _backend: &dyn Backend,
     ) -> Result<IntegrationOutput, GatewayError> {
-        let mut headers = self.headers.clone();
-        if !headers
+        let cx = r.cx;
+        let template = self.request.select(cx.request.header("content-type"))?;
+        let (status, overrides) = match template {
+            Some(t) => {
+                let input = TemplateInput {
+                    cx,
+                    body: &cx.request.body,
+                    overrides: &Overrides::default(),
+                };
+                let (rendered, overrides) = template::render(t, &input)?;
+                let status = status_code(&rendered).ok_or_else(|| {
+                    GatewayError::api_configuration(
+                        "Unable to parse statusCode. It should be an integer that is defined in \
+                         the request template.",
+                    )
+                })?;
+                (status, overrides)
+            }
+            // Without a template the default integration response answers.
+            None => (200, Overrides::default()),
+        };
+        let status = status.to_string();
+        let mut output = self.responses.respond(
+            cx,
+            Selector::Status(&status),
+            RawAnswer {
+                body: b"",
+                headers: &[],
+            },
+            &overrides,
+            false,
+        )?;
+        if !output
+            .headers
             .iter()
             .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
         {
-            headers.push(("Content-Type".into(), "application/json".into()));
+            output
+                .headers
+                .push(("Content-Type".into(), "application/json".into()));
         }
-        Ok(IntegrationOutput {
-            status: self.status,
-            headers,
-            body: self.body.clone(),
-            traced: false,
-        })
+        Ok(output)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status_code;
+
+    #[test]
+    fn lax_status_codes() {
+        assert_eq!(status_code(r#"{"statusCode": 200}"#), Some(200));
+        assert_eq!(status_code("{statusCode: 404}"), Some(404));
+        assert_eq!(status_code("{ 'statusCode' : 500 }"), Some(500));
+        assert_eq!(status_code(r#"{"statusCode": "x"}"#), None);
+        assert_eq!(status_code("nothing"), None);
     }
 }

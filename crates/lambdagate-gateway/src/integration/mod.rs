@@ -4,12 +4,16 @@
 //! the request, its ids, API, route, stage and function) and answers with an
 //! [`IntegrationOutput`] (the integration's answer before the gateway's own response headers) or
 //! a gateway error. Integrations see only that, never the whole request context. The
-//! Lambda proxy ([`lambda_proxy`]) and mock ([`mock`]) integrations are served today; request and
+//! Lambda proxy ([`lambda_proxy`]), Lambda custom ([`lambda_custom`]) and mock ([`mock`])
+//! integrations are served today; request and
 //! response mapping for the non-proxy kinds lives in [`mapping`], written once for all of them.
 
+pub mod jsonpath;
+pub mod lambda_custom;
 pub mod lambda_proxy;
 pub mod mapping;
 pub mod mock;
+pub mod template;
 
 use std::future::Future;
 
@@ -17,10 +21,12 @@ use bytes::Bytes;
 use lambdagate_model::{ApiKind, IntegrationType};
 
 use crate::backend::{Backend, FunctionHandle};
+use crate::context::RequestContext;
 use crate::ids::{Ids, RequestTime};
 use crate::request::IncomingRequest;
 use crate::responses::error::GatewayError;
 
+pub use lambda_custom::LambdaCustom;
 pub use lambda_proxy::{FunctionTarget, LambdaProxy};
 pub use mock::Mock;
 
@@ -79,6 +85,8 @@ pub struct IntegrationRequest<'a> {
     pub authorizer: Option<&'a crate::authorization::Authorization>,
     /// The API key the caller used (value, id), when the method requires one.
     pub api_key: Option<(&'a str, &'a str)>,
+    /// The whole request context, for what mapping templates read (`$context`, `$input`).
+    pub cx: &'a RequestContext<'a>,
 }
 
 /// A backend of a route.
@@ -98,6 +106,11 @@ pub enum CompiledIntegration {
     LambdaProxy(LambdaProxy),
     /// A mock: the gateway answers from the integration response.
     Mock(Mock),
+    /// A Lambda custom integration (`AWS` to a function), with mapping templates.
+    LambdaCustom(LambdaCustom),
+    /// An integration whose templates or selection patterns do not compile (reported at
+    /// startup; AWS refuses to deploy it): answered with 500.
+    Broken(String),
     /// A type lambdagate does not serve yet (reported at startup).
     Unsupported(IntegrationType),
     /// A Lambda integration of a function that cannot run here (its runtime); answered as API
@@ -110,6 +123,7 @@ impl CompiledIntegration {
     pub fn function(&self) -> Option<&FunctionTarget> {
         match self {
             CompiledIntegration::LambdaProxy(l) => Some(&l.function),
+            CompiledIntegration::LambdaCustom(l) => Some(&l.function),
             _ => None,
         }
     }
@@ -123,6 +137,8 @@ impl CompiledIntegration {
         match self {
             CompiledIntegration::LambdaProxy(i) => i.call(request, backend).await,
             CompiledIntegration::Mock(i) => i.call(request, backend).await,
+            CompiledIntegration::LambdaCustom(i) => i.call(request, backend).await,
+            CompiledIntegration::Broken(why) => Err(GatewayError::api_configuration(why.clone())),
             CompiledIntegration::Unsupported(kind) => Err(GatewayError::api_configuration(
                 format!("{kind} integrations are not served yet"),
             )),

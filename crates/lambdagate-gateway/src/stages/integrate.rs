@@ -22,6 +22,8 @@ pub async fn run(
         None => None,
     };
     cx.function = function.map(|f| f.name.clone());
+    // From here on the context is only read (mapping templates read all of it).
+    let cx: &RequestContext<'_> = cx;
     let raw = cx.request.raw_path.as_str();
     let request = IntegrationRequest {
         request: &cx.request,
@@ -57,6 +59,7 @@ pub async fn run(
             .api_key
             .as_ref()
             .map(|k| (k.value.as_str(), k.id.as_str())),
+        cx,
     };
     route.integration.call(&request, backend).await
 }
