@@ -25,7 +25,9 @@ use lambdagate_model::{
 
 use crate::backend::FunctionHandle;
 use crate::cors::CorsPolicy;
-use crate::integration::{CompiledIntegration, FunctionTarget, LambdaCustom, LambdaProxy, Mock};
+use crate::integration::{
+    CompiledIntegration, FunctionTarget, HttpProxy, LambdaCustom, LambdaProxy, Mock,
+};
 use crate::responses::custom::{GatewayResponseError, GatewayResponses};
 use crate::router::{AnyMethod, Router, Segment, parse_template};
 use authorizers::{CompiledAuthorizer, RouteAuth, compile_authorizers, route_auth};
@@ -329,6 +331,29 @@ fn compile_api(
                 Ok(mock) => CompiledIntegration::Mock(mock),
                 Err(why) => broken(warnings, route, api, why),
             },
+            (IntegrationType::HttpProxy, _) => {
+                let timeout = integration
+                    .timeout_ms
+                    .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
+                let mut notes = Vec::new();
+                let compiled = HttpProxy::compile(
+                    api.kind,
+                    integration,
+                    timeout.min(cap),
+                    crate::integration::http_client::private_targets(),
+                    &mut notes,
+                );
+                warnings.extend(notes.into_iter().map(|note| {
+                    format!(
+                        "{}: {} on API {}: {note}",
+                        route.source, route.key, api.logical_id
+                    )
+                }));
+                match compiled {
+                    Ok(proxy) => CompiledIntegration::HttpProxy(proxy),
+                    Err(why) => broken(warnings, route, api, why),
+                }
+            }
             (kind, _) => {
                 warnings.push(format!(
                     "{}: {} on API {} uses a {kind} integration, which lambdagate does not \
@@ -485,6 +510,7 @@ impl CompiledApp {
                             FunctionTarget::StageVariable(t) => format!("{t} (custom)"),
                         },
                         CompiledIntegration::Mock(_) => "(mock)".to_string(),
+                        CompiledIntegration::HttpProxy(p) => p.describe(),
                         CompiledIntegration::Broken(_) => "(broken mapping, answers 500)".into(),
                         CompiledIntegration::Unsupported(kind) => format!("({kind}, not served)"),
                         CompiledIntegration::Unavailable(_) => {
