@@ -375,10 +375,10 @@ async fn http_proxy_rest_and_http_api() {
         .unwrap();
 }
 
-/// An `HTTP_PROXY` to an `https` backend that is not trusted fails its TLS handshake: 502,
+/// An `HTTP_PROXY` to an `https` backend that does not speak TLS fails its handshake: 500,
 /// not a hang or a crash (and the client is built with rustls at all).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn untrusted_https_backend_is_a_502() {
+async fn untrusted_https_backend_fails_cleanly() {
     // A plain-TCP listener that answers TLS with garbage stands for an untrusted backend.
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -430,4 +430,112 @@ Resources:
     tokio::task::spawn_blocking(move || drop(server))
         .await
         .unwrap();
+}
+
+/// An `HTTP_PROXY` to an `https` backend: a second lambdagate serving HTTPS with a certificate
+/// from the test CA, trusted through `SSL_CERT_FILE` (which the platform roots honour).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_backend_with_trusted_certificate() {
+    let fixtures = repo_root().join("crates/lambdagate-auth/tests/fixtures");
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("https-backend-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let backend_template = dir.join("backend.yaml");
+    std::fs::write(
+        &backend_template,
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Backend:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: dev
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {title: backend, version: "1"}
+        paths:
+          /hello:
+            get:
+              x-amazon-apigateway-integration:
+                type: mock
+                requestTemplates:
+                  application/json: '{"statusCode": 200}'
+                responses:
+                  default:
+                    statusCode: "200"
+                    responseTemplates:
+                      application/json: '{"over": "tls"}'
+"#,
+    )
+    .unwrap();
+    let (cert, key) = (
+        fixtures.join("issuer-cert.pem"),
+        fixtures.join("issuer-key.pem"),
+    );
+    let args: Vec<String> = [
+        "start-api",
+        "-t",
+        backend_template.to_str().unwrap(),
+        "-p",
+        "0",
+        "--no-watch",
+        "--ssl-cert-file",
+        cert.to_str().unwrap(),
+        "--ssl-key-file",
+        key.to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let backend = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Server::start_in(&repo_root(), &args, &[])
+    })
+    .await
+    .unwrap();
+    let port = backend.base_url.rsplit(':').next().unwrap().to_string();
+    let proxy_template = dir.join("proxy.yaml");
+    std::fs::write(
+        &proxy_template,
+        format!(
+            r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {{title: tls, version: "1"}}
+        paths:
+          /tls:
+            get:
+              x-amazon-apigateway-integration:
+                type: http_proxy
+                httpMethod: GET
+                payloadFormatVersion: "1.0"
+                uri: https://localhost:{port}/dev/hello
+"#
+        ),
+    )
+    .unwrap();
+    let arg = proxy_template.to_str().unwrap().to_string();
+    let ca = fixtures.join("test-ca.pem").to_str().unwrap().to_string();
+    let proxy = tokio::task::spawn_blocking(move || {
+        Server::start_in(
+            &repo_root(),
+            &["start-api", "-t", &arg, "-p", "0", "--no-watch"],
+            &[("SSL_CERT_FILE", &ca)],
+        )
+    })
+    .await
+    .unwrap();
+    let a = send(reqwest::Client::new().get(proxy.url("/tls"))).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.json(), serde_json::json!({"over": "tls"}));
+    tokio::task::spawn_blocking(move || {
+        drop(proxy);
+        drop(backend);
+    })
+    .await
+    .unwrap();
 }
