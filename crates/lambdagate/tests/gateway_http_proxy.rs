@@ -202,8 +202,16 @@ async fn http_proxy_rest_and_http_api() {
         Server::start_in(
             &repo_root(),
             &[
-                "start-api", "-t", &template_arg, "-p", "0", "--no-watch", "--vpc-link", &link,
-                "--vpc-link", &alb,
+                "start-api",
+                "-t",
+                &template_arg,
+                "-p",
+                "0",
+                "--no-watch",
+                "--vpc-link",
+                &link,
+                "--vpc-link",
+                &alb,
             ],
             &[],
         )
@@ -538,4 +546,56 @@ Resources:
     })
     .await
     .unwrap();
+}
+
+/// Private integrations from plain CloudFormation (REST `AWS::ApiGateway::Method` and HTTP API
+/// `AWS::ApiGatewayV2::Integration`), their VPC link targets mapped with `--vpc-link`: one by
+/// link id, one by the Cloud Map service ARN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_integrations_from_cloudformation() {
+    let backend = start_backend().await;
+    let nlb = format!("nlb-link=http://127.0.0.1:{}", backend.port);
+    let cloud_map = format!(
+        "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-items=http://127.0.0.1:{}",
+        backend.port
+    );
+    let server = tokio::task::spawn_blocking(move || {
+        Server::start_in(
+            &repo_root(),
+            &[
+                "start-api",
+                "-t",
+                "tests/fixtures/http-proxy/cloudformation.yaml",
+                "-p",
+                "0",
+                "--no-watch",
+                "--vpc-link",
+                &nlb,
+                "--vpc-link",
+                &cloud_map,
+            ],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    let printed = server.printed();
+    assert!(!printed.contains("not mapped"), "{printed}");
+    let c = reqwest::Client::new();
+
+    let a = send(c.patch(server.url("/v1/things/1?x=y")).body("b")).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.json()["method"], "PATCH");
+    assert_eq!(a.json()["target"], "/api/things/1?x=y");
+    assert_eq!(a.json()["body"], "b");
+    assert_eq!(a.received("x-via-link").as_deref(), Some("nlb"));
+
+    let a = send(c.get(server.url("/svc/items/9"))).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.json()["target"], "/svc/items/9");
+    assert_eq!(a.received("x-from").as_deref(), Some("lambdagate"));
+    assert_eq!(a.header("x-checked"), Some("yes"));
+    tokio::task::spawn_blocking(move || drop(server))
+        .await
+        .unwrap();
 }
