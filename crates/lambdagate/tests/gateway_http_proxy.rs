@@ -312,6 +312,46 @@ async fn http_proxy_rest_and_http_api() {
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.json()["target"], "/items/7?z=1");
 
+    // REST `HTTP` (non-proxy): only mapped parameters go to the backend, the body through the
+    // request template; the backend's status selects the integration response.
+    let a = send(
+        c.post(server.url("/dev/custom/5?q=hi&other=x"))
+            .header("Content-Type", "application/json")
+            .header("X-Client", "c")
+            .body(r#"{"a": 1}"#),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.header("x-backend"), Some("yes"));
+    assert_eq!(a.header("x-amzn-remapped-server"), None);
+    let mapped = a.json();
+    assert_eq!(mapped["mapped"], true);
+    let echo = &mapped["echo"];
+    assert_eq!(echo["method"], "POST");
+    assert_eq!(echo["target"], "/backend/custom/5?q=hi");
+    let sent: Value = serde_json::from_str(echo["body"].as_str().unwrap()).unwrap();
+    assert_eq!(sent, serde_json::json!({"wrapped": {"a": 1}, "id": "5"}));
+    let received = |name: &str| {
+        echo["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h[0].as_str().unwrap().eq_ignore_ascii_case(name))
+            .map(|h| h[1].as_str().unwrap().to_string())
+    };
+    assert_eq!(received("x-mapped").as_deref(), Some("m"));
+    assert_eq!(received("x-client"), None);
+    assert!(
+        received("user-agent")
+            .unwrap()
+            .starts_with("AmazonAPIGateway_"),
+        "{echo}"
+    );
+    assert_eq!(received("accept").as_deref(), Some("application/json"));
+    let a = send(c.get(server.url("/dev/custom404"))).await;
+    assert_eq!(a.status, 404, "{}", a.body);
+    assert_eq!(a.json(), serde_json::json!({"missing": true}));
+
     // HTTP API: parameter mapping on headers and query, response mapping per status.
     let a = send(
         c.get(server.url("/h/x/y?q=1&secret=s&keep=k"))

@@ -26,7 +26,7 @@ use lambdagate_model::{
 use crate::backend::FunctionHandle;
 use crate::cors::CorsPolicy;
 use crate::integration::{
-    CompiledIntegration, FunctionTarget, HttpProxy, LambdaCustom, LambdaProxy, Mock,
+    CompiledIntegration, FunctionTarget, HttpIntegration, LambdaCustom, LambdaProxy, Mock,
 };
 use crate::responses::custom::{GatewayResponseError, GatewayResponses};
 use crate::router::{AnyMethod, Router, Segment, parse_template};
@@ -331,12 +331,14 @@ fn compile_api(
                 Ok(mock) => CompiledIntegration::Mock(mock),
                 Err(why) => broken(warnings, route, api, why),
             },
-            (IntegrationType::HttpProxy, _) => {
+            (IntegrationType::HttpProxy, _) | (IntegrationType::Http, _)
+                if integration.kind == IntegrationType::HttpProxy || api.kind == ApiKind::Rest =>
+            {
                 let timeout = integration
                     .timeout_ms
                     .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
                 let mut notes = Vec::new();
-                let compiled = HttpProxy::compile(
+                let compiled = HttpIntegration::compile(
                     api.kind,
                     integration,
                     timeout.min(cap),
@@ -350,7 +352,7 @@ fn compile_api(
                     )
                 }));
                 match compiled {
-                    Ok(proxy) => CompiledIntegration::HttpProxy(proxy),
+                    Ok(http) => CompiledIntegration::Http(http),
                     Err(why) => broken(warnings, route, api, why),
                 }
             }
@@ -510,7 +512,7 @@ impl CompiledApp {
                             FunctionTarget::StageVariable(t) => format!("{t} (custom)"),
                         },
                         CompiledIntegration::Mock(_) => "(mock)".to_string(),
-                        CompiledIntegration::HttpProxy(p) => p.describe(),
+                        CompiledIntegration::Http(p) => p.describe(),
                         CompiledIntegration::Broken(_) => "(broken mapping, answers 500)".into(),
                         CompiledIntegration::Unsupported(kind) => format!("({kind}, not served)"),
                         CompiledIntegration::Unavailable(_) => {

@@ -17,7 +17,8 @@ use lambdagate_model::{
 
 use super::http_client::{self, PrivateTargets, SendError};
 use super::http_params::{self, Action, Location, Mapping};
-use super::mapping::RequestMapping;
+use super::mapping::{MappedParameters, RawAnswer, RequestMapping, ResponseMapping, Selector};
+use super::template::{self, Overrides, TemplateInput};
 use super::{Integration, IntegrationOutput, IntegrationRequest};
 use crate::backend::Backend;
 use crate::context::RequestContext;
@@ -53,9 +54,11 @@ enum Endpoint {
     Unmapped(String),
 }
 
-/// An `HTTP_PROXY` integration, compiled.
+/// An `HTTP_PROXY` integration, or a REST `HTTP` (non-proxy) one, compiled.
 #[derive(Debug, Clone)]
-pub struct HttpProxy {
+pub struct HttpIntegration {
+    /// The integration responses of a non-proxy (`HTTP`) integration; `None` for a proxy.
+    custom: Option<ResponseMapping>,
     endpoint: Endpoint,
     /// The backend method; `None` passes the client's (`ANY`).
     method: Option<String>,
@@ -86,8 +89,9 @@ fn split_origin(url: &str) -> Option<(&str, &str)> {
     (end > scheme_end).then(|| (&url[..end], &url[end..]))
 }
 
-impl HttpProxy {
-    /// Compiles an `HTTP_PROXY` integration of an API of `kind`. Warnings (refused parameter
+impl HttpIntegration {
+    /// Compiles an `HTTP_PROXY` integration, or (`integration.kind` `HTTP`) a REST non-proxy
+    /// one, of an API of `kind`. Warnings (refused parameter
     /// mappings, unmapped private targets) are pushed to `warnings`; `Err` says why it cannot
     /// be served at all.
     pub fn compile(
@@ -96,9 +100,9 @@ impl HttpProxy {
         timeout: Duration,
         targets: &PrivateTargets,
         warnings: &mut Vec<String>,
-    ) -> Result<HttpProxy, String> {
+    ) -> Result<HttpIntegration, String> {
         let IntegrationTarget::Uri(uri) = &integration.target else {
-            return Err("the HTTP_PROXY integration has no uri".into());
+            return Err(format!("the {} integration has no uri", integration.kind));
         };
         let endpoint = match &integration.connection {
             ConnectionType::Internet if split_origin(uri).is_some() => Endpoint::Url(uri.clone()),
@@ -140,13 +144,23 @@ impl HttpProxy {
                 (request, response)
             }
         };
+        let custom = integration.kind == lambdagate_model::IntegrationType::Http;
         let mut rest_parameters = integration.clone();
-        // Proxy integrations pass the body as it is: templates do not apply.
-        rest_parameters.request_templates.clear();
+        if !custom {
+            // Proxy integrations pass the body as it is: templates do not apply.
+            rest_parameters.request_templates.clear();
+        }
         if kind == ApiKind::Http {
             rest_parameters.request_parameters.clear();
         }
-        Ok(HttpProxy {
+        Ok(HttpIntegration {
+            custom: if custom {
+                Some(ResponseMapping::compile(
+                    &integration.integration_responses,
+                )?)
+            } else {
+                None
+            },
             endpoint,
             method: integration
                 .http_method
@@ -161,13 +175,18 @@ impl HttpProxy {
     }
 }
 
-impl HttpProxy {
+impl HttpIntegration {
     /// What the route table shows for it (`GET http://host/path`, the private target, …).
     pub fn describe(&self) -> String {
         let method = self.method.as_deref().unwrap_or("ANY");
+        let kind = if self.custom.is_some() {
+            "HTTP"
+        } else {
+            "HTTP_PROXY"
+        };
         match &self.endpoint {
-            Endpoint::Url(u) => format!("{method} {u}"),
-            Endpoint::Forward(u) => format!("{method} {u} (private)"),
+            Endpoint::Url(u) => format!("{kind} {method} {u}"),
+            Endpoint::Forward(u) => format!("{kind} {method} {u} (private)"),
             Endpoint::Unmapped(_) => "(unmapped VPC link, answers 500)".into(),
         }
     }
@@ -260,13 +279,15 @@ fn set_header(headers: &mut Vec<(String, String)>, name: &str, value: String) {
     headers.push((name.to_string(), value));
 }
 
-impl HttpProxy {
+impl HttpIntegration {
     /// Builds the backend request: URL, method and headers.
-    fn build(&self, cx: &RequestContext<'_>) -> Result<http::Request<Full<Bytes>>, GatewayError> {
-        let rest_mapped = match self.kind {
-            ApiKind::Rest => self.rest.parameters(cx, false)?,
-            ApiKind::Http => Default::default(),
-        };
+    fn build(
+        &self,
+        cx: &RequestContext<'_>,
+        rest_mapped: &MappedParameters,
+        overrides: &Overrides,
+        body: Bytes,
+    ) -> Result<http::Request<Full<Bytes>>, GatewayError> {
         let (url, forward) = match &self.endpoint {
             Endpoint::Url(u) => (u.as_str(), false),
             Endpoint::Forward(u) => (u.as_str(), true),
@@ -274,7 +295,12 @@ impl HttpProxy {
         };
         let kind = self.kind;
         let path_value = |name: &str| -> Option<String> {
-            if let Some((_, v)) = rest_mapped.path.iter().find(|(n, _)| n == name) {
+            if let Some((_, v)) = overrides
+                .request_path
+                .iter()
+                .chain(rest_mapped.path.iter())
+                .find(|(n, _)| n == name)
+            {
                 return Some(v.clone());
             }
             let greedy = cx
@@ -306,19 +332,25 @@ impl HttpProxy {
             path = format!("{}{}", path.trim_end_matches('/'), cx.api_path());
         }
         let mut query = uri_query.map(raw_pairs).unwrap_or_default();
-        query.extend(
-            cx.request
-                .raw_query
-                .as_deref()
-                .map(raw_pairs)
-                .unwrap_or_default(),
-        );
-        for (name, value) in &rest_mapped.query {
+        // A non-proxy integration sends only the query parameters mapped to it.
+        if self.custom.is_none() {
+            query.extend(
+                cx.request
+                    .raw_query
+                    .as_deref()
+                    .map(raw_pairs)
+                    .unwrap_or_default(),
+            );
+        }
+        for (name, value) in rest_mapped.query.iter().chain(&overrides.request_query) {
             query.retain(|(k, _)| !decoded_key_is(k, name));
             query.push((encode_query(name), encode_query(value)));
         }
-        let mut headers = self.forwarded_headers(cx);
-        for (name, value) in &rest_mapped.headers {
+        let mut headers = match self.custom {
+            None => self.forwarded_headers(cx),
+            Some(_) => self.custom_headers(cx),
+        };
+        for (name, value) in rest_mapped.headers.iter().chain(&overrides.request_headers) {
             set_header(&mut headers, name, value.clone());
         }
         for m in &self.request {
@@ -394,7 +426,7 @@ impl HttpProxy {
             builder = builder.header(name, value);
         }
         builder
-            .body(Full::new(cx.request.body.clone()))
+            .body(Full::new(body))
             .map_err(|e| GatewayError::api_configuration(e.to_string()))
     }
 
@@ -470,6 +502,38 @@ impl HttpProxy {
         headers
     }
 
+    /// The headers a non-proxy integration sends besides the mapped ones: API Gateway's own
+    /// `User-Agent`, a default `Accept`, the body's type and the forwarding headers.
+    fn custom_headers(&self, cx: &RequestContext<'_>) -> Vec<(String, String)> {
+        let req = &cx.request;
+        let api_id = cx.api.map_or("", |a| a.api_id.as_str());
+        let ip = req.source_ip_string();
+        vec![
+            ("Accept".to_string(), "application/json".to_string()),
+            (
+                "User-Agent".to_string(),
+                format!("AmazonAPIGateway_{api_id}"),
+            ),
+            (
+                "Content-Type".to_string(),
+                req.header("content-type")
+                    .unwrap_or("application/json")
+                    .to_string(),
+            ),
+            ("X-Amzn-Trace-Id".to_string(), cx.ids.trace.clone()),
+            ("x-amzn-apigateway-api-id".to_string(), api_id.to_string()),
+            (
+                "X-Forwarded-For".to_string(),
+                match req.header("x-forwarded-for") {
+                    Some(prior) => format!("{prior}, {ip}"),
+                    None => ip,
+                },
+            ),
+            ("X-Forwarded-Port".into(), req.local_port.to_string()),
+            ("X-Forwarded-Proto".into(), "http".into()),
+        ]
+    }
+
     /// The backend's answer as the client gets it.
     fn answer(
         &self,
@@ -531,22 +595,56 @@ impl HttpProxy {
     }
 }
 
-impl Integration for HttpProxy {
+impl Integration for HttpIntegration {
     async fn call(
         &self,
         r: &IntegrationRequest<'_>,
         _backend: &dyn Backend,
     ) -> Result<IntegrationOutput, GatewayError> {
         let cx = r.cx;
-        let request = self.build(cx)?;
+        let mapped = match self.kind {
+            ApiKind::Rest => self.rest.parameters(cx, false)?,
+            ApiKind::Http => MappedParameters::default(),
+        };
+        let (body, overrides) = match &self.custom {
+            None => (cx.request.body.clone(), Overrides::default()),
+            Some(_) => match self.rest.select(cx.request.header("content-type"))? {
+                Some(t) => {
+                    let input = TemplateInput {
+                        cx,
+                        body: &cx.request.body,
+                        overrides: &Overrides::default(),
+                    };
+                    let (body, overrides) = template::render(t, &input)?;
+                    (Bytes::from(body), overrides)
+                }
+                None => (cx.request.body.clone(), Overrides::default()),
+            },
+        };
+        let request = self.build(cx, &mapped, &overrides, body)?;
         let client = http_client::shared().map_err(GatewayError::api_configuration)?;
         let target = request.uri().to_string();
-        match client.send(request, self.timeout, RESPONSE_LIMIT).await {
-            Ok(response) => Ok(self.answer(cx, response)),
+        let response = match client.send(request, self.timeout, RESPONSE_LIMIT).await {
+            Ok(response) => response,
             Err(e @ SendError::Timeout(_)) => {
-                Err(GatewayError::integration_timeout(format!("{target}: {e}")))
+                return Err(GatewayError::integration_timeout(format!("{target}: {e}")));
             }
-            Err(e) => Err(GatewayError::function_error(format!("{target}: {e}"))),
+            Err(e) => return Err(GatewayError::function_error(format!("{target}: {e}"))),
+        };
+        match &self.custom {
+            None => Ok(self.answer(cx, response)),
+            // The backend's status selects the integration response (its selection pattern
+            // matched against the status code).
+            Some(responses) => responses.respond(
+                cx,
+                Selector::Status(&response.status.to_string()),
+                RawAnswer {
+                    body: &response.body,
+                    headers: &response.headers,
+                },
+                &overrides,
+                true,
+            ),
         }
     }
 }

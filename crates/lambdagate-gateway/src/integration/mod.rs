@@ -29,7 +29,7 @@ use crate::ids::{Ids, RequestTime};
 use crate::request::IncomingRequest;
 use crate::responses::error::GatewayError;
 
-pub use http_proxy::HttpProxy;
+pub use http_proxy::HttpIntegration;
 pub use lambda_custom::LambdaCustom;
 pub use lambda_proxy::{FunctionTarget, LambdaProxy};
 pub use mock::Mock;
@@ -112,8 +112,8 @@ pub enum CompiledIntegration {
     Mock(Mock),
     /// A Lambda custom integration (`AWS` to a function), with mapping templates.
     LambdaCustom(LambdaCustom),
-    /// An `HTTP_PROXY` integration (public or private).
-    HttpProxy(HttpProxy),
+    /// An `HTTP_PROXY` or REST `HTTP` integration (public or private).
+    Http(HttpIntegration),
     /// An integration whose templates or selection patterns do not compile (reported at
     /// startup; AWS refuses to deploy it): answered with 500.
     Broken(String),
@@ -144,7 +144,7 @@ impl CompiledIntegration {
             CompiledIntegration::LambdaProxy(i) => i.call(request, backend).await,
             CompiledIntegration::Mock(i) => i.call(request, backend).await,
             CompiledIntegration::LambdaCustom(i) => i.call(request, backend).await,
-            CompiledIntegration::HttpProxy(i) => i.call(request, backend).await,
+            CompiledIntegration::Http(i) => i.call(request, backend).await,
             CompiledIntegration::Broken(why) => Err(GatewayError::api_configuration(why.clone())),
             CompiledIntegration::Unsupported(kind) => Err(GatewayError::api_configuration(
                 format!("{kind} integrations are not served yet"),
