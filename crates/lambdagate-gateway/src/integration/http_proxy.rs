@@ -694,6 +694,80 @@ mod tests {
         assert_eq!(split_origin("http:///x"), None);
     }
 
+    fn integration(uri: &str, link: Option<&str>) -> ModelIntegration {
+        let mut i = ModelIntegration::mock();
+        i.kind = lambdagate_model::IntegrationType::HttpProxy;
+        i.target = IntegrationTarget::Uri(uri.to_string());
+        if let Some(id) = link {
+            i.connection = ConnectionType::VpcLink(id.to_string());
+        }
+        i
+    }
+
+    fn endpoint(kind: ApiKind, uri: &str, link: Option<&str>) -> (Endpoint, Vec<String>) {
+        let targets = PrivateTargets::parse([
+            "link1=http://127.0.0.1:8001",
+            "arn:aws:servicediscovery:us-east-1:1:service/srv-a=http://127.0.0.1:8002",
+        ])
+        .unwrap();
+        let mut warnings = Vec::new();
+        let compiled = HttpIntegration::compile(
+            kind,
+            &integration(uri, link),
+            Duration::from_secs(1),
+            &targets,
+            &mut warnings,
+        )
+        .unwrap();
+        (compiled.endpoint, warnings)
+    }
+
+    #[test]
+    fn private_targets() {
+        // A URL behind a mapped link keeps its path; the link's URL replaces the origin.
+        let (e, w) = endpoint(
+            ApiKind::Rest,
+            "http://nlb.internal/a/{proxy}",
+            Some("link1"),
+        );
+        assert_eq!(e, Endpoint::Url("http://127.0.0.1:8001/a/{proxy}".into()));
+        assert!(w.is_empty());
+        // An ARN is looked up by itself before the link id; the request path is forwarded.
+        let arn = "arn:aws:servicediscovery:us-east-1:1:service/srv-a";
+        let (e, _) = endpoint(ApiKind::Http, arn, Some("other"));
+        assert_eq!(e, Endpoint::Forward("http://127.0.0.1:8002".into()));
+        let (e, _) = endpoint(
+            ApiKind::Http,
+            "arn:aws:elasticloadbalancing:x",
+            Some("link1"),
+        );
+        assert_eq!(e, Endpoint::Forward("http://127.0.0.1:8001".into()));
+        // Unmapped: a URL is called as written; an ARN is a warning and a 500.
+        let (e, w) = endpoint(ApiKind::Rest, "https://nlb.internal/x", Some("nope"));
+        assert_eq!(e, Endpoint::Url("https://nlb.internal/x".into()));
+        assert!(w.is_empty());
+        let (e, w) = endpoint(
+            ApiKind::Http,
+            "arn:aws:elasticloadbalancing:y",
+            Some("nope"),
+        );
+        assert!(matches!(e, Endpoint::Unmapped(_)));
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("--vpc-link nope="), "{}", w[0]);
+        // A public integration needs an http(s) URL.
+        let mut warnings = Vec::new();
+        assert!(
+            HttpIntegration::compile(
+                ApiKind::Rest,
+                &integration("ftp://x", None),
+                Duration::from_secs(1),
+                &PrivateTargets::default(),
+                &mut warnings,
+            )
+            .is_err()
+        );
+    }
+
     #[test]
     fn encoding() {
         assert_eq!(encode_path("a b/c", true), "a%20b/c");
