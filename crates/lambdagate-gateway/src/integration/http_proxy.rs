@@ -381,7 +381,8 @@ impl HttpIntegration {
                     } else {
                         format!("/{v}")
                     };
-                    path = encode_path(&path, true);
+                    // Already-encoded escapes in the value stay as they are.
+                    path = encode_path(&path, true).replace("%25", "%");
                 }
                 _ => {}
             }
@@ -420,7 +421,7 @@ impl HttpIntegration {
             let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
                 GatewayError::api_configuration(format!("`{name}` is not a header name"))
             })?;
-            let value = http::HeaderValue::from_str(value).map_err(|_| {
+            let value = http::HeaderValue::from_bytes(value.as_bytes()).map_err(|_| {
                 GatewayError::api_configuration(format!("the {name} header's value is invalid"))
             })?;
             builder = builder.header(name, value);
@@ -584,7 +585,7 @@ impl HttpIntegration {
         // A header value a mapping made invalid is not sent (the server would refuse it).
         headers.retain(|(n, v)| {
             http::HeaderName::from_bytes(n.as_bytes()).is_ok()
-                && http::HeaderValue::from_str(v).is_ok()
+                && http::HeaderValue::from_bytes(v.as_bytes()).is_ok()
         });
         IntegrationOutput {
             status,
