@@ -480,10 +480,7 @@ impl HttpIntegration {
                     forwarded.extend(prior.split(',').map(|p| format!("for={}", p.trim())));
                 }
                 let host = req.header("host").unwrap_or("");
-                forwarded.push(format!(
-                    "by={};for={ip};host={host};proto=http",
-                    req.local_port
-                ));
+                forwarded.push(format!("for={ip};host={host};proto=http"));
                 headers.extend(
                     req.headers
                         .iter()
