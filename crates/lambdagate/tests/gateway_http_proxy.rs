@@ -87,6 +87,12 @@ async fn serve(mut socket: TcpStream) {
                 let _ = socket.write_all(b"this is not HTTP\r\n\r\n").await;
                 return;
             }
+            "/midbody" => {
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten!!")
+                    .await;
+                return;
+            }
             "/big" => {
                 let size = 11 * 1024 * 1024;
                 let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n");
@@ -301,11 +307,22 @@ async fn http_proxy_rest_and_http_api() {
     let a = send(c.get(server.url("/dev/slow"))).await;
     assert_eq!(a.status, 504, "{}", a.body);
     assert_eq!(a.body, r#"{"message": "Endpoint request timed out"}"#);
-    for path in ["/dev/drop", "/dev/garbage", "/dev/big", "/dev/down"] {
+    for path in [
+        "/dev/drop",
+        "/dev/garbage",
+        "/dev/midbody",
+        "/dev/big",
+        "/dev/down",
+    ] {
         let a = send(c.get(server.url(path))).await;
         assert_eq!(a.status, 502, "{path}: {}", a.body);
         assert_eq!(a.body, r#"{"message": "Internal server error"}"#, "{path}");
     }
+
+    // A mapped header value that is not a valid header value: 500, as API Gateway answers.
+    let a = send(c.get(server.url("/dev/echo/x?who=a%0Ab"))).await;
+    assert_eq!(a.status, 500, "{}", a.body);
+    assert_eq!(a.body, r#"{"message": "Internal server error"}"#);
 
     // A private integration: the VPC link's target served by the mapped local URL.
     let a = send(c.get(server.url("/dev/private/7?z=1"))).await;
