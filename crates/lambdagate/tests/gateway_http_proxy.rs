@@ -323,6 +323,10 @@ async fn http_proxy_rest_and_http_api() {
     let a = send(c.get(server.url("/dev/echo/x?who=a%0Ab"))).await;
     assert_eq!(a.status, 500, "{}", a.body);
     assert_eq!(a.body, r#"{"message": "Internal server error"}"#);
+    // A URI placeholder nothing fills: 500.
+    let a = send(c.get(server.url("/dev/unresolved"))).await;
+    assert_eq!(a.status, 500, "{}", a.body);
+    assert_eq!(a.body, r#"{"message": "Internal server error"}"#);
 
     // A private integration: the VPC link's target served by the mapped local URL.
     let a = send(c.get(server.url("/dev/private/7?z=1"))).await;
