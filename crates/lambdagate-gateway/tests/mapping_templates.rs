@@ -134,22 +134,14 @@ async fn lambda_custom_integration_passes_and_maps_bodies() {
     ]));
     // No template: the body is the payload, the function's answer the body.
     let reply = gw
-        .handle(request(
-            "POST",
-            "/Prod/plain",
-            &[],
-            r##"{"message": "hello world"}"##,
-        ))
+        .handle(request("POST", "/Prod/plain", &[], r##"{"message": "hello world"}"##))
         .await;
     assert_eq!(reply.status, 200);
     assert_eq!(json_body(&reply), recorded_plain["lambda-aws-integration"]);
     assert_eq!(header(&reply, "content-type"), Some("application/json"));
     assert!(header(&reply, "x-amzn-RequestId").is_some());
     assert!(header(&reply, "X-Amzn-Trace-Id").is_some());
-    for target in [
-        "/Prod/templated?param1=foobar",
-        "/Prod/templated?param1=other&param1=foobar",
-    ] {
+    for target in ["/Prod/templated?param1=foobar", "/Prod/templated?param1=other&param1=foobar"] {
         let reply = gw.handle(request("GET", target, &[], "")).await;
         assert_eq!(reply.status, 200);
         assert_eq!(
@@ -163,10 +155,7 @@ async fn lambda_custom_integration_passes_and_maps_bodies() {
 async fn lambda_errors_select_responses_by_error_message() {
     let recorded = recorded("test_apigateway_lambda", "test_lambda_selection_patterns");
     let integration = Integration {
-        request_templates: templates(&[(
-            "application/json",
-            r##"{"message": "$input.params('m')"}"##,
-        )]),
+        request_templates: templates(&[("application/json", r##"{"message": "$input.params('m')"}"##)]),
         integration_responses: vec![
             response(200, None, &[]),
             response(405, Some(".*four hundred.*"), &[]),
@@ -176,15 +165,8 @@ async fn lambda_errors_select_responses_by_error_message() {
         ],
         ..Integration::mock()
     };
-    let gw = gateway_for(&app(vec![custom_route(
-        "GET",
-        "/select",
-        "Select",
-        integration,
-    )]));
-    let reply = gw
-        .handle(request("GET", "/Prod/select?m=Pass", &[], ""))
-        .await;
+    let gw = gateway_for(&app(vec![custom_route("GET", "/select", "Select", integration)]));
+    let reply = gw.handle(request("GET", "/Prod/select?m=Pass", &[], "")).await;
     assert_eq!(reply.status, 200);
     assert_eq!(json_body(&reply), recorded["lambda-selection-pattern-200"]);
     let reply = gw
@@ -197,10 +179,7 @@ async fn lambda_errors_select_responses_by_error_message() {
         .await;
     assert_eq!(reply.status, 405);
     let body = json_body(&reply);
-    assert_eq!(
-        body["errorMessage"],
-        recorded["lambda-selection-pattern-400"]["errorMessage"]
-    );
+    assert_eq!(body["errorMessage"], recorded["lambda-selection-pattern-400"]["errorMessage"]);
     assert_eq!(body["errorType"], "Exception");
     let reply = gw
         .handle(request(
@@ -221,10 +200,7 @@ async fn lambda_errors_select_responses_by_error_message() {
 async fn errors_without_a_matching_pattern_or_default() {
     // Only patterns, none matching: API Gateway answers 500 (API configuration error).
     let integration = Integration {
-        request_templates: templates(&[(
-            "application/json",
-            r##"{"message": "$input.params('m')"}"##,
-        )]),
+        request_templates: templates(&[("application/json", r##"{"message": "$input.params('m')"}"##)]),
         integration_responses: vec![response(400, Some("bad.*"), &[])],
         ..Integration::mock()
     };
@@ -232,9 +208,7 @@ async fn errors_without_a_matching_pattern_or_default() {
     let reply = gw.handle(request("GET", "/Prod/e?m=other", &[], "")).await;
     assert_eq!(reply.status, 500);
     assert_eq!(text(&reply), r##"{"message": "Internal server error"}"##);
-    let reply = gw
-        .handle(request("GET", "/Prod/e?m=bad+input", &[], ""))
-        .await;
+    let reply = gw.handle(request("GET", "/Prod/e?m=bad+input", &[], "")).await;
     assert_eq!(reply.status, 400);
 }
 
@@ -256,10 +230,7 @@ $input.json('$')"##;
         ..Integration::mock()
     };
     let gw = gateway_for(&app(vec![custom_route("POST", "/r", "Echo", integration)]));
-    for (sent, key) in [
-        ("noerror", "response-template-202"),
-        ("customerror", "response-template-400"),
-    ] {
+    for (sent, key) in [("noerror", "response-template-202"), ("customerror", "response-template-400")] {
         let reply = gw
             .handle(request(
                 "POST",
@@ -268,10 +239,7 @@ $input.json('$')"##;
                 &json!({"statusCode": 200, "body": sent}).to_string(),
             ))
             .await;
-        assert_eq!(
-            u64::from(reply.status),
-            recorded[key]["statusCode"].as_u64().unwrap()
-        );
+        assert_eq!(u64::from(reply.status), recorded[key]["statusCode"].as_u64().unwrap());
         assert_eq!(json_body(&reply), recorded[key]["body"]);
     }
 }
@@ -289,38 +257,13 @@ async fn passthrough_behaviours_and_415() {
         ..Integration::mock()
     };
     let gw = gateway_for(&app(vec![
-        custom_route(
-            "POST",
-            "/match",
-            "Echo",
-            with(PassthroughBehavior::WhenNoMatch, true),
-        ),
-        custom_route(
-            "POST",
-            "/templates",
-            "Echo",
-            with(PassthroughBehavior::WhenNoTemplates, true),
-        ),
-        custom_route(
-            "POST",
-            "/none",
-            "Echo",
-            with(PassthroughBehavior::WhenNoTemplates, false),
-        ),
-        custom_route(
-            "POST",
-            "/never",
-            "Echo",
-            with(PassthroughBehavior::Never, false),
-        ),
+        custom_route("POST", "/match", "Echo", with(PassthroughBehavior::WhenNoMatch, true)),
+        custom_route("POST", "/templates", "Echo", with(PassthroughBehavior::WhenNoTemplates, true)),
+        custom_route("POST", "/none", "Echo", with(PassthroughBehavior::WhenNoTemplates, false)),
+        custom_route("POST", "/never", "Echo", with(PassthroughBehavior::Never, false)),
     ]));
     let send = |path: &'static str, ct: &'static str| {
-        gw.handle(request(
-            "POST",
-            path,
-            &[("Content-Type", ct)],
-            r##"{"a":1}"##,
-        ))
+        gw.handle(request("POST", path, &[("Content-Type", ct)], r##"{"a":1}"##))
     };
     // A matching template transforms (charset parameters do not matter).
     let reply = send("/Prod/match", "application/json; charset=UTF-8").await;
@@ -338,10 +281,7 @@ async fn passthrough_behaviours_and_415() {
 
 #[tokio::test]
 async fn mocks_select_by_status_and_carry_overrides() {
-    let map_assign = recorded(
-        "test_apigateway_integrations",
-        "test_integration_mock_with_vtl_map_assignation",
-    );
+    let map_assign = recorded("test_apigateway_integrations", "test_integration_mock_with_vtl_map_assignation");
     let overrides = recorded(
         "test_apigateway_integrations",
         "test_integration_mock_with_response_override_in_request_template[True]",
@@ -359,25 +299,11 @@ async fn mocks_select_by_status_and_carry_overrides() {
             IntegrationResponse {
                 response_parameters: vec![
                     ("method.response.header.X-Static".into(), "'static'".into()),
-                    (
-                        "method.response.header.X-Stage".into(),
-                        "stageVariables.v".into(),
-                    ),
+                    ("method.response.header.X-Stage".into(), "stageVariables.v".into()),
                 ],
-                ..response(
-                    200,
-                    None,
-                    &[("application/json", r##"{"id": 42, "statusCode": 200}"##)],
-                )
+                ..response(200, None, &[("application/json", r##"{"id": 42, "statusCode": 200}"##)])
             },
-            response(
-                404,
-                Some("404"),
-                &[(
-                    "application/json",
-                    r##"{"message": "not found: $input.params('fail')"}"##,
-                )],
-            ),
+            response(404, Some("404"), &[("application/json", r##"{"message": "not found: $input.params('fail')"}"##)]),
         ],
         ..Integration::mock()
     };
@@ -448,56 +374,38 @@ async fn mocks_select_by_status_and_carry_overrides() {
         mock_route("GET", "/override-bare", override_status(false)),
         mock_route("GET", "/paths/{which}", paths),
     ]);
-    app.apis[0].stages[0]
-        .variables
-        .insert("v".into(), "stage-value".into());
+    app.apis[0].stages[0].variables.insert("v".into(), "stage-value".into());
     let gw = gateway_for(&app);
     let reply = gw.handle(request("GET", "/Prod/several", &[], "")).await;
     assert_eq!(reply.status, 200);
     assert_eq!(json_body(&reply), json!({"id": 42, "statusCode": 200}));
     assert_eq!(header(&reply, "X-Static"), Some("static"));
     assert_eq!(header(&reply, "X-Stage"), Some("stage-value"));
-    let reply = gw
-        .handle(request("GET", "/Prod/several?fail=yes", &[], ""))
-        .await;
+    let reply = gw.handle(request("GET", "/Prod/several?fail=yes", &[], "")).await;
     assert_eq!(reply.status, 404);
     assert_eq!(json_body(&reply), json!({"message": "not found: yes"}));
 
     let reply = gw.handle(request("GET", "/Prod/map", &[], "")).await;
-    assert_eq!(
-        u64::from(reply.status),
-        map_assign["response"]["status_code"].as_u64().unwrap()
-    );
+    assert_eq!(u64::from(reply.status), map_assign["response"]["status_code"].as_u64().unwrap());
     assert_eq!(json_body(&reply), map_assign["response"]["body"]);
 
     let reply = gw.handle(request("GET", "/Prod/override", &[], "")).await;
     assert_eq!(reply.status, 444);
     assert_eq!(json_body(&reply), overrides["response"]["body"]);
     assert_eq!(header(&reply, "foo"), Some("bar"));
-    let reply = gw
-        .handle(request("GET", "/Prod/override-bare", &[], ""))
-        .await;
+    let reply = gw.handle(request("GET", "/Prod/override-bare", &[], "")).await;
     assert_eq!(reply.status, 444);
     assert_eq!(text(&reply), "");
 
-    for (path, key) in [
-        ("path1", "invoke-path1"),
-        ("path2", "invoke-path2"),
-        ("other", "invoke-path-else"),
-    ] {
-        let reply = gw
-            .handle(request("GET", &format!("/Prod/paths/{path}"), &[], ""))
-            .await;
+    for (path, key) in [("path1", "invoke-path1"), ("path2", "invoke-path2"), ("other", "invoke-path-else")] {
+        let reply = gw.handle(request("GET", &format!("/Prod/paths/{path}"), &[], "")).await;
         assert_eq!(json_body(&reply), request_paths[key], "{path}");
     }
 }
 
 #[tokio::test]
 async fn input_path_prints_maps_java_style_and_lists_as_json() {
-    let recorded = recorded(
-        "test_apigateway_common",
-        "test_input_path_template_formatting",
-    );
+    let recorded = recorded("test_apigateway_common", "test_input_path_template_formatting");
     let template = r##"$input.path('$.body')"##;
     // The function echoes the payload; the response template prints `$input.path('$.body')`.
     let echo = |t: &str| Integration {
@@ -513,18 +421,10 @@ async fn input_path_prints_maps_java_style_and_lists_as_json() {
         (json!({"foo": "bar"}), "dict-response"),
         (json!([{"foo": "bar"}]), "json-list"),
         (json!({"foo": [{"nested": "bar"}]}), "dict-with-nested-list"),
-        (
-            json!({"bigger": "dict", "to": "test", "with": "separators"}),
-            "bigger-dict",
-        ),
+        (json!({"bigger": "dict", "to": "test", "with": "separators"}), "bigger-dict"),
     ] {
         let reply = gw
-            .handle(request(
-                "POST",
-                "/Prod/print",
-                &[],
-                &json!({"body": body}).to_string(),
-            ))
+            .handle(request("POST", "/Prod/print", &[], &json!({"body": body}).to_string()))
             .await;
         assert_eq!(text(&reply), recorded[key].as_str().unwrap(), "{key}");
     }
@@ -575,12 +475,7 @@ async fn util_and_request_parameters() {
     }
     // An `Event` invocation answers at once with the default response and an empty body.
     let reply = gw
-        .handle(request(
-            "POST",
-            "/Prod/util",
-            &[("X-Invoke", "Event")],
-            "{}",
-        ))
+        .handle(request("POST", "/Prod/util", &[("X-Invoke", "Event")], "{}"))
         .await;
     assert_eq!(reply.status, 200);
     assert_eq!(text(&reply), "");
@@ -594,10 +489,7 @@ async fn broken_templates_are_reported_and_answer_500() {
         ..Integration::mock()
     };
     let bad_pattern = Integration {
-        integration_responses: vec![
-            response(200, None, &[]),
-            response(400, Some("(unclosed"), &[]),
-        ],
+        integration_responses: vec![response(200, None, &[]), response(400, Some("(unclosed"), &[])],
         ..Integration::mock()
     };
     let endless = Integration {
@@ -624,18 +516,9 @@ async fn broken_templates_are_reported_and_answer_500() {
     assert!(warnings.contains("line 2, column 1"), "{warnings}");
     assert!(warnings.contains("(unclosed"), "{warnings}");
     let gw = gateway_for(&app);
-    for path in [
-        "/Prod/broken",
-        "/Prod/pattern",
-        "/Prod/endless",
-        "/Prod/invalid",
-    ] {
+    for path in ["/Prod/broken", "/Prod/pattern", "/Prod/endless", "/Prod/invalid"] {
         let reply = gw.handle(request("GET", path, &[], "")).await;
         assert_eq!(reply.status, 500, "{path}");
-        assert_eq!(
-            text(&reply),
-            r##"{"message": "Internal server error"}"##,
-            "{path}"
-        );
+        assert_eq!(text(&reply), r##"{"message": "Internal server error"}"##, "{path}");
     }
 }

@@ -52,19 +52,9 @@ async fn lambda_custom_integrations_and_mocks() {
     };
 
     // Python: request template → payload, response template and a header from the body.
-    let a = send(
-        &c,
-        post(
-            "/dev/py/Ada",
-            json!({"action": "greet", "tags": ["a", "b"]}),
-        ),
-    )
-    .await;
+    let a = send(&c, post("/dev/py/Ada", json!({"action": "greet", "tags": ["a", "b"]}))).await;
     assert_eq!(a.status, 200, "{}", a.body);
-    assert_eq!(
-        a.json(),
-        json!({"message": "Hello, Ada!", "tags": ["A", "B"], "count": 2})
-    );
+    assert_eq!(a.json(), json!({"message": "Hello, Ada!", "tags": ["A", "B"], "count": 2}));
     assert_eq!(a.header("x-greeting"), Some("Hello, Ada!"));
     assert_eq!(a.header("content-type"), Some("application/json"));
     assert!(a.header("x-amzn-requestid").is_some());

@@ -82,8 +82,8 @@ impl Integration for LambdaCustom {
                 .find(|(n, _)| n.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.as_str())
         };
-        let asynchronous =
-            header("X-Amz-Invocation-Type").is_some_and(|t| t.trim().eq_ignore_ascii_case("Event"));
+        let asynchronous = header("X-Amz-Invocation-Type")
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("Event"));
         // Lambda takes only JSON payloads (an empty one reads as `{}`).
         let payload = if payload.iter().all(u8::is_ascii_whitespace) {
             Bytes::from_static(b"{}")
@@ -143,7 +143,10 @@ impl Integration for LambdaCustom {
         self.responses.respond(
             cx,
             selector,
-            RawAnswer { body, headers: &[] },
+            RawAnswer {
+                body,
+                headers: &[],
+            },
             &overrides,
             true,
         )

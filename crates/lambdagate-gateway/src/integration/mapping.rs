@@ -134,8 +134,9 @@ impl RequestMapping {
             return Ok(Some(t));
         }
         match (self.passthrough, self.templates.is_empty()) {
-            (PassthroughBehavior::WhenNoMatch, _)
-            | (PassthroughBehavior::WhenNoTemplates, true) => Ok(None),
+            (PassthroughBehavior::WhenNoMatch, _) | (PassthroughBehavior::WhenNoTemplates, true) => {
+                Ok(None)
+            }
             _ => Err(GatewayError::new(ResponseType::UnsupportedMediaType)
                 .with_detail(format!("no request template for {media}"))),
         }
@@ -330,11 +331,7 @@ impl ResponseMapping {
         };
         self.responses
             .iter()
-            .find(|r| {
-                r.pattern
-                    .as_ref()
-                    .is_some_and(|p| p.is_match(text.as_bytes()))
-            })
+            .find(|r| r.pattern.as_ref().is_some_and(|p| p.is_match(text.as_bytes())))
             .or_else(default)
     }
 
@@ -376,9 +373,9 @@ impl ResponseMapping {
             None => (Bytes::copy_from_slice(answer.body), overrides.clone(), None),
         };
         let body = match response.content_handling {
-            Some(ContentHandling::ConvertToText) => {
-                Bytes::from(base64::engine::general_purpose::STANDARD.encode(&body))
-            }
+            Some(ContentHandling::ConvertToText) => Bytes::from(
+                base64::engine::general_purpose::STANDARD.encode(&body),
+            ),
             Some(ContentHandling::ConvertToBinary) => base64::engine::general_purpose::STANDARD
                 .decode(body.trim_ascii())
                 .map(Bytes::from)
@@ -388,18 +385,13 @@ impl ResponseMapping {
             None => body,
         };
         for (name, value) in overrides.response_headers {
-            match headers
-                .iter_mut()
-                .find(|(n, _)| n.eq_ignore_ascii_case(&name))
-            {
+            match headers.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case(&name)) {
                 Some(slot) => slot.1 = value,
                 None => headers.push((name, value)),
             }
         }
         if let Some(ct) = content_type
-            && !headers
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
         {
             headers.push(("Content-Type".to_string(), ct.to_string()));
         }

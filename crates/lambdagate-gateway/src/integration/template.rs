@@ -121,13 +121,7 @@ impl ApiGatewayEnv<'_> {
             .filter_map(|(name, _)| Some((name.to_string(), cx.path_parameter(name)?)))
             .collect();
         let mut query: Vec<(String, String)> = Vec::new();
-        for (k, v) in cx
-            .request
-            .raw_query
-            .as_deref()
-            .map(query_pairs)
-            .unwrap_or_default()
-        {
+        for (k, v) in cx.request.raw_query.as_deref().map(query_pairs).unwrap_or_default() {
             // The last value of a repeated name wins, in the place of the first.
             match query.iter_mut().find(|(n, _)| *n == k) {
                 Some(slot) => slot.1 = v,
@@ -332,10 +326,7 @@ pub fn render(
         response_override: Value::map(
             [("header".into(), string_map(&o.response_headers))]
                 .into_iter()
-                .chain(
-                    o.status
-                        .map(|s| ("status".into(), Value::Int(i64::from(s)))),
-                )
+                .chain(o.status.map(|s| ("status".into(), Value::Int(i64::from(s)))))
                 .collect(),
         ),
     };
@@ -379,29 +370,17 @@ mod tests {
 
     #[test]
     fn util_functions() {
+        assert_eq!(escape_javascript("it's \"q\" a/b\n\u{e9}"), "it\\'s \\\"q\\\" a\\/b\\n\\u00E9");
+        assert_eq!(url_encode("{\"some\": \"value\"}"), "%7B%22some%22%3A+%22value%22%7D");
         assert_eq!(
-            escape_javascript("it's \"q\" a/b\n\u{e9}"),
-            "it\\'s \\\"q\\\" a\\/b\\n\\u00E9"
-        );
-        assert_eq!(
-            url_encode("{\"some\": \"value\"}"),
-            "%7B%22some%22%3A+%22value%22%7D"
-        );
-        assert_eq!(
-            util("urlDecode", "a+b%21")
-                .unwrap()
-                .unwrap()
-                .to_java_string(),
+            util("urlDecode", "a+b%21").unwrap().unwrap().to_java_string(),
             "a b!"
         );
         assert_eq!(
-            util(
-                "base64Decode",
-                &base64::engine::general_purpose::STANDARD.encode("hi")
-            )
-            .unwrap()
-            .unwrap()
-            .to_java_string(),
+            util("base64Decode", &base64::engine::general_purpose::STANDARD.encode("hi"))
+                .unwrap()
+                .unwrap()
+                .to_java_string(),
             "hi"
         );
         assert!(util("parseJson", "{").is_err());
