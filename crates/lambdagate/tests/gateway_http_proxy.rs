@@ -230,6 +230,12 @@ async fn http_proxy_rest_and_http_api() {
         printed.contains("srv-nolink (VPC link nolink) is not mapped"),
         "{printed}"
     );
+    assert!(
+        printed.contains("nothing maps the path parameter {nothing}"),
+        "{printed}"
+    );
+    // Only the two routes meant to warn do.
+    assert_eq!(printed.matches("warning:").count(), 2, "{printed}");
     let c = reqwest::Client::builder()
         .timeout(Duration::from_secs(60))
         .build()

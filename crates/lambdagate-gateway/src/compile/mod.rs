@@ -341,6 +341,7 @@ fn compile_api(
                 let compiled = HttpIntegration::compile(
                     api.kind,
                     integration,
+                    &path,
                     timeout.min(cap),
                     crate::integration::http_client::private_targets(),
                     &mut notes,

@@ -97,6 +97,7 @@ impl HttpIntegration {
     pub fn compile(
         kind: ApiKind,
         integration: &ModelIntegration,
+        route_path: &str,
         timeout: Duration,
         targets: &PrivateTargets,
         warnings: &mut Vec<String>,
@@ -144,6 +145,20 @@ impl HttpIntegration {
                 (request, response)
             }
         };
+        // A placeholder neither a mapping nor the route's path fills answers 500 on every call.
+        let mapped: Vec<&str> = integration
+            .request_parameters
+            .iter()
+            .filter_map(|(k, _)| k.strip_prefix("integration.request.path."))
+            .collect();
+        let unfilled = fill_uri(uri, &|_| Some(String::new()), &|name| {
+            let in_route = route_path.contains(&format!("{{{name}}}"))
+                || route_path.contains(&format!("{{{name}+}}"));
+            (in_route || mapped.contains(&name)).then(String::new)
+        });
+        if let Err(why) = unfilled {
+            warnings.push(format!("{why}; the route answers 500"));
+        }
         let custom = integration.kind == lambdagate_model::IntegrationType::Http;
         let mut rest_parameters = integration.clone();
         if !custom {
@@ -712,6 +727,7 @@ mod tests {
         let compiled = HttpIntegration::compile(
             kind,
             &integration(uri, link),
+            "/{proxy+}",
             Duration::from_secs(1),
             &targets,
             &mut warnings,
@@ -730,6 +746,9 @@ mod tests {
         );
         assert_eq!(e, Endpoint::Url("http://127.0.0.1:8001/a/{proxy}".into()));
         assert!(w.is_empty());
+        // A placeholder nothing fills is said at startup.
+        let (_, w) = endpoint(ApiKind::Rest, "http://h/{other}", None);
+        assert!(w[0].contains("{other}"), "{w:?}");
         // An ARN is looked up by itself before the link id; the request path is forwarded.
         let arn = "arn:aws:servicediscovery:us-east-1:1:service/srv-a";
         let (e, _) = endpoint(ApiKind::Http, arn, Some("other"));
@@ -758,6 +777,7 @@ mod tests {
             HttpIntegration::compile(
                 ApiKind::Rest,
                 &integration("ftp://x", None),
+                "/",
                 Duration::from_secs(1),
                 &PrivateTargets::default(),
                 &mut warnings,
