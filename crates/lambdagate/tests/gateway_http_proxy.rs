@@ -378,6 +378,12 @@ async fn http_proxy_rest_and_http_api() {
     let a = send(c.get(server.url("/dev/custom404"))).await;
     assert_eq!(a.status, 404, "{}", a.body);
     assert_eq!(a.json(), serde_json::json!({"missing": true}));
+    // A non-proxy response may not set WWW-Authenticate as it is (spec §10.6).
+    assert_eq!(a.header("www-authenticate"), None);
+    assert_eq!(
+        a.header("x-amzn-remapped-www-authenticate"),
+        Some("Basic realm=items")
+    );
 
     // HTTP API: parameter mapping on headers and query, response mapping per status.
     let a = send(

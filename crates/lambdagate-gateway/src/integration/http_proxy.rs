@@ -648,18 +648,48 @@ impl Integration for HttpIntegration {
             None => Ok(self.answer(cx, response)),
             // The backend's status selects the integration response (its selection pattern
             // matched against the status code).
-            Some(responses) => responses.respond(
-                cx,
-                Selector::Status(&response.status.to_string()),
-                RawAnswer {
-                    body: &response.body,
-                    headers: &response.headers,
-                },
-                &overrides,
-                true,
-            ),
+            Some(responses) => {
+                let mut output = responses.respond(
+                    cx,
+                    Selector::Status(&response.status.to_string()),
+                    RawAnswer {
+                        body: &response.body,
+                        headers: &response.headers,
+                    },
+                    &overrides,
+                    true,
+                )?;
+                for (name, _) in &mut output.headers {
+                    if let Some(renamed) = remapped_for_non_proxy(name) {
+                        *name = renamed;
+                    }
+                }
+                Ok(output)
+            }
         }
     }
+}
+
+/// Headers a non-proxy `HTTP` integration's response may not set as they are: API Gateway
+/// renames them `x-amzn-Remapped-…` (spec §10.6; `Connection`, `Content-Length`, `Date` and
+/// `Server` are renamed for every integration by the respond stage).
+fn remapped_for_non_proxy(name: &str) -> Option<String> {
+    const REMAPPED: &[&str] = &[
+        "Authorization",
+        "Content-MD5",
+        "Expect",
+        "Host",
+        "Max-Forwards",
+        "Proxy-Authenticate",
+        "Trailer",
+        "Upgrade",
+        "User-Agent",
+        "WWW-Authenticate",
+    ];
+    REMAPPED
+        .iter()
+        .find(|r| r.eq_ignore_ascii_case(name))
+        .map(|r| format!("x-amzn-Remapped-{r}"))
 }
 
 #[cfg(test)]
@@ -784,6 +814,15 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn non_proxy_remapping() {
+        assert_eq!(
+            remapped_for_non_proxy("www-authenticate").as_deref(),
+            Some("x-amzn-Remapped-WWW-Authenticate")
+        );
+        assert_eq!(remapped_for_non_proxy("X-Custom"), None);
     }
 
     #[test]
