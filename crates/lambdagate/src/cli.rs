@@ -307,6 +307,10 @@ pub struct StartApiArgs {
     /// open (SAM's flag of the same name).
     #[arg(long = "disable-authorizer")]
     pub disable_authorizer: bool,
+    /// Serve a private integration's target locally: a VPC link id, or a Cloud Map service /
+    /// load balancer listener ARN, to a local base URL (repeatable).
+    #[arg(long = "vpc-link", value_name = "ID=URL")]
+    pub vpc_link: Vec<String>,
     #[command(flatten)]
     pub connections: ConnectionArgs,
 }

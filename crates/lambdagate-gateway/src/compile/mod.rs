@@ -25,7 +25,9 @@ use lambdagate_model::{
 
 use crate::backend::FunctionHandle;
 use crate::cors::CorsPolicy;
-use crate::integration::{CompiledIntegration, FunctionTarget, LambdaCustom, LambdaProxy, Mock};
+use crate::integration::{
+    CompiledIntegration, FunctionTarget, HttpIntegration, LambdaCustom, LambdaProxy, Mock,
+};
 use crate::responses::custom::{GatewayResponseError, GatewayResponses};
 use crate::router::{AnyMethod, Router, Segment, parse_template};
 use authorizers::{CompiledAuthorizer, RouteAuth, compile_authorizers, route_auth};
@@ -339,6 +341,33 @@ fn compile_api(
                 Ok(mock) => CompiledIntegration::Mock(mock),
                 Err(why) => broken(warnings, route, api, why),
             },
+            (IntegrationType::HttpProxy, _) | (IntegrationType::Http, _)
+                if integration.kind == IntegrationType::HttpProxy || api.kind == ApiKind::Rest =>
+            {
+                let timeout = integration
+                    .timeout_ms
+                    .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
+                let mut notes = Vec::new();
+                let compiled = HttpIntegration::compile(
+                    api.kind,
+                    integration,
+                    &method_statuses,
+                    &path,
+                    timeout.min(cap),
+                    crate::integration::http_client::private_targets(),
+                    &mut notes,
+                );
+                warnings.extend(notes.into_iter().map(|note| {
+                    format!(
+                        "{}: {} on API {}: {note}",
+                        route.source, route.key, api.logical_id
+                    )
+                }));
+                match compiled {
+                    Ok(http) => CompiledIntegration::Http(http),
+                    Err(why) => broken(warnings, route, api, why),
+                }
+            }
             (kind, _) => {
                 warnings.push(format!(
                     "{}: {} on API {} uses a {kind} integration, which lambdagate does not \
@@ -495,6 +524,7 @@ impl CompiledApp {
                             FunctionTarget::StageVariable(t) => format!("{t} (custom)"),
                         },
                         CompiledIntegration::Mock(_) => "(mock)".to_string(),
+                        CompiledIntegration::Http(p) => p.describe(),
                         CompiledIntegration::Broken(_) => "(broken mapping, answers 500)".into(),
                         CompiledIntegration::Unsupported(kind) => format!("({kind}, not served)"),
                         CompiledIntegration::Unavailable(_) => {

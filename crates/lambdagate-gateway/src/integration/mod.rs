@@ -8,6 +8,9 @@
 //! integrations are served today; request and
 //! response mapping for the non-proxy kinds lives in [`mapping`], written once for all of them.
 
+pub mod http_client;
+pub mod http_params;
+pub mod http_proxy;
 pub mod jsonpath;
 pub mod lambda_custom;
 pub mod lambda_proxy;
@@ -26,6 +29,7 @@ use crate::ids::{Ids, RequestTime};
 use crate::request::IncomingRequest;
 use crate::responses::error::GatewayError;
 
+pub use http_proxy::HttpIntegration;
 pub use lambda_custom::LambdaCustom;
 pub use lambda_proxy::{FunctionTarget, LambdaProxy};
 pub use mock::Mock;
@@ -108,6 +112,8 @@ pub enum CompiledIntegration {
     Mock(Mock),
     /// A Lambda custom integration (`AWS` to a function), with mapping templates.
     LambdaCustom(LambdaCustom),
+    /// An `HTTP_PROXY` or REST `HTTP` integration (public or private).
+    Http(HttpIntegration),
     /// An integration whose templates or selection patterns do not compile (reported at
     /// startup; AWS refuses to deploy it): answered with 500.
     Broken(String),
@@ -138,6 +144,7 @@ impl CompiledIntegration {
             CompiledIntegration::LambdaProxy(i) => i.call(request, backend).await,
             CompiledIntegration::Mock(i) => i.call(request, backend).await,
             CompiledIntegration::LambdaCustom(i) => i.call(request, backend).await,
+            CompiledIntegration::Http(i) => i.call(request, backend).await,
             CompiledIntegration::Broken(why) => Err(GatewayError::api_configuration(why.clone())),
             CompiledIntegration::Unsupported(kind) => Err(GatewayError::api_configuration(
                 format!("{kind} integrations are not served yet"),

@@ -20,6 +20,13 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         !args.no_stage_prefix
     };
     let addressing = Addressing { stage_prefix };
+    // Read when integrations compile (reloads included), so set before the first compile.
+    lambdagate_gateway::integration::http_client::set_private_targets(
+        lambdagate_gateway::integration::http_client::PrivateTargets::parse(
+            args.vpc_link.iter().map(String::as_str),
+        )
+        .map_err(|e| anyhow!(e))?,
+    );
     let compiled = CompiledApp::compile(&app, addressing)
         .map_err(|e| anyhow!("{}: {e}", app.template.display()))?;
     for warning in compiled.warnings() {
