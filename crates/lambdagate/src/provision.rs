@@ -85,7 +85,9 @@ pub async fn run(app: &Application, endpoints: &Endpoints) {
         return;
     }
     let client = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
+        // A refused connection fails at once; a slow local emulator (moto under load) gets time.
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(30))
         .build()
     {
         Ok(c) => c,
