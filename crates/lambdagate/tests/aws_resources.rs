@@ -64,6 +64,19 @@ impl Drop for Moto {
     }
 }
 
+/// The first line the server printed that `pick` accepts, waiting for it: standard error is
+/// read on its own thread, line by line.
+fn line_of(server: &Server, pick: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(line) = server.printed().lines().find(|l| pick(l)) {
+            return line.to_string();
+        }
+        assert!(Instant::now() < deadline, "{}", server.printed());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 async fn json(r: reqwest::Response) -> (u16, Value) {
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
@@ -90,16 +103,7 @@ async fn the_seed_items_app_runs_against_a_local_dynamodb() {
         ],
         &[],
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !server.printed().contains("AWS resources") {
-        assert!(Instant::now() < deadline, "{}", server.printed());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let printed = server.printed();
-    let row = printed
-        .lines()
-        .find(|l| l.trim_start().starts_with("ItemsTable"))
-        .unwrap_or_else(|| panic!("no resource table: {printed}"));
+    let row = line_of(&server, |l| l.trim_start().starts_with("ItemsTable"));
     assert!(
         row.contains("items-dynamodb-ItemsTable-") && row.ends_with("created"),
         "{row}"
@@ -162,13 +166,8 @@ async fn the_seed_items_app_runs_against_a_local_dynamodb() {
         ],
         &[],
     );
-    let printed = again.printed();
-    assert!(
-        printed
-            .lines()
-            .any(|l| l.trim_start().starts_with("ItemsTable") && l.ends_with("exists")),
-        "{printed}"
-    );
+    let row = line_of(&again, |l| l.trim_start().starts_with("ItemsTable"));
+    assert!(row.ends_with("exists"), "{row}");
     let (status, _) = json(
         c.get(again.url(&format!("/prod/items/{id}")))
             .send()

@@ -83,13 +83,20 @@ impl Server {
         // Only the reader threads hold senders now: when the server exits before it listens,
         // both streams close and `recv` fails at once instead of waiting out the deadline.
         drop(tx);
+        // Both lines: `Listening on` (stdout) gives the address; SAM's ready line, which the
+        // serving commands print on stderr right after it, means every line printed on stderr
+        // before it (startup warnings) has been read too, so tests can look at them at once.
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let mut ready = false;
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
                     if let Some(idx) = line.find("Listening on http") {
                         server.base_url = line[idx + "Listening on ".len()..].trim().to_string();
+                    }
+                    ready |= line.contains("(Press CTRL+C to quit)");
+                    if ready && !server.base_url.is_empty() {
                         return server;
                     }
                 }
