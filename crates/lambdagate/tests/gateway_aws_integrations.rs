@@ -1,0 +1,223 @@
+//! REST `AWS` service integrations against a real moto server the test starts: an API request
+//! becomes one signed SQS SendMessage (form body from a request template) or DynamoDB PutItem
+//! (JSON template, `X-Amz-Target`), read back with boto3; a service error selects the 4xx
+//! integration response.
+
+mod support;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use support::{Server, repo_root};
+
+/// moto's server from the test virtualenv (`.ci/run` installs `moto[server]` there).
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Moto {
+    fn start() -> Moto {
+        let program = PathBuf::from(python()).with_file_name("moto_server");
+        let program = if program.exists() {
+            program
+        } else {
+            PathBuf::from("moto_server")
+        };
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {} ({e})", program.display()));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn python() -> String {
+    std::env::var("LAMBDAGATE_TEST_PYTHON_SDK").unwrap_or_else(|_| "python3".into())
+}
+
+/// Runs `code` with boto3 clients `sqs` and `ddb` on moto; returns what it printed.
+fn boto3(moto: &Moto, code: &str) -> String {
+    let script = format!(
+        "import boto3, json\n\
+         kw = dict(endpoint_url='{}', region_name='us-east-1',\n\
+                   aws_access_key_id='x', aws_secret_access_key='x')\n\
+         sqs = boto3.client('sqs', **kw)\n\
+         ddb = boto3.client('dynamodb', **kw)\n\
+         {code}\n",
+        moto.url
+    );
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        script
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn sqs_send_message_and_dynamodb_put_item_reach_a_local_service() {
+    let moto = Moto::start();
+    let queue_url = boto3(
+        &moto,
+        "print(sqs.create_queue(QueueName='orders')['QueueUrl'])\n\
+         ddb.create_table(TableName='items', BillingMode='PAY_PER_REQUEST',\n\
+             AttributeDefinitions=[{'AttributeName': 'id', 'AttributeType': 'S'}],\n\
+             KeySchema=[{'AttributeName': 'id', 'KeyType': 'HASH'}])",
+    );
+    assert!(queue_url.contains("/123456789012/orders"), "{queue_url}");
+    let server = Server::start_in(
+        &repo_root(),
+        &[
+            "start-api",
+            "-t",
+            "tests/fixtures/aws-integrations/template.yaml",
+            "-p",
+            "0",
+            "--no-watch",
+        ],
+        &[
+            ("AWS_ENDPOINT_URL", moto.url.as_str()),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+        ],
+    );
+    assert!(
+        !server.printed().contains("real AWS"),
+        "{}",
+        server.printed()
+    );
+    let c = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+
+    // SQS: the request template's form body is the SendMessage call.
+    let message = r#"{"order": 7, "note": "a & b = c"}"#;
+    let r = c
+        .post(server.url("/dev/orders"))
+        .header("content-type", "application/json")
+        .body(message)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, 200, "{body}\n{}", server.printed());
+    assert!(body.contains("MessageId"), "{body}");
+    let received = boto3(
+        &moto,
+        &format!(
+            "m = sqs.receive_message(QueueUrl='{}', MaxNumberOfMessages=10, WaitTimeSeconds=1)\n\
+             print(json.dumps([x['Body'] for x in m.get('Messages', [])]))",
+            queue_url.trim()
+        ),
+    );
+    let bodies: Vec<String> = serde_json::from_str(received.trim()).unwrap();
+    assert_eq!(bodies, vec![message.to_string()], "exactly one message");
+
+    // DynamoDB: the JSON template is the PutItem call.
+    let r = c
+        .put(server.url("/dev/items/abc"))
+        .header("content-type", "application/json")
+        .body(r#"{"table": "items", "name": "Widget \"W\""}"#)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(
+        (status, &body),
+        (200, &serde_json::json!({"stored": "abc"}))
+    );
+    let item = boto3(
+        &moto,
+        "print(json.dumps(ddb.get_item(TableName='items', Key={'id': {'S': 'abc'}})['Item']))",
+    );
+    let item: Value = serde_json::from_str(item.trim()).unwrap();
+    assert_eq!(item["name"]["S"], "Widget \"W\"", "{item}");
+
+    // A table that does not exist: the service's 400 selects the 4xx integration response.
+    let r = c
+        .put(server.url("/dev/items/x"))
+        .header("content-type", "application/json")
+        .body(r#"{"table": "missing", "name": "n"}"#)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    assert_eq!(status, 400, "{text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|t| t.contains("ResourceNotFoundException")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn without_an_endpoint_the_route_is_warned_about_and_answers_500() {
+    if std::env::var_os("AWS_ENDPOINT_URL").is_some() {
+        // The server would inherit it; nothing to check here.
+        return;
+    }
+    let server = Server::start(&[
+        "start-api",
+        "-t",
+        "tests/fixtures/aws-integrations/template.yaml",
+        "-p",
+        "0",
+        "--no-watch",
+    ]);
+    let printed = server.printed();
+    assert!(
+        printed.contains("AWS_ENDPOINT_URL_SQS") && printed.contains("real AWS"),
+        "{printed}"
+    );
+    let r = reqwest::Client::new()
+        .post(server.url("/dev/orders"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 500);
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"message": "Internal server error"})
+    );
+}
