@@ -221,3 +221,51 @@ async fn without_an_endpoint_the_route_is_warned_about_and_answers_500() {
         serde_json::json!({"message": "Internal server error"})
     );
 }
+
+#[tokio::test]
+async fn an_http_api_sqs_send_message_integration_sends_the_body() {
+    let moto = Moto::start();
+    let queue_url = boto3(
+        &moto,
+        "print(sqs.create_queue(QueueName='orders')['QueueUrl'])",
+    );
+    let server = Server::start_in(
+        &repo_root(),
+        &[
+            "start-api",
+            "-t",
+            "tests/fixtures/aws-integrations/http-api.yaml",
+            "-p",
+            "0",
+            "--no-watch",
+        ],
+        &[("AWS_ENDPOINT_URL", moto.url.as_str())],
+    );
+    let printed = server.printed();
+    // A parameter the subtype does not take is said at startup.
+    assert!(
+        printed.contains("does not take the parameter `MessageGroupIdx`"),
+        "{printed}"
+    );
+    let message = "plain text & more";
+    let r = reqwest::Client::new()
+        .post(server.url("/enqueue"))
+        .body(message)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, 200, "{body}\n{}", server.printed());
+    assert!(body.contains("MessageId"), "{body}");
+    let received = boto3(
+        &moto,
+        &format!(
+            "m = sqs.receive_message(QueueUrl='{}', MaxNumberOfMessages=10, WaitTimeSeconds=1)\n\
+             print(json.dumps([x['Body'] for x in m.get('Messages', [])]))",
+            queue_url.trim()
+        ),
+    );
+    let bodies: Vec<String> = serde_json::from_str(received.trim()).unwrap();
+    assert_eq!(bodies, vec![message.to_string()], "exactly one message");
+}

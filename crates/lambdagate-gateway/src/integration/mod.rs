@@ -30,7 +30,7 @@ use crate::ids::{Ids, RequestTime};
 use crate::request::IncomingRequest;
 use crate::responses::error::GatewayError;
 
-pub use aws_service::AwsService;
+pub use aws_service::{AwsService, AwsSubtype};
 pub use http_proxy::HttpIntegration;
 pub use lambda_custom::LambdaCustom;
 pub use lambda_proxy::{FunctionTarget, LambdaProxy};
@@ -118,6 +118,8 @@ pub enum CompiledIntegration {
     Http(HttpIntegration),
     /// A REST `AWS` integration with a service other than Lambda (SQS, DynamoDB, …).
     AwsService(AwsService),
+    /// An HTTP API first-class AWS service integration (`IntegrationSubtype`).
+    AwsSubtype(AwsSubtype),
     /// An integration whose templates or selection patterns do not compile (reported at
     /// startup; AWS refuses to deploy it): answered with 500.
     Broken(String),
@@ -150,6 +152,7 @@ impl CompiledIntegration {
             CompiledIntegration::LambdaCustom(i) => i.call(request, backend).await,
             CompiledIntegration::Http(i) => i.call(request, backend).await,
             CompiledIntegration::AwsService(i) => i.call(request, backend).await,
+            CompiledIntegration::AwsSubtype(i) => i.call(request, backend).await,
             CompiledIntegration::Broken(why) => Err(GatewayError::api_configuration(why.clone())),
             CompiledIntegration::Unsupported(kind) => Err(GatewayError::api_configuration(
                 format!("{kind} integrations are not served yet"),
