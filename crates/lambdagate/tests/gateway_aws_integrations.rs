@@ -1,7 +1,8 @@
-//! REST `AWS` service integrations against a real moto server the test starts: an API request
-//! becomes one signed SQS SendMessage (form body from a request template) or DynamoDB PutItem
-//! (JSON template, `X-Amz-Target`), read back with boto3; a service error selects the 4xx
-//! integration response.
+//! AWS service integrations against a real moto server the test starts: a REST API request
+//! becomes one signed SQS SendMessage (form body from a request template), Step Functions
+//! StartExecution or DynamoDB PutItem (JSON templates, `X-Amz-Target`), read back with boto3; a
+//! service error selects the 4xx integration response; an HTTP API `SQS-SendMessage`
+//! first-class integration sends the request body.
 
 mod support;
 
@@ -87,7 +88,7 @@ fn boto3(moto: &Moto, code: &str) -> String {
 }
 
 #[tokio::test]
-async fn sqs_send_message_and_dynamodb_put_item_reach_a_local_service() {
+async fn sqs_step_functions_and_dynamodb_calls_reach_a_local_service() {
     let moto = Moto::start();
     let queue_url = boto3(
         &moto,
@@ -146,6 +147,42 @@ async fn sqs_send_message_and_dynamodb_put_item_reach_a_local_service() {
     );
     let bodies: Vec<String> = serde_json::from_str(received.trim()).unwrap();
     assert_eq!(bodies, vec![message.to_string()], "exactly one message");
+
+    // Step Functions: the JSON template is the StartExecution call (X-Amz-Target).
+    let state_machine = boto3(
+        &moto,
+        "sfn = boto3.client('stepfunctions', **kw)\n\
+         print(sfn.create_state_machine(name='flow', roleArn='arn:aws:iam::123456789012:role/sfn',\n\
+             definition=json.dumps({'StartAt': 'Done', 'States': {'Done': {'Type': 'Succeed'}}}))\n\
+             ['stateMachineArn'])",
+    );
+    assert!(
+        state_machine.trim().ends_with(":stateMachine:flow"),
+        "{state_machine}"
+    );
+    let input = r#"{"run": 1, "tags": ["x"]}"#;
+    let r = c
+        .post(server.url("/dev/runs"))
+        .header("content-type", "application/json")
+        .body(input)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let execution = body["execution"].as_str().unwrap_or_default().to_string();
+    assert!(execution.contains(":execution:flow:"), "{body}");
+    let described = boto3(
+        &moto,
+        &format!(
+            "sfn = boto3.client('stepfunctions', **kw)\n\
+             print(sfn.describe_execution(executionArn='{execution}')['input'])"
+        ),
+    );
+    let described: Value = serde_json::from_str(described.trim()).unwrap();
+    assert_eq!(described, serde_json::from_str::<Value>(input).unwrap());
 
     // DynamoDB: the JSON template is the PutItem call.
     let r = c
@@ -238,8 +275,11 @@ async fn an_http_api_sqs_send_message_integration_sends_the_body() {
             "-p",
             "0",
             "--no-watch",
+            // The flag names the endpoint for integrations too, over the environment's.
+            "--aws-endpoint",
+            &moto.url,
         ],
-        &[("AWS_ENDPOINT_URL", moto.url.as_str())],
+        &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")],
     );
     let printed = server.printed();
     // A parameter the subtype does not take is said at startup.

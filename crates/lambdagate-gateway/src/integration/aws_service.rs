@@ -8,6 +8,7 @@
 //! Each API request sends exactly one request to the service: no queue-url lookups, no STS (an
 //! integration `credentials` role is accepted and not assumed).
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -112,6 +113,24 @@ fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// The endpoint `--aws-endpoint` names, set once at startup.
+static DEFAULT_ENDPOINT: OnceLock<String> = OnceLock::new();
+
+/// Sets the endpoint `--aws-endpoint` names: it wins over `AWS_ENDPOINT_URL` (not over a
+/// service's own `AWS_ENDPOINT_URL_<SERVICE>`), as for the app's own resources. Read when
+/// integrations compile, so set it before the first compile; `false` when already set.
+pub fn set_default_endpoint(url: &str) -> bool {
+    DEFAULT_ENDPOINT.set(url.to_string()).is_ok()
+}
+
+/// The environment, with `--aws-endpoint` in place of `AWS_ENDPOINT_URL` when given.
+fn settings(name: &str) -> Option<String> {
+    match DEFAULT_ENDPOINT.get() {
+        Some(url) if name == "AWS_ENDPOINT_URL" => Some(url.clone()),
+        _ => env_var(name),
+    }
+}
+
 /// Percent-encodes a query component as SigV4's canonical form expects (unreserved kept).
 fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -147,7 +166,7 @@ impl AwsService {
         timeout: Duration,
         warnings: &mut Vec<String>,
     ) -> Result<AwsService, String> {
-        Self::compile_with(integration, method_statuses, timeout, &env_var, warnings)
+        Self::compile_with(integration, method_statuses, timeout, &settings, warnings)
     }
 
     fn compile_with(
@@ -465,7 +484,7 @@ impl AwsSubtype {
         timeout: Duration,
         warnings: &mut Vec<String>,
     ) -> Result<AwsSubtype, String> {
-        Self::compile_with(integration, timeout, &env_var, warnings)
+        Self::compile_with(integration, timeout, &settings, warnings)
     }
 
     fn compile_with(
