@@ -297,6 +297,21 @@ impl Integration for AwsService {
             None => (body, Overrides::default()),
         };
         let (path, query) = self.target(&parameters.query);
+        // `{name}` in a `path/` URI is filled from `integration.request.path.name` (or a
+        // template's path override), `${stageVariables.x}` from the stage.
+        let path = super::http_proxy::fill_uri(
+            &path,
+            &|name| cx.stage_variable(name).map(str::to_string),
+            &|name| {
+                overrides
+                    .request_path
+                    .iter()
+                    .chain(parameters.path.iter())
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| encode(v))
+            },
+        )
+        .map_err(GatewayError::api_configuration)?;
         let mut headers: Vec<(String, String)> = Vec::new();
         let set = |headers: &mut Vec<(String, String)>, name: &str, value: String| {
             headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
