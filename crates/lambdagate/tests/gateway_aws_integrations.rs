@@ -309,3 +309,123 @@ async fn an_http_api_sqs_send_message_integration_sends_the_body() {
     let bodies: Vec<String> = serde_json::from_str(received.trim()).unwrap();
     assert_eq!(bodies, vec![message.to_string()], "exactly one message");
 }
+
+/// A local endpoint that records each request's head and body and answers `{}`.
+async fn recording_endpoint() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let record = record.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let Ok(n) = socket.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    let Some(end) = text.find("\r\n\r\n") else {
+                        continue;
+                    };
+                    let length: usize = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            let (n, v) = l.split_once(':')?;
+                            n.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse().ok())?
+                        })
+                        .unwrap_or(0);
+                    if buf.len() < end + 4 + length {
+                        continue;
+                    }
+                    record
+                        .lock()
+                        .unwrap()
+                        .push(text[..end + 4 + length].to_string());
+                    buf.drain(..end + 4 + length);
+                    let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\n\
+                                  content-length: 2\r\n\r\n{}";
+                    if socket.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn each_api_request_sends_one_signed_request_to_the_service_endpoint() {
+    let (endpoint, seen) = recording_endpoint().await;
+    let server = Server::start_in(
+        &repo_root(),
+        &[
+            "start-api",
+            "-t",
+            "tests/fixtures/aws-integrations/template.yaml",
+            "-p",
+            "0",
+            "--no-watch",
+        ],
+        &[
+            // The service's own variable wins over the general one (a closed port).
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_ENDPOINT_URL_DYNAMODB", endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", "AKIDLOCAL"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "token-1"),
+        ],
+    );
+    let c = reqwest::Client::new();
+    let r = c
+        .put(server.url("/dev/items/k1"))
+        .header("content-type", "application/json")
+        .body(r#"{"table": "t", "name": "n"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let requests = seen.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let request = requests[0].to_ascii_lowercase();
+    assert!(request.starts_with("post / http/1.1\r\n"), "{request}");
+    for expected in [
+        "x-amz-target: dynamodb_20120810.putitem",
+        "content-type: application/x-amz-json-1.0",
+        "x-amz-security-token: token-1",
+        "authorization: aws4-hmac-sha256 credential=akidlocal/",
+        "/us-east-1/dynamodb/aws4_request",
+        "\"tablename\": \"t\"",
+    ] {
+        assert!(request.contains(expected), "{expected} in {request}");
+    }
+
+    // The SQS route's endpoint (the general variable) does not answer: 500, and the server
+    // keeps serving.
+    let r = c
+        .post(server.url("/dev/orders"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 500);
+    let r = c
+        .put(server.url("/dev/items/k2"))
+        .header("content-type", "application/json")
+        .body(r#"{"table": "t", "name": "n"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(seen.lock().unwrap().len(), 2);
+}
