@@ -26,7 +26,8 @@ use lambdagate_model::{
 use crate::backend::FunctionHandle;
 use crate::cors::CorsPolicy;
 use crate::integration::{
-    CompiledIntegration, FunctionTarget, HttpIntegration, LambdaCustom, LambdaProxy, Mock,
+    AwsService, AwsSubtype, CompiledIntegration, FunctionTarget, HttpIntegration, LambdaCustom,
+    LambdaProxy, Mock,
 };
 use crate::responses::custom::{GatewayResponseError, GatewayResponses};
 use crate::router::{AnyMethod, Router, Segment, parse_template};
@@ -368,6 +369,52 @@ fn compile_api(
                     Err(why) => broken(warnings, route, api, why),
                 }
             }
+            // Lambda ARNs that name no function of the app stay unsupported below.
+            (IntegrationType::Aws, IntegrationTarget::Uri(uri))
+                if api.kind == ApiKind::Rest
+                    && crate::integration::aws_service::ServiceUri::parse(uri)
+                        .map_or(true, |u| u.service != "lambda") =>
+            {
+                let timeout = integration
+                    .timeout_ms
+                    .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
+                let mut notes = Vec::new();
+                let compiled = AwsService::compile(
+                    integration,
+                    &method_statuses,
+                    timeout.min(cap),
+                    &mut notes,
+                );
+                warnings.extend(notes.into_iter().map(|note| {
+                    format!(
+                        "{}: {} on API {}: {note}",
+                        route.source, route.key, api.logical_id
+                    )
+                }));
+                match compiled {
+                    Ok(service) => CompiledIntegration::AwsService(service),
+                    Err(why) => broken(warnings, route, api, why),
+                }
+            }
+            (IntegrationType::AwsProxy, IntegrationTarget::None)
+                if api.kind == ApiKind::Http && integration.subtype.is_some() =>
+            {
+                let timeout = integration
+                    .timeout_ms
+                    .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
+                let mut notes = Vec::new();
+                let compiled = AwsSubtype::compile(integration, timeout.min(cap), &mut notes);
+                warnings.extend(notes.into_iter().map(|note| {
+                    format!(
+                        "{}: {} on API {}: {note}",
+                        route.source, route.key, api.logical_id
+                    )
+                }));
+                match compiled {
+                    Ok(service) => CompiledIntegration::AwsSubtype(service),
+                    Err(why) => broken(warnings, route, api, why),
+                }
+            }
             (kind, _) => {
                 warnings.push(format!(
                     "{}: {} on API {} uses a {kind} integration, which lambdagate does not \
@@ -525,6 +572,8 @@ impl CompiledApp {
                         },
                         CompiledIntegration::Mock(_) => "(mock)".to_string(),
                         CompiledIntegration::Http(p) => p.describe(),
+                        CompiledIntegration::AwsService(s) => s.describe(),
+                        CompiledIntegration::AwsSubtype(s) => s.describe(),
                         CompiledIntegration::Broken(_) => "(broken mapping, answers 500)".into(),
                         CompiledIntegration::Unsupported(kind) => format!("({kind}, not served)"),
                         CompiledIntegration::Unavailable(_) => {

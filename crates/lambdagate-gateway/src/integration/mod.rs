@@ -8,6 +8,7 @@
 //! integrations are served today; request and
 //! response mapping for the non-proxy kinds lives in [`mapping`], written once for all of them.
 
+pub mod aws_service;
 pub mod http_client;
 pub mod http_params;
 pub mod http_proxy;
@@ -29,6 +30,7 @@ use crate::ids::{Ids, RequestTime};
 use crate::request::IncomingRequest;
 use crate::responses::error::GatewayError;
 
+pub use aws_service::{AwsService, AwsSubtype};
 pub use http_proxy::HttpIntegration;
 pub use lambda_custom::LambdaCustom;
 pub use lambda_proxy::{FunctionTarget, LambdaProxy};
@@ -114,6 +116,10 @@ pub enum CompiledIntegration {
     LambdaCustom(LambdaCustom),
     /// An `HTTP_PROXY` or REST `HTTP` integration (public or private).
     Http(HttpIntegration),
+    /// A REST `AWS` integration with a service other than Lambda (SQS, DynamoDB, …).
+    AwsService(AwsService),
+    /// An HTTP API first-class AWS service integration (`IntegrationSubtype`).
+    AwsSubtype(AwsSubtype),
     /// An integration whose templates or selection patterns do not compile (reported at
     /// startup; AWS refuses to deploy it): answered with 500.
     Broken(String),
@@ -145,6 +151,8 @@ impl CompiledIntegration {
             CompiledIntegration::Mock(i) => i.call(request, backend).await,
             CompiledIntegration::LambdaCustom(i) => i.call(request, backend).await,
             CompiledIntegration::Http(i) => i.call(request, backend).await,
+            CompiledIntegration::AwsService(i) => i.call(request, backend).await,
+            CompiledIntegration::AwsSubtype(i) => i.call(request, backend).await,
             CompiledIntegration::Broken(why) => Err(GatewayError::api_configuration(why.clone())),
             CompiledIntegration::Unsupported(kind) => Err(GatewayError::api_configuration(
                 format!("{kind} integrations are not served yet"),

@@ -27,6 +27,9 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
         )
         .map_err(|e| anyhow!(e))?,
     );
+    if let Some(url) = &args.runtime.aws_endpoint {
+        lambdagate_gateway::integration::aws_service::set_default_endpoint(url);
+    }
     let compiled = CompiledApp::compile(&app, addressing)
         .map_err(|e| anyhow!("{}: {e}", app.template.display()))?;
     for warning in compiled.warnings() {

@@ -1,0 +1,936 @@
+//! REST `AWS` integrations with an AWS service other than Lambda (`arn:aws:apigateway:REGION:
+//! SERVICE:action/ACTION` or `…:path/PATH`): the request template makes the service request's
+//! body, request parameters add headers and query parameters, the request is signed with SigV4
+//! and sent to the local endpoint named by `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`
+//! (the SDKs' convention), and the service's answer selects an integration response by its
+//! status code, as for `HTTP` integrations (spec §10).
+//!
+//! Each API request sends exactly one request to the service: no queue-url lookups, no STS (an
+//! integration `credentials` role is accepted and not assumed).
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use lambdagate_auth::sigv4::{self, Credentials, SignedRequest};
+use lambdagate_model::{Integration as ModelIntegration, IntegrationTarget};
+
+use super::http_client::{self, SendError};
+use super::http_params;
+use super::http_proxy::RESPONSE_LIMIT;
+use super::mapping::{RawAnswer, RequestMapping, ResponseMapping, Selector};
+use super::template::{self, Overrides, TemplateInput};
+use super::{Integration, IntegrationOutput, IntegrationRequest};
+use crate::backend::Backend;
+use crate::responses::error::GatewayError;
+
+/// What an AWS service integration URI names after the service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServiceCall {
+    /// `action/NAME`: an API action of the service.
+    Action(String),
+    /// `path/PATH`: a path on the service's endpoint.
+    Path(String),
+}
+
+/// An `arn:aws:apigateway:REGION:SERVICE:…` integration URI, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceUri {
+    /// The region.
+    pub region: String,
+    /// The service (its endpoint prefix: `sqs`, `dynamodb`, `states`, …).
+    pub service: String,
+    /// The action or path.
+    pub call: ServiceCall,
+}
+
+impl ServiceUri {
+    /// Parses an AWS service integration URI; `Err` says why it is not one.
+    pub fn parse(uri: &str) -> Result<ServiceUri, String> {
+        let bad = || format!("the integration uri `{uri}` is not an AWS service uri");
+        let rest = uri.strip_prefix("arn:aws:apigateway:").ok_or_else(bad)?;
+        let mut parts = rest.splitn(3, ':');
+        let (Some(region), Some(service), Some(call)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        // A service may carry a subdomain (`subdomain.service`); the service is the last label.
+        let service = service.rsplit('.').next().unwrap_or(service);
+        if region.is_empty() || service.is_empty() {
+            return Err(bad());
+        }
+        let call = if let Some(action) = call.strip_prefix("action/") {
+            // `action/NAME&Param=value` carries extra query parameters; only the name is kept
+            // as the action, the rest goes to the query string.
+            ServiceCall::Action(action.to_string())
+        } else if let Some(path) = call.strip_prefix("path/") {
+            ServiceCall::Path(path.to_string())
+        } else {
+            return Err(bad());
+        };
+        if matches!(&call, ServiceCall::Action(a) if a.is_empty()) {
+            return Err(bad());
+        }
+        Ok(ServiceUri {
+            region: region.to_string(),
+            service: service.to_string(),
+            call,
+        })
+    }
+}
+
+/// The `X-Amz-Target` prefix and JSON content type of the JSON-protocol services API Gateway
+/// integrations commonly call; other services take query (form) requests.
+fn json_protocol(service: &str) -> Option<(&'static str, &'static str)> {
+    match service {
+        "dynamodb" => Some(("DynamoDB_20120810", "application/x-amz-json-1.0")),
+        "states" => Some(("AWSStepFunctions", "application/x-amz-json-1.0")),
+        "events" => Some(("AWSEvents", "application/x-amz-json-1.1")),
+        "kinesis" => Some(("Kinesis_20131202", "application/x-amz-json-1.1")),
+        _ => None,
+    }
+}
+
+/// The `AWS_ENDPOINT_URL_<ID>` suffix the SDKs use for a service's endpoint prefix.
+fn endpoint_env_id(service: &str) -> String {
+    match service {
+        "states" => "SFN".to_string(),
+        "events" => "EVENTBRIDGE".to_string(),
+        other => other.to_ascii_uppercase().replace(['-', '.'], "_"),
+    }
+}
+
+/// The endpoint for `service`: `AWS_ENDPOINT_URL_<ID>`, else `AWS_ENDPOINT_URL`.
+fn endpoint_for(service: &str, var: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    var(&format!("AWS_ENDPOINT_URL_{}", endpoint_env_id(service)))
+        .or_else(|| var("AWS_ENDPOINT_URL"))
+        .map(|u| u.trim().trim_end_matches('/').to_string())
+        .filter(|u| !u.is_empty())
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The endpoint `--aws-endpoint` names, set once at startup.
+static DEFAULT_ENDPOINT: OnceLock<String> = OnceLock::new();
+
+/// Sets the endpoint `--aws-endpoint` names: it wins over `AWS_ENDPOINT_URL` (not over a
+/// service's own `AWS_ENDPOINT_URL_<SERVICE>`), as for the app's own resources. Read when
+/// integrations compile, so set it before the first compile; `false` when already set.
+pub fn set_default_endpoint(url: &str) -> bool {
+    DEFAULT_ENDPOINT.set(url.to_string()).is_ok()
+}
+
+/// The environment, with `--aws-endpoint` in place of `AWS_ENDPOINT_URL` when given.
+fn settings(name: &str) -> Option<String> {
+    match DEFAULT_ENDPOINT.get() {
+        Some(url) if name == "AWS_ENDPOINT_URL" => Some(url.clone()),
+        _ => env_var(name),
+    }
+}
+
+/// Percent-encodes a query component as SigV4's canonical form expects (unreserved kept).
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A REST `AWS` integration with a service other than Lambda, compiled.
+#[derive(Debug, Clone)]
+pub struct AwsService {
+    uri: ServiceUri,
+    method: String,
+    /// `scheme://authority` of the local endpoint; `None` when nothing names one.
+    endpoint: Option<String>,
+    credentials: Credentials,
+    timeout: Duration,
+    request: RequestMapping,
+    responses: ResponseMapping,
+}
+
+impl AwsService {
+    /// Compiles the integration, reading the endpoint and credentials from the environment;
+    /// notes (no endpoint) are pushed to `warnings`.
+    pub fn compile(
+        integration: &ModelIntegration,
+        method_statuses: &[u16],
+        timeout: Duration,
+        warnings: &mut Vec<String>,
+    ) -> Result<AwsService, String> {
+        Self::compile_with(integration, method_statuses, timeout, &settings, warnings)
+    }
+
+    fn compile_with(
+        integration: &ModelIntegration,
+        method_statuses: &[u16],
+        timeout: Duration,
+        var: &dyn Fn(&str) -> Option<String>,
+        warnings: &mut Vec<String>,
+    ) -> Result<AwsService, String> {
+        let IntegrationTarget::Uri(uri) = &integration.target else {
+            return Err("the AWS integration has no uri".to_string());
+        };
+        let uri = ServiceUri::parse(uri)?;
+        let endpoint = endpoint_for(&uri.service, var);
+        if endpoint.is_none() {
+            warnings.push(format!(
+                "the {} service integration has no local endpoint (set AWS_ENDPOINT_URL or \
+                 AWS_ENDPOINT_URL_{}); calls would go to real AWS, so the route answers 500",
+                uri.service,
+                endpoint_env_id(&uri.service)
+            ));
+        }
+        let method = integration
+            .http_method
+            .clone()
+            .filter(|m| !m.eq_ignore_ascii_case("ANY"))
+            .unwrap_or_else(|| "POST".to_string())
+            .to_ascii_uppercase();
+        let local = "lambdagate-local".to_string();
+        Ok(AwsService {
+            uri,
+            method,
+            endpoint,
+            credentials: Credentials {
+                access_key_id: var("AWS_ACCESS_KEY_ID").unwrap_or_else(|| local.clone()),
+                secret_access_key: var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|| local.clone()),
+                session_token: var("AWS_SESSION_TOKEN"),
+                account_id: String::new(),
+                user_arn: String::new(),
+            },
+            timeout,
+            request: RequestMapping::compile(integration)?,
+            responses: ResponseMapping::compile(
+                &integration.integration_responses,
+                method_statuses,
+            )?,
+        })
+    }
+
+    /// What the route table shows for it.
+    pub fn describe(&self) -> String {
+        let call = match &self.uri.call {
+            ServiceCall::Action(a) => format!("action/{a}"),
+            ServiceCall::Path(p) => format!("path/{p}"),
+        };
+        format!(
+            "{} {}:{call} (AWS, {})",
+            self.method,
+            self.uri.service,
+            self.endpoint.as_deref().unwrap_or("no endpoint")
+        )
+    }
+
+    /// The path and query string of the service request, and whether the action goes in an
+    /// `X-Amz-Target` header (JSON services).
+    fn target(&self, mapped_query: &[(String, String)]) -> (String, Vec<(String, String)>) {
+        let mut query: Vec<(String, String)> = Vec::new();
+        let path = match &self.uri.call {
+            ServiceCall::Path(p) => {
+                let (path, q) = p.split_once('?').unwrap_or((p, ""));
+                query.extend(pairs(q));
+                format!("/{}", path.trim_start_matches('/'))
+            }
+            ServiceCall::Action(a) => {
+                let (name, extra) = a.split_once('&').unwrap_or((a, ""));
+                if json_protocol(&self.uri.service).is_none() {
+                    query.push(("Action".to_string(), name.to_string()));
+                }
+                query.extend(pairs(extra));
+                "/".to_string()
+            }
+        };
+        query.extend(mapped_query.iter().cloned());
+        (path, query)
+    }
+}
+
+/// `a=1&b=2` as pairs (already-encoded values kept as written, decoded later by the service).
+fn pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+impl Integration for AwsService {
+    async fn call(
+        &self,
+        r: &IntegrationRequest<'_>,
+        _backend: &dyn Backend,
+    ) -> Result<IntegrationOutput, GatewayError> {
+        let cx = r.cx;
+        let Some(endpoint) = &self.endpoint else {
+            return Err(GatewayError::api_configuration(format!(
+                "no local endpoint for the {} service (AWS_ENDPOINT_URL)",
+                self.uri.service
+            )));
+        };
+        let parameters = self.request.parameters(cx, true)?;
+        let template = self.request.select(cx.request.header("content-type"))?;
+        let body = self
+            .request
+            .body(&cx.request, r.binary_media_types, template.is_some())?;
+        let (body, overrides) = match template {
+            Some(t) => {
+                let input = TemplateInput {
+                    cx,
+                    body: &body,
+                    overrides: &Overrides::default(),
+                };
+                let (body, overrides) = template::render(t, &input)?;
+                (Bytes::from(body), overrides)
+            }
+            None => (body, Overrides::default()),
+        };
+        let (path, query) = self.target(&parameters.query);
+        // `{name}` in a `path/` URI is filled from `integration.request.path.name` (or a
+        // template's path override), `${stageVariables.x}` from the stage.
+        let path = super::http_proxy::fill_uri(
+            &path,
+            &|name| cx.stage_variable(name).map(str::to_string),
+            &|name| {
+                overrides
+                    .request_path
+                    .iter()
+                    .chain(parameters.path.iter())
+                    .find(|(n, _)| n == name)
+                    .map(|(_, v)| encode(v))
+            },
+        )
+        .map_err(GatewayError::api_configuration)?;
+        let mut headers: Vec<(String, String)> = Vec::new();
+        let set = |headers: &mut Vec<(String, String)>, name: &str, value: String| {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+            headers.push((name.to_ascii_lowercase(), value));
+        };
+        match (json_protocol(&self.uri.service), &self.uri.call) {
+            (Some((prefix, content_type)), ServiceCall::Action(a)) => {
+                let name = a.split_once('&').map_or(a.as_str(), |(n, _)| n);
+                set(&mut headers, "x-amz-target", format!("{prefix}.{name}"));
+                set(&mut headers, "content-type", content_type.to_string());
+            }
+            (None, _) if !body.is_empty() => {
+                set(
+                    &mut headers,
+                    "content-type",
+                    "application/x-www-form-urlencoded".to_string(),
+                );
+            }
+            _ => {}
+        }
+        // Mapped headers (and a template's `$context.requestOverride.header`) win over the
+        // defaults, as they do on API Gateway.
+        for (name, value) in parameters
+            .headers
+            .iter()
+            .chain(overrides.request_headers.iter())
+        {
+            if name.eq_ignore_ascii_case("host") {
+                continue;
+            }
+            set(&mut headers, name, value.clone());
+        }
+        let response = send_signed(
+            &Signing {
+                endpoint,
+                credentials: &self.credentials,
+                region: &self.uri.region,
+                service: &self.uri.service,
+                timeout: self.timeout,
+            },
+            &self.method,
+            &path,
+            &query,
+            headers,
+            body,
+            r.time.epoch_ms,
+        )
+        .await?;
+        self.responses.respond(
+            cx,
+            Selector::Status(&response.status.to_string()),
+            RawAnswer {
+                body: &response.body,
+                headers: &response.headers,
+            },
+            &overrides,
+            true,
+        )
+    }
+}
+
+/// How a first-class integration's parameters become the service request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    /// A query (form) request: `Action=…&Version=…&Param=…`, sent to the queue's path.
+    Sqs(&'static str),
+    /// A JSON request with `X-Amz-Target: PREFIX.ACTION`; parameters become the body's keys.
+    Json {
+        target: &'static str,
+        content_type: &'static str,
+        /// Whether the keys are wrapped as EventBridge's `{"Entries": [{…}]}`.
+        entries: bool,
+    },
+}
+
+/// The parameters a subtype takes: `RequestParameters` name and request key.
+type Parameters = &'static [(&'static str, &'static str)];
+
+/// An HTTP API first-class integration's subtype: its service, action, protocol and the
+/// parameters it takes (`RequestParameters` name → request key).
+fn subtype(name: &str) -> Option<(&'static str, Protocol, Parameters)> {
+    const SFN: &str = "application/x-amz-json-1.0";
+    let json = |target, content_type, entries| Protocol::Json {
+        target,
+        content_type,
+        entries,
+    };
+    Some(match name {
+        "SQS-SendMessage" => (
+            "sqs",
+            Protocol::Sqs("SendMessage"),
+            &[
+                ("MessageBody", "MessageBody"),
+                ("DelaySeconds", "DelaySeconds"),
+                ("MessageDeduplicationId", "MessageDeduplicationId"),
+                ("MessageGroupId", "MessageGroupId"),
+            ],
+        ),
+        "SQS-ReceiveMessage" => (
+            "sqs",
+            Protocol::Sqs("ReceiveMessage"),
+            &[
+                ("MaxNumberOfMessages", "MaxNumberOfMessages"),
+                ("VisibilityTimeout", "VisibilityTimeout"),
+                ("WaitTimeSeconds", "WaitTimeSeconds"),
+                ("ReceiveRequestAttemptId", "ReceiveRequestAttemptId"),
+            ],
+        ),
+        "SQS-DeleteMessage" => (
+            "sqs",
+            Protocol::Sqs("DeleteMessage"),
+            &[("ReceiptHandle", "ReceiptHandle")],
+        ),
+        "SQS-PurgeQueue" => ("sqs", Protocol::Sqs("PurgeQueue"), &[]),
+        "StepFunctions-StartExecution" => (
+            "states",
+            json("AWSStepFunctions.StartExecution", SFN, false),
+            &[
+                ("StateMachineArn", "stateMachineArn"),
+                ("Name", "name"),
+                ("Input", "input"),
+                ("TraceHeader", "traceHeader"),
+            ],
+        ),
+        "StepFunctions-StartSyncExecution" => (
+            "states",
+            json("AWSStepFunctions.StartSyncExecution", SFN, false),
+            &[
+                ("StateMachineArn", "stateMachineArn"),
+                ("Name", "name"),
+                ("Input", "input"),
+                ("TraceHeader", "traceHeader"),
+            ],
+        ),
+        "StepFunctions-StopExecution" => (
+            "states",
+            json("AWSStepFunctions.StopExecution", SFN, false),
+            &[
+                ("ExecutionArn", "executionArn"),
+                ("Cause", "cause"),
+                ("Error", "error"),
+            ],
+        ),
+        "EventBridge-PutEvents" => (
+            "events",
+            json("AWSEvents.PutEvents", "application/x-amz-json-1.1", true),
+            &[
+                ("Detail", "Detail"),
+                ("DetailType", "DetailType"),
+                ("Source", "Source"),
+                ("Time", "Time"),
+                ("EventBusName", "EventBusName"),
+                ("TraceHeader", "TraceHeader"),
+            ],
+        ),
+        _ => return None,
+    })
+}
+
+/// An HTTP API first-class AWS service integration (`AWS_PROXY` with an `IntegrationSubtype`),
+/// compiled.
+#[derive(Debug, Clone)]
+pub struct AwsSubtype {
+    name: String,
+    service: &'static str,
+    protocol: Protocol,
+    /// `RequestParameters` the subtype takes: request key and value.
+    parameters: Vec<(&'static str, http_params::Value)>,
+    /// `QueueUrl` (SQS), whose path names the queue.
+    queue_url: Option<http_params::Value>,
+    /// `Region`, else the environment's region.
+    region: Option<http_params::Value>,
+    default_region: String,
+    endpoint: Option<String>,
+    credentials: Credentials,
+    timeout: Duration,
+}
+
+impl AwsSubtype {
+    /// Compiles the integration, reading the endpoint and credentials from the environment;
+    /// `Err` when the subtype is not one lambdagate serves. Unknown parameters and a missing
+    /// endpoint are pushed to `warnings`.
+    pub fn compile(
+        integration: &ModelIntegration,
+        timeout: Duration,
+        warnings: &mut Vec<String>,
+    ) -> Result<AwsSubtype, String> {
+        Self::compile_with(integration, timeout, &settings, warnings)
+    }
+
+    fn compile_with(
+        integration: &ModelIntegration,
+        timeout: Duration,
+        var: &dyn Fn(&str) -> Option<String>,
+        warnings: &mut Vec<String>,
+    ) -> Result<AwsSubtype, String> {
+        let name = integration.subtype.clone().unwrap_or_default();
+        let Some((service, protocol, known)) = subtype(&name) else {
+            return Err(format!(
+                "the integration subtype `{name}` is not served by lambdagate"
+            ));
+        };
+        let mut parameters = Vec::new();
+        let mut queue_url = None;
+        let mut region = None;
+        for (key, value) in &integration.request_parameters {
+            let value = http_params::Value::parse(value);
+            match key.as_str() {
+                "QueueUrl" if matches!(protocol, Protocol::Sqs(_)) => queue_url = Some(value),
+                "Region" => region = Some(value),
+                other => match known.iter().find(|(p, _)| *p == other) {
+                    Some((_, request_key)) => parameters.push((*request_key, value)),
+                    None => warnings.push(format!(
+                        "the {name} integration does not take the parameter `{other}`; it is \
+                         ignored"
+                    )),
+                },
+            }
+        }
+        if matches!(protocol, Protocol::Sqs(_)) && queue_url.is_none() {
+            return Err(format!("the {name} integration needs a QueueUrl parameter"));
+        }
+        let endpoint = endpoint_for(service, var);
+        if endpoint.is_none() {
+            warnings.push(format!(
+                "the {service} service integration has no local endpoint (set \
+                 AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_{}); calls would go to real AWS, so the \
+                 route answers 500",
+                endpoint_env_id(service)
+            ));
+        }
+        let local = "lambdagate-local".to_string();
+        Ok(AwsSubtype {
+            name,
+            service,
+            protocol,
+            parameters,
+            queue_url,
+            region,
+            default_region: var("AWS_REGION")
+                .or_else(|| var("AWS_DEFAULT_REGION"))
+                .unwrap_or_else(|| "us-east-1".to_string()),
+            endpoint,
+            credentials: Credentials {
+                access_key_id: var("AWS_ACCESS_KEY_ID").unwrap_or_else(|| local.clone()),
+                secret_access_key: var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|| local.clone()),
+                session_token: var("AWS_SESSION_TOKEN"),
+                account_id: String::new(),
+                user_arn: String::new(),
+            },
+            timeout,
+        })
+    }
+
+    /// What the route table shows for it.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} (AWS, {})",
+            self.name,
+            self.endpoint.as_deref().unwrap_or("no endpoint")
+        )
+    }
+}
+
+/// The path of a queue URL (`https://sqs.REGION.amazonaws.com/ACCOUNT/NAME` → `/ACCOUNT/NAME`).
+fn url_path(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    match rest.find('/') {
+        Some(i) => rest[i..].split('?').next().unwrap_or("/").to_string(),
+        None => "/".to_string(),
+    }
+}
+
+impl Integration for AwsSubtype {
+    async fn call(
+        &self,
+        r: &IntegrationRequest<'_>,
+        _backend: &dyn Backend,
+    ) -> Result<IntegrationOutput, GatewayError> {
+        let cx = r.cx;
+        let Some(endpoint) = &self.endpoint else {
+            return Err(GatewayError::api_configuration(format!(
+                "no local endpoint for the {} service (AWS_ENDPOINT_URL)",
+                self.service
+            )));
+        };
+        let source = |reference: &str| http_params::request_value(cx, reference);
+        let values: Vec<(&str, String)> = self
+            .parameters
+            .iter()
+            .filter_map(|(key, value)| value.eval(&source).map(|v| (*key, v)))
+            .collect();
+        let region = self
+            .region
+            .as_ref()
+            .and_then(|v| v.eval(&source))
+            .unwrap_or_else(|| self.default_region.clone());
+        let (path, content_type, target, body) = match self.protocol {
+            Protocol::Sqs(action) => {
+                let queue_url = self
+                    .queue_url
+                    .as_ref()
+                    .and_then(|v| v.eval(&source))
+                    .unwrap_or_default();
+                let mut form = vec![
+                    ("Action".to_string(), action.to_string()),
+                    ("Version".to_string(), "2012-11-05".to_string()),
+                    ("QueueUrl".to_string(), queue_url.clone()),
+                ];
+                form.extend(values.iter().map(|(k, v)| (k.to_string(), v.clone())));
+                let body = form
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                    .collect::<Vec<_>>()
+                    .join("&");
+                (
+                    url_path(&queue_url),
+                    "application/x-www-form-urlencoded",
+                    None,
+                    body,
+                )
+            }
+            Protocol::Json {
+                target,
+                content_type,
+                entries,
+            } => {
+                let object: serde_json::Map<String, serde_json::Value> = values
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone())))
+                    .collect();
+                let document = if entries {
+                    serde_json::json!({ "Entries": [object] })
+                } else {
+                    serde_json::Value::Object(object)
+                };
+                (
+                    "/".to_string(),
+                    content_type,
+                    Some(target),
+                    document.to_string(),
+                )
+            }
+        };
+        let mut headers = vec![("content-type".to_string(), content_type.to_string())];
+        if let Some(target) = target {
+            headers.push(("x-amz-target".to_string(), target.to_string()));
+        }
+        let response = send_signed(
+            &Signing {
+                endpoint,
+                credentials: &self.credentials,
+                region: &region,
+                service: self.service,
+                timeout: self.timeout,
+            },
+            "POST",
+            &path,
+            &[],
+            headers,
+            Bytes::from(body),
+            r.time.epoch_ms,
+        )
+        .await?;
+        // The service's answer is passed on: its status, type and body.
+        let headers = response
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "content-type")
+            .cloned()
+            .collect();
+        Ok(IntegrationOutput {
+            status: response.status,
+            headers,
+            body: response.body,
+            traced: false,
+        })
+    }
+}
+
+/// Where and as whom a service request is signed and sent.
+struct Signing<'a> {
+    endpoint: &'a str,
+    credentials: &'a Credentials,
+    region: &'a str,
+    service: &'a str,
+    timeout: Duration,
+}
+
+/// Signs a request to the service (SigV4, header form) and sends it through the shared client;
+/// exactly one request per call.
+async fn send_signed(
+    to: &Signing<'_>,
+    method: &str,
+    path: &str,
+    query: &[(String, String)],
+    mut headers: Vec<(String, String)>,
+    body: Bytes,
+    now_ms: u64,
+) -> Result<http_client::BackendResponse, GatewayError> {
+    let endpoint = to.endpoint;
+    let raw_query = query
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let host = endpoint
+        .split_once("://")
+        .map_or(endpoint, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    headers.retain(|(n, _)| !n.eq_ignore_ascii_case("host"));
+    headers.insert(0, ("host".to_string(), host));
+    let signed = sigv4::sign(
+        &SignedRequest {
+            method,
+            raw_path: path,
+            raw_query: &raw_query,
+            headers: &headers,
+            body: &body,
+        },
+        to.credentials,
+        to.region,
+        to.service,
+        now_ms,
+    );
+    let url = if raw_query.is_empty() {
+        format!("{endpoint}{path}")
+    } else {
+        format!("{endpoint}{path}?{raw_query}")
+    };
+    let mut builder = http::Request::builder().method(method).uri(&url);
+    for (name, value) in headers.iter().chain(signed.iter()) {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    let request = builder
+        .body(Full::new(body))
+        .map_err(|e| GatewayError::api_configuration(format!("{url}: {e}")))?;
+    let client = http_client::shared().map_err(GatewayError::api_configuration)?;
+    match client.send(request, to.timeout, RESPONSE_LIMIT).await {
+        Ok(response) => Ok(response),
+        Err(e @ SendError::Timeout(_)) => {
+            Err(GatewayError::integration_timeout(format!("{url}: {e}")))
+        }
+        Err(e) => Err(GatewayError::api_configuration(format!("{url}: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_and_path_uris_parse() {
+        assert_eq!(
+            ServiceUri::parse("arn:aws:apigateway:us-east-1:dynamodb:action/PutItem").unwrap(),
+            ServiceUri {
+                region: "us-east-1".into(),
+                service: "dynamodb".into(),
+                call: ServiceCall::Action("PutItem".into()),
+            }
+        );
+        assert_eq!(
+            ServiceUri::parse("arn:aws:apigateway:eu-west-1:sqs:path/123456789012/MyQueue")
+                .unwrap(),
+            ServiceUri {
+                region: "eu-west-1".into(),
+                service: "sqs".into(),
+                call: ServiceCall::Path("123456789012/MyQueue".into()),
+            }
+        );
+        assert_eq!(
+            ServiceUri::parse("arn:aws:apigateway:us-east-1:mybucket.s3:path/key")
+                .unwrap()
+                .service,
+            "s3"
+        );
+    }
+
+    #[test]
+    fn other_uris_are_refused() {
+        for uri in [
+            "http://example.com/x",
+            "arn:aws:apigateway:us-east-1:sqs",
+            "arn:aws:apigateway:us-east-1:sqs:other/x",
+            "arn:aws:apigateway::sqs:action/SendMessage",
+            "arn:aws:apigateway:us-east-1:dynamodb:action/",
+        ] {
+            assert!(ServiceUri::parse(uri).is_err(), "{uri}");
+        }
+    }
+
+    fn compiled(uri: &str, env: &[(&str, &str)]) -> (AwsService, Vec<String>) {
+        let mut integration = ModelIntegration::mock();
+        integration.kind = lambdagate_model::IntegrationType::Aws;
+        integration.target = IntegrationTarget::Uri(uri.to_string());
+        integration.http_method = Some("POST".into());
+        let mut warnings = Vec::new();
+        let var = |name: &str| {
+            env.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        };
+        let service = AwsService::compile_with(
+            &integration,
+            &[200],
+            Duration::from_secs(29),
+            &var,
+            &mut warnings,
+        )
+        .unwrap();
+        (service, warnings)
+    }
+
+    #[test]
+    fn the_service_endpoint_wins_over_the_general_one() {
+        let env = [
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1/"),
+            ("AWS_ENDPOINT_URL_SFN", "http://127.0.0.1:2"),
+        ];
+        let (states, w) = compiled(
+            "arn:aws:apigateway:us-east-1:states:action/StartExecution",
+            &env,
+        );
+        assert_eq!(states.endpoint.as_deref(), Some("http://127.0.0.1:2"));
+        assert!(w.is_empty());
+        let (sqs, _) = compiled("arn:aws:apigateway:us-east-1:sqs:path/1/q", &env);
+        assert_eq!(sqs.endpoint.as_deref(), Some("http://127.0.0.1:1"));
+        assert_eq!(sqs.credentials.access_key_id, "lambdagate-local");
+    }
+
+    #[test]
+    fn no_endpoint_is_a_warning() {
+        let (service, w) = compiled("arn:aws:apigateway:us-east-1:sqs:path/1/q", &[]);
+        assert!(service.endpoint.is_none());
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("real AWS"), "{w:?}");
+    }
+
+    #[test]
+    fn query_services_get_the_action_in_the_query_json_ones_in_a_header() {
+        let env = [("AWS_ENDPOINT_URL", "http://127.0.0.1:1")];
+        let (sns, _) = compiled("arn:aws:apigateway:us-east-1:sns:action/Publish", &env);
+        let (path, query) = sns.target(&[("TopicArn".into(), "arn:x".into())]);
+        assert_eq!(path, "/");
+        assert_eq!(
+            query,
+            vec![
+                ("Action".to_string(), "Publish".to_string()),
+                ("TopicArn".to_string(), "arn:x".to_string())
+            ]
+        );
+        let (ddb, _) = compiled("arn:aws:apigateway:us-east-1:dynamodb:action/PutItem", &env);
+        assert_eq!(ddb.target(&[]), ("/".to_string(), Vec::new()));
+        let (sqs, _) = compiled("arn:aws:apigateway:us-east-1:sqs:path/123/MyQueue", &env);
+        assert_eq!(sqs.target(&[]), ("/123/MyQueue".to_string(), Vec::new()));
+    }
+
+    fn subtype_of(
+        name: &str,
+        parameters: &[(&str, &str)],
+    ) -> Result<(AwsSubtype, Vec<String>), String> {
+        let mut integration = ModelIntegration::mock();
+        integration.kind = lambdagate_model::IntegrationType::AwsProxy;
+        integration.subtype = Some(name.to_string());
+        integration.request_parameters = parameters
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut warnings = Vec::new();
+        let var =
+            |name: &str| (name == "AWS_ENDPOINT_URL").then(|| "http://127.0.0.1:1".to_string());
+        AwsSubtype::compile_with(&integration, Duration::from_secs(30), &var, &mut warnings)
+            .map(|s| (s, warnings))
+    }
+
+    #[test]
+    fn subtypes_compile_with_their_parameters() {
+        let (sqs, w) = subtype_of(
+            "SQS-SendMessage",
+            &[
+                ("QueueUrl", "https://sqs.us-east-1.amazonaws.com/1/q"),
+                ("MessageBody", "$request.body"),
+                ("Bogus", "x"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(sqs.service, "sqs");
+        assert_eq!(sqs.parameters.len(), 1);
+        assert!(sqs.queue_url.is_some());
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("`Bogus`"), "{w:?}");
+        let (sfn, w) = subtype_of(
+            "StepFunctions-StartExecution",
+            &[("StateMachineArn", "arn:sm"), ("Input", "$request.body")],
+        )
+        .unwrap();
+        assert_eq!(sfn.service, "states");
+        assert_eq!(
+            sfn.parameters.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            ["stateMachineArn", "input"]
+        );
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn unknown_subtypes_and_a_missing_queue_url_are_refused() {
+        assert!(subtype_of("AppConfig-Nothing", &[]).is_err());
+        assert!(subtype_of("SQS-SendMessage", &[("MessageBody", "x")]).is_err());
+    }
+
+    #[test]
+    fn a_queue_url_names_the_path() {
+        assert_eq!(
+            url_path("https://sqs.us-east-1.amazonaws.com/123456789012/orders"),
+            "/123456789012/orders"
+        );
+        assert_eq!(url_path("http://127.0.0.1:5000"), "/");
+    }
+}
