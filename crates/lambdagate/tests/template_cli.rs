@@ -238,3 +238,17 @@ fn a_reference_nothing_served_needs_warns_when_serving_and_fails_validate() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn integration_credentials_are_said_to_be_not_enforced() {
+    let t = fixture("aws-integrations");
+    let (ok, _, err) = run(&["validate", "-t", t.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains(
+            "POST /orders on API ServiceApi: the integration's credentials \
+             (arn:aws:iam::123456789012:role/apigw-sqs) are accepted and not assumed"
+        ),
+        "{err}"
+    );
+}

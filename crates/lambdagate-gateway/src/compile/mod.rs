@@ -424,6 +424,15 @@ fn compile_api(
                 CompiledIntegration::Unsupported(kind)
             }
         };
+        if let Some(role) = &integration.credentials {
+            // Read and not enforced: said, never dropped silently.
+            warnings.push(format!(
+                "{}: {} on API {}: the integration's credentials ({role}) are accepted and not \
+                 assumed; lambdagate calls the backend with its own credentials, so the role's \
+                 permissions are not enforced",
+                route.source, route.key, api.logical_id
+            ));
+        }
         if path != "$default" {
             let segments = parse_template(&path).map_err(|e| CompileError::BadRoute {
                 location: route.source.to_string(),
