@@ -6,63 +6,11 @@
 mod support;
 
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{Server, repo_root};
-
-/// moto's server from the test virtualenv (`.ci/run` installs `moto[server]` there).
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let python =
-            std::env::var("LAMBDAGATE_TEST_PYTHON_SDK").unwrap_or_else(|_| "python3".into());
-        let program = PathBuf::from(&python).with_file_name("moto_server");
-        let program = if program.exists() {
-            program
-        } else {
-            PathBuf::from("moto_server")
-        };
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start {} ({e}): pip install 'moto[server]' (.ci/run does)",
-                    program.display()
-                )
-            });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::{Moto, Server, python, repo_root};
 
 /// The first line the server printed that `pick` accepts, waiting for it: standard error is
 /// read on its own thread, line by line.
@@ -182,7 +130,7 @@ async fn the_seed_items_app_runs_against_a_local_dynamodb() {
 fn a_table_with_another_key_schema_is_kept_and_warned_about() {
     let moto = Moto::start();
     // Someone made `legacy-items` keyed by `pk` already.
-    let python = std::env::var("LAMBDAGATE_TEST_PYTHON_SDK").unwrap_or_else(|_| "python3".into());
+    let python = python();
     let made = Command::new(&python)
         .arg("-c")
         .arg(format!(

@@ -6,61 +6,11 @@
 
 mod support;
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::Value;
-use support::{Server, repo_root};
-
-/// moto's server from the test virtualenv (`.ci/run` installs `moto[server]` there).
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    fn start() -> Moto {
-        let program = PathBuf::from(python()).with_file_name("moto_server");
-        let program = if program.exists() {
-            program
-        } else {
-            PathBuf::from("moto_server")
-        };
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {} ({e})", program.display()));
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn python() -> String {
-    std::env::var("LAMBDAGATE_TEST_PYTHON_SDK").unwrap_or_else(|_| "python3".into())
-}
+use support::{Moto, Server, python, repo_root};
 
 /// Runs `code` with boto3 clients `sqs` and `ddb` on moto; returns what it printed.
 fn boto3(moto: &Moto, code: &str) -> String {

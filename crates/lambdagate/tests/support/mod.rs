@@ -201,3 +201,63 @@ impl Drop for Scratch {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The Python with boto3 the tests use (`.ci/run` sets it to its virtualenv).
+pub fn python() -> String {
+    std::env::var("LAMBDAGATE_TEST_PYTHON_SDK").unwrap_or_else(|_| "python3".into())
+}
+
+/// moto's server (a local DynamoDB/SQS/SNS/S3/Step Functions endpoint) from the test
+/// virtualenv (`.ci/run` installs `moto[server]` there), on a free port; killed when dropped.
+pub struct Moto {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+}
+
+impl Moto {
+    /// Starts it and waits until it listens.
+    pub fn start() -> Moto {
+        let program = PathBuf::from(python()).with_file_name("moto_server");
+        let program = if program.exists() {
+            program
+        } else {
+            PathBuf::from("moto_server")
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {} ({e}): pip install 'moto[server]' (.ci/run does)",
+                    program.display()
+                )
+            });
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "moto_server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
