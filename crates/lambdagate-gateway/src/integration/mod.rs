@@ -9,6 +9,7 @@
 //! response mapping for the non-proxy kinds lives in [`mapping`], written once for all of them.
 
 pub mod aws_service;
+pub mod aws_subtype;
 pub mod http_client;
 pub mod http_params;
 pub mod http_proxy;
@@ -30,7 +31,8 @@ use crate::ids::{Ids, RequestTime};
 use crate::request::IncomingRequest;
 use crate::responses::error::GatewayError;
 
-pub use aws_service::{AwsService, AwsSubtype};
+pub use aws_service::AwsService;
+pub use aws_subtype::AwsSubtype;
 pub use http_proxy::HttpIntegration;
 pub use lambda_custom::LambdaCustom;
 pub use lambda_proxy::{FunctionTarget, LambdaProxy};
