@@ -367,7 +367,10 @@ impl JwtVerifier {
                 .header(http::header::ACCEPT, "application/json")
                 .body(Empty::<Bytes>::new())
                 .map_err(|e| e.to_string())?;
-            let response = client.request(request).await.map_err(|e| causes(&e))?;
+            let response = client
+                .request(request)
+                .await
+                .map_err(|e| crate::error_causes(&e))?;
             if !response.status().is_success() {
                 return Err(format!("answered {}", response.status()));
             }
@@ -378,7 +381,7 @@ impl JwtVerifier {
                     if e.is::<LengthLimitError>() {
                         format!("larger than {limit} bytes")
                     } else {
-                        causes(e.as_ref())
+                        crate::error_causes(e.as_ref())
                     }
                 })?
                 .to_bytes();
@@ -392,19 +395,6 @@ impl JwtVerifier {
             ))),
         }
     }
-}
-
-/// An error with its causes: the client's own message omits why a request failed (refused,
-/// certificate, timeout).
-fn causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// How many certificates PEM text holds, when it holds at least one usable as a trust root

@@ -34,6 +34,20 @@ pub fn cognito_issuer(pool_arn: &str) -> Option<String> {
     Some(format!("https://cognito-idp.{region}.{suffix}/{pool}"))
 }
 
+/// An error with its causes, joined by `: `. HTTP clients' own messages omit why a request
+/// failed (refused, certificate, timeout); this is what lambdagate's outgoing calls (issuers'
+/// keys, HTTP and AWS integrations, resource creation) report.
+pub fn error_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::cognito_issuer;

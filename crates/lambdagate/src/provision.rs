@@ -40,18 +40,6 @@ impl Endpoints {
 /// How a failure to reach the endpoint at all starts.
 const NO_ANSWER: &str = "did not answer";
 
-/// An error with its causes (reqwest's own text hides the reason, e.g. a refused connection).
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// What happened to one resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -264,7 +252,7 @@ impl Api<'_> {
             .body(body)
             .send()
             .await
-            .map_err(|e| format!("{NO_ANSWER}: {}", error_chain(&e)))?;
+            .map_err(|e| format!("{NO_ANSWER}: {}", lambdagate_auth::error_causes(&e)))?;
         let status = response.status().as_u16();
         let body = response.text().await.unwrap_or_default();
         Ok(Answer { status, body })

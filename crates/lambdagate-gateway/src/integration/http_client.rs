@@ -123,7 +123,7 @@ impl HttpClient {
                 .pool
                 .request(request)
                 .await
-                .map_err(|e| SendError::Failed(error_chain(&e)))?;
+                .map_err(|e| SendError::Failed(lambdagate_auth::error_causes(&e)))?;
             let (parts, body) = response.into_parts();
             let body = Limited::new(body, limit)
                 .collect()
@@ -156,18 +156,6 @@ impl HttpClient {
             .await
             .unwrap_or(Err(SendError::Timeout(timeout)))
     }
-}
-
-/// An error with its causes, for the access log.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Private (VPC link) targets: a VPC link id, or a Cloud Map service / load balancer (listener)
