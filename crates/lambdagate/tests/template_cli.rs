@@ -252,3 +252,27 @@ fn integration_credentials_are_said_to_be_not_enforced() {
         "{err}"
     );
 }
+
+#[test]
+fn an_authorizer_invoke_role_is_said_to_be_not_enforced() {
+    let dir = std::env::temp_dir().join(format!("lambdagate-invoke-role-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/app.py"),
+        "def handler(e, c):\n    return {}\n",
+    )
+    .unwrap();
+    let t = dir.join("template.yaml");
+    std::fs::write(
+        &t,
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: dev\n      Auth:\n        DefaultAuthorizer: Tok\n        Authorizers:\n          Tok:\n            FunctionArn: !GetAtt Fn.Arn\n            FunctionInvokeRole: arn:aws:iam::123456789012:role/invoker\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n      Handler: app.handler\n      Runtime: python3.11\n      Events:\n        A: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /x, Method: get}}\n",
+    )
+    .unwrap();
+    let (ok, _, err) = run(&["validate", "-t", t.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("authorizer `Tok` of API Api: its invoke role (arn:aws:iam::123456789012:role/invoker) is accepted and not assumed"),
+        "{err}"
+    );
+}

@@ -195,8 +195,15 @@ fn compile_one(
             authorizer_type,
             payload_format,
             simple_responses,
-            ..
+            credentials,
         } => {
+            if let Some(role) = credentials {
+                // Read and not enforced: said, never dropped silently.
+                warnings.push(format!(
+                    "{owner}: its invoke role ({role}) is accepted and not assumed; lambdagate \
+                     invokes the authorizer itself, so the role's permissions are not enforced"
+                ));
+            }
             let resolved = match app.function_index(function) {
                 Some(index) => AuthorizerFunction::Fixed(FunctionHandle {
                     index,
