@@ -130,7 +130,8 @@ install_peers() {
 }
 
 # --- measuring ---------------------------------------------------------------------------------
-# measure NAME URL [LUA] [WARM_SECONDS]: warm up, then wrk at each connection count; appends to $RESULTS.
+# measure NAME URL [LUA] [WARM_SECONDS]: warm up, then wrk at each connection count; appends to $RESULTS
+# with the CPU per request of $SERVER_PID and of the processes under it (bench/cpu.py).
 measure() {
     local name=$1 url=$2 lua=${3:-$BENCH/wrk/report.lua} warm=${4:-$WARMUP} conns threads out line most=0
     # First at the highest connection count, so every instance that will be needed has started
@@ -140,13 +141,20 @@ measure() {
     for conns in $CONNECTIONS; do
         threads=$((conns < 2 ? 1 : 2))
         BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d1s -s "$lua" "$url" >/dev/null 2>&1 || true
+        read -r server_before below_before < <(python3 "$BENCH/cpu.py" "$SERVER_PID")
         out=$(BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$lua" "$url" 2>&1) ||
             die "wrk failed on $url: $out"
+        read -r server_after below_after < <(python3 "$BENCH/cpu.py" "$SERVER_PID")
         line=$(grep '^RESULT ' <<<"$out") || die "no result from wrk on $url: $out"
         read -r _ requests duration p50 p99 non2xx sockerr <<<"$line"
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$requests" "$duration" "$p50" "$p99" "$((non2xx + sockerr))" >>"$RESULTS"
+        # CPU per request of the server process and of the processes under it, in µs.
+        server_us=$(awk -v a="$server_before" -v b="$server_after" -v n="$requests" 'BEGIN { printf "%.1f", n ? (b - a) / n : 0 }')
+        below_us=$(awk -v a="$below_before" -v b="$below_after" -v n="$requests" 'BEGIN { printf "%.1f", n ? (b - a) / n : 0 }')
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$requests" "$duration" "$p50" "$p99" \
+            "$((non2xx + sockerr))" "$server_us" "$below_us" >>"$RESULTS"
         awk -v n="$name" -v c="$conns" -v r="$requests" -v d="$duration" -v a="$p50" -v b="$p99" -v e="$((non2xx + sockerr))" \
-            'BEGIN { printf "   %-28s c=%-3s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s\n", n, c, r / (d / 1e6), a / 1e3, b / 1e3, e }' >&2
+            -v s="$server_us" -v f="$below_us" \
+            'BEGIN { printf "   %-28s c=%-3s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s  cpu/req %s + %s us\n", n, c, r / (d / 1e6), a / 1e3, b / 1e3, e, s, f }' >&2
     done
 }
 
@@ -188,6 +196,7 @@ if wants lambdagate; then
     LOG_FILE="$WORK/lambdagate.log"
     start_group "$LAMBDAGATE" start-api -t "$APP/template.yaml" -p 0
     pid=$STARTED_PID
+    SERVER_PID=$pid
     wait_for_line "$LOG_FILE" 'Listening on http://' 30 "$pid"
     port=$(listening_port "$LOG_FILE")
     for fn in node python rust; do
@@ -206,6 +215,7 @@ if wants invoke; then
     LOG_FILE="$WORK/start-lambda.log"
     start_group "$LAMBDAGATE" start-lambda -t "$APP/template.yaml" -p 0
     pid=$STARTED_PID
+    SERVER_PID=$pid
     wait_for_line "$LOG_FILE" 'Listening on http://' 30 "$pid"
     port=$(listening_port "$LOG_FILE")
     for fn in Node Python Rust; do
@@ -258,6 +268,7 @@ EOF
         node "$CACHE/peers/node_modules/serverless/bin/serverless.js" offline start
     cd "$ROOT"
     pid=$STARTED_PID
+    SERVER_PID=$pid
     wait_for_line "$LOG_FILE" 'Server ready' 60 "$pid"
     for fn in node python; do
         check_ok "http://127.0.0.1:$http_port/$fn"
@@ -298,6 +309,7 @@ EOF
     LOG_FILE="$WORK/nginx.log"
     start_group "$NGINX_BIN" -p "$NGX" -c "$NGX/nginx.conf"
     pid=$STARTED_PID
+    SERVER_PID=$pid
     for _ in $(seq 100); do
         curl -s -o /dev/null "http://127.0.0.1:$port/" && break
         kill -0 "$pid" 2>/dev/null || { cat "$LOG_FILE" "$NGX/logs/error.log" >&2; die "nginx exited"; }
