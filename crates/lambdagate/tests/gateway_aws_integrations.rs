@@ -1,8 +1,12 @@
 //! AWS service integrations against a real moto server the test starts: a REST API request
 //! becomes one signed SQS SendMessage (form body from a request template), Step Functions
 //! StartExecution or DynamoDB PutItem (JSON templates, `X-Amz-Target`), read back with boto3; a
-//! service error selects the 4xx integration response; an HTTP API `SQS-SendMessage`
-//! first-class integration sends the request body.
+//! service error selects the 4xx integration response. HTTP API first-class integrations
+//! (`IntegrationSubtype`): SQS-SendMessage with the body and with message attributes,
+//! SQS-ReceiveMessage, Kinesis-PutRecord (records read back with boto3), and
+//! AppConfig-GetConfiguration against a local endpoint that checks the signature with botocore's
+//! own signer (moto does not serve GetConfiguration); service errors answer 500, parameters
+//! without a value 400, a missing required parameter is refused at startup.
 
 mod support;
 
@@ -494,8 +498,7 @@ async fn an_http_api_kinesis_put_record_integration_writes_the_record() {
     let records = boto3(
         &moto,
         &format!(
-            "import base64\n\
-             k = boto3.client('kinesis', **kw)\n\
+            "k = boto3.client('kinesis', **kw)\n\
              it = k.get_shard_iterator(StreamName='clicks', ShardId='{shard}',\n\
                  ShardIteratorType='TRIM_HORIZON')['ShardIterator']\n\
              print(json.dumps([[r['PartitionKey'], list(r['Data'])]\n\
