@@ -1,8 +1,12 @@
 //! AWS service integrations against a real moto server the test starts: a REST API request
 //! becomes one signed SQS SendMessage (form body from a request template), Step Functions
 //! StartExecution or DynamoDB PutItem (JSON templates, `X-Amz-Target`), read back with boto3; a
-//! service error selects the 4xx integration response; an HTTP API `SQS-SendMessage`
-//! first-class integration sends the request body.
+//! service error selects the 4xx integration response. HTTP API first-class integrations
+//! (`IntegrationSubtype`): SQS-SendMessage with the body and with message attributes,
+//! SQS-ReceiveMessage, Kinesis-PutRecord (records read back with boto3), and
+//! AppConfig-GetConfiguration against a local endpoint that checks the signature with botocore's
+//! own signer (moto does not serve GetConfiguration); service errors answer 500, parameters
+//! without a value 400, a missing required parameter is refused at startup.
 
 mod support;
 
@@ -378,4 +382,309 @@ async fn each_api_request_sends_one_signed_request_to_the_service_endpoint() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(seen.lock().unwrap().len(), 2);
+}
+
+/// Starts the HTTP API subtypes fixture against moto (`--aws-endpoint`), with `env`.
+fn http_api_server(moto: &Moto, env: &[(&str, &str)]) -> Server {
+    Server::start_in(
+        &repo_root(),
+        &[
+            "start-api",
+            "-t",
+            "tests/fixtures/aws-integrations/http-api.yaml",
+            "-p",
+            "0",
+            "--no-watch",
+            "--aws-endpoint",
+            &moto.url,
+        ],
+        env,
+    )
+}
+
+/// The gateway's answer: status, content type and body.
+async fn answer(r: reqwest::RequestBuilder) -> (u16, String, String) {
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    let content_type = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, content_type, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_http_api_sqs_integration_sends_and_receives_message_attributes() {
+    let moto = Moto::start();
+    let queue_url = boto3(
+        &moto,
+        "print(sqs.create_queue(QueueName='tagged')['QueueUrl'])",
+    );
+    let server = http_api_server(&moto, &[]);
+    let c = reqwest::Client::new();
+    let (status, _, body) = answer(
+        c.post(server.url("/tagged"))
+            .header("x-color", "deep red")
+            .body("with attributes"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}\n{}", server.printed());
+    assert!(body.contains("MD5OfMessageAttributes"), "{body}");
+
+    // What SQS stored, read with boto3; visible again at once for the gateway's own receive.
+    let received = boto3(
+        &moto,
+        &format!(
+            "m = sqs.receive_message(QueueUrl='{}', MaxNumberOfMessages=10, WaitTimeSeconds=1,\n\
+                 MessageAttributeNames=['All'], VisibilityTimeout=0)\n\
+             print(json.dumps([[x['Body'], x.get('MessageAttributes')]\n\
+                 for x in m.get('Messages', [])]))",
+            queue_url.trim()
+        ),
+    );
+    let received: Value = serde_json::from_str(received.trim()).unwrap();
+    assert_eq!(
+        received,
+        serde_json::json!([[
+            "with attributes",
+            {
+                "color": {"DataType": "String", "StringValue": "deep red"},
+                "origin": {"DataType": "String", "StringValue": "gateway"},
+                "size": {"DataType": "Number", "StringValue": "3"},
+            }
+        ]])
+    );
+
+    // SQS-ReceiveMessage with MessageAttributeNames and AttributeNames: SQS's answer comes back.
+    let (status, _, body) = answer(c.post(server.url("/dequeue"))).await;
+    assert_eq!(status, 200, "{body}");
+    for expected in ["with attributes", "deep red", "origin", "SentTimestamp"] {
+        assert!(body.contains(expected), "{expected} in {body}");
+    }
+}
+
+#[tokio::test]
+async fn an_http_api_kinesis_put_record_integration_writes_the_record() {
+    let moto = Moto::start();
+    boto3(
+        &moto,
+        "boto3.client('kinesis', **kw).create_stream(StreamName='clicks', ShardCount=1)",
+    );
+    let server = http_api_server(&moto, &[]);
+    let printed = server.printed();
+    // A required parameter missing is refused at startup, as AWS refuses the integration.
+    assert!(
+        printed.contains("/broken") && printed.contains("needs the parameter PartitionKey"),
+        "{printed}"
+    );
+    let c = reqwest::Client::new();
+    // `Data` is passed to Kinesis as given, so the client sends it base64-encoded, as
+    // Kinesis's API takes it: bytes that are not UTF-8 arrive intact.
+    let bytes: &[u8] = b"\x00\x01click \xff\xfe";
+    let data = "AAFjbGljayD//g==";
+    let (status, content_type, body) = answer(
+        c.post(server.url("/records"))
+            .header("x-partition", "user-7")
+            .body(serde_json::json!({"stream": "clicks", "data": data}).to_string()),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}\n{}", server.printed());
+    assert_eq!(content_type, "application/x-amz-json-1.1");
+    let put: Value = serde_json::from_str(&body).unwrap();
+    let shard = put["ShardId"].as_str().unwrap().to_string();
+    assert!(put["SequenceNumber"].is_string(), "{put}");
+
+    let records = boto3(
+        &moto,
+        &format!(
+            "k = boto3.client('kinesis', **kw)\n\
+             it = k.get_shard_iterator(StreamName='clicks', ShardId='{shard}',\n\
+                 ShardIteratorType='TRIM_HORIZON')['ShardIterator']\n\
+             print(json.dumps([[r['PartitionKey'], list(r['Data'])]\n\
+                 for r in k.get_records(ShardIterator=it)['Records']]))"
+        ),
+    );
+    let records: Value = serde_json::from_str(records.trim()).unwrap();
+    assert_eq!(records, serde_json::json!([["user-7", bytes]]));
+
+    // The stream does not exist: Kinesis's 400 is AWS's 500 for the client.
+    let (status, _, body) = answer(
+        c.post(server.url("/records"))
+            .header("x-partition", "user-7")
+            .body(serde_json::json!({"stream": "nope", "data": data}).to_string()),
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (500, r#"{"message":"Internal Server Error"}"#)
+    );
+    // A parameter with no value for this request: 400, and nothing is sent.
+    let (status, _, body) = answer(
+        c.post(server.url("/records"))
+            .body(serde_json::json!({"stream": "clicks", "data": data}).to_string()),
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (400, r#"{"message":"Bad Request"}"#)
+    );
+    let (status, _, _) = answer(c.post(server.url("/broken")).body("x")).await;
+    assert_eq!(status, 500);
+    let count = boto3(
+        &moto,
+        &format!(
+            "k = boto3.client('kinesis', **kw)\n\
+             it = k.get_shard_iterator(StreamName='clicks', ShardId='{shard}',\n\
+                 ShardIteratorType='TRIM_HORIZON')['ShardIterator']\n\
+             print(len(k.get_records(ShardIterator=it)['Records']))"
+        ),
+    );
+    assert_eq!(count.trim(), "1");
+}
+
+/// A local AppConfig endpoint: checks each request's SigV4 signature with botocore's own signer
+/// (recomputed over what it received, for the expected keys, service and region) and answers
+/// a configuration naming what it was asked for; 403 when the signature does not match, 404
+/// for the application `missing`.
+const APPCONFIG_SERVER: &str = r#"
+import json, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import urlsplit, parse_qsl
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+KEY, SECRET, TOKEN, REGION = sys.argv[1:5]
+
+class Handler(BaseHTTPRequestHandler):
+    def answer(self, status, document, content_type='application/json'):
+        body = json.dumps(document).encode()
+        self.send_response(status)
+        self.send_header('Content-Type', content_type)
+        self.send_header('Configuration-Version', '3')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        auth = self.headers.get('Authorization', '')
+        fields = dict(p.strip().split('=', 1) for p in auth[len('AWS4-HMAC-SHA256 '):].split(','))
+        key, date, region, service, _ = fields['Credential'].split('/')
+        signed = fields['SignedHeaders'].split(';')
+        request = AWSRequest(method='GET', url='http://' + self.headers['Host'] + self.path,
+                             headers={name: self.headers[name] for name in signed})
+        request.context['timestamp'] = self.headers['X-Amz-Date']
+        signer = SigV4Auth(Credentials(KEY, SECRET, TOKEN), 'appconfig', REGION)
+        canonical = signer.canonical_request(request)
+        expected = signer.signature(signer.string_to_sign(request, canonical), request)
+        if (key, region, service) != (KEY, REGION, 'appconfig') or expected != fields['Signature']:
+            return self.answer(403, {'message': 'signature mismatch', 'canonical': canonical})
+        url = urlsplit(self.path)
+        if url.path.startswith('/applications/missing/'):
+            return self.answer(404, {'Message': 'Application not found'})
+        self.answer(200, {'flags': {'dark': True},
+                          'path': url.path, 'query': dict(parse_qsl(url.query))})
+
+    def log_message(self, *args):
+        pass
+
+server = HTTPServer(('127.0.0.1', 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
+/// The AppConfig endpoint above, killed when dropped.
+struct AppConfigEndpoint {
+    child: std::process::Child,
+    url: String,
+}
+
+impl AppConfigEndpoint {
+    fn start(key: &str, secret: &str, token: &str, region: &str) -> AppConfigEndpoint {
+        use std::io::BufRead;
+        let mut child = Command::new(python())
+            .args(["-c", APPCONFIG_SERVER, key, secret, token, region])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line.trim().parse().unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("the AppConfig endpoint did not start: {line:?}")
+        });
+        AppConfigEndpoint {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for AppConfigEndpoint {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn an_http_api_appconfig_integration_sends_a_signed_get_configuration() {
+    let endpoint = AppConfigEndpoint::start("AKIDLOCAL", "secret", "token-1", "eu-west-1");
+    let server = Server::start_in(
+        &repo_root(),
+        &[
+            "start-api",
+            "-t",
+            "tests/fixtures/aws-integrations/http-api.yaml",
+            "-p",
+            "0",
+            "--no-watch",
+        ],
+        &[
+            // The service's own endpoint; the others do not answer.
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_ENDPOINT_URL_APPCONFIG", endpoint.url.as_str()),
+            ("AWS_ACCESS_KEY_ID", "AKIDLOCAL"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "token-1"),
+            // The route's Region parameter (eu-west-1) wins over the environment's region.
+            ("AWS_REGION", "us-west-2"),
+        ],
+    );
+    let c = reqwest::Client::new();
+    let (status, content_type, body) = answer(
+        c.get(server.url("/config/shop?version=2"))
+            .header("x-client-id", "client-1"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}\n{}", server.printed());
+    assert_eq!(content_type, "application/json");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "flags": {"dark": true},
+            "path": "/applications/shop/environments/prod/configurations/feature%20flags",
+            "query": {"client_id": "client-1", "client_configuration_version": "2"},
+        })
+    );
+    // The service's 404 is AWS's 500 for the client.
+    let (status, _, body) = answer(
+        c.get(server.url("/config/missing?version=2"))
+            .header("x-client-id", "client-1"),
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (500, r#"{"message":"Internal Server Error"}"#)
+    );
+    // No client id for this request: 400.
+    let (status, _, body) = answer(c.get(server.url("/config/shop?version=2"))).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (400, r#"{"message":"Bad Request"}"#)
+    );
 }
