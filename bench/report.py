@@ -100,7 +100,7 @@ def main():
     )
     say("")
     header = (
-        f"{'target':<28} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+        f"{'target':<31} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
         f"  {'vs sls-offline':>14} {'vs nginx':>8}  {'cpu us/req: server':>18} {'children':>8}"
     )
     say(header)
@@ -120,7 +120,7 @@ def main():
             server = "" if row["server_us"] is None else f"{row['server_us']:.1f}"
             children = "" if row["children_us"] is None else f"{row['children_us']:.1f}"
             say(
-                f"{name:<28} {c:>5} {row['rps']:>9.0f} {row['p50']:>8.2f} {row['p99']:>8.2f}"
+                f"{name:<31} {c:>5} {row['rps']:>9.0f} {row['p50']:>8.2f} {row['p99']:>8.2f}"
                 f" {row['errors']:>6}  {vs_peer:>14} {vs_nginx:>8}  {server:>18} {children:>8}"
             )
         say("")

@@ -154,7 +154,7 @@ measure() {
             "$((non2xx + sockerr))" "$server_us" "$below_us" >>"$RESULTS"
         awk -v n="$name" -v c="$conns" -v r="$requests" -v d="$duration" -v a="$p50" -v b="$p99" -v e="$((non2xx + sockerr))" \
             -v s="$server_us" -v f="$below_us" \
-            'BEGIN { printf "   %-28s c=%-3s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s  cpu/req %s + %s us\n", n, c, r / (d / 1e6), a / 1e3, b / 1e3, e, s, f }' >&2
+            'BEGIN { printf "   %-31s c=%-3s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s  cpu/req %s + %s us\n", n, c, r / (d / 1e6), a / 1e3, b / 1e3, e, s, f }' >&2
     done
 }
 
@@ -317,7 +317,51 @@ EOF
     done
     check_ok "http://127.0.0.1:$port/"
     measure "nginx return-200" "http://127.0.0.1:$port/" "" "$WARMUP_FIRST"
-    stop_started "$pid"
+    nginx_pid=$pid
+    if [[ -x $LAMBDAGATE ]]; then
+        # The gateway's own overhead on an HTTP backend: HTTP_PROXY integrations (REST and HTTP
+        # API) in front of the same nginx, measured in the same run as nginx alone.
+        say "lambdagate HTTP_PROXY to nginx"
+        mkdir -p "$WORK/proxy"
+        cat >"$WORK/proxy/template.yaml" <<EOF
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Rest:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {title: bench-proxy-rest, version: "1"}
+        paths:
+          /hello:
+            get:
+              x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "http://127.0.0.1:$port/"}
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: 3.0.1
+        info: {title: bench-proxy-http, version: "1"}
+        paths:
+          /hello:
+            get:
+              x-amazon-apigateway-integration:
+                {type: http_proxy, httpMethod: GET, uri: "http://127.0.0.1:$port/", payloadFormatVersion: "1.0"}
+EOF
+        LOG_FILE="$WORK/lambdagate-proxy.log"
+        start_group "$LAMBDAGATE" start-api -t "$WORK/proxy/template.yaml" -p 0
+        pid=$STARTED_PID
+        SERVER_PID=$pid
+        wait_for_line "$LOG_FILE" 'Listening on http://' 30 "$pid"
+        proxy_port=$(listening_port "$LOG_FILE")
+        check_ok "http://127.0.0.1:$proxy_port/hello"
+        check_ok "http://127.0.0.1:$proxy_port/Prod/hello"
+        measure "lambdagate http-proxy http-api" "http://127.0.0.1:$proxy_port/hello" "" "$WARMUP_FIRST"
+        measure "lambdagate http-proxy rest" "http://127.0.0.1:$proxy_port/Prod/hello"
+        stop_started "$pid"
+    fi
+    stop_started "$nginx_pid"
 fi
 
 # --- report --------------------------------------------------------------------------------------
