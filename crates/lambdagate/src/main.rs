@@ -18,6 +18,12 @@ use clap::Parser;
 
 use cli::{Cli, Command, LocalCommand};
 
+/// mimalloc instead of the C library's allocator: a request allocates and frees a few hundred
+/// small blocks across two connections' tasks, and glibc's malloc/free/consolidate were about a
+/// tenth of the gateway's CPU under load (see "Gateway CPU per request" in docs/design-notes.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let args = match samconfig::apply(args, &<Cli as clap::CommandFactory>::command()) {
