@@ -435,15 +435,24 @@ impl<P: InstancePool> Instance<P> {
     }
 
     async fn launch(self: Arc<Self>, pool: &Arc<P>) -> Result<Child, String> {
-        let (addr, server) = runtime_api::serve(self.clone())
+        let launch = pool.launch();
+        // Our bootstraps take the Runtime API on a Unix socket (cheaper than loopback TCP, where
+        // the sender pays for the receiver's TCP processing). A function run as another user
+        // cannot open our private folder, so it keeps TCP.
+        let unix = matches!(launch.program, Program::Bootstrap { .. }) && launch.user.is_none();
+        let listening = runtime_api::serve(self.clone(), unix)
             .await
             .map_err(|e| format!("cannot open a Runtime API listener: {e}"))?;
-        self.lock().server = Some(server);
-        let mut cmd = pool.launch().command(&pool.function().code_dir)?;
-        cmd.env("AWS_LAMBDA_RUNTIME_API", addr.to_string()).env(
-            "AWS_LAMBDA_LOG_STREAM_NAME",
-            crate::environment::log_stream_name(),
-        );
+        self.lock().server = Some(listening.task);
+        let mut cmd = launch.command(&pool.function().code_dir)?;
+        cmd.env("AWS_LAMBDA_RUNTIME_API", listening.addr.to_string())
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                crate::environment::log_stream_name(),
+            );
+        if let Some(path) = &listening.unix {
+            cmd.env(runtime_api::SOCKET_ENV, path);
+        }
         // The parent-death signal (see `Launch::command`) follows the thread that forks: this
         // runs on a tokio worker thread, which lives as long as the runtime. Never spawn an
         // instance from `spawn_blocking` or inside `block_in_place`, whose threads come and go.
@@ -595,15 +604,7 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
     // Checked once per connection (runtimes keep theirs open), off the invocation path. See
     // "Function isolation" in docs/design-notes.md for why the socket's owner rather than a
     // secret in the address.
-    async fn owns_connection(
-        self: &Arc<Self>,
-        peer: std::net::SocketAddr,
-        local: std::net::SocketAddr,
-    ) -> bool {
-        let (std::net::SocketAddr::V4(peer), std::net::SocketAddr::V4(local)) = (peer, local)
-        else {
-            return false;
-        };
+    async fn owns_connection(self: &Arc<Self>, peer: runtime_api::Peer) -> bool {
         // The runtime can connect before `launch` has recorded its pid.
         let mut pid = self.pid();
         for _ in 0..1000 {
@@ -617,6 +618,24 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             return false;
         };
         let seen = self.lock().seen.clone();
+        let (peer, local) = match peer {
+            runtime_api::Peer::Tcp {
+                peer: std::net::SocketAddr::V4(peer),
+                local: std::net::SocketAddr::V4(local),
+            } => (peer, local),
+            runtime_api::Peer::Tcp { .. } => return false,
+            // The kernel names the process that connected: it must be one of the instance's.
+            runtime_api::Peer::Process(connected) => {
+                return tokio::task::spawn_blocking(move || {
+                    process_tree::walk(pid)
+                        .iter()
+                        .chain(seen.iter().filter(|p| process_tree::still(p)))
+                        .any(|p| p.pid == connected)
+                })
+                .await
+                .unwrap_or(false);
+            }
+        };
         tokio::task::spawn_blocking(move || {
             let inode = match process_tree::socket_inode(peer, local) {
                 Ok(Some(inode)) => inode,

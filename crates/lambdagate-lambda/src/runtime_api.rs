@@ -1,10 +1,13 @@
 //! The Lambda Runtime API of one instance, on its own 127.0.0.1 listener (runtime clients
-//! accept only `host:port`, so instances cannot share one address with a path prefix).
+//! accept only `host:port`, so instances cannot share one address with a path prefix), and
+//! the same API on a Unix socket for our own bootstraps (see "The Runtime API on a Unix
+//! socket" in docs/design-notes.md).
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -15,7 +18,8 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, UnixListener};
 
 use crate::{Invocation, Outcome, errors};
 
@@ -55,15 +59,35 @@ pub(crate) trait ExecutionEnvironment: Send + Sync + 'static {
     /// become the answer to the invocations that wait for this environment.
     fn init_error(&self, error_type: String, payload: Bytes);
 
-    /// Whether the connection from `peer` to `local` comes from one of the environment's own
-    /// processes. Any other connection is closed unanswered: another function's process that
-    /// found this port must not take these invocations or answer them.
-    fn owns_connection(
-        self: &Arc<Self>,
-        peer: SocketAddr,
-        local: SocketAddr,
-    ) -> impl Future<Output = bool> + Send;
+    /// Whether a connection comes from one of the environment's own processes. Any other
+    /// connection is closed unanswered: another function's process that found this port must
+    /// not take these invocations or answer them.
+    fn owns_connection(self: &Arc<Self>, peer: Peer) -> impl Future<Output = bool> + Send;
 }
+
+/// Who is at the other end of a Runtime API connection, as far as the kernel tells.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Peer {
+    /// A TCP connection from `peer` to our `local` address: its owner is found by its socket.
+    Tcp { peer: SocketAddr, local: SocketAddr },
+    /// A Unix socket connection, made by this process (`SO_PEERCRED`).
+    Process(u32),
+}
+
+/// Where an instance's Runtime API listens.
+pub(crate) struct Listening {
+    /// The TCP address, `AWS_LAMBDA_RUNTIME_API`: what every runtime client uses.
+    pub addr: SocketAddr,
+    /// The Unix socket our own bootstraps use instead (`LAMBDAGATE_RUNTIME_SOCKET`), when one
+    /// could be made.
+    pub unix: Option<PathBuf>,
+    /// Accepts on both; aborting it closes them and removes the socket's folder.
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// The environment variable that gives our own bootstraps the Runtime API's Unix socket.
+/// They remove it from their environment before the function's code is loaded.
+pub(crate) const SOCKET_ENV: &str = "LAMBDAGATE_RUNTIME_SOCKET";
 
 /// What `GET /next` answers.
 pub(crate) struct NextEvent {
@@ -79,50 +103,128 @@ pub(crate) struct NextEvent {
     pub invocation: Invocation,
 }
 
-/// Binds an ephemeral port on 127.0.0.1 and serves the Runtime API for `instance` on it.
+/// Binds an ephemeral port on 127.0.0.1, and a Unix socket in a fresh private folder when
+/// `unix` asks for one, and serves the Runtime API for `instance` on both.
 pub(crate) async fn serve<E: ExecutionEnvironment>(
     instance: Arc<E>,
-) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    unix: bool,
+) -> std::io::Result<Listening> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let task = tokio::spawn(async move {
+    // Without a Unix socket our bootstraps use TCP like every other client: slower, not wrong.
+    let unix = if unix {
+        UnixSocket::bind()
+            .map_err(|e| tracing::debug!("no Unix socket for the Runtime API: {e}"))
+            .ok()
+    } else {
+        None
+    };
+    let unix_path = unix.as_ref().map(|u| u.path.clone());
+    let tcp_instance = instance.clone();
+    let tcp = async move {
         loop {
             let Ok((stream, peer)) = listener.accept().await else {
                 continue;
             };
             // Without TCP_NODELAY a small round trip waits on Nagle + delayed ACK (~40-90 ms).
             let _ = stream.set_nodelay(true);
-            let instance = instance.clone();
+            let instance = tcp_instance.clone();
             tokio::spawn(async move {
-                if !instance.owns_connection(peer, addr).await {
-                    tracing::warn!(
-                        "refused a Runtime API connection from {peer}: not a process of this instance"
-                    );
-                    return;
+                let peer = Peer::Tcp { peer, local: addr };
+                if let Ok(fd) = stream.as_fd().try_clone_to_owned() {
+                    serve_connection(instance, peer, stream, fd).await;
                 }
-                let Ok(fd) = stream.as_fd().try_clone_to_owned() else {
-                    return;
-                };
-                let conn = Arc::new(Connection {
-                    fd,
-                    written: AtomicU64::new(0),
-                    reset: AtomicBool::new(false),
-                });
-                let io = Watched {
-                    inner: stream,
-                    conn: conn.clone(),
-                };
-                let service = service_fn(move |req| handle(instance.clone(), conn.clone(), req));
-                let _ = http1::Builder::new()
-                    .keep_alive(true)
-                    // Answers to pipelined requests go out in one write (see NEXT_FOLLOWS).
-                    .pipeline_flush(true)
-                    .serve_connection(TokioIo::new(io), service)
-                    .await;
             });
         }
+    };
+    let unix = async move {
+        let Some(socket) = unix else {
+            return std::future::pending().await;
+        };
+        loop {
+            let Ok((stream, _)) = socket.listener.accept().await else {
+                continue;
+            };
+            let Some(pid) = stream
+                .peer_cred()
+                .ok()
+                .and_then(|cred| cred.pid())
+                .and_then(|pid| u32::try_from(pid).ok())
+            else {
+                continue;
+            };
+            let instance = instance.clone();
+            tokio::spawn(async move {
+                if let Ok(fd) = stream.as_fd().try_clone_to_owned() {
+                    serve_connection(instance, Peer::Process(pid), stream, fd).await;
+                }
+            });
+        }
+    };
+    let task = tokio::spawn(async move {
+        tokio::join!(tcp, unix);
     });
-    Ok((addr, task))
+    Ok(Listening {
+        addr,
+        unix: unix_path,
+        task,
+    })
+}
+
+/// A Unix listener in a folder of its own (mode 0700, under the temporary directory): only
+/// our user can reach it, and the folder goes when the listener does.
+struct UnixSocket {
+    listener: UnixListener,
+    path: PathBuf,
+    /// Removes the folder and the socket on drop.
+    _folder: tempfile::TempDir,
+}
+
+impl UnixSocket {
+    fn bind() -> std::io::Result<Self> {
+        let folder = tempfile::Builder::new().prefix("lambdagate-").tempdir()?;
+        let path = folder.path().join("runtime.sock");
+        // A Unix socket path holds at most 107 bytes; a long TMPDIR falls back to TCP.
+        if path.as_os_str().len() > 100 {
+            return Err(std::io::Error::other("the socket path would be too long"));
+        }
+        let listener = UnixListener::bind(&path)?;
+        Ok(Self {
+            listener,
+            path,
+            _folder: folder,
+        })
+    }
+}
+
+/// Serves one runtime connection (TCP or Unix) once its peer is known to be the instance's.
+async fn serve_connection<E, S>(instance: Arc<E>, peer: Peer, stream: S, fd: OwnedFd)
+where
+    E: ExecutionEnvironment,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    if !instance.owns_connection(peer).await {
+        tracing::warn!(
+            "refused a Runtime API connection from {peer:?}: not a process of this instance"
+        );
+        return;
+    }
+    let conn = Arc::new(Connection {
+        fd,
+        written: AtomicU64::new(0),
+        reset: AtomicBool::new(false),
+    });
+    let io = Watched {
+        inner: stream,
+        conn: conn.clone(),
+    };
+    let service = service_fn(move |req| handle(instance.clone(), conn.clone(), req));
+    let _ = http1::Builder::new()
+        .keep_alive(true)
+        // Answers to pipelined requests go out in one write (see NEXT_FOLLOWS).
+        .pipeline_flush(true)
+        .serve_connection(TokioIo::new(io), service)
+        .await;
 }
 
 /// One runtime's connection, as far as telling whether the runtime saw an event goes: a
@@ -175,12 +277,12 @@ impl Connection {
 }
 
 /// The socket of a runtime's connection, counting what is written and noting resets.
-struct Watched {
-    inner: tokio::net::TcpStream,
+struct Watched<S> {
+    inner: S,
     conn: Arc<Connection>,
 }
 
-impl Watched {
+impl<S> Watched<S> {
     fn note<T>(&self, result: &std::io::Result<T>) {
         if let Err(e) = result
             && matches!(
@@ -193,7 +295,7 @@ impl Watched {
     }
 }
 
-impl tokio::io::AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
@@ -207,7 +309,7 @@ impl tokio::io::AsyncRead for Watched {
     }
 }
 
-impl tokio::io::AsyncWrite for Watched {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
@@ -247,7 +349,7 @@ impl tokio::io::AsyncWrite for Watched {
     }
 }
 
-impl Watched {
+impl<S> Watched<S> {
     fn count(&self, polled: &std::task::Poll<std::io::Result<usize>>) {
         if let std::task::Poll::Ready(result) = polled {
             if let Ok(n) = result {

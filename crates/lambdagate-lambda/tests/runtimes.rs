@@ -170,7 +170,61 @@ async fn context_fields_and_environment_in_python_and_node() {
             format!("/aws/lambda/{}", f.function_name)
         );
         assert_eq!(body["cwd"], f.code_dir.display().to_string());
+        // The bootstrap's Unix socket is not part of Lambda's environment.
+        assert!(env["LAMBDAGATE_RUNTIME_SOCKET"].is_null(), "{env}");
+        // But the bootstrap talks to the Runtime API over it: its process holds a Unix socket.
+        let pid = body["pid"].as_u64().unwrap();
+        assert!(holds_unix_socket(pid), "{} uses no Unix socket", f.runtime);
     }
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+/// Whether process `pid` has a Unix socket open (its fds' inodes against /proc/net/unix).
+fn holds_unix_socket(pid: u64) -> bool {
+    let table = std::fs::read_to_string("/proc/net/unix").unwrap();
+    let unix: std::collections::HashSet<&str> = table
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(6))
+        .collect();
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .filter_map(|t| {
+            let t = t.to_string_lossy().into_owned();
+            Some(t.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .any(|inode| unix.contains(inode.as_str()))
+}
+
+/// The value of `name` in the environment a process started with.
+fn initial_env(pid: u64, name: &str) -> Option<String> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    environ.split(|b| *b == 0).find_map(|entry| {
+        let entry = String::from_utf8_lossy(entry);
+        Some(entry.strip_prefix(name)?.strip_prefix('=')?.to_string())
+    })
+}
+
+#[tokio::test]
+async fn another_process_cannot_use_a_bootstraps_unix_socket() {
+    let victim = py("echo", "app.handler");
+    let service = start(vec![script_function("Thief"), victim.clone()]).await;
+    response(&call(&service, "Thief", "{}").await);
+    let body = proxy_body(&response(&call(&service, &victim.logical_id, "{}").await));
+    // The thief finds the socket where a process of the same user can: the victim's environ.
+    let pid = body["pid"].as_u64().unwrap();
+    let socket = initial_env(pid, "LAMBDAGATE_RUNTIME_SOCKET").expect("a Unix socket");
+    for (method, path) in [("GET", "invocation/next"), ("POST", "init/error")] {
+        let ask = serde_json::json!({ "request_unix": [socket, method, path, "{}"] });
+        let answer = response(&call(&service, "Thief", &ask.to_string()).await);
+        // Closed unanswered: not one of the victim's processes.
+        assert!(answer["status"].is_null(), "{answer}");
+    }
+    // The victim still serves its own calls.
+    let again = proxy_body(&response(&call(&service, &victim.logical_id, "{}").await));
+    assert_eq!(again["pid"], body["pid"]);
     service.shutdown(Duration::from_secs(2)).await;
 }
 

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Server, repo_root, run};
+use support::{Scratch, Server, repo_root, run};
 
 const TEMPLATE: &str = "tests/fixtures/gateway/template.yaml";
 
@@ -158,4 +158,23 @@ fn sigterm_stops_the_server() {
     let mut server = Server::start(&["start-api", "-t", TEMPLATE, "-p", "0"]);
     let status = server.terminate(Duration::from_secs(15)).expect("exits");
     assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn bootstraps_fall_back_to_tcp_without_a_unix_socket() {
+    // Under a temporary folder this long no Unix socket path fits: the Python and Node
+    // bootstraps get none and talk to the Runtime API over TCP, as any runtime client does.
+    let scratch = Scratch::new("long-tmpdir");
+    let long = scratch.0.join("t".repeat(110));
+    std::fs::create_dir_all(&long).unwrap();
+    let server = Server::start_in(
+        &repo_root(),
+        &["start-api", "-t", TEMPLATE, "-p", "0"],
+        &[("TMPDIR", long.to_str().unwrap())],
+    );
+    let c = client();
+    for path in ["/Prod/items/7", "/items/7", "/hello"] {
+        let r = c.get(server.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}: {}", server.printed());
+    }
 }
