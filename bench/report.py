@@ -169,12 +169,17 @@ def main():
     match = re.search(r"ready_ms=([\d.]+) cold_ms=([\d.]+) warm_ms=([\d.]+)", startup or "")
     if match:
         ready, cold, warm = (float(g) for g in match.groups())
+        rss = re.search(r"idle_rss_mb=([\d.]+)", startup or "")
+        rss = float(rss.group(1)) if rss else None
         say(
             f"start-up (examples/items-python, median of 5): ready {ready:.1f} ms,"
             f" first request (cold) {cold:.1f} ms, second request {warm:.2f} ms"
+            + (f", gateway idle RSS {rss:.1f} MB" if rss is not None else "")
         )
         check("start-api ready < 300 ms", ready < 300, f"{ready:.1f} ms")
         check("cold first request < 200 ms", cold < 200, f"{cold:.1f} ms")
+        if rss is not None:
+            check("gateway idle RSS <= 30 MB", rss <= 30, f"{rss:.1f} MB")
         say("")
     if checks:
         say(f"targets (c={top}):")

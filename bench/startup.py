@@ -6,8 +6,9 @@ Usage: startup.py LAMBDAGATE TEMPLATE PATH [RUNS]
 Each run starts the server on a free port with a fresh storage file, reads its output until the
 `Listening on http://HOST:PORT` line (ready time, measured from just before the spawn), then sends
 PATH once (cold: the function's first instance starts on this request) and once more (warm), and
-stops the server by its pid. Prints one line per run and a summary line:
-`startup ready_ms=… cold_ms=… warm_ms=…` with the medians.
+stops the server by its pid. Before the first request it reads the gateway's resident memory
+(idle RSS, half a second after ready). Prints one line per run and a summary line:
+`startup ready_ms=… cold_ms=… warm_ms=… idle_rss_mb=…` with the medians.
 """
 
 import http.client
@@ -34,6 +35,18 @@ def request(host, port, path):
     answer.read()
     conn.close()
     return answer.status, time.perf_counter() - start
+
+
+def resident_mb(pid):
+    """VmRSS of a process in MB (0 when unreadable)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def one_run(binary, template, path, workdir):
@@ -64,11 +77,13 @@ def one_run(binary, template, path, workdir):
             raise RuntimeError("lambdagate exited before listening:\n" + "".join(seen[-20:]))
         # Keep draining its output so a chatty server never blocks on a full pipe.
         threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+        time.sleep(0.5)
+        rss = resident_mb(server.pid)
         status, cold = request(*address, path)
         warm_status, warm = request(*address, path)
         if status != 200 or warm_status != 200:
             raise RuntimeError(f"GET {path} answered {status} then {warm_status}")
-        return ready, cold, warm
+        return ready, cold, warm, rss
     finally:
         # The server runs in its own session: signal its whole group (our child and the function
         # processes it started), then reap it.
@@ -91,15 +106,19 @@ def main():
     results = []
     with tempfile.TemporaryDirectory(prefix="lambdagate-startup-") as workdir:
         for index in range(runs):
-            ready, cold, warm = one_run(binary, template, path, workdir)
-            results.append((ready, cold, warm))
+            ready, cold, warm, rss = one_run(binary, template, path, workdir)
+            results.append((ready, cold, warm, rss))
             print(
                 f"run {index + 1}: ready {ready * 1000:.1f} ms, first request {cold * 1000:.1f} ms,"
-                f" second {warm * 1000:.2f} ms",
+                f" second {warm * 1000:.2f} ms, idle RSS {rss:.1f} MB",
                 flush=True,
             )
     med = [statistics.median(r[i] for r in results) * 1000 for i in range(3)]
-    print(f"startup ready_ms={med[0]:.1f} cold_ms={med[1]:.1f} warm_ms={med[2]:.2f}")
+    rss = statistics.median(r[3] for r in results)
+    print(
+        f"startup ready_ms={med[0]:.1f} cold_ms={med[1]:.1f} warm_ms={med[2]:.2f}"
+        f" idle_rss_mb={rss:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -47,20 +47,32 @@ impl LogSink {
     /// [`crate::output`] thread, so printing never blocks an invocation).
     pub fn stderr() -> LogSink {
         LogSink::new(|line| {
-            let prefix = match &line.request_id {
-                Some(id) => format!("[{}] [{}] ", line.function, id),
-                None => format!("[{}] ", line.function),
+            // Three lines of this per invocation at least (START, END, REPORT): built in one
+            // allocation, straight into the text that is written.
+            let prefix = |text: &mut String| {
+                text.push('[');
+                text.push_str(&line.function);
+                text.push_str("] ");
+                if let Some(id) = &line.request_id {
+                    text.push('[');
+                    text.push_str(id);
+                    text.push_str("] ");
+                }
             };
+            let mut text = String::with_capacity(line.function.len() + 48 + line.text.len());
             // Runtimes join a multi-line record (a traceback) with \r so that it stays one log
             // event; a terminal would print the parts over each other, so each gets a line.
-            let text: String = line
-                .text
-                .split('\r')
-                .filter(|part| !part.is_empty())
-                .map(|part| format!("{prefix}{part}"))
-                .collect::<Vec<_>>()
-                .join("\n");
-            crate::output::line(if text.is_empty() { prefix } else { text });
+            for part in line.text.split('\r').filter(|part| !part.is_empty()) {
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                prefix(&mut text);
+                text.push_str(part);
+            }
+            if text.is_empty() {
+                prefix(&mut text);
+            }
+            crate::output::line(text);
         })
     }
 

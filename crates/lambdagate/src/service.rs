@@ -77,23 +77,32 @@ pub async fn report_host_runtimes(app: Arc<Application>) {
     }
 }
 
-/// The async runtime of a serving command: one worker thread per core, or as many as
-/// `LAMBDAGATE_WORKER_THREADS` (or tokio's own `TOKIO_WORKER_THREADS`) says.
+/// The async runtime of a serving command: one worker thread for every two cores (at least
+/// one), or as many as `LAMBDAGATE_WORKER_THREADS` (or tokio's own `TOKIO_WORKER_THREADS`)
+/// says.
 ///
-/// Measured on 2 cores (interleaved wrk runs against two servers): one worker was not better
-/// than two at 16 connections (rust 12.5k vs 12.9k req/s, python 10.8k vs 11.1k, node 9.8k vs
-/// 11.9k) and within noise at one connection, so the default stays one per core.
+/// The gateway shares the machine with the function instances and the client: of the CPU a
+/// Lambda request costs, the gateway's part is well under half. A worker per core meant that
+/// both ends of an invocation (the client's connection and the runtime's) often ran on
+/// different workers, and each hand-over woke the other worker with a futex. Measured on 2
+/// cores at 16 connections: one worker instead of two took the gateway's CPU per request from
+/// about 55 to 50 µs at the same throughput (see "Gateway CPU per request" in
+/// docs/design-notes.md).
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     let configured = ["LAMBDAGATE_WORKER_THREADS", "TOKIO_WORKER_THREADS"]
         .iter()
         .find_map(|name| std::env::var(name).ok().map(|value| (*name, value)));
     let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some((name, value)) = configured {
-        match value.trim().parse::<usize>() {
+    match configured {
+        Some((name, value)) => match value.trim().parse::<usize>() {
             Ok(n) if n > 0 => builder.worker_threads(n),
             _ => anyhow::bail!("{name} must be a positive number, not {value:?}"),
-        };
-    }
+        },
+        None => {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            builder.worker_threads((cores / 2).max(1))
+        }
+    };
     builder
         .enable_all()
         .build()
