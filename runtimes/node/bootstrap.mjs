@@ -296,12 +296,7 @@ class ResponseParser {
 }
 
 class RuntimeClient {
-  /**
-   * `socketPath`: lambdagate's own Unix socket for this instance, when it gave one: the same
-   * Runtime API at a lower cost per message than loopback TCP.
-   */
-  constructor(hostPort, socketPath = null) {
-    this.socketPath = socketPath;
+  constructor(hostPort) {
     const colon = hostPort.lastIndexOf(':');
     const port = parseInt(hostPort.slice(colon + 1), 10);
     if (colon <= 0 || !(port > 0) || hostPort.includes('/')) {
@@ -324,22 +319,8 @@ class RuntimeClient {
   }
 
   connect() {
-    let sock;
-    if (this.socketPath !== null) {
-      sock = net.connect({ path: this.socketPath });
-      let connected = false;
-      sock.once('connect', () => {
-        connected = true;
-      });
-      // Registered before onClose's listener: a socket that is gone or refused means the TCP
-      // address from now on, and the request is sent again there.
-      sock.once('error', () => {
-        if (!connected) this.socketPath = null;
-      });
-    } else {
-      sock = net.connect({ host: this.host, port: this.port, noDelay: true });
-      sock.setNoDelay(true);
-    }
+    const sock = net.connect({ host: this.host, port: this.port, noDelay: true });
+    sock.setNoDelay(true);
     sock.on('data', (data) => this.onData(sock, data));
     sock.on('error', (err) => this.onClose(sock, err));
     sock.on('close', () => this.onClose(sock, null));
@@ -508,6 +489,167 @@ class RuntimeClient {
     const doc = toRapidResponse(error);
     this.post('/init/error', serialize(doc), 'application/json', errorTypeHeader(doc.errorType), callback);
   }
+}
+
+/**
+ * The Runtime API in lambdagate's frames, on the Unix socket it gives this
+ * instance (LAMBDAGATE_RUNTIME_SOCKET): the operations of RuntimeClient without
+ * HTTP. Each frame is a kind byte, a 4-byte little-endian length and the
+ * payload; see runtime_frames.rs in lambdagate for the layout. Streaming
+ * handlers keep the HTTP client, which their response stream needs.
+ */
+class FrameClient {
+  /** Connects; resolves null when the socket is gone or refused. */
+  static connect(path) {
+    return new Promise((resolve) => {
+      const sock = net.connect({ path });
+      const failed = () => resolve(null);
+      sock.once('error', failed);
+      sock.once('connect', () => {
+        sock.removeListener('error', failed);
+        resolve(new FrameClient(sock));
+      });
+    });
+  }
+
+  constructor(sock) {
+    this.sock = sock;
+    this.chunks = [];
+    this.have = 0;
+    // The frames the gateway owes us, in the order it sends them.
+    this.waiters = [];
+    this.closed = null;
+    // The answer to a next pipelined behind the last result, while awaited.
+    this.prefetchedNext = null;
+    sock.on('data', (data) => this.onData(data));
+    sock.on('error', (err) => this.onClose(err));
+    sock.on('close', () => this.onClose(null));
+    // Idle: do not keep the event loop alive (callbackWaitsForEmptyEventLoop
+    // relies on 'beforeExit' firing while the handler's own work drains).
+    sock.unref();
+  }
+
+  onData(data) {
+    this.chunks.push(data);
+    this.have += data.length;
+    while (this.have >= 5) {
+      let head = this.chunks[0];
+      if (head.length < 5) {
+        head = Buffer.concat(this.chunks);
+        this.chunks = [head];
+      }
+      const end = 5 + head.readUInt32LE(1);
+      if (this.have < end) return;
+      const all = this.chunks.length === 1 ? head : Buffer.concat(this.chunks);
+      const rest = all.subarray(end);
+      this.chunks = rest.length ? [rest] : [];
+      this.have = rest.length;
+      const waiter = this.waiters.shift();
+      if (this.waiters.length === 0) this.sock.unref();
+      if (waiter) waiter.resolve({ kind: all[0], payload: all.subarray(5, end) });
+    }
+  }
+
+  onClose(err) {
+    if (this.closed !== null) return;
+    this.closed = err ?? new Error('Runtime API closed the connection');
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.reject(this.closed);
+  }
+
+  /** The next frame the gateway sends; keeps the process alive until it comes. */
+  expect() {
+    return new Promise((resolve, reject) => {
+      if (this.closed !== null) {
+        reject(this.closed);
+        return;
+      }
+      this.waiters.push({ resolve, reject });
+      this.sock.ref();
+    });
+  }
+
+  async nextInvocation() {
+    let frame = this.prefetchedNext;
+    this.prefetchedNext = null;
+    if (frame === null) {
+      frame = this.expect();
+      this.sock.write(NEXT_FRAME);
+    }
+    const { kind, payload } = await frame;
+    if (kind === 0x58) throw new Error('Failed to get next invocation: the instance is stopping');
+    if (kind !== 0x56 || payload.length < 4) throw new Error(`unexpected frame ${kind} from the Runtime API`);
+    const end = 4 + payload.readUInt32LE(0);
+    return { status: 200, headers: JSON.parse(payload.toString('utf8', 4, end)), body: payload.subarray(end) };
+  }
+
+  /**
+   * Sends a result or an error. With `thenNext` the next poll goes out with it
+   * and nextInvocation() takes its answer; without, the gateway acknowledges it
+   * (the caller may exit next) and `callback` runs once it has.
+   */
+  answer(kind, id, errorType, body, callback, thenNext) {
+    const rid = Buffer.from(id, 'utf8');
+    const type = Buffer.from(errorType, 'latin1');
+    const payload = Buffer.from(body, 'utf8');
+    const head = Buffer.allocUnsafe(10 + rid.length + type.length);
+    head[0] = kind;
+    head.writeUInt32LE(5 + rid.length + type.length + payload.length, 1);
+    head[5] = thenNext ? 0 : 1;
+    head.writeUInt16LE(rid.length, 6);
+    rid.copy(head, 8);
+    head.writeUInt16LE(type.length, 8 + rid.length);
+    type.copy(head, 10 + rid.length);
+    const parts = thenNext ? [head, payload, NEXT_FRAME] : [head, payload];
+    let acked = null;
+    if (thenNext) {
+      this.prefetchedNext = this.expect();
+      // Rejections surface when nextInvocation() awaits it.
+      this.prefetchedNext.catch(() => {});
+    } else {
+      acked = this.expect();
+    }
+    if (payload.length < 262144) this.sock.write(Buffer.concat(parts));
+    else for (const part of parts) this.sock.write(part);
+    if (acked === null) {
+      if (callback) callback();
+      return;
+    }
+    acked.then(
+      ({ kind: answered, payload: ack }) => {
+        const status = answered === 0x41 && ack.length >= 2 ? ack.readUInt16LE(0) : 0;
+        if (status !== 202) {
+          process.stderr.write(
+            `lambdagate-node: Runtime API refused an answer: ${status} ${ack.toString('utf8', 2, 302)}\n`,
+          );
+        }
+        if (callback) callback();
+      },
+      (err) => fatal(err),
+    );
+  }
+
+  postInvocationResponse(response, id, callback, thenNext = false) {
+    this.answer(0x52, id, '', serialize(response), callback, thenNext);
+  }
+
+  postInvocationError(error, id, callback, thenNext = false) {
+    const doc = toRapidResponse(error);
+    this.answer(0x45, id, frameErrorType(doc.errorType), serialize(doc), callback, thenNext);
+  }
+
+  postInitError(error, callback) {
+    const doc = toRapidResponse(error);
+    this.answer(0x49, '', frameErrorType(doc.errorType), serialize(doc), callback, false);
+  }
+}
+
+const NEXT_FRAME = Buffer.from([0x4e, 0, 0, 0, 0]);
+
+/** The error type as the HTTP client's header carries it. */
+function frameErrorType(errorType) {
+  return errorType ? String(errorType).replace(/[^\x20-\x7e]/g, '?') : '';
 }
 
 function errorTypeHeader(errorType) {
@@ -1079,12 +1221,12 @@ function createResponseStream(client, id, highWaterMark) {
 // ---------------------------------------------------------------------------
 
 async function main() {
+  // Ours alone: the function's code must see Lambda's environment, without it.
+  const socketPath = process.env.LAMBDAGATE_RUNTIME_SOCKET;
+  delete process.env.LAMBDAGATE_RUNTIME_SOCKET;
   let client;
   try {
-    // Ours alone: the function's code must see Lambda's environment, without it.
-    const socketPath = process.env.LAMBDAGATE_RUNTIME_SOCKET || null;
-    delete process.env.LAMBDAGATE_RUNTIME_SOCKET;
-    client = new RuntimeClient(process.env.AWS_LAMBDA_RUNTIME_API ?? '', socketPath);
+    client = new RuntimeClient(process.env.AWS_LAMBDA_RUNTIME_API ?? '');
   } catch (err) {
     process.stderr.write(`lambdagate-node: ${err.message}\n`);
     process.exit(1);
@@ -1116,6 +1258,10 @@ async function main() {
     logError('Uncaught Exception', error);
     errorCallbacks.uncaughtException(error);
     return;
+  }
+  // Our Unix socket, unless the handler streams its response (that needs HTTP).
+  if (socketPath && metadata.streaming !== STREAM_RESPONSE) {
+    client = (await FrameClient.connect(socketPath)) ?? client;
   }
   new Runtime(client, handler, metadata, errorCallbacks).scheduleIteration();
 }

@@ -163,11 +163,7 @@ class RuntimeClient(object):
     request over all processes, gateway included).
     """
 
-    def __init__(self, address, unix_path=None):
-        # lambdagate's own Unix socket for this instance, when it gave one: the same
-        # Runtime API at a lower cost per message than loopback TCP.
-        self.unix_path = unix_path
-        self.poller = None
+    def __init__(self, address):
         host, sep, port = address.rpartition(":")
         if not sep or not host or not port.isdigit() or "/" in address:
             raise ValueError(
@@ -191,39 +187,14 @@ class RuntimeClient(object):
         ).encode("latin-1")
 
     def _connect(self):
-        if self.unix_path is not None:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.connect(self.unix_path)
-            except OSError:
-                sock.close()
-                # The socket is gone or refused: the TCP address from now on.
-                self.unix_path = None
-            else:
-                self.sock = sock
-                self.buf = b""
-                # Wait for data with poll(), not in a blocking recv: a Unix socket wakes a
-                # reader blocked in recv each time the gateway consumes what it sent
-                # (write space), and that needless wake-up costs both processes a context
-                # switch per invocation; poll() is woken for input only.
-                self.poller = select.poll()
-                self.poller.register(sock, select.POLLIN)
-                return
-        self.poller = None
         sock = socket.create_connection((self.host, self.port))
         # Without TCP_NODELAY, Nagle + delayed ACK add tens of ms per request.
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock = sock
         self.buf = b""
 
-    def _recv(self, size):
-        if self.poller is not None:
-            self.poller.poll()
-        return self.sock.recv(size)
-
     def _close(self):
         sock, self.sock = self.sock, None
-        self.poller = None
         self.buf = b""
         self.next_sent = False
         if sock is not None:
@@ -256,7 +227,7 @@ class RuntimeClient(object):
         received = bool(buf)
         end = buf.find(b"\r\n\r\n")
         while end < 0:
-            chunk = self._recv(65536)
+            chunk = sock.recv(65536)
             if not chunk:
                 if received:
                     self._close()
@@ -296,7 +267,7 @@ class RuntimeClient(object):
             parts = [have]
             count = len(have)
             while count < n:
-                chunk = self._recv(max(65536, n - count))
+                chunk = self.sock.recv(max(65536, n - count))
                 if not chunk:
                     self._close()
                     raise RuntimeApiError("Runtime API closed the connection")
@@ -312,7 +283,7 @@ class RuntimeClient(object):
             i = have.find(b"\r\n")
             if i >= 0:
                 return have[:i], have[i + 2 :]
-            chunk = self._recv(65536)
+            chunk = self.sock.recv(65536)
             if not chunk:
                 self._close()
                 raise RuntimeApiError("Runtime API closed the connection")
@@ -335,7 +306,7 @@ class RuntimeClient(object):
     def _read_to_eof(self, have):
         parts = [have]
         while True:
-            chunk = self._recv(65536)
+            chunk = self.sock.recv(65536)
             if not chunk:
                 return b"".join(parts)
             parts.append(chunk)
@@ -414,6 +385,129 @@ class RuntimeClient(object):
             error_json.encode("utf-8"),
             "application/json",
             _error_headers(error_type, None),
+        )
+        if status >= 300:
+            _warn_runtime_api("init error", "", status, answer)
+
+
+class FrameClient(object):
+    """The Runtime API in lambdagate's frames, on the Unix socket it gives this
+    instance (LAMBDAGATE_RUNTIME_SOCKET): the operations of RuntimeClient without
+    HTTP. Each frame is a kind byte, a 4-byte little-endian length and the
+    payload; see runtime_frames.rs in lambdagate for the layout.
+
+    It waits for data with poll(), not in a blocking recv: a Unix socket wakes a
+    reader blocked in recv each time the other end consumes what it sent (write
+    space), a needless wake-up of both processes per invocation; poll() is woken
+    for input only.
+    """
+
+    NEXT = b"N\x00\x00\x00\x00"
+
+    def __init__(self, path):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+        self.buf = b""
+        self.next_sent = False
+        self.poller = select.poll()
+        self.poller.register(sock, select.POLLIN)
+
+    def _recv(self, size):
+        self.poller.poll()
+        chunk = self.sock.recv(size)
+        if not chunk:
+            raise RuntimeApiError("Runtime API closed the connection")
+        return chunk
+
+    def _read_frame(self):
+        buf = self.buf
+        while len(buf) < 5:
+            buf += self._recv(65536)
+        end = 5 + int.from_bytes(buf[1:5], "little")
+        if len(buf) < end:
+            parts = [buf]
+            have = len(buf)
+            while have < end:
+                chunk = self._recv(max(65536, end - have))
+                parts.append(chunk)
+                have += len(chunk)
+            buf = b"".join(parts)
+        self.buf = buf[end:]
+        return buf[0], buf[5:end]
+
+    def next_invocation(self):
+        """Long-poll the next event: returns (headers, body bytes)."""
+        if not self.next_sent:
+            self.sock.sendall(self.NEXT)
+        self.next_sent = False
+        kind, payload = self._read_frame()
+        if kind == 0x58:  # X: the instance is stopping
+            raise RuntimeApiError("Failed to get next invocation: the instance is stopping")
+        if kind != 0x56 or len(payload) < 4:  # V: an event
+            raise RuntimeApiError("unexpected frame %r from the Runtime API" % kind)
+        end = 4 + int.from_bytes(payload[:4], "little")
+        return json.loads(payload[4:end]), payload[end:]
+
+    def _answer(self, kind, request_id, error_type, body, then_next):
+        # Without a next poll behind it, wait for the acknowledgement (the caller
+        # may exit next, and must know the answer was taken).
+        ack = not then_next
+        rid = request_id.encode("utf-8")
+        etype = error_type.encode("utf-8")
+        size = 5 + len(rid) + len(etype) + len(body)
+        head = b"".join(
+            (
+                kind,
+                size.to_bytes(4, "little"),
+                b"\x01" if ack else b"\x00",
+                len(rid).to_bytes(2, "little"),
+                rid,
+                len(etype).to_bytes(2, "little"),
+                etype,
+            )
+        )
+        tail = self.NEXT if then_next else b""
+        # Small bodies go out in one write; large ones are not copied.
+        if len(body) < 262144:
+            self.sock.sendall(head + body + tail)
+        else:
+            self.sock.sendall(head)
+            self.sock.sendall(body)
+            if tail:
+                self.sock.sendall(tail)
+        self.next_sent = then_next
+        if not ack:
+            return 202, b""
+        kind, payload = self._read_frame()
+        if kind != 0x41 or len(payload) < 2:  # A: the acknowledgement
+            raise RuntimeApiError("unexpected frame %r from the Runtime API" % kind)
+        return int.from_bytes(payload[:2], "little"), payload[2:]
+
+    def post_response(self, request_id, body, content_type):
+        """Report an invocation's result (body is bytes); the poll for the next
+        event goes out with it."""
+        self._answer(b"R", request_id, "", body, True)
+
+    def post_error(self, request_id, error_json, error_type, xray_json):
+        """Report an invocation's failure (error_json is str), polling for the
+        next event with it."""
+        self._answer(
+            b"E",
+            request_id,
+            _header_value(error_type or ""),
+            error_json.encode("utf-8"),
+            True,
+        )
+
+    def post_init_error(self, error_json, error_type):
+        """Report a failure to initialise the function."""
+        status, answer = self._answer(
+            b"I", "", _header_value(error_type or ""), error_json.encode("utf-8"), False
         )
         if status >= 300:
             _warn_runtime_api("init error", "", status, answer)
@@ -911,7 +1005,7 @@ def main():
     )
     address = os.environ.get("AWS_LAMBDA_RUNTIME_API", "")
     # Ours alone: the function's code must see Lambda's environment, without it.
-    unix_path = os.environ.pop("LAMBDAGATE_RUNTIME_SOCKET", None) or None
+    unix_path = os.environ.pop("LAMBDAGATE_RUNTIME_SOCKET", None)
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     # The function's code folder comes first on the import path (before layers
     # from PYTHONPATH), in place of this script's own folder.
@@ -920,11 +1014,19 @@ def main():
         sys.path[0] = task_root
     else:
         sys.path.insert(0, task_root)
-    try:
-        client = RuntimeClient(address, unix_path)
-    except ValueError as e:
-        sys.stderr.write("lambdagate-python: %s\n" % e)
-        sys.exit(1)
+    client = None
+    if unix_path:
+        try:
+            client = FrameClient(unix_path)
+        except OSError:
+            # The socket is gone or refused: the TCP address, as any runtime client.
+            client = None
+    if client is None:
+        try:
+            client = RuntimeClient(address)
+        except ValueError as e:
+            sys.stderr.write("lambdagate-python: %s\n" % e)
+            sys.exit(1)
     try:
         run(client, handler_name)
     except (OSError, RuntimeApiError) as e:

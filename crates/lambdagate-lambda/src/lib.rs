@@ -19,6 +19,7 @@ mod pool;
 mod process_tree;
 pub mod resolve;
 pub mod runtime_api;
+mod runtime_frames;
 pub mod sdk;
 
 use std::sync::Arc;

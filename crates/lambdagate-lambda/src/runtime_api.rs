@@ -79,7 +79,7 @@ pub(crate) struct Listening {
     /// The TCP address, `AWS_LAMBDA_RUNTIME_API`: what every runtime client uses.
     pub addr: SocketAddr,
     /// The Unix socket our own bootstraps use instead (`LAMBDAGATE_RUNTIME_SOCKET`), when one
-    /// could be made.
+    /// could be made: the same API in frames ([`crate::runtime_frames`]).
     pub unix: Option<PathBuf>,
     /// Accepts on both; aborting it closes them and removes the socket's folder.
     pub task: tokio::task::JoinHandle<()>,
@@ -155,9 +155,21 @@ pub(crate) async fn serve<E: ExecutionEnvironment>(
             };
             let instance = instance.clone();
             tokio::spawn(async move {
-                if let Ok(fd) = stream.as_fd().try_clone_to_owned() {
-                    serve_connection(instance, Peer::Process(pid), stream, fd).await;
+                let Ok(fd) = stream.as_fd().try_clone_to_owned() else {
+                    return;
+                };
+                if !instance.owns_connection(Peer::Process(pid)).await {
+                    tracing::warn!(
+                        "refused a Runtime API connection from process {pid}: not a process of this instance"
+                    );
+                    return;
                 }
+                let conn = Connection::new(fd);
+                let io = Watched {
+                    inner: stream,
+                    conn: conn.clone(),
+                };
+                crate::runtime_frames::serve(instance, conn, io).await;
             });
         }
     };
@@ -209,11 +221,7 @@ where
         );
         return;
     }
-    let conn = Arc::new(Connection {
-        fd,
-        written: AtomicU64::new(0),
-        reset: AtomicBool::new(false),
-    });
+    let conn = Connection::new(fd);
     let io = Watched {
         inner: stream,
         conn: conn.clone(),
@@ -241,6 +249,14 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
+    fn new(fd: OwnedFd) -> Arc<Self> {
+        Arc::new(Connection {
+            fd,
+            written: AtomicU64::new(0),
+            reset: AtomicBool::new(false),
+        })
+    }
+
     /// Bytes written to the runtime so far.
     pub fn written(&self) -> u64 {
         self.written.load(Ordering::Acquire)

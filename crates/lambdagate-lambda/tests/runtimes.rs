@@ -216,8 +216,8 @@ async fn another_process_cannot_use_a_bootstraps_unix_socket() {
     // The thief finds the socket where a process of the same user can: the victim's environ.
     let pid = body["pid"].as_u64().unwrap();
     let socket = initial_env(pid, "LAMBDAGATE_RUNTIME_SOCKET").expect("a Unix socket");
-    for (method, path) in [("GET", "invocation/next"), ("POST", "init/error")] {
-        let ask = serde_json::json!({ "request_unix": [socket, method, path, "{}"] });
+    for what in ["next", "init-error"] {
+        let ask = serde_json::json!({ "frame_unix": [socket, what] });
         let answer = response(&call(&service, "Thief", &ask.to_string()).await);
         // Closed unanswered: not one of the victim's processes.
         assert!(answer["status"].is_null(), "{answer}");
