@@ -81,7 +81,8 @@ pub(crate) struct Listening {
     /// The Unix socket our own bootstraps use instead (`LAMBDAGATE_RUNTIME_SOCKET`), when one
     /// could be made: the same API in frames ([`crate::runtime_frames`]).
     pub unix: Option<PathBuf>,
-    /// Accepts on both; aborting it closes them and removes the socket's folder.
+    /// Accepts on both (on the Unix socket, the bootstrap's one connection, which it then
+    /// serves); aborting it closes them and removes the socket's folder if still there.
     pub task: tokio::task::JoinHandle<()>,
 }
 
@@ -141,7 +142,9 @@ pub(crate) async fn serve<E: ExecutionEnvironment>(
         let Some(socket) = unix else {
             return std::future::pending().await;
         };
-        loop {
+        // The bootstrap connects once. As soon as it has, the socket and its folder go: no one
+        // else can connect after that, and nothing is left behind if lambdagate is killed.
+        let (stream, pid) = loop {
             let Ok((stream, _)) = socket.listener.accept().await else {
                 continue;
             };
@@ -153,25 +156,24 @@ pub(crate) async fn serve<E: ExecutionEnvironment>(
             else {
                 continue;
             };
-            let instance = instance.clone();
-            tokio::spawn(async move {
-                let Ok(fd) = stream.as_fd().try_clone_to_owned() else {
-                    return;
-                };
-                if !instance.owns_connection(Peer::Process(pid)).await {
-                    tracing::warn!(
-                        "refused a Runtime API connection from process {pid}: not a process of this instance"
-                    );
-                    return;
-                }
-                let conn = Connection::new(fd);
-                let io = Watched {
-                    inner: stream,
-                    conn: conn.clone(),
-                };
-                crate::runtime_frames::serve(instance, conn, io).await;
-            });
-        }
+            if instance.owns_connection(Peer::Process(pid)).await {
+                break (stream, pid);
+            }
+            tracing::warn!(
+                "refused a Runtime API connection from process {pid}: not a process of this instance"
+            );
+        };
+        drop(socket);
+        let Ok(fd) = stream.as_fd().try_clone_to_owned() else {
+            tracing::debug!("cannot watch the Runtime API connection of process {pid}");
+            return;
+        };
+        let conn = Connection::new(fd);
+        let io = Watched {
+            inner: stream,
+            conn: conn.clone(),
+        };
+        crate::runtime_frames::serve(instance, conn, io).await;
     };
     let task = tokio::spawn(async move {
         tokio::join!(tcp, unix);

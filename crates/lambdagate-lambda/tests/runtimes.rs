@@ -208,23 +208,53 @@ fn initial_env(pid: u64, name: &str) -> Option<String> {
 }
 
 #[tokio::test]
-async fn another_process_cannot_use_a_bootstraps_unix_socket() {
-    let victim = py("echo", "app.handler");
-    let service = start(vec![script_function("Thief"), victim.clone()]).await;
-    response(&call(&service, "Thief", "{}").await);
-    let body = proxy_body(&response(&call(&service, &victim.logical_id, "{}").await));
-    // The thief finds the socket where a process of the same user can: the victim's environ.
-    let pid = body["pid"].as_u64().unwrap();
-    let socket = initial_env(pid, "LAMBDAGATE_RUNTIME_SOCKET").expect("a Unix socket");
-    for what in ["next", "init-error"] {
-        let ask = serde_json::json!({ "frame_unix": [socket, what] });
-        let answer = response(&call(&service, "Thief", &ask.to_string()).await);
-        // Closed unanswered: not one of the victim's processes.
-        assert!(answer["status"].is_null(), "{answer}");
-    }
-    // The victim still serves its own calls.
-    let again = proxy_body(&response(&call(&service, &victim.logical_id, "{}").await));
-    assert_eq!(again["pid"], body["pid"]);
+async fn only_the_instance_can_use_its_bootstraps_unix_socket() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let victim = node("slow_init", "index.handler");
+    let service = start(vec![victim.clone()]).await;
+    let (s, id) = (service.clone(), victim.logical_id.clone());
+    let first = tokio::spawn(async move { call(&s, &id, "{}").await });
+    // While the function initialises its bootstrap has not connected yet: the socket is
+    // there, and any process of the same user finds it in the instance's environ.
+    let wanted = format!("AWS_LAMBDA_FUNCTION_NAME={}", victim.function_name);
+    let socket = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            let found = std::fs::read_dir("/proc")
+                .unwrap()
+                .flatten()
+                .find_map(|entry| {
+                    let pid: u64 = entry.file_name().to_str()?.parse().ok()?;
+                    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+                    let text = String::from_utf8_lossy(&environ);
+                    text.split('\0')
+                        .any(|e| e == wanted)
+                        .then(|| initial_env(pid, "LAMBDAGATE_RUNTIME_SOCKET"))?
+                });
+            if let Some(path) = found {
+                break path;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the instance's Unix socket");
+    // This test's process is not one of the instance's: an init error asking for its
+    // acknowledgement is not taken; the connection is closed unanswered.
+    let mut thief = tokio::net::UnixStream::connect(&socket).await.unwrap();
+    thief.write_all(b"I\x07\0\0\0\x01\0\0\0\0{}").await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), thief.read_to_end(&mut answer))
+        .await
+        .expect("closed, not left open");
+    assert!(answer.is_empty(), "answered {answer:?} ({read:?})");
+    // The bootstrap connects once initialised and serves; then the socket is gone.
+    let body = proxy_body(&response(&first.await.unwrap()));
+    assert!(body["pid"].as_u64().is_some());
+    assert!(
+        !std::path::Path::new(&socket).exists(),
+        "{socket} left behind"
+    );
+    assert_eq!(service.live_instances(&victim.logical_id), 1);
     service.shutdown(Duration::from_secs(2)).await;
 }
 
