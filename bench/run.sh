@@ -8,7 +8,9 @@
 # target, default 2; BENCH_WARMUP_FIRST, default 8, for the first target of each function),
 # BENCH_CONNECTIONS (default "1 16"), BENCH_ONLY (space-separated groups to run, default
 # "startup lambdagate invoke sls nginx"), LAMBDAGATE_BENCH_CACHE (where peers are installed, default
-# ${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench), CARGO_TARGET_DIR.
+# ${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench), CARGO_TARGET_DIR, LAMBDAGATE_BIN (measure this
+# lambdagate binary instead of the one just built, e.g. an older build for a before/after pair),
+# BENCH_TAG (appended to the result files' names).
 #
 # Everything listens on 127.0.0.1 only. Every server runs in its own process group and is stopped
 # by that group's id when its measurements end, and on exit or Ctrl-C.
@@ -171,9 +173,9 @@ listening_port() { grep -oE 'Listening on http://[^ ]+' "$1" | head -1 | sed -E 
 install_peers
 command -v curl >/dev/null || apt_install curl curl
 
-LAMBDAGATE="$TARGET_DIR/release/lambdagate"
+LAMBDAGATE="${LAMBDAGATE_BIN:-$TARGET_DIR/release/lambdagate}"
 APP="$WORK/app"
-if wants startup || wants lambdagate || wants invoke; then
+if wants startup || wants lambdagate || wants invoke || wants nginx; then
     say "building release binaries (lambdagate, rust-hello)"
     (cd "$ROOT" && cargo build --release -q -p lambdagate -p rust-hello)
     [[ -x $LAMBDAGATE ]] || die "no $LAMBDAGATE after the build"
@@ -366,11 +368,12 @@ fi
 
 # --- report --------------------------------------------------------------------------------------
 mkdir -p "$BENCH/results"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)${BENCH_TAG:+-$BENCH_TAG}
 OUT="$BENCH/results/$STAMP.txt"
 # The raw rows too, so a report can be redone from them: report.py RESULTS.tsv STARTUP COMMIT DURATION.
 cp "$RESULTS" "$BENCH/results/$STAMP.tsv"
-python3 "$BENCH/report.py" "$RESULTS" "$STARTUP_LINE" \
-    "$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[[ -n ${LAMBDAGATE_BIN:-} ]] && COMMIT="$COMMIT (scripts), lambdagate binary $LAMBDAGATE_BIN"
+python3 "$BENCH/report.py" "$RESULTS" "$STARTUP_LINE" "$COMMIT" \
     "$DURATION" "$WARMUP" "$WARMUP_FIRST" | tee "$OUT"
 say "written to ${OUT#"$ROOT"/}"
