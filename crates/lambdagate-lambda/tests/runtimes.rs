@@ -379,3 +379,30 @@ async fn streamed_responses_are_collected_and_trailer_errors_fail() {
     assert_eq!(body["errorMessage"], "stream broke");
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn answers_over_six_mb_fail_and_the_instance_keeps_serving() {
+    let py = py("big", "app.handler");
+    let node = node("big", "index.handler");
+    let service = start(vec![py.clone(), node.clone()]).await;
+    for f in [&py, &node] {
+        // Just under Lambda's limit (the JSON string's quotes count): answered.
+        let fits = lambdagate_lambda::errors::MAX_RESPONSE_BYTES - 200;
+        let result = call(&service, &f.logical_id, &format!(r#"{{"size": {fits}}}"#)).await;
+        let text = response(&result);
+        assert_eq!(text.as_str().map(str::len), Some(fits), "{}", f.runtime);
+        // Over it: Lambda's error, and the same instance serves the next call.
+        let over = 7 * 1024 * 1024;
+        let result = call(&service, &f.logical_id, &format!(r#"{{"size": {over}}}"#)).await;
+        let (kind, body) = error(&result);
+        assert_eq!(
+            kind, "Function.ResponseSizeTooLarge",
+            "{}: {body}",
+            f.runtime
+        );
+        let result = call(&service, &f.logical_id, r#"{"size": 5}"#).await;
+        assert_eq!(response(&result), "xxxxx", "{}", f.runtime);
+        assert_eq!(service.live_instances(&f.logical_id), 1, "{}", f.runtime);
+    }
+    service.shutdown(Duration::from_secs(2)).await;
+}
