@@ -89,6 +89,10 @@ where
                 return;
             }
         };
+        // A large answer's allocation would otherwise stay with an idle instance.
+        if buf.is_empty() && buf.capacity() > 256 * 1024 {
+            buf = BytesMut::with_capacity(16 * 1024);
+        }
         match frame {
             FromRuntime::Next => {
                 out.clear();
