@@ -104,6 +104,26 @@ pub(crate) struct NextEvent {
     pub invocation: Invocation,
 }
 
+impl NextEvent {
+    /// The Runtime API headers that come with the event (`GET /next`'s, and the frames' `V`).
+    pub(crate) fn each_header(&self, mut put: impl FnMut(&'static str, &str)) {
+        let inv = &self.invocation;
+        put("lambda-runtime-aws-request-id", &self.request_id);
+        put("lambda-runtime-deadline-ms", &self.deadline_ms.to_string());
+        put("lambda-runtime-invoked-function-arn", &self.function_arn);
+        put(
+            "lambda-runtime-trace-id",
+            inv.trace_id.as_deref().unwrap_or(&self.fallback_trace_id),
+        );
+        if let Some(cc) = &inv.client_context {
+            put("lambda-runtime-client-context", cc);
+        }
+        if let Some(ci) = &inv.cognito_identity {
+            put("lambda-runtime-cognito-identity", ci);
+        }
+    }
+}
+
 /// Binds an ephemeral port on 127.0.0.1, and a Unix socket in a fresh private folder when
 /// `unix` asks for one, and serves the Runtime API for `instance` on both.
 pub(crate) async fn serve<E: ExecutionEnvironment>(
@@ -563,31 +583,17 @@ async fn next<E: ExecutionEnvironment>(instance: &Arc<E>, conn: &Arc<Connection>
             "this instance is being stopped; exit",
         );
     };
-    let inv = event.invocation;
-    let mut res = Response::new(Full::new(inv.payload));
+    let mut res = Response::new(Full::new(event.invocation.payload.clone()));
     let headers = res.headers_mut();
     headers.insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    let mut put = |name: &'static str, value: &str| {
+    event.each_header(|name, value| {
         if let Ok(v) = HeaderValue::from_str(value) {
             headers.insert(name, v);
         }
-    };
-    put("lambda-runtime-aws-request-id", &event.request_id);
-    put("lambda-runtime-deadline-ms", &event.deadline_ms.to_string());
-    put("lambda-runtime-invoked-function-arn", &event.function_arn);
-    put(
-        "lambda-runtime-trace-id",
-        inv.trace_id.as_deref().unwrap_or(&event.fallback_trace_id),
-    );
-    if let Some(cc) = &inv.client_context {
-        put("lambda-runtime-client-context", cc);
-    }
-    if let Some(ci) = &inv.cognito_identity {
-        put("lambda-runtime-cognito-identity", ci);
-    }
+    });
     res
 }
 

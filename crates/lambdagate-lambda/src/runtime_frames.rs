@@ -308,32 +308,19 @@ fn put_frame(out: &mut BytesMut, kind: u8, payload: &[u8]) {
 
 /// A `V` frame: the headers `GET /next` would carry, as JSON, then the event.
 fn encode_event(out: &mut BytesMut, event: NextEvent) {
-    let inv = event.invocation;
     let mut headers = serde_json::Map::with_capacity(6);
-    let mut put = |name: &str, value: &str| {
+    event.each_header(|name, value| {
         headers.insert(name.to_string(), serde_json::Value::from(value));
-    };
-    put("lambda-runtime-aws-request-id", &event.request_id);
-    put("lambda-runtime-deadline-ms", &event.deadline_ms.to_string());
-    put("lambda-runtime-invoked-function-arn", &event.function_arn);
-    put(
-        "lambda-runtime-trace-id",
-        inv.trace_id.as_deref().unwrap_or(&event.fallback_trace_id),
-    );
-    if let Some(cc) = &inv.client_context {
-        put("lambda-runtime-client-context", cc);
-    }
-    if let Some(ci) = &inv.cognito_identity {
-        put("lambda-runtime-cognito-identity", ci);
-    }
+    });
     let headers = serde_json::Value::Object(headers).to_string();
-    let length = 4 + headers.len() + inv.payload.len();
+    let payload = &event.invocation.payload;
+    let length = 4 + headers.len() + payload.len();
     out.reserve(5 + length);
     out.put_u8(b'V');
     out.put_u32_le(length as u32);
     out.put_u32_le(headers.len() as u32);
     out.put_slice(headers.as_bytes());
-    out.put_slice(&inv.payload);
+    out.put_slice(payload);
 }
 
 #[cfg(test)]

@@ -254,6 +254,14 @@ impl AwsService {
 }
 
 /// `a=1&b=2` as pairs (already-encoded values kept as written, decoded later by the service).
+/// The answer of an AWS integration whose service has no local endpoint: lambdagate never calls
+/// real AWS (the startup warning said so).
+pub(super) fn no_endpoint(service: &str) -> GatewayError {
+    GatewayError::api_configuration(format!(
+        "no local endpoint for the {service} service (AWS_ENDPOINT_URL)"
+    ))
+}
+
 pub(super) fn pairs(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
@@ -273,10 +281,7 @@ impl Integration for AwsService {
     ) -> Result<IntegrationOutput, GatewayError> {
         let cx = r.cx;
         let Some(endpoint) = &self.endpoint else {
-            return Err(GatewayError::api_configuration(format!(
-                "no local endpoint for the {} service (AWS_ENDPOINT_URL)",
-                self.uri.service
-            )));
+            return Err(no_endpoint(&self.uri.service));
         };
         let parameters = self.request.parameters(cx, true)?;
         let template = self.request.select(cx.request.header("content-type"))?;

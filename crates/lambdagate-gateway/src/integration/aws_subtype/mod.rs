@@ -17,7 +17,9 @@ use lambdagate_model::{Integration as ModelIntegration, ResponseType};
 
 use lambdagate_auth::sigv4::Credentials;
 
-use super::aws_service::{Signing, encode, endpoint_env_id, endpoint_for, send_signed, settings};
+use super::aws_service::{
+    Signing, encode, endpoint_env_id, endpoint_for, no_endpoint, send_signed, settings,
+};
 use super::http_params;
 use super::{Integration, IntegrationOutput, IntegrationRequest};
 use crate::backend::Backend;
@@ -314,10 +316,7 @@ impl Integration for AwsSubtype {
     ) -> Result<IntegrationOutput, GatewayError> {
         let cx = r.cx;
         let Some(endpoint) = &self.endpoint else {
-            return Err(GatewayError::api_configuration(format!(
-                "no local endpoint for the {} service (AWS_ENDPOINT_URL)",
-                self.subtype.service
-            )));
+            return Err(no_endpoint(self.subtype.service));
         };
         let bad_request = |why: String| {
             GatewayError::new(ResponseType::BadRequestParameters)
