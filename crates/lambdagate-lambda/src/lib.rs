@@ -19,7 +19,6 @@ mod pool;
 mod process_tree;
 pub mod resolve;
 pub mod runtime_api;
-mod runtime_frames;
 pub mod sdk;
 
 use std::sync::Arc;

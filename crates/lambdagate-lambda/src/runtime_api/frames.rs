@@ -1,5 +1,5 @@
 //! The Runtime API as length-prefixed frames on a Unix socket, spoken by our own Python and
-//! Node bootstraps only (official runtime clients keep HTTP on TCP, [`crate::runtime_api`]).
+//! Node bootstraps only (official runtime clients keep HTTP on TCP, [`super::http`]).
 //!
 //! The operations are the Runtime API's, with the same meaning and the same checks; only the
 //! wire differs. HTTP cost the gateway a request parse, a response encode and the header maps
@@ -30,7 +30,8 @@ use std::sync::Arc;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::runtime_api::{Connection, ExecutionEnvironment, NextEvent};
+use super::connection::Connection;
+use super::environment::{ExecutionEnvironment, NextEvent};
 use crate::{Outcome, errors};
 
 /// The largest frame taken whole: a response at Lambda's limit plus its id and error type.
