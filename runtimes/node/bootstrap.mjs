@@ -495,7 +495,7 @@ class RuntimeClient {
  * The Runtime API in lambdagate's frames, on the Unix socket it gives this
  * instance (LAMBDAGATE_RUNTIME_SOCKET): the operations of RuntimeClient without
  * HTTP. Each frame is a kind byte, a 4-byte little-endian length and the
- * payload; see runtime_frames.rs in lambdagate for the layout. Streaming
+ * payload; see runtime_api/frames.rs in lambdagate for the layout. Streaming
  * handlers keep the HTTP client, which their response stream needs.
  */
 class FrameClient {

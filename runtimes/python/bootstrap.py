@@ -394,7 +394,7 @@ class FrameClient(object):
     """The Runtime API in lambdagate's frames, on the Unix socket it gives this
     instance (LAMBDAGATE_RUNTIME_SOCKET): the operations of RuntimeClient without
     HTTP. Each frame is a kind byte, a 4-byte little-endian length and the
-    payload; see runtime_frames.rs in lambdagate for the layout.
+    payload; see runtime_api/frames.rs in lambdagate for the layout.
 
     It waits for data with poll(), not in a blocking recv: a Unix socket wakes a
     reader blocked in recv each time the other end consumes what it sent (write
