@@ -499,21 +499,26 @@ class RuntimeClient {
  * handlers keep the HTTP client, which their response stream needs.
  */
 class FrameClient {
-  /** Connects; resolves null when the socket is gone or refused. */
-  static connect(path) {
+  /**
+   * Connects; resolves null when the socket is gone or refused. `http` is the
+   * HTTP client on the TCP address, for answers sent while this connection
+   * waits for an event.
+   */
+  static connect(path, http) {
     return new Promise((resolve) => {
       const sock = net.connect({ path });
       const failed = () => resolve(null);
       sock.once('error', failed);
       sock.once('connect', () => {
         sock.removeListener('error', failed);
-        resolve(new FrameClient(sock));
+        resolve(new FrameClient(sock, http));
       });
     });
   }
 
-  constructor(sock) {
+  constructor(sock, http) {
     this.sock = sock;
+    this.http = http;
     this.chunks = [];
     this.have = 0;
     // The frames the gateway owes us, in the order it sends them.
@@ -630,16 +635,29 @@ class FrameClient {
     );
   }
 
+  /**
+   * Whether this connection waits for an event. The gateway reads nothing more
+   * from it until the event is sent, so an answer that comes now (an uncaught
+   * exception after the last result, before the runtime exits) goes over HTTP,
+   * as the HTTP client sends it on a second connection while its own waits.
+   */
+  waiting() {
+    return this.waiters.length > 0;
+  }
+
   postInvocationResponse(response, id, callback, thenNext = false) {
+    if (this.waiting()) return this.http.postInvocationResponse(response, id, callback);
     this.answer(0x52, id, '', serialize(response), callback, thenNext);
   }
 
   postInvocationError(error, id, callback, thenNext = false) {
+    if (this.waiting()) return this.http.postInvocationError(error, id, callback);
     const doc = toRapidResponse(error);
     this.answer(0x45, id, frameErrorType(doc.errorType), serialize(doc), callback, thenNext);
   }
 
   postInitError(error, callback) {
+    if (this.waiting()) return this.http.postInitError(error, callback);
     const doc = toRapidResponse(error);
     this.answer(0x49, '', frameErrorType(doc.errorType), serialize(doc), callback, false);
   }
@@ -1261,7 +1279,7 @@ async function main() {
   }
   // Our Unix socket, unless the handler streams its response (that needs HTTP).
   if (socketPath && metadata.streaming !== STREAM_RESPONSE) {
-    client = (await FrameClient.connect(socketPath)) ?? client;
+    client = (await FrameClient.connect(socketPath, client)) ?? client;
   }
   new Runtime(client, handler, metadata, errorCallbacks).scheduleIteration();
 }

@@ -406,3 +406,32 @@ async fn answers_over_six_mb_fail_and_the_instance_keeps_serving() {
     }
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn an_exception_after_the_answer_does_not_take_the_next_invocation_down() {
+    let f = node("late_throw", "index.handler");
+    let service = start(vec![f.clone()]).await;
+    let first = response(&call(&service, &f.logical_id, r#"{"throwLater": true}"#).await);
+    // The instance throws 100 ms later, while it waits for its next event, and exits (129).
+    let pid = first["pid"].as_u64().unwrap() as u32;
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while alive(pid) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the instance exits after its uncaught exception");
+    // The next invocation is not handed to it: a new instance answers.
+    let second = response(&call(&service, &f.logical_id, "{}").await);
+    assert_ne!(second["pid"], first["pid"]);
+    let lines: Vec<String> = service
+        .logs(&f.logical_id)
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("thrown after the answer")),
+        "{lines:?}"
+    );
+    service.shutdown(Duration::from_secs(2)).await;
+}
