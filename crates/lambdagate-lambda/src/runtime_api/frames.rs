@@ -309,19 +309,27 @@ fn put_frame(out: &mut BytesMut, kind: u8, payload: &[u8]) {
 
 /// A `V` frame: the headers `GET /next` would carry, as JSON, then the event.
 fn encode_event(out: &mut BytesMut, event: NextEvent) {
-    let mut headers = serde_json::Map::with_capacity(6);
-    event.each_header(|name, value| {
-        headers.insert(name.to_string(), serde_json::Value::from(value));
-    });
-    let headers = serde_json::Value::Object(headers).to_string();
+    use serde::ser::{SerializeMap, Serializer};
     let payload = &event.invocation.payload;
-    let length = 4 + headers.len() + payload.len();
-    out.reserve(5 + length);
+    out.reserve(5 + 4 + 512 + payload.len());
     out.put_u8(b'V');
-    out.put_u32_le(length as u32);
-    out.put_u32_le(headers.len() as u32);
-    out.put_slice(headers.as_bytes());
+    let lengths_at = out.len();
+    out.put_u64_le(0); // the frame's and the headers' lengths, filled in below
+    // The headers go straight into the frame as a JSON object: no map or strings built first.
+    let headers_at = out.len();
+    let mut json = serde_json::Serializer::new(out.writer());
+    if let Ok(mut map) = json.serialize_map(None) {
+        event.each_header(|name, value| {
+            let _ = map.serialize_entry(name, value);
+        });
+        let _ = map.end();
+    }
+    let out = json.into_inner().into_inner();
+    let headers_len = out.len() - headers_at;
     out.put_slice(payload);
+    let frame_len = out.len() - lengths_at - 4;
+    out[lengths_at..lengths_at + 4].copy_from_slice(&(frame_len as u32).to_le_bytes());
+    out[lengths_at + 4..lengths_at + 8].copy_from_slice(&(headers_len as u32).to_le_bytes());
 }
 
 #[cfg(test)]
@@ -372,6 +380,37 @@ mod tests {
         ] {
             assert!(parse(kind, Bytes::from(payload)).is_err(), "{kind}");
         }
+    }
+
+    #[test]
+    fn events_carry_their_headers_as_json_then_the_payload() {
+        let event = NextEvent {
+            request_id: "rid-1".into(),
+            deadline_ms: 1_700_000_000_123,
+            function_arn: "arn:aws:lambda:us-east-1:123456789012:function:f".into(),
+            fallback_trace_id: "Root=1-x".into(),
+            invocation: crate::Invocation {
+                payload: Bytes::from_static(b"{\"k\":\"v\"}"),
+                client_context: Some("{\"custom\":{\"a\":\"\\\"\"}}".into()),
+                ..Default::default()
+            },
+        };
+        let mut out = BytesMut::new();
+        encode_event(&mut out, event);
+        assert_eq!(out[0], b'V');
+        let length = u32::from_le_bytes(out[1..5].try_into().unwrap()) as usize;
+        assert_eq!(length, out.len() - 5);
+        let headers_len = u32::from_le_bytes(out[5..9].try_into().unwrap()) as usize;
+        let headers: serde_json::Value = serde_json::from_slice(&out[9..9 + headers_len]).unwrap();
+        assert_eq!(headers["lambda-runtime-aws-request-id"], "rid-1");
+        assert_eq!(headers["lambda-runtime-deadline-ms"], "1700000000123");
+        assert_eq!(headers["lambda-runtime-trace-id"], "Root=1-x");
+        assert_eq!(
+            headers["lambda-runtime-client-context"],
+            "{\"custom\":{\"a\":\"\\\"\"}}"
+        );
+        assert!(headers.get("lambda-runtime-cognito-identity").is_none());
+        assert_eq!(&out[9 + headers_len..], b"{\"k\":\"v\"}");
     }
 
     #[test]
