@@ -210,11 +210,17 @@ fn initial_env(pid: u64, name: &str) -> Option<String> {
 #[tokio::test]
 async fn only_the_instance_can_use_its_bootstraps_unix_socket() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let victim = node("slow_init", "index.handler");
+    let mut victim = node("slow_init", "index.handler");
+    // Its init lasts until the test opens this gate: no race with the clock.
+    let gate = std::env::temp_dir().join(format!("lambdagate-init-gate-{}", std::process::id()));
+    let _ = std::fs::remove_file(&gate);
+    victim
+        .environment
+        .insert("INIT_GATE".into(), gate.display().to_string());
     let service = start(vec![victim.clone()]).await;
     let (s, id) = (service.clone(), victim.logical_id.clone());
     let first = tokio::spawn(async move { call(&s, &id, "{}").await });
-    // While the function initialises its bootstrap has not connected yet: the socket is
+    // While the function initialises, its bootstrap has not connected yet: the socket is
     // there, and any process of the same user finds it in the instance's environ.
     let wanted = format!("AWS_LAMBDA_FUNCTION_NAME={}", victim.function_name);
     let socket = tokio::time::timeout(Duration::from_secs(20), async {
@@ -248,6 +254,7 @@ async fn only_the_instance_can_use_its_bootstraps_unix_socket() {
         .expect("closed, not left open");
     assert!(answer.is_empty(), "answered {answer:?} ({read:?})");
     // The bootstrap connects once initialised and serves; then the socket is gone.
+    std::fs::write(&gate, b"").unwrap();
     let body = proxy_body(&response(&first.await.unwrap()));
     assert!(body["pid"].as_u64().is_some());
     assert!(
@@ -255,6 +262,7 @@ async fn only_the_instance_can_use_its_bootstraps_unix_socket() {
         "{socket} left behind"
     );
     assert_eq!(service.live_instances(&victim.logical_id), 1);
+    let _ = std::fs::remove_file(&gate);
     service.shutdown(Duration::from_secs(2)).await;
 }
 
