@@ -19,7 +19,6 @@ use lambdagate_model::{Integration as ModelIntegration, IntegrationTarget};
 use super::http_client::{self, SendError};
 use super::http_proxy::RESPONSE_LIMIT;
 use super::mapping::{RawAnswer, RequestMapping, ResponseMapping, Selector};
-use super::template::{self, Overrides, TemplateInput};
 use super::{Integration, IntegrationOutput, IntegrationRequest};
 use crate::backend::Backend;
 use crate::responses::error::GatewayError;
@@ -283,23 +282,8 @@ impl Integration for AwsService {
         let Some(endpoint) = &self.endpoint else {
             return Err(no_endpoint(&self.uri.service));
         };
-        let parameters = self.request.parameters(cx, true)?;
-        let template = self.request.select(cx.request.header("content-type"))?;
-        let body = self
-            .request
-            .body(&cx.request, r.binary_media_types, template.is_some())?;
-        let (body, overrides) = match template {
-            Some(t) => {
-                let input = TemplateInput {
-                    cx,
-                    body: &body,
-                    overrides: &Overrides::default(),
-                };
-                let (body, overrides) = template::render(t, &input)?;
-                (Bytes::from(body), overrides)
-            }
-            None => (body, Overrides::default()),
-        };
+        let (parameters, body, overrides) =
+            self.request.transform(cx, r.binary_media_types, true)?;
         let (path, query) = self.target(&parameters.query);
         // `{name}` in a `path/` URI is filled from `integration.request.path.name` (or a
         // template's path override), `${stageVariables.x}` from the stage.

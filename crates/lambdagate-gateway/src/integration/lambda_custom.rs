@@ -5,12 +5,11 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use lambdagate_lambda::{Invocation, InvokeError, Outcome};
+use lambdagate_lambda::{Invocation, Outcome};
 use lambdagate_model::Integration as ModelIntegration;
 
-use super::lambda_proxy::FunctionTarget;
+use super::lambda_proxy::{FunctionTarget, invoke_within};
 use super::mapping::{RawAnswer, RequestMapping, ResponseMapping, Selector};
-use super::template::{self, Overrides, TemplateInput};
 use super::{Integration, IntegrationOutput, IntegrationRequest};
 use crate::backend::Backend;
 use crate::responses::error::GatewayError;
@@ -65,23 +64,8 @@ impl Integration for LambdaCustom {
                 "the function could not be resolved",
             ));
         };
-        let parameters = self.request.parameters(cx, true)?;
-        let template = self.request.select(cx.request.header("content-type"))?;
-        let body = self
-            .request
-            .body(&cx.request, r.binary_media_types, template.is_some())?;
-        let (payload, overrides) = match template {
-            Some(t) => {
-                let input = TemplateInput {
-                    cx,
-                    body: &body,
-                    overrides: &Overrides::default(),
-                };
-                let (body, overrides) = template::render(t, &input)?;
-                (Bytes::from(body), overrides)
-            }
-            None => (body, Overrides::default()),
-        };
+        let (parameters, payload, overrides) =
+            self.request.transform(cx, r.binary_media_types, true)?;
         let header = |name: &str| {
             overrides
                 .request_headers
@@ -107,41 +91,29 @@ impl Integration for LambdaCustom {
             trace_id: Some(r.ids.trace.clone()),
             ..Invocation::default()
         };
-        let outcome =
-            tokio::time::timeout(self.timeout, backend.invoke(function, invocation)).await;
-        let answer = match outcome {
-            Err(_) => {
-                return Err(GatewayError::integration_timeout(format!(
-                    "no answer within {} ms",
-                    self.timeout.as_millis()
-                )));
-            }
-            Ok(Err(error @ (InvokeError::TooManyRequests | InvokeError::FunctionNotFound(_)))) => {
-                return Err(GatewayError::invocation_refused(format!(
-                    "invoke failed: {error}"
-                )));
-            }
-            Ok(Err(error)) => {
-                return Err(GatewayError::api_configuration(format!(
-                    "invoke failed: {error}"
-                )));
-            }
+        let result = invoke_within(
+            backend,
+            function,
+            invocation,
+            self.timeout,
+            GatewayError::api_configuration,
+        )
+        .await?;
+        let answer = match result.outcome {
             // An `Event` invocation answers as soon as Lambda accepts it, with an empty body;
             // here the function has run by now, and its outcome is not the client's concern.
-            Ok(Ok(_)) if asynchronous => Answer::Success(Bytes::new()),
-            Ok(Ok(result)) => match result.outcome {
-                Outcome::Response(bytes) => Answer::Success(bytes),
-                Outcome::Error { payload, .. } => Answer::Error {
-                    message: serde_json::from_slice::<serde_json::Value>(&payload)
-                        .ok()
-                        .and_then(|v| {
-                            v.get("errorMessage")
-                                .and_then(serde_json::Value::as_str)
-                                .map(str::to_string)
-                        })
-                        .unwrap_or_default(),
-                    document: payload,
-                },
+            _ if asynchronous => Answer::Success(Bytes::new()),
+            Outcome::Response(bytes) => Answer::Success(bytes),
+            Outcome::Error { payload, .. } => Answer::Error {
+                message: serde_json::from_slice::<serde_json::Value>(&payload)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("errorMessage")
+                            .and_then(serde_json::Value::as_str)
+                            .map(str::to_string)
+                    })
+                    .unwrap_or_default(),
+                document: payload,
             },
         };
         let (selector, body) = match &answer {

@@ -174,6 +174,30 @@ impl RequestMapping {
         }
     }
 
+    /// The integration request of a non-proxy integration: its mapped parameters, then the body
+    /// through the request template the content type selects (or passed through), with the
+    /// overrides the template set. `aws` as for [`RequestMapping::parameters`].
+    pub fn transform(
+        &self,
+        cx: &RequestContext<'_>,
+        binary_media_types: &[String],
+        aws: bool,
+    ) -> Result<(MappedParameters, Bytes, Overrides), GatewayError> {
+        let parameters = self.parameters(cx, aws)?;
+        let template = self.select(cx.request.header("content-type"))?;
+        let body = self.body(&cx.request, binary_media_types, template.is_some())?;
+        let Some(template) = template else {
+            return Ok((parameters, body, Overrides::default()));
+        };
+        let input = TemplateInput {
+            cx,
+            body: &body,
+            overrides: &Overrides::default(),
+        };
+        let (body, overrides) = template::render(template, &input)?;
+        Ok((parameters, Bytes::from(body), overrides))
+    }
+
     /// Evaluates `integration.request.{header,querystring,path}.X`. `aws` says whether the
     /// integration is an AWS one (Lambda), which refuses more headers.
     pub fn parameters(

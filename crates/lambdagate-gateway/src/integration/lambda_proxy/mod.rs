@@ -103,33 +103,21 @@ impl Integration for LambdaProxy {
             trace_id: Some(r.ids.trace.clone()),
             ..Invocation::default()
         };
-        let outcome =
-            tokio::time::timeout(self.timeout, backend.invoke(function, invocation)).await;
-        let payload = match outcome {
-            Err(_) => {
-                return Err(GatewayError::integration_timeout(format!(
-                    "no answer within {} ms",
-                    self.timeout.as_millis()
-                )));
-            }
-            Ok(Err(error @ (InvokeError::TooManyRequests | InvokeError::FunctionNotFound(_)))) => {
-                return Err(GatewayError::invocation_refused(format!(
-                    "invoke failed: {error}"
-                )));
-            }
-            Ok(Err(error)) => {
+        let result = invoke_within(
+            backend,
+            function,
+            invocation,
+            self.timeout,
+            GatewayError::function_error,
+        )
+        .await?;
+        let payload = match result.outcome {
+            Outcome::Response(bytes) => bytes,
+            Outcome::Error { error_type, .. } => {
                 return Err(GatewayError::function_error(format!(
-                    "invoke failed: {error}"
+                    "function error ({error_type})"
                 )));
             }
-            Ok(Ok(result)) => match result.outcome {
-                Outcome::Response(bytes) => bytes,
-                Outcome::Error { error_type, .. } => {
-                    return Err(GatewayError::function_error(format!(
-                        "function error ({error_type})"
-                    )));
-                }
-            },
         };
         let parsed = match (r.api_kind, self.payload) {
             (ApiKind::Rest, _) => {
@@ -156,5 +144,29 @@ impl Integration for LambdaProxy {
             }
             Err(error) => Err(GatewayError::function_error(error.to_string())),
         }
+    }
+}
+
+/// Invokes `function` within the integration's `timeout`, as every Lambda integration does: no
+/// answer in time is the timeout answer, throttling or an unknown function is refused, and any
+/// other failure to invoke is `failed` (the proxy answers it as a function error, a REST custom
+/// integration as a configuration error).
+pub(super) async fn invoke_within(
+    backend: &dyn Backend,
+    function: &FunctionHandle,
+    invocation: Invocation,
+    timeout: Duration,
+    failed: fn(String) -> GatewayError,
+) -> Result<lambdagate_lambda::InvocationResult, GatewayError> {
+    match tokio::time::timeout(timeout, backend.invoke(function, invocation)).await {
+        Err(_) => Err(GatewayError::integration_timeout(format!(
+            "no answer within {} ms",
+            timeout.as_millis()
+        ))),
+        Ok(Err(error @ (InvokeError::TooManyRequests | InvokeError::FunctionNotFound(_)))) => Err(
+            GatewayError::invocation_refused(format!("invoke failed: {error}")),
+        ),
+        Ok(Err(error)) => Err(failed(format!("invoke failed: {error}"))),
+        Ok(Ok(result)) => Ok(result),
     }
 }
