@@ -175,6 +175,18 @@ impl<'s> RequestContext<'s> {
             .map(|(_, v)| v)
     }
 
+    /// Every value of a query-string parameter, decoded and joined with commas (API Gateway's
+    /// multi-value query string as one value); `None` when the parameter is absent.
+    pub fn query_values(&self, name: &str) -> Option<String> {
+        let raw = self.request.raw_query.as_deref()?;
+        let values: Vec<String> = query_pairs(raw)
+            .into_iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v)
+            .collect();
+        (!values.is_empty()).then(|| values.join(","))
+    }
+
     /// `$context.{name}`, as far as the request got; `None` for a variable that has no value.
     pub fn context_value(&self, name: &str) -> Option<Cow<'s, str>> {
         let api = self.api;

@@ -292,17 +292,7 @@ pub fn request_value(cx: &RequestContext<'_>, reference: &str) -> Option<String>
         );
     }
     if let Some(name) = rest.strip_prefix("querystring.") {
-        let values: Vec<String> = cx
-            .request
-            .raw_query
-            .as_deref()
-            .map(crate::request::query_pairs)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v)
-            .collect();
-        return (!values.is_empty()).then(|| values.join(","));
+        return cx.query_values(name);
     }
     if let Some(path) = rest.strip_prefix("body.") {
         return body_value(&cx.request.body, path);

@@ -282,17 +282,7 @@ fn request_source(cx: &RequestContext<'_>, source: &str) -> Option<String> {
         return cx.query_value(name);
     }
     if let Some(name) = rest.strip_prefix("multivaluequerystring.") {
-        let values: Vec<String> = cx
-            .request
-            .raw_query
-            .as_deref()
-            .map(crate::request::query_pairs)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v)
-            .collect();
-        return (!values.is_empty()).then(|| values.join(","));
+        return cx.query_values(name);
     }
     if let Some(name) = rest.strip_prefix("header.") {
         return cx.request.header(name).map(str::to_string);
