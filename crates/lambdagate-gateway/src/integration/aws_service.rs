@@ -193,18 +193,11 @@ impl AwsService {
             .filter(|m| !m.eq_ignore_ascii_case("ANY"))
             .unwrap_or_else(|| "POST".to_string())
             .to_ascii_uppercase();
-        let local = "lambdagate-local".to_string();
         Ok(AwsService {
             uri,
             method,
             endpoint,
-            credentials: Credentials {
-                access_key_id: var("AWS_ACCESS_KEY_ID").unwrap_or_else(|| local.clone()),
-                secret_access_key: var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|| local.clone()),
-                session_token: var("AWS_SESSION_TOKEN"),
-                account_id: String::new(),
-                user_arn: String::new(),
-            },
+            credentials: signing_credentials(var),
             timeout,
             request: RequestMapping::compile(integration)?,
             responses: ResponseMapping::compile(
@@ -253,6 +246,19 @@ impl AwsService {
 }
 
 /// `a=1&b=2` as pairs (already-encoded values kept as written, decoded later by the service).
+/// The keys AWS integrations sign with: the environment's, else the same dummy keys functions
+/// get. An integration's `credentials` role is not assumed (no STS call).
+pub(super) fn signing_credentials(var: &dyn Fn(&str) -> Option<String>) -> Credentials {
+    let local = || "lambdagate-local".to_string();
+    Credentials {
+        access_key_id: var("AWS_ACCESS_KEY_ID").unwrap_or_else(local),
+        secret_access_key: var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(local),
+        session_token: var("AWS_SESSION_TOKEN"),
+        account_id: String::new(),
+        user_arn: String::new(),
+    }
+}
+
 /// The answer of an AWS integration whose service has no local endpoint: lambdagate never calls
 /// real AWS (the startup warning said so).
 pub(super) fn no_endpoint(service: &str) -> GatewayError {

@@ -19,6 +19,7 @@ use lambdagate_auth::sigv4::Credentials;
 
 use super::aws_service::{
     Signing, encode, endpoint_env_id, endpoint_for, no_endpoint, send_signed, settings,
+    signing_credentials,
 };
 use super::http_params;
 use super::{Integration, IntegrationOutput, IntegrationRequest};
@@ -105,7 +106,6 @@ impl AwsSubtype {
                 endpoint_env_id(service)
             ));
         }
-        let local = "lambdagate-local".to_string();
         Ok(AwsSubtype {
             name,
             subtype,
@@ -115,13 +115,7 @@ impl AwsSubtype {
                 .or_else(|| var("AWS_DEFAULT_REGION"))
                 .unwrap_or_else(|| "us-east-1".to_string()),
             endpoint,
-            credentials: Credentials {
-                access_key_id: var("AWS_ACCESS_KEY_ID").unwrap_or_else(|| local.clone()),
-                secret_access_key: var("AWS_SECRET_ACCESS_KEY").unwrap_or_else(|| local.clone()),
-                session_token: var("AWS_SESSION_TOKEN"),
-                account_id: String::new(),
-                user_arn: String::new(),
-            },
+            credentials: signing_credentials(var),
             timeout,
         })
     }
