@@ -278,6 +278,16 @@ fn compile_api(
             .iter()
             .map(|m| m.status_code)
             .collect();
+        // The integration timeout is API Gateway's own (TimeoutInMillis, else the API kind's
+        // maximum). A function that exceeds its own Timeout first is stopped by the function
+        // service and answers a function error, which API Gateway maps to 502 (REST) / 500
+        // (HTTP API), not to an integration timeout.
+        let timeout = integration
+            .timeout_ms
+            .map_or(cap, |ms| Duration::from_millis(u64::from(ms)))
+            .min(cap);
+        // What an integration's compilation notes (accepted, not enforced) becomes warnings.
+        let mut notes = Vec::new();
         let compiled = match (integration.kind, &integration.target) {
             (
                 kind @ (IntegrationType::AwsProxy | IntegrationType::Aws),
@@ -299,20 +309,13 @@ fn compile_api(
                         function: function.clone(),
                     });
                 };
-                // The integration timeout is API Gateway's own (TimeoutInMillis, else the API
-                // kind's maximum). A function that exceeds its own Timeout first is stopped by
-                // the function service and answers a function error, which API Gateway maps to
-                // 502 (REST) / 500 (HTTP API), not to an integration timeout.
-                let timeout = integration
-                    .timeout_ms
-                    .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
                 match (target, app.unavailable_function(function)) {
                     (Some(function), _) if kind == IntegrationType::Aws => {
                         match LambdaCustom::compile(
                             integration,
                             &method_statuses,
                             function,
-                            timeout.min(cap),
+                            timeout,
                         ) {
                             Ok(custom) => CompiledIntegration::LambdaCustom(custom),
                             Err(why) => broken(warnings, route, api, why),
@@ -324,7 +327,7 @@ fn compile_api(
                             ApiKind::Rest => PayloadFormat::V1,
                             ApiKind::Http => integration.payload_format,
                         },
-                        timeout: timeout.min(cap),
+                        timeout,
                     }),
                     // Warned about at load; answered as AWS does when it cannot invoke.
                     (None, f) => CompiledIntegration::Unavailable(f.map_or_else(
@@ -345,25 +348,15 @@ fn compile_api(
             (IntegrationType::HttpProxy, _) | (IntegrationType::Http, _)
                 if integration.kind == IntegrationType::HttpProxy || api.kind == ApiKind::Rest =>
             {
-                let timeout = integration
-                    .timeout_ms
-                    .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
-                let mut notes = Vec::new();
                 let compiled = HttpIntegration::compile(
                     api.kind,
                     integration,
                     &method_statuses,
                     &path,
-                    timeout.min(cap),
+                    timeout,
                     crate::integration::http_client::private_targets(),
                     &mut notes,
                 );
-                warnings.extend(notes.into_iter().map(|note| {
-                    format!(
-                        "{}: {} on API {}: {note}",
-                        route.source, route.key, api.logical_id
-                    )
-                }));
                 match compiled {
                     Ok(http) => CompiledIntegration::Http(http),
                     Err(why) => broken(warnings, route, api, why),
@@ -375,22 +368,8 @@ fn compile_api(
                     && crate::integration::aws_service::ServiceUri::parse(uri)
                         .map_or(true, |u| u.service != "lambda") =>
             {
-                let timeout = integration
-                    .timeout_ms
-                    .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
-                let mut notes = Vec::new();
-                let compiled = AwsService::compile(
-                    integration,
-                    &method_statuses,
-                    timeout.min(cap),
-                    &mut notes,
-                );
-                warnings.extend(notes.into_iter().map(|note| {
-                    format!(
-                        "{}: {} on API {}: {note}",
-                        route.source, route.key, api.logical_id
-                    )
-                }));
+                let compiled =
+                    AwsService::compile(integration, &method_statuses, timeout, &mut notes);
                 match compiled {
                     Ok(service) => CompiledIntegration::AwsService(service),
                     Err(why) => broken(warnings, route, api, why),
@@ -399,17 +378,7 @@ fn compile_api(
             (IntegrationType::AwsProxy, IntegrationTarget::None)
                 if api.kind == ApiKind::Http && integration.subtype.is_some() =>
             {
-                let timeout = integration
-                    .timeout_ms
-                    .map_or(cap, |ms| Duration::from_millis(u64::from(ms)));
-                let mut notes = Vec::new();
-                let compiled = AwsSubtype::compile(integration, timeout.min(cap), &mut notes);
-                warnings.extend(notes.into_iter().map(|note| {
-                    format!(
-                        "{}: {} on API {}: {note}",
-                        route.source, route.key, api.logical_id
-                    )
-                }));
+                let compiled = AwsSubtype::compile(integration, timeout, &mut notes);
                 match compiled {
                     Ok(service) => CompiledIntegration::AwsSubtype(service),
                     Err(why) => broken(warnings, route, api, why),
@@ -424,6 +393,12 @@ fn compile_api(
                 CompiledIntegration::Unsupported(kind)
             }
         };
+        warnings.extend(notes.into_iter().map(|note| {
+            format!(
+                "{}: {} on API {}: {note}",
+                route.source, route.key, api.logical_id
+            )
+        }));
         if let Some(role) = &integration.credentials {
             // Read and not enforced: said, never dropped silently.
             warnings.push(format!(
