@@ -672,3 +672,42 @@ async fn private_integrations_from_cloudformation() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_rest_http_integration_applies_its_content_handling() {
+    let backend = start_backend().await;
+    let down = closed_port().await;
+    let template = template_for(backend.port, down);
+    let template_arg = template.to_str().unwrap().to_string();
+    let server = tokio::task::spawn_blocking(move || {
+        Server::start_in(
+            &repo_root(),
+            &["start-api", "-t", &template_arg, "-p", "0"],
+            &[],
+        )
+    })
+    .await
+    .unwrap();
+    let c = reqwest::Client::new();
+    // A binary media type with CONVERT_TO_TEXT reaches the backend base64-encoded, as on AWS
+    // for every non-proxy integration.
+    let bytes = vec![0u8, 159, 146, 150, 255];
+    let r = send(
+        c.post(server.url("/dev/convert"))
+            .header("content-type", "application/octet-stream")
+            .body(bytes.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    use base64::Engine;
+    let sent = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    assert_eq!(r.json()["body"], sent, "{}", r.body);
+    // Text is passed as it came.
+    let r = send(
+        c.post(server.url("/dev/convert"))
+            .header("content-type", "text/plain")
+            .body("plain words"),
+    )
+    .await;
+    assert_eq!(r.json()["body"], "plain words", "{}", r.body);
+}

@@ -18,7 +18,7 @@ use lambdagate_model::{
 use super::http_client::{self, PrivateTargets, SendError};
 use super::http_params::{self, Action, Location, Mapping};
 use super::mapping::{MappedParameters, RawAnswer, RequestMapping, ResponseMapping, Selector};
-use super::template::{self, Overrides, TemplateInput};
+use super::template::Overrides;
 use super::{Integration, IntegrationOutput, IntegrationRequest};
 use crate::backend::Backend;
 use crate::context::RequestContext;
@@ -618,24 +618,21 @@ impl Integration for HttpIntegration {
         _backend: &dyn Backend,
     ) -> Result<IntegrationOutput, GatewayError> {
         let cx = r.cx;
-        let mapped = match self.kind {
-            ApiKind::Rest => self.rest.parameters(cx, false)?,
-            ApiKind::Http => MappedParameters::default(),
-        };
-        let (body, overrides) = match &self.custom {
-            None => (cx.request.body.clone(), Overrides::default()),
-            Some(_) => match self.rest.select(cx.request.header("content-type"))? {
-                Some(t) => {
-                    let input = TemplateInput {
-                        cx,
-                        body: &cx.request.body,
-                        overrides: &Overrides::default(),
-                    };
-                    let (body, overrides) = template::render(t, &input)?;
-                    (Bytes::from(body), overrides)
-                }
-                None => (cx.request.body.clone(), Overrides::default()),
-            },
+        // A non-proxy (`HTTP`) integration maps its request as every REST non-proxy
+        // integration does (parameters, `contentHandling`, template); a proxy passes the body
+        // through.
+        let (mapped, body, overrides) = match (&self.custom, self.kind) {
+            (Some(_), _) => self.rest.transform(cx, r.binary_media_types, false)?,
+            (None, ApiKind::Rest) => (
+                self.rest.parameters(cx, false)?,
+                cx.request.body.clone(),
+                Overrides::default(),
+            ),
+            (None, ApiKind::Http) => (
+                MappedParameters::default(),
+                cx.request.body.clone(),
+                Overrides::default(),
+            ),
         };
         let request = self.build(cx, &mapped, &overrides, body)?;
         let client = http_client::shared().map_err(GatewayError::api_configuration)?;
