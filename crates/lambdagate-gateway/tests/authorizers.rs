@@ -152,6 +152,33 @@ fn protected(mut route: Route, authorization_type: AuthorizationType, name: Opti
     route
 }
 
+/// An API with one protected GET route to `Echo` (REST: stage `Prod`, payload 1.0; HTTP:
+/// `$default`, 2.0), guarded by `authorizer` when there is one.
+fn protected_api(
+    kind: ApiKind,
+    path: &str,
+    authorization_type: AuthorizationType,
+    authorizer: Option<Authorizer>,
+) -> Api {
+    let (id, stage, format) = match kind {
+        ApiKind::Rest => ("RestApi", "Prod", PayloadFormat::V1),
+        ApiKind::Http => ("HttpApi", "$default", PayloadFormat::V2),
+    };
+    let name = authorizer.as_ref().map(|a| a.name.clone());
+    let mut api = api(
+        id,
+        kind,
+        stage,
+        vec![protected(
+            lambda_route("GET", path, "Echo", format),
+            authorization_type,
+            name.as_deref(),
+        )],
+    );
+    api.authorizers = authorizer.into_iter().collect();
+    api
+}
+
 /// A REST API with a TOKEN authorizer (header `Authorization`) on GET /items/{id} and GET /other,
 /// and an open GET /open.
 fn rest_token_app(ttl: u32, validation: Option<&str>) -> Application {
@@ -186,10 +213,18 @@ fn rest_token_app(ttl: u32, validation: Option<&str>) -> Application {
 }
 
 fn setup(app: &Application) -> (Gateway, Arc<ManualClock>, Arc<Calls>) {
+    setup_with(app, AuthSettings::default())
+}
+
+fn setup_with(app: &Application, auth: AuthSettings) -> (Gateway, Arc<ManualClock>, Arc<Calls>) {
     let clock = Arc::new(ManualClock::at(1_700_000_000_000));
     let calls = Arc::new(Calls::default());
-    let gw = gateway_with(app, clock.clone(), calls.clone(), AuthSettings::default());
+    let gw = gateway_with(app, clock.clone(), calls.clone(), auth);
     (gw, clock, calls)
+}
+
+fn compile(app: &Application) -> CompiledApp {
+    CompiledApp::compile(app, Addressing { stage_prefix: true }).unwrap()
 }
 
 async fn get(gw: &Gateway, target: &str, headers: &[(&str, &str)]) -> Reply {
@@ -204,6 +239,49 @@ fn body(reply: &Reply) -> Value {
 /// The event the echo function received.
 fn proxy_event(reply: &Reply) -> Value {
     echoed(reply)
+}
+
+/// The status of a GET with `token` in the `Authorization` header.
+async fn token_status(gw: &Gateway, target: &str, token: &str) -> u16 {
+    get(gw, target, &[("Authorization", token)]).await.status
+}
+
+fn assert_status(reply: &Reply, status: u16) {
+    assert_eq!(
+        reply.status,
+        status,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+}
+
+/// A refusal: `status` and the body `{"message": message}`.
+fn assert_refused(reply: &Reply, status: u16, message: Value) {
+    assert_status(reply, status);
+    assert_eq!(body(reply), json!({"message": message}));
+}
+
+/// A REST refusal, which also names its error type.
+fn assert_rest_refused(reply: &Reply, status: u16, message: Value, error_type: &str) {
+    assert_refused(reply, status, message);
+    assert_eq!(header(reply, "x-amzn-ErrorType"), Some(error_type));
+}
+
+fn assert_ends_with(event: &Value, key: &str, suffix: &str) {
+    assert!(
+        event[key].as_str().unwrap().ends_with(suffix),
+        "{key}: {}",
+        event[key]
+    );
+}
+
+/// The echoed proxy event has no `requestContext.authorizer`.
+fn assert_no_authorizer_context(reply: &Reply) {
+    assert!(
+        proxy_event(reply)["requestContext"]
+            .get("authorizer")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -227,41 +305,31 @@ async fn rest_token_authorizer_answers() {
         json!({"principalId": "user-1", "integrationLatency": 0, "s": "x", "n": "1", "b": "true", "z": null})
     );
 
-    let expect = |reply: &Reply, status: u16, message: Value, error_type: &str| {
-        assert_eq!(
-            reply.status,
-            status,
-            "{}",
-            String::from_utf8_lossy(&reply.body)
-        );
-        assert_eq!(body(reply), json!({"message": message}));
-        assert_eq!(header(reply, "x-amzn-ErrorType"), Some(error_type));
-    };
     let reply = get(&gw, "/Prod/items/42", &[("Authorization", "deny")]).await;
-    expect(
+    assert_rest_refused(
         &reply,
         403,
         json!("User is not authorized to access this resource with an explicit deny"),
         "AccessDeniedException",
     );
     let reply = get(&gw, "/Prod/items/42", &[("Authorization", "nobody")]).await;
-    expect(
+    assert_rest_refused(
         &reply,
         403,
         json!("User is not authorized to access this resource"),
         "AccessDeniedException",
     );
     let reply = get(&gw, "/Prod/items/42", &[("Authorization", "unauthorized")]).await;
-    expect(&reply, 401, json!("Unauthorized"), "UnauthorizedException");
+    assert_rest_refused(&reply, 401, json!("Unauthorized"), "UnauthorizedException");
     for token in ["crash", "garbage", "nested"] {
         let reply = get(&gw, "/Prod/items/42", &[("Authorization", token)]).await;
-        expect(&reply, 500, Value::Null, "AuthorizerConfigurationException");
+        assert_rest_refused(&reply, 500, Value::Null, "AuthorizerConfigurationException");
     }
 
     // No token: 401 without invoking.
     let before = calls.count();
     let reply = get(&gw, "/Prod/items/42", &[]).await;
-    expect(&reply, 401, json!("Unauthorized"), "UnauthorizedException");
+    assert_rest_refused(&reply, 401, json!("Unauthorized"), "UnauthorizedException");
     let reply = get(&gw, "/Prod/items/42", &[("Authorization", "")]).await;
     assert_eq!(reply.status, 401);
     assert_eq!(calls.count(), before);
@@ -269,11 +337,7 @@ async fn rest_token_authorizer_answers() {
     // An open route never calls it.
     let reply = get(&gw, "/Prod/open", &[]).await;
     assert_eq!(reply.status, 200);
-    assert!(
-        proxy_event(&reply)["requestContext"]
-            .get("authorizer")
-            .is_none()
-    );
+    assert_no_authorizer_context(&reply);
     assert_eq!(calls.count(), before);
 }
 
@@ -295,12 +359,7 @@ async fn identity_validation_expression_is_checked_before_invoking() {
 async fn results_are_cached_per_token_until_the_ttl() {
     let (gw, clock, calls) = setup(&rest_token_app(300, None));
     for _ in 0..3 {
-        assert_eq!(
-            get(&gw, "/Prod/items/1", &[("Authorization", "allow-a")])
-                .await
-                .status,
-            200
-        );
+        assert_eq!(token_status(&gw, "/Prod/items/1", "allow-a").await, 200);
     }
     assert_eq!(calls.count(), 1, "one call per cache miss");
     // A cached answer reports no authorizer latency.
@@ -310,28 +369,13 @@ async fn results_are_cached_per_token_until_the_ttl() {
         0
     );
     // Another token is another entry.
-    assert_eq!(
-        get(&gw, "/Prod/items/1", &[("Authorization", "allow-b")])
-            .await
-            .status,
-        200
-    );
+    assert_eq!(token_status(&gw, "/Prod/items/1", "allow-b").await, 200);
     assert_eq!(calls.count(), 2);
     clock.advance(Duration::from_secs(299));
-    assert_eq!(
-        get(&gw, "/Prod/items/1", &[("Authorization", "allow-a")])
-            .await
-            .status,
-        200
-    );
+    assert_eq!(token_status(&gw, "/Prod/items/1", "allow-a").await, 200);
     assert_eq!(calls.count(), 2);
     clock.advance(Duration::from_secs(1));
-    assert_eq!(
-        get(&gw, "/Prod/items/1", &[("Authorization", "allow-a")])
-            .await
-            .status,
-        200
-    );
+    assert_eq!(token_status(&gw, "/Prod/items/1", "allow-a").await, 200);
     assert_eq!(calls.count(), 3, "expired after 300 s");
 
     // Errors are not kept: an `Unauthorized` answer is asked again.
@@ -343,12 +387,7 @@ async fn results_are_cached_per_token_until_the_ttl() {
 #[tokio::test]
 async fn a_cached_policy_is_evaluated_against_each_method_arn() {
     let (gw, _clock, calls) = setup(&rest_token_app(300, None));
-    assert_eq!(
-        get(&gw, "/Prod/items/1", &[("Authorization", "items-only")])
-            .await
-            .status,
-        200
-    );
+    assert_eq!(token_status(&gw, "/Prod/items/1", "items-only").await, 200);
     let reply = get(&gw, "/Prod/other", &[("Authorization", "items-only")]).await;
     assert_eq!(reply.status, 403);
     assert_eq!(
@@ -366,12 +405,7 @@ async fn a_cached_policy_is_evaluated_against_each_method_arn() {
 async fn ttl_zero_disables_the_cache() {
     let (gw, _clock, calls) = setup(&rest_token_app(0, None));
     for _ in 0..3 {
-        assert_eq!(
-            get(&gw, "/Prod/items/1", &[("Authorization", "allow-a")])
-                .await
-                .status,
-            200
-        );
+        assert_eq!(token_status(&gw, "/Prod/items/1", "allow-a").await, 200);
     }
     assert_eq!(calls.count(), 3);
 }
@@ -383,11 +417,7 @@ async fn concurrent_misses_share_one_call() {
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let gw = gw.clone();
-            tokio::spawn(async move {
-                get(&gw, "/Prod/items/1", &[("Authorization", "slow")])
-                    .await
-                    .status
-            })
+            tokio::spawn(async move { token_status(&gw, "/Prod/items/1", "slow").await })
         })
         .collect();
     for task in tasks {
@@ -400,32 +430,17 @@ async fn concurrent_misses_share_one_call() {
 async fn a_new_snapshot_flushes_the_cache() {
     let app = rest_token_app(300, None);
     let (gw, _clock, calls) = setup(&app);
-    assert_eq!(
-        get(&gw, "/Prod/items/1", &[("Authorization", "allow-a")])
-            .await
-            .status,
-        200
-    );
-    let compiled = CompiledApp::compile(&app, Addressing { stage_prefix: true }).unwrap();
+    assert_eq!(token_status(&gw, "/Prod/items/1", "allow-a").await, 200);
+    let compiled = compile(&app);
     gw.swap(Snapshot::new(compiled, Some(1)));
-    assert_eq!(
-        get(&gw, "/Prod/items/1", &[("Authorization", "allow-a")])
-            .await
-            .status,
-        200
-    );
+    assert_eq!(token_status(&gw, "/Prod/items/1", "allow-a").await, 200);
     assert_eq!(calls.count(), 2);
 }
 
 #[tokio::test]
 async fn disabled_authorizers_let_everything_through() {
-    let app = rest_token_app(0, None);
-    let clock = Arc::new(ManualClock::at(1_700_000_000_000));
-    let calls = Arc::new(Calls::default());
-    let gw = gateway_with(
-        &app,
-        clock,
-        calls.clone(),
+    let (gw, _clock, calls) = setup_with(
+        &rest_token_app(0, None),
         AuthSettings {
             disabled: true,
             ..AuthSettings::default()
@@ -433,11 +448,7 @@ async fn disabled_authorizers_let_everything_through() {
     );
     let reply = get(&gw, "/Prod/items/1", &[]).await;
     assert_eq!(reply.status, 200);
-    assert!(
-        proxy_event(&reply)["requestContext"]
-            .get("authorizer")
-            .is_none()
-    );
+    assert_no_authorizer_context(&reply);
     assert_eq!(calls.count(), 0);
 }
 
@@ -454,18 +465,13 @@ async fn rest_request_authorizer_event_and_identity_sources() {
         ],
         300,
     );
-    let mut api = api(
-        "RestApi",
+    let mut api = protected_api(
         ApiKind::Rest,
-        "Prod",
-        vec![protected(
-            lambda_route("GET", "/items/{id}", "Echo", PayloadFormat::V1),
-            AuthorizationType::Custom,
-            Some("ReqAuth"),
-        )],
+        "/items/{id}",
+        AuthorizationType::Custom,
+        Some(request_auth),
     );
     api.stages[0].variables.insert("env".into(), "dev".into());
-    api.authorizers = vec![request_auth];
     let app = application(vec![function("Echo", 3), function("Auth", 3)], vec![api]);
     let (gw, _clock, calls) = setup(&app);
 
@@ -475,12 +481,7 @@ async fn rest_request_authorizer_event_and_identity_sources() {
         &[("X-User", "allow-u"), ("Host", "x.test")],
     )
     .await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    assert_status(&reply, 200);
     let event = calls.last();
     let recorded = fixture("lambda-events/example-apigw-custom-auth-request-type-request.json");
     // The same fields as AWS's recorded REQUEST event, in the same order, and no body.
@@ -494,12 +495,7 @@ async fn rest_request_authorizer_event_and_identity_sources() {
     assert_eq!(event["queryStringParameters"], json!({"tenant": "acme"}));
     assert_eq!(event["pathParameters"], json!({"id": "7"}));
     assert_eq!(event["stageVariables"], json!({"env": "dev"}));
-    assert!(
-        event["methodArn"]
-            .as_str()
-            .unwrap()
-            .ends_with("/Prod/GET/items/7")
-    );
+    assert_ends_with(&event, "methodArn", "/Prod/GET/items/7");
     for field in [
         "path",
         "accountId",
@@ -537,17 +533,12 @@ fn http_app(format: PayloadFormat, simple: bool) -> Application {
         &["$request.header.X-User"],
         0,
     );
-    let mut api = api(
-        "HttpApi",
+    let mut api = protected_api(
         ApiKind::Http,
-        "$default",
-        vec![protected(
-            lambda_route("GET", "/items", "Echo", PayloadFormat::V2),
-            AuthorizationType::Custom,
-            Some("LambdaAuth"),
-        )],
+        "/items",
+        AuthorizationType::Custom,
+        Some(lambda),
     );
-    api.authorizers = vec![lambda];
     api.cors = Some(Cors::Http(HttpCors {
         allow_origins: vec!["https://app.test".into()],
         ..HttpCors::default()
@@ -559,22 +550,12 @@ fn http_app(format: PayloadFormat, simple: bool) -> Application {
 async fn http_api_simple_responses_payload_2() {
     let (gw, _clock, calls) = setup(&http_app(PayloadFormat::V2, true));
     let reply = get(&gw, "/items?a=1", &[("x-user", "simple-yes")]).await;
-    assert_eq!(
-        reply.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    assert_status(&reply, 200);
     let event = calls.last();
     assert_eq!(event["version"], "2.0");
     assert_eq!(event["type"], "REQUEST");
     assert_eq!(event["identitySource"], json!(["simple-yes"]));
-    assert!(
-        event["routeArn"]
-            .as_str()
-            .unwrap()
-            .ends_with("/$default/GET/items")
-    );
+    assert_ends_with(&event, "routeArn", "/$default/GET/items");
     assert_eq!(event["routeKey"], "GET /items");
     assert_eq!(event["rawQueryString"], "a=1");
     assert!(event.get("body").is_none());
@@ -597,23 +578,20 @@ async fn http_api_simple_responses_payload_2() {
         &[("x-user", "simple-no"), ("Origin", "https://app.test")],
     )
     .await;
-    assert_eq!(reply.status, 403);
-    assert_eq!(body(&reply), json!({"message": "Forbidden"}));
+    assert_refused(&reply, 403, json!("Forbidden"));
     // Refusals carry the API's CORS headers.
     assert_eq!(
         header(&reply, "access-control-allow-origin"),
         Some("https://app.test")
     );
     let reply = get(&gw, "/items", &[("Origin", "https://app.test")]).await;
-    assert_eq!(reply.status, 401);
-    assert_eq!(body(&reply), json!({"message": "Unauthorized"}));
+    assert_refused(&reply, 401, json!("Unauthorized"));
     assert_eq!(
         header(&reply, "access-control-allow-origin"),
         Some("https://app.test")
     );
     let reply = get(&gw, "/items", &[("x-user", "crash")]).await;
-    assert_eq!(reply.status, 500);
-    assert_eq!(body(&reply), json!({"message": "Internal Server Error"}));
+    assert_refused(&reply, 500, json!("Internal Server Error"));
     // A preflight is answered before any authorizer.
     let before = calls.count();
     let reply = gw
@@ -641,15 +619,9 @@ async fn http_api_policy_responses_payload_1() {
     assert_eq!(event["type"], "REQUEST");
     assert_eq!(event["identitySource"], "allow-1");
     assert_eq!(event["authorizationToken"], "allow-1");
-    assert!(
-        event["methodArn"]
-            .as_str()
-            .unwrap()
-            .ends_with("/$default/GET/items")
-    );
+    assert_ends_with(&event, "methodArn", "/$default/GET/items");
     let reply = get(&gw, "/items", &[("x-user", "deny")]).await;
-    assert_eq!(reply.status, 403);
-    assert_eq!(body(&reply), json!({"message": "Forbidden"}));
+    assert_refused(&reply, 403, json!("Forbidden"));
 }
 
 #[tokio::test]
@@ -663,17 +635,7 @@ async fn jwt_and_cognito_refuse_missing_and_malformed_tokens() {
         &["$request.header.Authorization"],
         0,
     );
-    let mut http = api(
-        "HttpApi",
-        ApiKind::Http,
-        "$default",
-        vec![protected(
-            lambda_route("GET", "/me", "Echo", PayloadFormat::V2),
-            AuthorizationType::Jwt,
-            Some("Jwt"),
-        )],
-    );
-    http.authorizers = vec![jwt];
+    let http = protected_api(ApiKind::Http, "/me", AuthorizationType::Jwt, Some(jwt));
     let cognito = authorizer(
         "Pool",
         AuthorizerKind::CognitoUserPools {
@@ -684,23 +646,17 @@ async fn jwt_and_cognito_refuse_missing_and_malformed_tokens() {
         &["method.request.header.Authorization"],
         300,
     );
-    let mut rest = api(
-        "RestApi",
+    let rest = protected_api(
         ApiKind::Rest,
-        "Prod",
-        vec![protected(
-            lambda_route("GET", "/me", "Echo", PayloadFormat::V1),
-            AuthorizationType::CognitoUserPools,
-            Some("Pool"),
-        )],
+        "/me",
+        AuthorizationType::CognitoUserPools,
+        Some(cognito),
     );
-    rest.authorizers = vec![cognito];
     let app = application(vec![function("Echo", 3)], vec![http, rest]);
     let (gw, _clock, _calls) = setup(&app);
 
     let reply = get(&gw, "/me", &[]).await;
-    assert_eq!(reply.status, 401);
-    assert_eq!(body(&reply), json!({"message": "Unauthorized"}));
+    assert_refused(&reply, 401, json!("Unauthorized"));
     assert_eq!(header(&reply, "www-authenticate"), Some("Bearer"));
     let reply = get(&gw, "/me", &[("Authorization", "Bearer not-a-jwt")]).await;
     assert_eq!(reply.status, 401);
@@ -712,59 +668,32 @@ async fn jwt_and_cognito_refuse_missing_and_malformed_tokens() {
 
     // The seed application's case: a Cognito default authorizer and no token is 401, not 200.
     let reply = get(&gw, "/Prod/me", &[]).await;
-    assert_eq!(reply.status, 401);
-    assert_eq!(body(&reply), json!({"message": "Unauthorized"}));
-    assert_eq!(
-        header(&reply, "x-amzn-ErrorType"),
-        Some("UnauthorizedException")
-    );
+    assert_rest_refused(&reply, 401, json!("Unauthorized"), "UnauthorizedException");
     let reply = get(&gw, "/Prod/me", &[("Authorization", "garbage")]).await;
     assert_eq!(reply.status, 401);
 }
 
 #[tokio::test]
 async fn iam_routes_refuse_unsigned_requests() {
-    let rest = api(
-        "RestApi",
-        ApiKind::Rest,
-        "Prod",
-        vec![protected(
-            lambda_route("GET", "/signed", "Echo", PayloadFormat::V1),
-            AuthorizationType::AwsIam,
-            None,
-        )],
-    );
-    let http = api(
-        "HttpApi",
-        ApiKind::Http,
-        "$default",
-        vec![protected(
-            lambda_route("GET", "/signed", "Echo", PayloadFormat::V2),
-            AuthorizationType::AwsIam,
-            None,
-        )],
-    );
+    let rest = protected_api(ApiKind::Rest, "/signed", AuthorizationType::AwsIam, None);
+    let http = protected_api(ApiKind::Http, "/signed", AuthorizationType::AwsIam, None);
     let app = application(vec![function("Echo", 3)], vec![rest, http]);
     let (gw, _clock, _calls) = setup(&app);
     let reply = get(&gw, "/Prod/signed", &[]).await;
-    assert_eq!(reply.status, 403);
-    assert_eq!(
-        body(&reply),
-        json!({"message": "Missing Authentication Token"})
-    );
-    assert_eq!(
-        header(&reply, "x-amzn-ErrorType"),
-        Some("MissingAuthenticationTokenException")
+    assert_rest_refused(
+        &reply,
+        403,
+        json!("Missing Authentication Token"),
+        "MissingAuthenticationTokenException",
     );
     let reply = get(&gw, "/signed", &[]).await;
-    assert_eq!(reply.status, 403);
-    assert_eq!(body(&reply), json!({"message": "Forbidden"}));
+    assert_refused(&reply, 403, json!("Forbidden"));
 }
 
 #[tokio::test]
 async fn protected_routes_are_no_longer_warned_about() {
     let app = rest_token_app(0, None);
-    let compiled = CompiledApp::compile(&app, Addressing { stage_prefix: true }).unwrap();
+    let compiled = compile(&app);
     assert!(
         compiled
             .warnings()
@@ -778,23 +707,16 @@ async fn protected_routes_are_no_longer_warned_about() {
     if let AuthorizerKind::Lambda { function, .. } = &mut app.apis[0].authorizers[0].kind {
         *function = "arn:aws:lambda:us-east-1:1:function:Elsewhere".into();
     }
-    let compiled = CompiledApp::compile(&app, Addressing { stage_prefix: true }).unwrap();
+    let compiled = compile(&app);
     assert!(
         compiled
             .warnings()
             .iter()
             .any(|w| w.contains("AUTHORIZER_CONFIGURATION_ERROR"))
     );
-    let clock = Arc::new(ManualClock::at(0));
-    let gw = gateway_with(
-        &app,
-        clock,
-        Arc::new(Calls::default()),
-        AuthSettings::default(),
-    );
+    let (gw, _clock, _calls) = setup(&app);
     let reply = get(&gw, "/Prod/items/1", &[("Authorization", "allow")]).await;
-    assert_eq!(reply.status, 500);
-    assert_eq!(body(&reply), json!({"message": null}));
+    assert_refused(&reply, 500, Value::Null);
 }
 
 #[tokio::test]
@@ -818,7 +740,7 @@ async fn context_authorizer_variables_reach_gateway_responses() {
     }];
     let clock = Arc::new(ManualClock::at(1_700_000_000_000));
     let calls = Arc::new(Calls::default());
-    let compiled = CompiledApp::compile(&app, Addressing { stage_prefix: true }).unwrap();
+    let compiled = compile(&app);
     let inner = calls.clone();
     let backend = FnBackend(move |function: String, invocation: Invocation| {
         let calls = inner.clone();
@@ -904,6 +826,5 @@ async fn without_identity_sources_every_request_is_authorized_afresh() {
     // simple response, which is a configuration error (500).
     let reply = get(&gw, "/items", &[]).await;
     assert_eq!(calls.count(), 3);
-    assert_eq!(reply.status, 500);
-    assert_eq!(body(&reply), json!({"message": "Internal Server Error"}));
+    assert_refused(&reply, 500, json!("Internal Server Error"));
 }

@@ -28,45 +28,50 @@ async fn json(r: reqwest::Response) -> (u16, Value) {
     )
 }
 
+/// `start-api` on `template`, port 0.
+fn start_api(template: &str) -> Server {
+    Server::start(&["start-api", "-t", template, "-p", "0"])
+}
+
+/// Sends the request; the answer must be 200 with a JSON body, which is returned.
+async fn ok_json(request: reqwest::RequestBuilder) -> Value {
+    let (status, body) = json(request.send().await.unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// What `validate` printed for `template`, which it must refuse.
+fn failed_validate(template: &str) -> String {
+    let out = run(&repo_root(), &["validate", "-t", template], b"");
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
+
 #[tokio::test]
 async fn raw_cloudformation_rest_api_answers_through_python() {
-    let server = Server::start(&[
-        "start-api",
-        "-t",
-        "tests/fixtures/cfn-rest/template.yaml",
-        "-p",
-        "0",
-    ]);
+    let server = start_api("tests/fixtures/cfn-rest/template.yaml");
     let c = client();
     // GET /items: Lambda proxy by the function's ARN (with the key its method requires).
-    let r = c
-        .get(server.url("/prod/items?limit=2"))
-        .header("x-api-key", "local-items-key-0123456789")
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200, "{body}");
+    let body = ok_json(
+        c.get(server.url("/prod/items?limit=2"))
+            .header("x-api-key", "local-items-key-0123456789"),
+    )
+    .await;
     assert_eq!(body["resource"], "/items");
     assert_eq!(body["path"], "/items");
     assert_eq!(body["method"], "GET");
     assert_eq!(body["stage"], "prod");
     assert_eq!(body["function"], "items-handler");
     // GET /items/{id}: through the function's alias, under the resource tree's path.
-    let r = c
-        .get(server.url("/prod/items/42"))
-        .header("Authorization", "Bearer allow")
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200, "{body}");
+    let body = ok_json(
+        c.get(server.url("/prod/items/42"))
+            .header("Authorization", "Bearer allow"),
+    )
+    .await;
     assert_eq!(body["resource"], "/items/{id}");
     assert_eq!(body["pathParameters"]["id"], "42");
     // GET /: the MOCK integration's response template.
-    let r = c.get(server.url("/prod/")).send().await.unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200);
+    let body = ok_json(c.get(server.url("/prod/"))).await;
     assert_eq!(body, serde_json::json!({"service": "items"}));
     // OPTIONS /items: a hand-written CORS preflight mock with its response parameters.
     let r = c
@@ -84,18 +89,10 @@ async fn raw_cloudformation_rest_api_answers_through_python() {
 
 #[tokio::test]
 async fn raw_cloudformation_http_apis_answer_through_node() {
-    let server = Server::start(&[
-        "start-api",
-        "-t",
-        "tests/fixtures/cfn-http/template.yaml",
-        "-p",
-        "0",
-    ]);
+    let server = start_api("tests/fixtures/cfn-http/template.yaml");
     let c = client();
     // A route to an integration by `integrations/${Integration}`, payload 2.0, stage v1.
-    let r = c.get(server.url("/v1/hello/world")).send().await.unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200, "{body}");
+    let body = ok_json(c.get(server.url("/v1/hello/world"))).await;
     assert_eq!(body["version"], "2.0");
     assert_eq!(body["routeKey"], "GET /hello/{name}");
     assert_eq!(body["pathParameters"]["name"], "world");
@@ -115,20 +112,11 @@ async fn raw_cloudformation_http_apis_answer_through_node() {
     );
     assert_eq!(r.headers()["access-control-max-age"], "600");
     // Payload 1.0 through an `apigateway` invocation URI.
-    let r = c
-        .post(server.url("/v1/legacy"))
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200, "{body}");
+    let body = ok_json(c.post(server.url("/v1/legacy")).body("{}")).await;
     assert_eq!(body["version"], "1.0");
     assert_eq!(body["method"], "POST");
     // The quick-create API: its route at the root, on its `$default` stage.
-    let r = c.delete(server.url("/quick/a/b")).send().await.unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200, "{body}");
+    let body = ok_json(c.delete(server.url("/quick/a/b"))).await;
     assert_eq!(body["routeKey"], "ANY /quick/{proxy+}");
     assert_eq!(body["pathParameters"]["proxy"], "a/b");
     assert_eq!(body["stage"], "$default");
@@ -138,12 +126,10 @@ const CDK: &str = "tests/fixtures/cdk-app/cdk.out/ItemsStack.template.json";
 
 #[tokio::test]
 async fn cdk_synthesized_stack_runs_as_it_is() {
-    let server = Server::start(&["start-api", "-t", CDK, "-p", "0"]);
+    let server = start_api(CDK);
     let c = client();
     // LambdaRestApi: ANY / and ANY /{proxy+} to the Python asset, stage `prod`.
-    let r = c.post(server.url("/prod/orders/7")).send().await.unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200, "{body}");
+    let body = ok_json(c.post(server.url("/prod/orders/7"))).await;
     assert_eq!(body["resource"], "/{proxy+}");
     assert_eq!(body["method"], "POST");
     assert_eq!(body["stage"], "prod");
@@ -156,29 +142,20 @@ async fn cdk_synthesized_stack_runs_as_it_is() {
     );
     // The function imports a module its layer (another asset) brings.
     assert_eq!(body["greeting"], "hello, cdk");
-    let r = c.get(server.url("/prod/")).send().await.unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200, "{body}");
+    let body = ok_json(c.get(server.url("/prod/"))).await;
     assert_eq!(body["resource"], "/");
     // GET /admin sits behind the stack's TOKEN authorizer; with a token it allows.
-    let r = c
-        .get(server.url("/prod/admin"))
-        .header("Authorization", "Bearer admin")
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200, "{body}");
+    let body = ok_json(
+        c.get(server.url("/prod/admin"))
+            .header("Authorization", "Bearer admin"),
+    )
+    .await;
     assert_eq!(body["resource"], "/admin");
     // SpecRestApi from an asset OpenAPI document: its mock.
-    let r = c.get(server.url("/v1/about")).send().await.unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200, "{body}");
+    let body = ok_json(c.get(server.url("/v1/about"))).await;
     assert_eq!(body["about"], "items service");
     // The HTTP API with its `$default` stage, to the Node asset.
-    let r = c.get(server.url("/hello")).send().await.unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200, "{body}");
+    let body = ok_json(c.get(server.url("/hello"))).await;
     assert_eq!(body["hello"], "cdk");
     assert_eq!(body["routeKey"], "GET /hello");
 }
@@ -211,16 +188,13 @@ async fn a_missing_asset_fails_validate_and_leaves_out_one_function_when_serving
     let (dir, line) = broken_copy();
     let template = dir.join("Broken.template.json");
     let t = template.to_str().unwrap();
-    let out = run(&repo_root(), &["validate", "-t", t], b"");
-    assert!(!out.status.success());
-    let printed =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let printed = failed_validate(t);
     assert!(
         printed.contains(&format!("{t}:{line}:")) && printed.contains("does not exist"),
         "{printed}"
     );
 
-    let server = Server::start(&["start-api", "-t", t, "-p", "0"]);
+    let server = start_api(t);
     let printed = server.printed();
     assert!(
         printed.contains(&format!("{t}:{line}:")) && printed.contains("is not served"),
@@ -254,10 +228,7 @@ async fn methods_aws_would_reject_fail_validate_and_are_left_out_when_serving() 
     std::fs::write(&template, text).unwrap();
     let t = template.to_str().unwrap();
 
-    let out = run(&repo_root(), &["validate", "-t", t], b"");
-    assert!(!out.status.success());
-    let printed =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let printed = failed_validate(t);
     assert!(
         printed.contains(&format!("{t}:33:19: error: Ref to `NoSuchResource`")),
         "{printed}"
@@ -267,7 +238,7 @@ async fn methods_aws_would_reject_fail_validate_and_are_left_out_when_serving() 
         "{printed}"
     );
 
-    let server = Server::start(&["start-api", "-t", t, "-p", "0"]);
+    let server = start_api(t);
     let printed = server.printed();
     assert!(
         printed.contains(&format!("{t}:33:19: warning: Ref to `NoSuchResource`")),
@@ -277,13 +248,7 @@ async fn methods_aws_would_reject_fail_validate_and_are_left_out_when_serving() 
         printed.contains("method `NoUri` is not served"),
         "{printed}"
     );
-    let r = client()
-        .get(server.url("/Prod/items"))
-        .send()
-        .await
-        .unwrap();
-    let (status, body) = json(r).await;
-    assert_eq!(status, 200, "{body}");
+    let body = ok_json(client().get(server.url("/Prod/items"))).await;
     assert_eq!(body["stage"], "Prod");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);

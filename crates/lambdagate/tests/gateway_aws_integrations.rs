@@ -41,6 +41,62 @@ fn boto3(moto: &Moto, code: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Starts `start-api` on `tests/fixtures/aws-integrations/<template>` (port 0, no watching) with
+/// `extra` arguments and `env`.
+fn start_api(template: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    let template = format!("tests/fixtures/aws-integrations/{template}");
+    let mut args = vec!["start-api", "-t", &template, "-p", "0", "--no-watch"];
+    args.extend_from_slice(extra);
+    Server::start_in(&repo_root(), &args, env)
+}
+
+/// Creates the SQS queue `name` on moto; returns its URL.
+fn create_queue(moto: &Moto, name: &str) -> String {
+    boto3(
+        moto,
+        &format!("print(sqs.create_queue(QueueName='{name}')['QueueUrl'])"),
+    )
+}
+
+/// The bodies of the messages waiting in the queue, read with boto3.
+fn received_bodies(moto: &Moto, queue_url: &str) -> Vec<String> {
+    let received = boto3(
+        moto,
+        &format!(
+            "m = sqs.receive_message(QueueUrl='{}', MaxNumberOfMessages=10, WaitTimeSeconds=1)\n\
+             print(json.dumps([x['Body'] for x in m.get('Messages', [])]))",
+            queue_url.trim()
+        ),
+    );
+    serde_json::from_str(received.trim()).unwrap()
+}
+
+/// The gateway answered 200 with SQS's `MessageId`, and `message` is the one message in the queue.
+async fn assert_one_message_sent(
+    r: reqwest::Response,
+    server: &Server,
+    moto: &Moto,
+    queue_url: &str,
+    message: &str,
+) {
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, 200, "{body}\n{}", server.printed());
+    assert!(body.contains("MessageId"), "{body}");
+    let bodies = received_bodies(moto, queue_url);
+    assert_eq!(bodies, vec![message.to_string()], "exactly one message");
+}
+
+/// Sends `body` as JSON.
+async fn send_json(request: reqwest::RequestBuilder, body: &str) -> reqwest::Response {
+    request
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn sqs_step_functions_and_dynamodb_calls_reach_a_local_service() {
     let moto = Moto::start();
@@ -52,16 +108,9 @@ async fn sqs_step_functions_and_dynamodb_calls_reach_a_local_service() {
              KeySchema=[{'AttributeName': 'id', 'KeyType': 'HASH'}])",
     );
     assert!(queue_url.contains("/123456789012/orders"), "{queue_url}");
-    let server = Server::start_in(
-        &repo_root(),
-        &[
-            "start-api",
-            "-t",
-            "tests/fixtures/aws-integrations/template.yaml",
-            "-p",
-            "0",
-            "--no-watch",
-        ],
+    let server = start_api(
+        "template.yaml",
+        &[],
         &[
             ("AWS_ENDPOINT_URL", moto.url.as_str()),
             ("AWS_ACCESS_KEY_ID", "test"),
@@ -80,27 +129,8 @@ async fn sqs_step_functions_and_dynamodb_calls_reach_a_local_service() {
 
     // SQS: the request template's form body is the SendMessage call.
     let message = r#"{"order": 7, "note": "a & b = c"}"#;
-    let r = c
-        .post(server.url("/dev/orders"))
-        .header("content-type", "application/json")
-        .body(message)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let body = r.text().await.unwrap();
-    assert_eq!(status, 200, "{body}\n{}", server.printed());
-    assert!(body.contains("MessageId"), "{body}");
-    let received = boto3(
-        &moto,
-        &format!(
-            "m = sqs.receive_message(QueueUrl='{}', MaxNumberOfMessages=10, WaitTimeSeconds=1)\n\
-             print(json.dumps([x['Body'] for x in m.get('Messages', [])]))",
-            queue_url.trim()
-        ),
-    );
-    let bodies: Vec<String> = serde_json::from_str(received.trim()).unwrap();
-    assert_eq!(bodies, vec![message.to_string()], "exactly one message");
+    let r = send_json(c.post(server.url("/dev/orders")), message).await;
+    assert_one_message_sent(r, &server, &moto, &queue_url, message).await;
 
     // Step Functions: the JSON template is the StartExecution call (X-Amz-Target).
     let state_machine = boto3(
@@ -115,13 +145,7 @@ async fn sqs_step_functions_and_dynamodb_calls_reach_a_local_service() {
         "{state_machine}"
     );
     let input = r#"{"run": 1, "tags": ["x"]}"#;
-    let r = c
-        .post(server.url("/dev/runs"))
-        .header("content-type", "application/json")
-        .body(input)
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(c.post(server.url("/dev/runs")), input).await;
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
     assert_eq!(status, 200, "{text}");
@@ -139,13 +163,11 @@ async fn sqs_step_functions_and_dynamodb_calls_reach_a_local_service() {
     assert_eq!(described, serde_json::from_str::<Value>(input).unwrap());
 
     // DynamoDB: the JSON template is the PutItem call.
-    let r = c
-        .put(server.url("/dev/items/abc"))
-        .header("content-type", "application/json")
-        .body(r#"{"table": "items", "name": "Widget \"W\""}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(
+        c.put(server.url("/dev/items/abc")),
+        r#"{"table": "items", "name": "Widget \"W\""}"#,
+    )
+    .await;
     let status = r.status().as_u16();
     let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(
@@ -160,13 +182,11 @@ async fn sqs_step_functions_and_dynamodb_calls_reach_a_local_service() {
     assert_eq!(item["name"]["S"], "Widget \"W\"", "{item}");
 
     // A table that does not exist: the service's 400 selects the 4xx integration response.
-    let r = c
-        .put(server.url("/dev/items/x"))
-        .header("content-type", "application/json")
-        .body(r#"{"table": "missing", "name": "n"}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(
+        c.put(server.url("/dev/items/x")),
+        r#"{"table": "missing", "name": "n"}"#,
+    )
+    .await;
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
     assert_eq!(status, 400, "{text}");
@@ -185,26 +205,13 @@ async fn without_an_endpoint_the_route_is_warned_about_and_answers_500() {
         // The server would inherit it; nothing to check here.
         return;
     }
-    let server = Server::start(&[
-        "start-api",
-        "-t",
-        "tests/fixtures/aws-integrations/template.yaml",
-        "-p",
-        "0",
-        "--no-watch",
-    ]);
+    let server = start_api("template.yaml", &[], &[]);
     let printed = server.printed();
     assert!(
         printed.contains("AWS_ENDPOINT_URL_SQS") && printed.contains("real AWS"),
         "{printed}"
     );
-    let r = reqwest::Client::new()
-        .post(server.url("/dev/orders"))
-        .header("content-type", "application/json")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(reqwest::Client::new().post(server.url("/dev/orders")), "{}").await;
     assert_eq!(r.status().as_u16(), 500);
     let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
     assert_eq!(
@@ -216,25 +223,9 @@ async fn without_an_endpoint_the_route_is_warned_about_and_answers_500() {
 #[tokio::test]
 async fn an_http_api_sqs_send_message_integration_sends_the_body() {
     let moto = Moto::start();
-    let queue_url = boto3(
-        &moto,
-        "print(sqs.create_queue(QueueName='orders')['QueueUrl'])",
-    );
-    let server = Server::start_in(
-        &repo_root(),
-        &[
-            "start-api",
-            "-t",
-            "tests/fixtures/aws-integrations/http-api.yaml",
-            "-p",
-            "0",
-            "--no-watch",
-            // The flag names the endpoint for integrations too, over the environment's.
-            "--aws-endpoint",
-            &moto.url,
-        ],
-        &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")],
-    );
+    let queue_url = create_queue(&moto, "orders");
+    // The flag names the endpoint for integrations too, over the environment's.
+    let server = http_api_server(&moto, &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")]);
     let printed = server.printed();
     // A parameter the subtype does not take is said at startup.
     assert!(
@@ -248,20 +239,7 @@ async fn an_http_api_sqs_send_message_integration_sends_the_body() {
         .send()
         .await
         .unwrap();
-    let status = r.status().as_u16();
-    let body = r.text().await.unwrap();
-    assert_eq!(status, 200, "{body}\n{}", server.printed());
-    assert!(body.contains("MessageId"), "{body}");
-    let received = boto3(
-        &moto,
-        &format!(
-            "m = sqs.receive_message(QueueUrl='{}', MaxNumberOfMessages=10, WaitTimeSeconds=1)\n\
-             print(json.dumps([x['Body'] for x in m.get('Messages', [])]))",
-            queue_url.trim()
-        ),
-    );
-    let bodies: Vec<String> = serde_json::from_str(received.trim()).unwrap();
-    assert_eq!(bodies, vec![message.to_string()], "exactly one message");
+    assert_one_message_sent(r, &server, &moto, &queue_url, message).await;
 }
 
 /// A local endpoint that records each request's head and body and answers `{}`.
@@ -320,16 +298,9 @@ async fn recording_endpoint() -> (String, std::sync::Arc<std::sync::Mutex<Vec<St
 #[tokio::test]
 async fn each_api_request_sends_one_signed_request_to_the_service_endpoint() {
     let (endpoint, seen) = recording_endpoint().await;
-    let server = Server::start_in(
-        &repo_root(),
-        &[
-            "start-api",
-            "-t",
-            "tests/fixtures/aws-integrations/template.yaml",
-            "-p",
-            "0",
-            "--no-watch",
-        ],
+    let server = start_api(
+        "template.yaml",
+        &[],
         &[
             // The service's own variable wins over the general one (a closed port).
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
@@ -340,13 +311,11 @@ async fn each_api_request_sends_one_signed_request_to_the_service_endpoint() {
         ],
     );
     let c = reqwest::Client::new();
-    let r = c
-        .put(server.url("/dev/items/k1"))
-        .header("content-type", "application/json")
-        .body(r#"{"table": "t", "name": "n"}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(
+        c.put(server.url("/dev/items/k1")),
+        r#"{"table": "t", "name": "n"}"#,
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 200);
     let requests = seen.lock().unwrap().clone();
     assert_eq!(requests.len(), 1, "{requests:?}");
@@ -365,41 +334,20 @@ async fn each_api_request_sends_one_signed_request_to_the_service_endpoint() {
 
     // The SQS route's endpoint (the general variable) does not answer: 500, and the server
     // keeps serving.
-    let r = c
-        .post(server.url("/dev/orders"))
-        .header("content-type", "application/json")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(c.post(server.url("/dev/orders")), "{}").await;
     assert_eq!(r.status().as_u16(), 500);
-    let r = c
-        .put(server.url("/dev/items/k2"))
-        .header("content-type", "application/json")
-        .body(r#"{"table": "t", "name": "n"}"#)
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(
+        c.put(server.url("/dev/items/k2")),
+        r#"{"table": "t", "name": "n"}"#,
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(seen.lock().unwrap().len(), 2);
 }
 
 /// Starts the HTTP API subtypes fixture against moto (`--aws-endpoint`), with `env`.
 fn http_api_server(moto: &Moto, env: &[(&str, &str)]) -> Server {
-    Server::start_in(
-        &repo_root(),
-        &[
-            "start-api",
-            "-t",
-            "tests/fixtures/aws-integrations/http-api.yaml",
-            "-p",
-            "0",
-            "--no-watch",
-            "--aws-endpoint",
-            &moto.url,
-        ],
-        env,
-    )
+    start_api("http-api.yaml", &["--aws-endpoint", &moto.url], env)
 }
 
 /// The gateway's answer: status, content type and body.
@@ -417,10 +365,7 @@ async fn answer(r: reqwest::RequestBuilder) -> (u16, String, String) {
 #[tokio::test]
 async fn an_http_api_sqs_integration_sends_and_receives_message_attributes() {
     let moto = Moto::start();
-    let queue_url = boto3(
-        &moto,
-        "print(sqs.create_queue(QueueName='tagged')['QueueUrl'])",
-    );
+    let queue_url = create_queue(&moto, "tagged");
     let server = http_api_server(&moto, &[]);
     let c = reqwest::Client::new();
     let (status, _, body) = answer(
@@ -464,6 +409,22 @@ async fn an_http_api_sqs_integration_sends_and_receives_message_attributes() {
     }
 }
 
+/// The records of the stream `clicks` in `shard`, from the start, read with boto3: each as
+/// `[partition key, data bytes]`.
+fn shard_records(moto: &Moto, shard: &str) -> Value {
+    let records = boto3(
+        moto,
+        &format!(
+            "k = boto3.client('kinesis', **kw)\n\
+             it = k.get_shard_iterator(StreamName='clicks', ShardId='{shard}',\n\
+                 ShardIteratorType='TRIM_HORIZON')['ShardIterator']\n\
+             print(json.dumps([[r['PartitionKey'], list(r['Data'])]\n\
+                 for r in k.get_records(ShardIterator=it)['Records']]))"
+        ),
+    );
+    serde_json::from_str(records.trim()).unwrap()
+}
+
 #[tokio::test]
 async fn an_http_api_kinesis_put_record_integration_writes_the_record() {
     let moto = Moto::start();
@@ -495,17 +456,7 @@ async fn an_http_api_kinesis_put_record_integration_writes_the_record() {
     let shard = put["ShardId"].as_str().unwrap().to_string();
     assert!(put["SequenceNumber"].is_string(), "{put}");
 
-    let records = boto3(
-        &moto,
-        &format!(
-            "k = boto3.client('kinesis', **kw)\n\
-             it = k.get_shard_iterator(StreamName='clicks', ShardId='{shard}',\n\
-                 ShardIteratorType='TRIM_HORIZON')['ShardIterator']\n\
-             print(json.dumps([[r['PartitionKey'], list(r['Data'])]\n\
-                 for r in k.get_records(ShardIterator=it)['Records']]))"
-        ),
-    );
-    let records: Value = serde_json::from_str(records.trim()).unwrap();
+    let records = shard_records(&moto, &shard);
     assert_eq!(records, serde_json::json!([["user-7", bytes]]));
 
     // The stream does not exist: Kinesis's 400 is AWS's 500 for the client.
@@ -531,16 +482,8 @@ async fn an_http_api_kinesis_put_record_integration_writes_the_record() {
     );
     let (status, _, _) = answer(c.post(server.url("/broken")).body("x")).await;
     assert_eq!(status, 500);
-    let count = boto3(
-        &moto,
-        &format!(
-            "k = boto3.client('kinesis', **kw)\n\
-             it = k.get_shard_iterator(StreamName='clicks', ShardId='{shard}',\n\
-                 ShardIteratorType='TRIM_HORIZON')['ShardIterator']\n\
-             print(len(k.get_records(ShardIterator=it)['Records']))"
-        ),
-    );
-    assert_eq!(count.trim(), "1");
+    let records = shard_records(&moto, &shard);
+    assert_eq!(records.as_array().unwrap().len(), 1, "{records}");
 }
 
 /// A local AppConfig endpoint: checks each request's SigV4 signature with botocore's own signer
@@ -633,16 +576,9 @@ impl Drop for AppConfigEndpoint {
 #[tokio::test]
 async fn an_http_api_appconfig_integration_sends_a_signed_get_configuration() {
     let endpoint = AppConfigEndpoint::start("AKIDLOCAL", "secret", "token-1", "eu-west-1");
-    let server = Server::start_in(
-        &repo_root(),
-        &[
-            "start-api",
-            "-t",
-            "tests/fixtures/aws-integrations/http-api.yaml",
-            "-p",
-            "0",
-            "--no-watch",
-        ],
+    let server = start_api(
+        "http-api.yaml",
+        &[],
         &[
             // The service's own endpoint; the others do not answer.
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),

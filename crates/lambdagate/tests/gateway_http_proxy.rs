@@ -177,17 +177,49 @@ async fn send(request: reqwest::RequestBuilder) -> Answer {
 }
 
 /// The fixture with the backend's address filled in, written where the server can read it.
-fn template_for(backend: u16, down: u16) -> std::path::PathBuf {
+fn template_for(backend: u16, down: u16) -> String {
     let text = std::fs::read_to_string(repo_root().join("tests/fixtures/http-proxy/template.yaml"))
         .unwrap()
         .replace("__BACKEND__", &format!("127.0.0.1:{backend}"))
         .replace("__DOWN_PORT__", &down.to_string());
+    write_temp(&format!("http-proxy-{backend}"), "template.yaml", &text)
+}
+
+/// Writes `text` to `name` in a folder of this test process named after `dir`; returns its path.
+fn write_temp(dir: &str, name: &str, text: &str) -> String {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("http-proxy-{}-{backend}", std::process::id()));
+        .join(format!("{dir}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("template.yaml");
+    let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
-    path
+    path.to_str().unwrap().to_string()
+}
+
+/// Starts `start-api` on `template` (port 0, no watching) with `extra` arguments and `env`, on
+/// a blocking thread: starting waits until the server listens.
+async fn start_api(template: &str, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    let mut args: Vec<String> = ["start-api", "-t", template, "-p", "0", "--no-watch"]
+        .map(String::from)
+        .to_vec();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        Server::start_in(&repo_root(), &args, &env)
+    })
+    .await
+    .unwrap()
+}
+
+/// Stops the servers in order, on a blocking thread: dropping one waits for its process.
+async fn stop(servers: Vec<Server>) {
+    tokio::task::spawn_blocking(move || drop(servers))
+        .await
+        .unwrap();
 }
 
 /// A port nothing listens on.
@@ -203,27 +235,7 @@ async fn http_proxy_rest_and_http_api() {
     let template = template_for(backend.port, down);
     let link = format!("rest-link=http://127.0.0.1:{}", backend.port);
     let alb = format!("http-link=http://127.0.0.1:{}", backend.port);
-    let template_arg = template.to_str().unwrap().to_string();
-    let server = tokio::task::spawn_blocking(move || {
-        Server::start_in(
-            &repo_root(),
-            &[
-                "start-api",
-                "-t",
-                &template_arg,
-                "-p",
-                "0",
-                "--no-watch",
-                "--vpc-link",
-                &link,
-                "--vpc-link",
-                &alb,
-            ],
-            &[],
-        )
-    })
-    .await
-    .unwrap();
+    let server = start_api(&template, &["--vpc-link", &link, "--vpc-link", &alb], &[]).await;
     let printed = server.printed();
     assert!(!printed.contains("does not serve"), "{printed}");
     assert!(
@@ -451,31 +463,13 @@ async fn http_proxy_rest_and_http_api() {
     // Still serving after every failure.
     let a = send(c.get(server.url("/dev/echo/last"))).await;
     assert_eq!(a.status, 200, "{}", a.body);
-    tokio::task::spawn_blocking(move || drop(server))
-        .await
-        .unwrap();
+    stop(vec![server]).await;
 }
 
-/// An `HTTP_PROXY` to an `https` backend that does not speak TLS fails its handshake: 500,
-/// not a hang or a crash (and the client is built with rustls at all).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn untrusted_https_backend_fails_cleanly() {
-    // A plain-TCP listener that answers TLS with garbage stands for an untrusted backend.
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let _ = socket.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
-        }
-    });
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("https-proxy-{}-{port}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let template = dir.join("template.yaml");
-    std::fs::write(
-        &template,
-        format!(
-            r#"
+/// An HTTP API whose GET /tls is an `HTTP_PROXY` (payload 1.0) to `uri`.
+fn tls_proxy_template(uri: &str) -> String {
+    format!(
+        r#"
 Transform: AWS::Serverless-2016-10-31
 Resources:
   Api:
@@ -491,26 +485,32 @@ Resources:
                 type: http_proxy
                 httpMethod: GET
                 payloadFormatVersion: "1.0"
-                uri: https://127.0.0.1:{port}/x
+                uri: {uri}
 "#
-        ),
     )
-    .unwrap();
-    let arg = template.to_str().unwrap().to_string();
-    let server = tokio::task::spawn_blocking(move || {
-        Server::start_in(
-            &repo_root(),
-            &["start-api", "-t", &arg, "-p", "0", "--no-watch"],
-            &[],
-        )
-    })
-    .await
-    .unwrap();
+}
+
+/// An `HTTP_PROXY` to an `https` backend that does not speak TLS fails its handshake: 500,
+/// not a hang or a crash (and the client is built with rustls at all).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untrusted_https_backend_fails_cleanly() {
+    // A plain-TCP listener that answers TLS with garbage stands for an untrusted backend.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let _ = socket.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+        }
+    });
+    let template = write_temp(
+        &format!("https-proxy-{port}"),
+        "template.yaml",
+        &tls_proxy_template(&format!("https://127.0.0.1:{port}/x")),
+    );
+    let server = start_api(&template, &[], &[]).await;
     let a = send(reqwest::Client::new().get(server.url("/tls"))).await;
     assert_eq!(a.status, 500, "{}", a.body);
-    tokio::task::spawn_blocking(move || drop(server))
-        .await
-        .unwrap();
+    stop(vec![server]).await;
 }
 
 /// An `HTTP_PROXY` to an `https` backend: a second lambdagate serving HTTPS with a certificate
@@ -518,12 +518,9 @@ Resources:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn https_backend_with_trusted_certificate() {
     let fixtures = repo_root().join("crates/lambdagate-auth/tests/fixtures");
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("https-backend-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let backend_template = dir.join("backend.yaml");
-    std::fs::write(
-        &backend_template,
+    let backend_template = write_temp(
+        "https-backend",
+        "backend.yaml",
         r#"
 Transform: AWS::Serverless-2016-10-31
 Resources:
@@ -547,78 +544,34 @@ Resources:
                     responseTemplates:
                       application/json: '{"over": "tls"}'
 "#,
-    )
-    .unwrap();
+    );
     let (cert, key) = (
         fixtures.join("issuer-cert.pem"),
         fixtures.join("issuer-key.pem"),
     );
-    let args: Vec<String> = [
-        "start-api",
-        "-t",
-        backend_template.to_str().unwrap(),
-        "-p",
-        "0",
-        "--no-watch",
-        "--ssl-cert-file",
-        cert.to_str().unwrap(),
-        "--ssl-key-file",
-        key.to_str().unwrap(),
-    ]
-    .map(String::from)
-    .to_vec();
-    let backend = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        Server::start_in(&repo_root(), &args, &[])
-    })
-    .await
-    .unwrap();
-    let port = backend.base_url.rsplit(':').next().unwrap().to_string();
-    let proxy_template = dir.join("proxy.yaml");
-    std::fs::write(
-        &proxy_template,
-        format!(
-            r#"
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Api:
-    Type: AWS::Serverless::HttpApi
-    Properties:
-      DefinitionBody:
-        openapi: 3.0.1
-        info: {{title: tls, version: "1"}}
-        paths:
-          /tls:
-            get:
-              x-amazon-apigateway-integration:
-                type: http_proxy
-                httpMethod: GET
-                payloadFormatVersion: "1.0"
-                uri: https://localhost:{port}/dev/hello
-"#
-        ),
+    let backend = start_api(
+        &backend_template,
+        &[
+            "--ssl-cert-file",
+            cert.to_str().unwrap(),
+            "--ssl-key-file",
+            key.to_str().unwrap(),
+        ],
+        &[],
     )
-    .unwrap();
-    let arg = proxy_template.to_str().unwrap().to_string();
+    .await;
+    let port = backend.base_url.rsplit(':').next().unwrap().to_string();
+    let proxy_template = write_temp(
+        "https-backend",
+        "proxy.yaml",
+        &tls_proxy_template(&format!("https://localhost:{port}/dev/hello")),
+    );
     let ca = fixtures.join("test-ca.pem").to_str().unwrap().to_string();
-    let proxy = tokio::task::spawn_blocking(move || {
-        Server::start_in(
-            &repo_root(),
-            &["start-api", "-t", &arg, "-p", "0", "--no-watch"],
-            &[("SSL_CERT_FILE", &ca)],
-        )
-    })
-    .await
-    .unwrap();
+    let proxy = start_api(&proxy_template, &[], &[("SSL_CERT_FILE", &ca)]).await;
     let a = send(reqwest::Client::new().get(proxy.url("/tls"))).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.json(), serde_json::json!({"over": "tls"}));
-    tokio::task::spawn_blocking(move || {
-        drop(proxy);
-        drop(backend);
-    })
-    .await
-    .unwrap();
+    stop(vec![proxy, backend]).await;
 }
 
 /// Private integrations from plain CloudFormation (REST `AWS::ApiGateway::Method` and HTTP API
@@ -632,26 +585,12 @@ async fn private_integrations_from_cloudformation() {
         "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-items=http://127.0.0.1:{}",
         backend.port
     );
-    let server = tokio::task::spawn_blocking(move || {
-        Server::start_in(
-            &repo_root(),
-            &[
-                "start-api",
-                "-t",
-                "tests/fixtures/http-proxy/cloudformation.yaml",
-                "-p",
-                "0",
-                "--no-watch",
-                "--vpc-link",
-                &nlb,
-                "--vpc-link",
-                &cloud_map,
-            ],
-            &[],
-        )
-    })
-    .await
-    .unwrap();
+    let server = start_api(
+        "tests/fixtures/http-proxy/cloudformation.yaml",
+        &["--vpc-link", &nlb, "--vpc-link", &cloud_map],
+        &[],
+    )
+    .await;
     let printed = server.printed();
     assert!(!printed.contains("not mapped"), "{printed}");
     let c = reqwest::Client::new();
@@ -668,9 +607,7 @@ async fn private_integrations_from_cloudformation() {
     assert_eq!(a.json()["target"], "/svc/items/9");
     assert_eq!(a.received("x-from").as_deref(), Some("lambdagate"));
     assert_eq!(a.header("x-checked"), Some("yes"));
-    tokio::task::spawn_blocking(move || drop(server))
-        .await
-        .unwrap();
+    stop(vec![server]).await;
 }
 
 #[tokio::test]

@@ -80,12 +80,65 @@ async fn wait_for(c: &reqwest::Client, url: &str, check: impl Fn(u16, &str) -> b
     }
 }
 
+/// A scratch folder with the template, the Python handler at `version` and the Node handler.
+fn scratch_app(name: &str, version: &str) -> Scratch {
+    let scratch = Scratch::new(name);
+    scratch.write("template.yaml", TEMPLATE_V1);
+    scratch.write("hello/app.py", &python_handler(version));
+    scratch.write("node/index.js", NODE_HANDLER);
+    scratch
+}
+
+/// The template with the route GET /bye added to the Python function.
+fn with_bye() -> String {
+    TEMPLATE_V1.replace(
+        "            Method: get\n  NodeFunction:",
+        &format!("            Method: get\n{ROUTE_BYE}  NodeFunction:"),
+    )
+}
+
+/// Waits until the server has printed `line`; bounded by `limit` only to catch a hang.
+async fn wait_for_line(server: &Server, line: &str, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while !server.printed().contains(line) {
+        assert!(Instant::now() < deadline, "{}", server.printed());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A client that requests `url` without pause until `stop`, counting requests in `sent` and
+/// anything but a 200 in `failures`; returns the failed answers.
+fn spawn_client(
+    stop: &Arc<AtomicBool>,
+    failures: &Arc<AtomicUsize>,
+    sent: &Arc<AtomicUsize>,
+    c: &reqwest::Client,
+    url: &str,
+) -> tokio::task::JoinHandle<Vec<String>> {
+    let (stop, failures, sent, c, url) = (
+        stop.clone(),
+        failures.clone(),
+        sent.clone(),
+        c.clone(),
+        url.to_string(),
+    );
+    tokio::spawn(async move {
+        let mut failed = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            let (status, body) = get(&c, &url).await;
+            sent.fetch_add(1, Ordering::Relaxed);
+            if status != 200 {
+                failures.fetch_add(1, Ordering::Relaxed);
+                failed.push(format!("{status} {body}"));
+            }
+        }
+        failed
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_are_served_without_a_failed_request() {
-    let scratch = Scratch::new("reload");
-    scratch.write("template.yaml", TEMPLATE_V1);
-    scratch.write("hello/app.py", &python_handler("v1"));
-    scratch.write("node/index.js", NODE_HANDLER);
+    let scratch = scratch_app("reload", "v1");
     let server = Server::start_in(
         scratch.path(),
         &["start-api", "-t", "template.yaml", "-p", "0"],
@@ -104,35 +157,12 @@ async fn edits_are_served_without_a_failed_request() {
     let stop = Arc::new(AtomicBool::new(false));
     let failures = Arc::new(AtomicUsize::new(0));
     let sent = Arc::new(AtomicUsize::new(0));
-    let client = {
-        let (stop, failures, sent, c, hello) = (
-            stop.clone(),
-            failures.clone(),
-            sent.clone(),
-            c.clone(),
-            hello.clone(),
-        );
-        tokio::spawn(async move {
-            let mut failed = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                let (status, body) = get(&c, &hello).await;
-                sent.fetch_add(1, Ordering::Relaxed);
-                if status != 200 {
-                    failures.fetch_add(1, Ordering::Relaxed);
-                    failed.push(format!("{status} {body}"));
-                }
-            }
-            failed
-        })
-    };
+    let client = spawn_client(&stop, &failures, &sent, &c, &hello);
 
     // A template edit adds a route (first, while no code event is in flight).
     let (status, _) = get(&c, &server.url("/bye")).await;
     assert_eq!(status, 404);
-    let with_bye = TEMPLATE_V1.replace(
-        "            Method: get\n  NodeFunction:",
-        &format!("            Method: get\n{ROUTE_BYE}  NodeFunction:"),
-    );
+    let with_bye = with_bye();
     assert_ne!(with_bye, TEMPLATE_V1);
     scratch.save_by_rename("template.yaml", &with_bye);
     wait_for(&c, &server.url("/bye"), |s, b| {
@@ -142,11 +172,7 @@ async fn edits_are_served_without_a_failed_request() {
     // Adding a route changed no function: its warm instances stay. (The line follows the swap
     // and is read on another thread: allow it to arrive.)
     let line = "Reload: reloaded template.yaml: routes 2 -> 3; no function restarted";
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !server.printed().contains(line) {
-        assert!(Instant::now() < deadline, "{}", server.printed());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_line(&server, line, Duration::from_secs(30)).await;
 
     // A same-size edit soon after the first compile: Python's bytecode check (mtime second and
     // size) would call the old .pyc fresh; the new code must run anyway.
@@ -162,11 +188,7 @@ async fn edits_are_served_without_a_failed_request() {
 
     // A broken template keeps the previous version serving, and says why.
     scratch.save_by_rename("template.yaml", "Resources: [unclosed\n");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !server.printed().contains("reload failed") {
-        assert!(Instant::now() < deadline, "{}", server.printed());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for_line(&server, "reload failed", Duration::from_secs(60)).await;
     let (status, _) = get(&c, &server.url("/bye")).await;
     assert_eq!(status, 200);
 
@@ -195,10 +217,7 @@ async fn edits_are_served_without_a_failed_request() {
 
 #[tokio::test]
 async fn no_watch_keeps_the_code_it_started_with() {
-    let scratch = Scratch::new("nowatch");
-    scratch.write("template.yaml", TEMPLATE_V1);
-    scratch.write("hello/app.py", &python_handler("v1"));
-    scratch.write("node/index.js", NODE_HANDLER);
+    let scratch = scratch_app("nowatch", "v1");
     let server = Server::start_in(
         scratch.path(),
         &["start-api", "-t", "template.yaml", "-p", "0", "--no-watch"],
@@ -221,10 +240,7 @@ async fn no_watch_keeps_the_code_it_started_with() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, not a check: run by hand"]
 async fn reload_figures() {
-    let scratch = Scratch::new("reload-figures");
-    scratch.write("template.yaml", TEMPLATE_V1);
-    scratch.write("hello/app.py", &python_handler("v0"));
-    scratch.write("node/index.js", NODE_HANDLER);
+    let scratch = scratch_app("reload-figures", "v0");
     let server = Server::start_in(
         scratch.path(),
         &["start-api", "-t", "template.yaml", "-p", "0"],
@@ -251,32 +267,12 @@ async fn reload_figures() {
     let failures = Arc::new(AtomicUsize::new(0));
     let sent = Arc::new(AtomicUsize::new(0));
     let clients: Vec<_> = (0..4)
-        .map(|_| {
-            let (stop, failures, sent, c, hello) = (
-                stop.clone(),
-                failures.clone(),
-                sent.clone(),
-                c.clone(),
-                hello.clone(),
-            );
-            tokio::spawn(async move {
-                while !stop.load(Ordering::Relaxed) {
-                    let (status, _) = get(&c, &hello).await;
-                    sent.fetch_add(1, Ordering::Relaxed);
-                    if status != 200 {
-                        failures.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            })
-        })
+        .map(|_| spawn_client(&stop, &failures, &sent, &c, &hello))
         .collect();
     for i in 0..100 {
         // Alternate the template between two valid versions (a route added, then removed).
         let text = if i % 2 == 0 {
-            TEMPLATE_V1.replace(
-                "            Method: get\n  NodeFunction:",
-                &format!("            Method: get\n{ROUTE_BYE}  NodeFunction:"),
-            )
+            with_bye()
         } else {
             TEMPLATE_V1.to_string()
         };
@@ -298,10 +294,7 @@ async fn reload_figures() {
 
 #[tokio::test]
 async fn start_lambda_reloads_changed_code_too() {
-    let scratch = Scratch::new("reload-lambda");
-    scratch.write("template.yaml", TEMPLATE_V1);
-    scratch.write("hello/app.py", &python_handler("v1"));
-    scratch.write("node/index.js", NODE_HANDLER);
+    let scratch = scratch_app("reload-lambda", "v1");
     let server = Server::start_in(
         scratch.path(),
         &["start-lambda", "-t", "template.yaml", "-p", "0"],
