@@ -615,16 +615,7 @@ async fn a_rest_http_integration_applies_its_content_handling() {
     let backend = start_backend().await;
     let down = closed_port().await;
     let template = template_for(backend.port, down);
-    let template_arg = template.to_str().unwrap().to_string();
-    let server = tokio::task::spawn_blocking(move || {
-        Server::start_in(
-            &repo_root(),
-            &["start-api", "-t", &template_arg, "-p", "0"],
-            &[],
-        )
-    })
-    .await
-    .unwrap();
+    let server = start_api(&template, &[], &[]).await;
     let c = reqwest::Client::new();
     // A binary media type with CONVERT_TO_TEXT reaches the backend base64-encoded, as on AWS
     // for every non-proxy integration.
@@ -647,4 +638,5 @@ async fn a_rest_http_integration_applies_its_content_handling() {
     )
     .await;
     assert_eq!(r.json()["body"], "plain words", "{}", r.body);
+    stop(vec![server]).await;
 }
