@@ -20,6 +20,7 @@ const MEMORY_READ_INTERVAL: Duration = Duration::from_millis(250);
 /// Invocations shorter than this are never read (no cost on the request path); the runtime's
 /// peak (`VmHWM`) is part of the reading, so a spike between two readings still counts.
 pub(crate) const MEMORY_SAMPLE_INTERVAL: Duration = Duration::from_millis(100);
+
 impl State {
     /// REPORT's Max Memory Used in MB: the last reading while it is younger than
     /// [`MEMORY_READ_INTERVAL`], else a new one (0 before the process has started).
