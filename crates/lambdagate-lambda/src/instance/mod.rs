@@ -188,7 +188,7 @@ struct State {
     idle_since: Instant,
     stopping: bool,
     server: Option<tokio::task::JoinHandle<()>>,
-    /// The last Max Memory Used reading and when it was taken (see [`memory::MEMORY_READ_INTERVAL`]).
+    /// The last Max Memory Used reading and when it was taken (see [`State::max_memory_used`]).
     memory: Option<(Instant, u64)>,
     /// The event a pipelined `GET /next` takes at once: `prefetch_next` waited for it while
     /// the runtime's answer to the previous invocation was held (`None` inside: stopping).
