@@ -6,171 +6,31 @@
 //! reports to it), and the Runtime API knows an instance only as an [`ExecutionEnvironment`]:
 //! the pool sits above its instances, an instance above its listener, and nothing points back
 //! up.
+//!
+//! What is not the instance's life has a file of its own: [`launch`] (the command that starts
+//! its process), [`pipes`] (its output pipes), [`memory`] (Max Memory Used and the MemorySize
+//! sampler) and [`kill`] (stopping its process tree).
 
-use std::path::PathBuf;
-use std::process::Stdio;
+mod kill;
+mod launch;
+mod memory;
+mod pipes;
+
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
-use lambdagate_model::{Function, RuntimeFamily};
-use tokio::process::{Child, Command};
+use lambdagate_model::Function;
+use tokio::process::Child;
 use tokio::sync::{Notify, oneshot, watch};
 
-use crate::logs::{LogRing, LogStream, MAX_LINE_BYTES};
+use crate::logs::{LogRing, LogStream};
 use crate::runtime_api::{self, Connection, ExecutionEnvironment, NextEvent};
 use crate::{Invocation, Outcome, errors, process_tree};
-
-/// How to start the processes of one function.
-#[derive(Debug, Clone)]
-pub(crate) struct Launch {
-    /// The environment, without the per-instance variables.
-    pub env: Vec<(String, String)>,
-    /// What to run.
-    pub program: Program,
-    /// `--function-user`: the user and group the processes run as (else ours).
-    pub user: Option<crate::environment::FunctionUser>,
-}
-
-/// The program of an instance.
-#[derive(Debug, Clone)]
-pub(crate) enum Program {
-    /// An interpreter running our bootstrap.
-    Bootstrap {
-        interpreter: String,
-        script: PathBuf,
-    },
-    /// The function's own `bootstrap` (found in the code folder, then in the layers).
-    Provided { candidates: Vec<PathBuf> },
-    /// Nothing can run this function; the reason is the answer.
-    Unavailable(String),
-}
-
-impl Launch {
-    fn command(&self, cwd: &std::path::Path) -> Result<Command, String> {
-        let (program, args): (PathBuf, Vec<&std::ffi::OsStr>) = match &self.program {
-            Program::Bootstrap {
-                interpreter,
-                script,
-            } => (PathBuf::from(interpreter), vec![script.as_os_str()]),
-            Program::Provided { candidates } => {
-                let found = candidates.iter().find(|p| p.is_file()).ok_or_else(|| {
-                    let list: Vec<String> =
-                        candidates.iter().map(|p| p.display().to_string()).collect();
-                    format!("Couldn't find valid bootstrap(s): [{}]", list.join(" "))
-                })?;
-                (found.clone(), Vec::new())
-            }
-            Program::Unavailable(why) => return Err(why.clone()),
-        };
-        // The instance dies with the gateway, even when the gateway is SIGKILLed: `setpriv`
-        // sets the parent-death signal and then execs the runtime (same pid), which needs no
-        // `unsafe` pre-exec hook here. Only a program found on PATH is wrapped, so a missing
-        // interpreter still fails to spawn with its own error.
-        let path = self
-            .env
-            .iter()
-            .find(|(k, _)| k == "PATH")
-            .map(|(_, v)| v.as_str());
-        let mut cmd = match (pdeath_wrapper(), find_program(&program, path)) {
-            (Some(setpriv), Some(resolved)) => {
-                let mut cmd = Command::new(setpriv);
-                cmd.args(["--pdeathsig", "KILL", "--"]).arg(resolved);
-                cmd
-            }
-            _ => Command::new(&program),
-        };
-        cmd.args(args);
-        cmd.env_clear()
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .current_dir(cwd)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .kill_on_drop(true);
-        if let Some(user) = &self.user {
-            // std drops the supplementary groups too when it changes the uid as root.
-            cmd.uid(user.uid).gid(user.gid);
-        }
-        Ok(cmd)
-    }
-}
-
-/// `setpriv` when it is installed and knows `--pdeathsig` (util-linux 2.33 and later).
-fn pdeath_wrapper() -> Option<&'static std::path::Path> {
-    static SETPRIV: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-    SETPRIV
-        .get_or_init(|| {
-            let path = std::env::var("PATH").ok();
-            let Some(setpriv) = find_program(std::path::Path::new("setpriv"), path.as_deref())
-            else {
-                tracing::warn!(
-                    "setpriv (util-linux) not found: function instances may outlive a killed lambdagate"
-                );
-                return None;
-            };
-            let help = std::process::Command::new(&setpriv)
-                .arg("--help")
-                .stdin(Stdio::null())
-                .stderr(Stdio::null())
-                .output()
-                .ok()?;
-            let knows = String::from_utf8_lossy(&help.stdout).contains("--pdeathsig");
-            if !knows {
-                tracing::warn!(
-                    "{} has no --pdeathsig: function instances may outlive a killed lambdagate",
-                    setpriv.display()
-                );
-            }
-            knows.then_some(setpriv)
-        })
-        .as_deref()
-}
-
-/// The file `program` names: itself when it has a slash, else the first match on `path`.
-fn find_program(program: &std::path::Path, path: Option<&str>) -> Option<PathBuf> {
-    if program.components().count() > 1 {
-        // Absolute: the child runs in the function's code folder, not in ours.
-        return program
-            .is_file()
-            .then(|| std::path::absolute(program).ok())
-            .flatten();
-    }
-    std::env::split_paths(path?)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
-}
-
-/// Chooses the program for a function family.
-pub(crate) fn program_for(
-    function: &lambdagate_model::Function,
-    bootstraps: Result<&crate::bootstraps::Bootstraps, String>,
-) -> Program {
-    match function.family {
-        RuntimeFamily::Provided => {
-            let mut candidates = vec![function.code_dir.join("bootstrap")];
-            candidates.extend(function.layers.iter().rev().map(|l| l.join("bootstrap")));
-            Program::Provided { candidates }
-        }
-        family => {
-            let bootstraps = match bootstraps {
-                Ok(b) => b,
-                Err(e) => return Program::Unavailable(format!("cannot write the bootstraps: {e}")),
-            };
-            let Some(script) = bootstraps.for_family(family) else {
-                return Program::Unavailable(format!(
-                    "this lambdagate build carries no bootstrap for {}",
-                    function.runtime
-                ));
-            };
-            Program::Bootstrap {
-                interpreter: crate::bootstraps::interpreter(family).unwrap_or_default(),
-                script: script.to_path_buf(),
-            }
-        }
-    }
-}
+use kill::TreeGuard;
+pub(crate) use launch::{Launch, Program, program_for};
+pub(crate) use memory::MEMORY_SAMPLE_INTERVAL;
+use pipes::{OutputPipe, forward_output};
 
 /// What an instance needs of the pool that started it: the function it runs, and where it
 /// reports its life (its arrivals at `GET /next`, the invocations it begins and ends, its exit).
@@ -328,7 +188,7 @@ struct State {
     idle_since: Instant,
     stopping: bool,
     server: Option<tokio::task::JoinHandle<()>>,
-    /// The last Max Memory Used reading and when it was taken (see [`MEMORY_READ_INTERVAL`]).
+    /// The last Max Memory Used reading and when it was taken (see [`State::max_memory_used`]).
     memory: Option<(Instant, u64)>,
     /// The event a pipelined `GET /next` takes at once: `prefetch_next` waited for it while
     /// the runtime's answer to the previous invocation was held (`None` inside: stopping).
@@ -342,19 +202,9 @@ struct State {
     supervisor_wakes_at: Option<Instant>,
 }
 
-/// How often REPORT re-reads the instance's peak memory. Reading `/proc/<pid>/status` renders
-/// the whole file in the kernel and cost a sixth of the gateway's CPU when done per invocation;
-/// the peak only grows, so a reading at most this old is a close lower bound.
-const MEMORY_READ_INTERVAL: Duration = Duration::from_millis(250);
-
 /// A runtime that waited this long for an event is checked for a pending kill before it gets
 /// one (see `next`).
 const IDLE_CHECK_AFTER: Duration = Duration::from_millis(10);
-
-/// How often the memory of an instance running an invocation is checked against MemorySize.
-/// Invocations shorter than this are never read (no cost on the request path); the runtime's
-/// peak (`VmHWM`) is part of the reading, so a spike between two readings still counts.
-pub(crate) const MEMORY_SAMPLE_INTERVAL: Duration = Duration::from_millis(100);
 
 /// One running function instance, of a pool `P`.
 pub(crate) struct Instance<P> {
@@ -732,22 +582,12 @@ impl<P: InstancePool> Instance<P> {
         // What the function printed before answering is in its pipes now: it goes before END.
         if let Some(pipes) = self.pipes.get() {
             for pipe in pipes {
-                pipe.drain(self, FINISH_CHUNKS);
+                pipe.drain(self, pipes::FINISH_CHUNKS);
             }
         }
         let (memory_mb, init) = {
             let mut st = self.lock();
-            let now = Instant::now();
-            let memory_mb = match (st.memory, st.pid) {
-                (Some((at, mb)), _) if now.duration_since(at) < MEMORY_READ_INTERVAL => mb,
-                (_, Some(pid)) => {
-                    let mb = max_memory_mb(pid);
-                    st.memory = Some((now, mb));
-                    mb
-                }
-                (_, None) => 0,
-            };
-            (memory_mb, st.init_duration.take())
+            (st.max_memory_used(), st.init_duration.take())
         };
         let id = &current.request_id;
         pool.logs().push(
@@ -840,73 +680,6 @@ impl<P: InstancePool> Instance<P> {
         // The runtime is gone; whatever it started goes too.
         self.kill_tree(pid);
         self.on_exit(status);
-    }
-
-    /// Kills the runtime's group, every descendant of the runtime (children in sessions of
-    /// their own too: they are found through `/proc`, not through the group), and every
-    /// process seen in the tree before that is still running (orphans of a child that exited).
-    fn kill_tree(&self, pid: Option<u32>) {
-        let mut tree = pid.map(process_tree::walk).unwrap_or_default();
-        {
-            let st = self.lock();
-            let earlier: Vec<_> = st
-                .seen
-                .iter()
-                .filter(|s| !tree.contains(s))
-                .copied()
-                .collect();
-            tree.extend(earlier);
-        }
-        kill_group(pid);
-        process_tree::kill_all(&tree);
-    }
-
-    /// Adds up the memory of the instance's processes while it runs an invocation (at most
-    /// every [`MEMORY_SAMPLE_INTERVAL`], by the pool's sampler) and ends the invocation as
-    /// Lambda does when it is over MemorySize: `Runtime.OutOfMemory`, the instance stopped.
-    pub fn check_memory(&self) {
-        let (pid, request_id) = {
-            let st = self.lock();
-            match (&st.current, st.pid) {
-                (Some(c), Some(pid)) if c.started.elapsed() >= MEMORY_SAMPLE_INTERVAL => {
-                    (pid, c.request_id.clone())
-                }
-                _ => return,
-            }
-        };
-        let Some(pool) = self.pool.upgrade() else {
-            return;
-        };
-        let tree = process_tree::walk(pid);
-        let used_kb = process_tree::memory_kb(&tree);
-        let limit_mb = u64::from(pool.function().memory_mb);
-        let current = {
-            let mut st = self.lock();
-            let mut seen: Vec<process_tree::Seen> = st
-                .seen
-                .iter()
-                .filter(|s| !tree.contains(s) && process_tree::still(s))
-                .copied()
-                .collect();
-            seen.extend(tree);
-            st.seen = seen;
-            if used_kb <= limit_mb * 1024 {
-                return;
-            }
-            match &st.current {
-                Some(c) if c.request_id == request_id => {}
-                _ => return,
-            }
-            st.stopping = true;
-            // REPORT's Max Memory Used: what was read, as Lambda reports the limit it hit.
-            st.memory = Some((Instant::now(), used_kb.div_ceil(1024)));
-            st.current.take()
-        };
-        self.wake.notify_one();
-        if let Some(current) = current {
-            let outcome = errors::out_of_memory(&current.request_id);
-            self.finish(current, outcome, Some("error"));
-        }
     }
 
     fn on_deadline(&self) {
@@ -1043,168 +816,6 @@ impl<P: InstancePool> Drop for ParkedNext<P> {
             && let Some(pool) = self.pool.upgrade()
         {
             pool.requeue(job);
-        }
-    }
-}
-
-/// Kills the instance's processes when dropped, so no instance outlives the service.
-struct TreeGuard<P: InstancePool>(Arc<Instance<P>>, Option<u32>);
-
-impl<P: InstancePool> Drop for TreeGuard<P> {
-    fn drop(&mut self) {
-        self.0.kill_tree(self.1);
-    }
-}
-
-fn kill_group(pid: Option<u32>) {
-    use nix::sys::signal::{Signal, killpg};
-    use nix::unistd::Pid;
-    if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
-        // ESRCH: the group is already gone.
-        let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
-    }
-}
-
-/// Peak resident memory of a process in MB (`VmHWM`), as REPORT's Max Memory Used.
-fn max_memory_mb(pid: u32) -> u64 {
-    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
-        return 0;
-    };
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-        .map_or(0, |kb| kb.div_ceil(1024))
-}
-
-/// Bytes read from a pipe at a time.
-const CHUNK: usize = 64 * 1024;
-/// Chunks the forwarding task reads before it lets other tasks run.
-const TASK_CHUNKS: usize = 16;
-/// Chunks `finish` reads at most before END: what the function printed before it answered is
-/// in the pipe by then; a function that keeps printing must not hold its answer back.
-const FINISH_CHUNKS: usize = 64;
-
-/// The read end of an instance's standard output or error. Its task forwards lines as they
-/// arrive; `finish` also drains it before writing END, so that what a function printed before
-/// answering always comes before its END / REPORT lines (and is in a log tail). Reads are
-/// bounded chunks and a line is at most [`MAX_LINE_BYTES`]: a longer one is split, as Lambda
-/// does, so a handler printing 50 MB on one line holds at most a chunk and a line here.
-struct OutputPipe {
-    fd: tokio::net::unix::pipe::Receiver,
-    kind: LogStream,
-    /// The line begun and not ended yet.
-    partial: Mutex<Vec<u8>>,
-}
-
-enum Drained {
-    /// Nothing more to read for now.
-    Empty,
-    /// Stopped after the chunk budget with more to read.
-    More,
-    /// The write end is closed.
-    Eof,
-}
-
-impl OutputPipe {
-    fn new(fd: std::os::fd::OwnedFd, kind: LogStream) -> std::io::Result<OutputPipe> {
-        Ok(OutputPipe {
-            fd: tokio::net::unix::pipe::Receiver::from_owned_fd(fd)?,
-            kind,
-            partial: Mutex::new(Vec::new()),
-        })
-    }
-
-    /// Reads what is there (at most `chunks` reads) and logs each complete line.
-    fn drain<P: InstancePool>(&self, instance: &Instance<P>, chunks: usize) -> Drained {
-        thread_local! {
-            // Reused: `finish` drains on every invocation, mostly finding nothing.
-            static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        BUF.with(|buf| match buf.try_borrow_mut() {
-            Ok(mut buf) => {
-                buf.resize(CHUNK, 0);
-                self.drain_with(instance, chunks, &mut buf)
-            }
-            Err(_) => self.drain_with(instance, chunks, &mut vec![0u8; CHUNK]),
-        })
-    }
-
-    fn drain_with<P: InstancePool>(
-        &self,
-        instance: &Instance<P>,
-        chunks: usize,
-        buf: &mut [u8],
-    ) -> Drained {
-        let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
-        for _ in 0..chunks {
-            let n = match self.fd.try_read(buf) {
-                Ok(0) => {
-                    if !partial.is_empty() {
-                        let line = std::mem::take(&mut *partial);
-                        self.emit(instance, &line);
-                    }
-                    return Drained::Eof;
-                }
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Drained::Empty,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => return Drained::Eof,
-            };
-            let mut rest = &buf[..n];
-            while !rest.is_empty() {
-                let room = MAX_LINE_BYTES - partial.len();
-                match rest.iter().position(|&b| b == b'\n') {
-                    Some(end) if end <= room => {
-                        partial.extend_from_slice(&rest[..end]);
-                        rest = &rest[end + 1..];
-                        let line = std::mem::take(&mut *partial);
-                        self.emit(instance, &line);
-                    }
-                    _ if rest.len() >= room => {
-                        // A line over the limit: its first MAX_LINE_BYTES are one line.
-                        partial.extend_from_slice(&rest[..room]);
-                        rest = &rest[room..];
-                        let line = std::mem::take(&mut *partial);
-                        self.emit(instance, &line);
-                    }
-                    _ => {
-                        partial.extend_from_slice(rest);
-                        rest = &[];
-                    }
-                }
-            }
-        }
-        Drained::More
-    }
-
-    fn emit<P: InstancePool>(&self, instance: &Instance<P>, line: &[u8]) {
-        let Some(pool) = instance.pool.upgrade() else {
-            return;
-        };
-        let mut line = line;
-        while let [head @ .., b'\r'] = line {
-            line = head;
-        }
-        let request_id = instance.lock().last_request_id.clone();
-        pool.logs().push(
-            request_id,
-            self.kind,
-            String::from_utf8_lossy(line).into_owned(),
-        );
-    }
-}
-
-async fn forward_output<P: InstancePool>(pipe: Arc<OutputPipe>, instance: Arc<Instance<P>>) {
-    loop {
-        // `try_read` clears the readiness when it finds nothing.
-        if pipe.fd.readable().await.is_err() {
-            return;
-        }
-        match pipe.drain(&instance, TASK_CHUNKS) {
-            Drained::Eof => return,
-            Drained::Empty => {}
-            Drained::More => tokio::task::yield_now().await,
         }
     }
 }

@@ -1,0 +1,163 @@
+//! How an instance's processes are started: the [`Launch`] a pool holds for its function, the
+//! [`Program`] chosen for the function's runtime family, and the command built from them
+//! (wrapped in `setpriv` so the process dies with the gateway).
+//!
+//! Separate from the instance's life because it is decided once per function and knows nothing
+//! of a running instance: it only turns a function into a command to spawn.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use lambdagate_model::RuntimeFamily;
+use tokio::process::Command;
+
+/// How to start the processes of one function.
+#[derive(Debug, Clone)]
+pub(crate) struct Launch {
+    /// The environment, without the per-instance variables.
+    pub env: Vec<(String, String)>,
+    /// What to run.
+    pub program: Program,
+    /// `--function-user`: the user and group the processes run as (else ours).
+    pub user: Option<crate::environment::FunctionUser>,
+}
+
+/// The program of an instance.
+#[derive(Debug, Clone)]
+pub(crate) enum Program {
+    /// An interpreter running our bootstrap.
+    Bootstrap {
+        interpreter: String,
+        script: PathBuf,
+    },
+    /// The function's own `bootstrap` (found in the code folder, then in the layers).
+    Provided { candidates: Vec<PathBuf> },
+    /// Nothing can run this function; the reason is the answer.
+    Unavailable(String),
+}
+
+impl Launch {
+    pub(super) fn command(&self, cwd: &std::path::Path) -> Result<Command, String> {
+        let (program, args): (PathBuf, Vec<&std::ffi::OsStr>) = match &self.program {
+            Program::Bootstrap {
+                interpreter,
+                script,
+            } => (PathBuf::from(interpreter), vec![script.as_os_str()]),
+            Program::Provided { candidates } => {
+                let found = candidates.iter().find(|p| p.is_file()).ok_or_else(|| {
+                    let list: Vec<String> =
+                        candidates.iter().map(|p| p.display().to_string()).collect();
+                    format!("Couldn't find valid bootstrap(s): [{}]", list.join(" "))
+                })?;
+                (found.clone(), Vec::new())
+            }
+            Program::Unavailable(why) => return Err(why.clone()),
+        };
+        // The instance dies with the gateway, even when the gateway is SIGKILLed: `setpriv`
+        // sets the parent-death signal and then execs the runtime (same pid), which needs no
+        // `unsafe` pre-exec hook here. Only a program found on PATH is wrapped, so a missing
+        // interpreter still fails to spawn with its own error.
+        let path = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.as_str());
+        let mut cmd = match (pdeath_wrapper(), find_program(&program, path)) {
+            (Some(setpriv), Some(resolved)) => {
+                let mut cmd = Command::new(setpriv);
+                cmd.args(["--pdeathsig", "KILL", "--"]).arg(resolved);
+                cmd
+            }
+            _ => Command::new(&program),
+        };
+        cmd.args(args);
+        cmd.env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        if let Some(user) = &self.user {
+            // std drops the supplementary groups too when it changes the uid as root.
+            cmd.uid(user.uid).gid(user.gid);
+        }
+        Ok(cmd)
+    }
+}
+
+/// `setpriv` when it is installed and knows `--pdeathsig` (util-linux 2.33 and later).
+fn pdeath_wrapper() -> Option<&'static std::path::Path> {
+    static SETPRIV: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    SETPRIV
+        .get_or_init(|| {
+            let path = std::env::var("PATH").ok();
+            let Some(setpriv) = find_program(std::path::Path::new("setpriv"), path.as_deref())
+            else {
+                tracing::warn!(
+                    "setpriv (util-linux) not found: function instances may outlive a killed lambdagate"
+                );
+                return None;
+            };
+            let help = std::process::Command::new(&setpriv)
+                .arg("--help")
+                .stdin(Stdio::null())
+                .stderr(Stdio::null())
+                .output()
+                .ok()?;
+            let knows = String::from_utf8_lossy(&help.stdout).contains("--pdeathsig");
+            if !knows {
+                tracing::warn!(
+                    "{} has no --pdeathsig: function instances may outlive a killed lambdagate",
+                    setpriv.display()
+                );
+            }
+            knows.then_some(setpriv)
+        })
+        .as_deref()
+}
+
+/// The file `program` names: itself when it has a slash, else the first match on `path`.
+fn find_program(program: &std::path::Path, path: Option<&str>) -> Option<PathBuf> {
+    if program.components().count() > 1 {
+        // Absolute: the child runs in the function's code folder, not in ours.
+        return program
+            .is_file()
+            .then(|| std::path::absolute(program).ok())
+            .flatten();
+    }
+    std::env::split_paths(path?)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Chooses the program for a function family.
+pub(crate) fn program_for(
+    function: &lambdagate_model::Function,
+    bootstraps: Result<&crate::bootstraps::Bootstraps, String>,
+) -> Program {
+    match function.family {
+        RuntimeFamily::Provided => {
+            let mut candidates = vec![function.code_dir.join("bootstrap")];
+            candidates.extend(function.layers.iter().rev().map(|l| l.join("bootstrap")));
+            Program::Provided { candidates }
+        }
+        family => {
+            let bootstraps = match bootstraps {
+                Ok(b) => b,
+                Err(e) => return Program::Unavailable(format!("cannot write the bootstraps: {e}")),
+            };
+            let Some(script) = bootstraps.for_family(family) else {
+                return Program::Unavailable(format!(
+                    "this lambdagate build carries no bootstrap for {}",
+                    function.runtime
+                ));
+            };
+            Program::Bootstrap {
+                interpreter: crate::bootstraps::interpreter(family).unwrap_or_default(),
+                script: script.to_path_buf(),
+            }
+        }
+    }
+}
