@@ -8,7 +8,7 @@ use lambdagate_model::{
     Route, RouteKey,
 };
 
-use super::shared::api_of;
+use super::shared::rest_api_of;
 use super::tree::TreeNode;
 use crate::cfn::warn_unloaded;
 use crate::diag::{Diags, R, Reported};
@@ -73,15 +73,7 @@ pub(super) fn method(
 ) -> R<(usize, Route)> {
     warn_unloaded(d, props, METHOD_KEYS, owner);
     let at = |key: &str| props.get(key).map_or(resource.pos, |n| n.pos);
-    let index = api_of(
-        d,
-        apis,
-        props,
-        "RestApiId",
-        ApiKind::Rest,
-        owner,
-        resource.pos,
-    )?;
+    let index = rest_api_of(d, apis, props, owner, resource.pos)?;
     let mut failed = false;
     let path = match props::text(d, props, "ResourceId", owner)? {
         None => Err(d.error(

@@ -3,7 +3,7 @@
 
 use lambdagate_model::{Api, ApiKind, Authorizer, Model, RequestValidator};
 
-use super::shared::api_of;
+use super::shared::{api_of, rest_api_of};
 use crate::cfn::warn_unloaded;
 use crate::diag::{Diags, R};
 use crate::eval::Resource;
@@ -59,15 +59,7 @@ pub(super) fn model(
         &["RestApiId", "Name", "ContentType", "Schema", "Description"],
         owner,
     );
-    let index = api_of(
-        d,
-        apis,
-        props,
-        "RestApiId",
-        ApiKind::Rest,
-        owner,
-        resource.pos,
-    );
+    let index = rest_api_of(d, apis, props, owner, resource.pos);
     let content_type = props::text(d, props, "ContentType", owner);
     let schema = match props.get("Schema") {
         None => Ok(serde_json::json!({})),
@@ -115,15 +107,7 @@ pub(super) fn validator(
         ],
         owner,
     );
-    let index = api_of(
-        d,
-        apis,
-        props,
-        "RestApiId",
-        ApiKind::Rest,
-        owner,
-        resource.pos,
-    );
+    let index = rest_api_of(d, apis, props, owner, resource.pos);
     let name = props::text(d, props, "Name", owner);
     let body = props::boolean(d, props, "ValidateRequestBody", owner);
     let parameters = props::boolean(d, props, "ValidateRequestParameters", owner);

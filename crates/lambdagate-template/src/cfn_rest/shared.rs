@@ -102,3 +102,14 @@ pub fn api_of(
         None => Err(Reported),
     }
 }
+
+/// The REST API an `AWS::ApiGateway::*` part names by its `RestApiId` (see [`api_of`]).
+pub(super) fn rest_api_of(
+    d: &mut Diags,
+    apis: &[Api],
+    props: &Node,
+    owner: &str,
+    pos: Pos,
+) -> R<usize> {
+    api_of(d, apis, props, "RestApiId", ApiKind::Rest, owner, pos)
+}

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use lambdagate_model::{Api, ApiKind};
+use lambdagate_model::Api;
 
-use super::shared::{api_of, tolerate};
+use super::shared::{rest_api_of, tolerate};
 use crate::cfn::warn_unloaded;
 use crate::diag::{Diags, R, Reported};
 use crate::eval::{Evaluator, Resource};
@@ -29,15 +29,7 @@ pub(super) fn tree_node(
     owner: &str,
 ) -> R<TreeNode> {
     warn_unloaded(d, props, &["RestApiId", "ParentId", "PathPart"], owner);
-    let api = api_of(
-        d,
-        apis,
-        props,
-        "RestApiId",
-        ApiKind::Rest,
-        owner,
-        resource.pos,
-    );
+    let api = rest_api_of(d, apis, props, owner, resource.pos);
     let parent = props::text(d, props, "ParentId", owner);
     let part = props::text(d, props, "PathPart", owner);
     let (api, parent, part) = (api?, parent?, part?);
