@@ -670,25 +670,25 @@ fn http_route_and_usage_plan_mistakes() {
             && !w.contains("validate")),
         "{warned:#?}"
     );
-    assert!(
+    // A warning on the line of `needle` that says `says`.
+    let warned_at = |needle: &str, says: &str| {
         warned
             .iter()
-            .any(|w| w.starts_with(&at("Target: integrations/nope"))
-                && w.contains("integration `nope`")),
+            .any(|w| w.starts_with(&at(needle)) && w.contains(says))
+    };
+    assert!(
+        warned_at("Target: integrations/nope", "integration `nope`"),
         "{warned:#?}"
     );
     assert!(
-        warned
-            .iter()
-            .any(|w| w.starts_with(&at("RouteKey: get/items"))
-                && w.contains("must be `$default` or `METHOD /path`")),
+        warned_at(
+            "RouteKey: get/items",
+            "must be `$default` or `METHOD /path`"
+        ),
         "{warned:#?}"
     );
     assert!(
-        warned
-            .iter()
-            .any(|w| w.starts_with(&at("KeyId: missing-key"))
-                && w.contains("not an AWS::ApiGateway::ApiKey")),
+        warned_at("KeyId: missing-key", "not an AWS::ApiGateway::ApiKey"),
         "{warned:#?}"
     );
     let app = super::load_ok(text);
