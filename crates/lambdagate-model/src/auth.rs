@@ -32,6 +32,17 @@ impl AuthorizationType {
             AuthorizationType::Jwt => "JWT",
         }
     }
+
+    /// Whether this type calls an authorizer, which the method or route must then name
+    /// (`AuthorizerId`): CUSTOM, COGNITO_USER_POOLS and JWT.
+    pub fn calls_authorizer(self) -> bool {
+        matches!(
+            self,
+            AuthorizationType::Custom
+                | AuthorizationType::CognitoUserPools
+                | AuthorizationType::Jwt
+        )
+    }
 }
 
 /// How a route is protected.

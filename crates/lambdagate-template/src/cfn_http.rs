@@ -16,7 +16,7 @@ use lambdagate_model::{
 };
 
 use crate::cfn::warn_unloaded;
-use crate::cfn_rest::{api_of, ref_value, tolerate};
+use crate::cfn_rest::{api_of, of_kind, ref_value, tolerate};
 use crate::diag::{Diags, R, Reported};
 use crate::eval::{Evaluator, Resource};
 use crate::node::{Node, Pos, Value};
@@ -84,13 +84,7 @@ pub fn build(
     base: &Path,
     apis: &mut Vec<Api>,
 ) -> Built {
-    let of = |kind: &'static str| {
-        included
-            .iter()
-            .copied()
-            .filter(move |(r, _)| r.kind == kind)
-            .collect::<Vec<_>>()
-    };
+    let of = |kind: &str| of_kind(included, kind);
     let mut built = Built::default();
     for (resource, props) in of("AWS::ApiGatewayV2::Api") {
         let mark = ev.diags.mark();
@@ -599,33 +593,18 @@ fn route_auth(
         },
         None => None,
     };
-    let needs = matches!(
+    crate::cfn_rest::check_authorizer(
+        d,
+        &apis[index],
+        authorizer.as_deref(),
         authorization_type,
-        AuthorizationType::Custom | AuthorizationType::Jwt
-    );
-    if needs && authorizer.is_none() {
-        return Err(d.error(
-            at("AuthorizationType"),
-            format!(
-                "{owner}: AuthorizationType {} needs an AuthorizerId",
-                authorization_type.as_str()
-            ),
-        ));
-    }
-    if needs && let Some(name) = &authorizer {
-        crate::cfn_rest::check_fit(
-            d,
-            &apis[index],
-            name,
-            authorization_type,
-            at("AuthorizerId"),
-            owner,
-        )?;
-    }
+        at,
+        owner,
+    )?;
     let scopes = props::strings(d, props, "AuthorizationScopes", owner)?.unwrap_or_default();
     Ok(MethodAuth {
         authorization_type,
-        authorizer: authorizer.filter(|_| needs),
+        authorizer: authorizer.filter(|_| authorization_type.calls_authorizer()),
         scopes,
     })
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use lambdagate_model::{Api, ApiKey, ApiKind, UsagePlan, UsagePlanStage};
 
 use crate::cfn::warn_unloaded;
-use crate::cfn_rest::{api_of, ref_value, tolerate};
+use crate::cfn_rest::{api_of, of_kind, ref_value, tolerate};
 use crate::diag::{Diags, R, Reported};
 use crate::eval::{Evaluator, Resource};
 use crate::node::{Node, Pos};
@@ -24,13 +24,7 @@ pub fn build(
     keys: &mut Vec<ApiKey>,
     plans: &mut Vec<UsagePlan>,
 ) {
-    let of = |kind: &'static str| {
-        included
-            .iter()
-            .copied()
-            .filter(move |(r, _)| r.kind == kind)
-            .collect::<Vec<_>>()
-    };
+    let of = |kind: &str| of_kind(included, kind);
     // Ref value → index in `keys` / `plans`.
     let mut key_ids: HashMap<String, usize> = HashMap::new();
     for (resource, props) in of("AWS::ApiGateway::ApiKey") {

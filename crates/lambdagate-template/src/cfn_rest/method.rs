@@ -272,11 +272,30 @@ fn method_auth(
         )?),
         None => None,
     };
-    let needs_authorizer = matches!(
+    check_authorizer(d, api, authorizer.as_deref(), authorization_type, at, owner)?;
+    let scopes = props::strings(d, props, "AuthorizationScopes", owner)?.unwrap_or_default();
+    Ok(MethodAuth {
         authorization_type,
-        AuthorizationType::Custom | AuthorizationType::CognitoUserPools
-    );
-    if needs_authorizer && authorizer.is_none() {
+        authorizer: authorizer.filter(|_| authorization_type.calls_authorizer()),
+        scopes,
+    })
+}
+
+/// A method's or route's `AuthorizerId` against its `AuthorizationType`: a type that calls an
+/// authorizer needs one, of the kind it calls (see [`check_fit`]); other types ignore it, as AWS
+/// does. `at` gives a property's position.
+pub fn check_authorizer(
+    d: &mut Diags,
+    api: &Api,
+    authorizer: Option<&str>,
+    authorization_type: AuthorizationType,
+    at: impl Fn(&str) -> Pos,
+    owner: &str,
+) -> R<()> {
+    if !authorization_type.calls_authorizer() {
+        return Ok(());
+    }
+    let Some(name) = authorizer else {
         return Err(d.error(
             at("AuthorizationType"),
             format!(
@@ -284,22 +303,14 @@ fn method_auth(
                 authorization_type.as_str()
             ),
         ));
-    }
-    if needs_authorizer && let Some(name) = &authorizer {
-        check_fit(d, api, name, authorization_type, at("AuthorizerId"), owner)?;
-    }
-    let scopes = props::strings(d, props, "AuthorizationScopes", owner)?.unwrap_or_default();
-    Ok(MethodAuth {
-        authorization_type,
-        authorizer: authorizer.filter(|_| needs_authorizer),
-        scopes,
-    })
+    };
+    check_fit(d, api, name, authorization_type, at("AuthorizerId"), owner)
 }
 
-/// The authorizer `name` of `api` must be of the kind `authorization_type` calls for
+/// Whether the authorizer `name` of `api` is of the kind `authorization_type` calls
 /// (CUSTOM: a Lambda authorizer; COGNITO_USER_POOLS: Cognito; JWT: JWT); AWS refuses a method
 /// or route that names one of another kind.
-pub fn check_fit(
+fn check_fit(
     d: &mut Diags,
     api: &Api,
     name: &str,

@@ -27,10 +27,10 @@ use std::path::Path;
 
 use lambdagate_model::{Api, ApiKind};
 
-pub use method::check_fit;
+pub use method::check_authorizer;
 pub use parts::authorizer;
 pub use rest_api::body;
-pub use shared::{LOADED, api_of, ref_value, tolerate, tolerated_kind, unavailable_of};
+pub use shared::{LOADED, api_of, of_kind, ref_value, tolerate, tolerated_kind, unavailable_of};
 
 use method::{Names, method};
 use parts::{Part, model, validator};
@@ -51,13 +51,7 @@ pub fn build(
     base: &Path,
     apis: &mut Vec<Api>,
 ) -> Vec<String> {
-    let of = |kind: &'static str| {
-        included
-            .iter()
-            .copied()
-            .filter(move |(r, _)| r.kind == kind)
-            .collect::<Vec<_>>()
-    };
+    let of = |kind: &str| of_kind(included, kind);
     let mut added = Vec::new();
     // Root resource id → API index, for SAM's REST APIs too (`!GetAtt MyApi.RootResourceId`
     // names the root of an `AWS::Serverless::Api`, and raw methods may hang off it).

@@ -5,9 +5,21 @@
 use lambdagate_model::{Api, ApiKind};
 
 use crate::diag::{Diags, R, Reported};
-use crate::eval::Evaluator;
+use crate::eval::{Evaluator, Resource};
 use crate::node::{Node, Pos};
 use crate::openapi;
+
+/// The included resources of type `kind`, in template order.
+pub fn of_kind<'a>(
+    included: &[(&'a Resource, &'a Node)],
+    kind: &str,
+) -> Vec<(&'a Resource, &'a Node)> {
+    included
+        .iter()
+        .copied()
+        .filter(|(r, _)| r.kind == kind)
+        .collect()
+}
 
 /// The raw API Gateway resource types this module, `cfn_http.rs` and `cfn_usage.rs` load.
 pub const LOADED: &[&str] = &[
