@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use lambdagate_model::ApiKeySource;
+
 use crate::diag::{Diags, R};
-use crate::node::{Node, Value};
+use crate::node::{Node, Pos, Value};
 
 /// An optional text property (numbers and booleans are accepted as text, as CloudFormation does).
 pub fn text(diags: &mut Diags, props: &Node, key: &str, owner: &str) -> R<Option<String>> {
@@ -281,5 +283,19 @@ pub fn known_keys(diags: &mut Diags, node: &Node, known: &[&str], owner: &str) -
         Err(crate::diag::Reported)
     } else {
         Ok(())
+    }
+}
+
+/// A REST API's `ApiKeySourceType` (of an `AWS::ApiGateway::RestApi` or an
+/// `AWS::Serverless::Api`): HEADER (the default) or AUTHORIZER. `pos` is the API's, for an
+/// error without the property's own position.
+pub fn api_key_source(diags: &mut Diags, props: &Node, pos: Pos, owner: &str) -> R<ApiKeySource> {
+    match text(diags, props, "ApiKeySourceType", owner)?.as_deref() {
+        None | Some("HEADER") => Ok(ApiKeySource::Header),
+        Some("AUTHORIZER") => Ok(ApiKeySource::Authorizer),
+        Some(other) => Err(diags.error(
+            props.get("ApiKeySourceType").map_or(pos, |n| n.pos),
+            format!("{owner}: ApiKeySourceType `{other}` must be HEADER or AUTHORIZER"),
+        )),
     }
 }

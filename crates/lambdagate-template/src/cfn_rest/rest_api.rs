@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use lambdagate_model::{Api, ApiKeySource, ApiKind, Stage};
+use lambdagate_model::{Api, ApiKind, Stage};
 
 use super::shared::tolerate;
 use crate::cfn::warn_unloaded;
@@ -44,18 +44,7 @@ pub(super) fn rest_api(d: &mut Diags, resource: &Resource, props: &Node) -> R<Ap
     let description = props::text(d, props, "Description", &owner);
     let types = props::strings(d, props, "BinaryMediaTypes", &owner);
     let compression = props::number(d, props, "MinimumCompressionSize", &owner, 0..=10_485_760);
-    let key_source = match props::text(d, props, "ApiKeySourceType", &owner) {
-        Ok(None) => Ok(ApiKeySource::Header),
-        Ok(Some(s)) if s == "HEADER" => Ok(ApiKeySource::Header),
-        Ok(Some(s)) if s == "AUTHORIZER" => Ok(ApiKeySource::Authorizer),
-        Ok(Some(s)) => Err(d.error(
-            props
-                .get("ApiKeySourceType")
-                .map_or(resource.pos, |n| n.pos),
-            format!("{owner}: ApiKeySourceType `{s}` must be HEADER or AUTHORIZER"),
-        )),
-        Err(e) => Err(e),
-    };
+    let key_source = props::api_key_source(d, props, resource.pos, &owner);
     let disable = props::boolean(d, props, "DisableExecuteApiEndpoint", &owner);
     api.name = name?;
     api.description = description?;

@@ -1,7 +1,7 @@
 //! `AWS::Serverless::Api` / `AWS::Serverless::HttpApi` (explicit or implicit) into the model's
 //! [`Api`], without routes (its OpenAPI definition and events add those).
 
-use lambdagate_model::{Api, ApiKeySource, ApiKind, Cors, Model, Stage};
+use lambdagate_model::{Api, ApiKind, Cors, Model, Stage};
 
 use crate::diag::{Diags, R, Reported};
 use crate::eval::{Evaluator, Resource};
@@ -58,18 +58,7 @@ pub fn build(
     let name = props::text(d, props, "Name", &owner);
     let description = props::text(d, props, "Description", &owner);
     let compression = props::number(d, props, "MinimumCompressionSize", &owner, 0..=10_485_760);
-    let key_source = match props::text(d, props, "ApiKeySourceType", &owner) {
-        Ok(None) => Ok(ApiKeySource::Header),
-        Ok(Some(s)) if s == "HEADER" => Ok(ApiKeySource::Header),
-        Ok(Some(s)) if s == "AUTHORIZER" => Ok(ApiKeySource::Authorizer),
-        Ok(Some(s)) => Err(d.error(
-            props
-                .get("ApiKeySourceType")
-                .map_or(resource.pos, |n| n.pos),
-            format!("{owner}: ApiKeySourceType `{s}` must be HEADER or AUTHORIZER"),
-        )),
-        Err(e) => Err(e),
-    };
+    let key_source = props::api_key_source(d, props, resource.pos, &owner);
     let disable_endpoint = props::boolean(d, props, "DisableExecuteApiEndpoint", &owner);
     let models = match props.get("Models") {
         Some(node) => models(d, node, &owner),
