@@ -443,3 +443,42 @@ async fn an_exception_after_the_answer_does_not_take_the_next_invocation_down() 
     );
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+/// The Python bootstrap's own unit tests (runtimes/python/test_bootstrap.py): its shortcuts
+/// around the standard library (the event's JSON, the context's environment) give exactly
+/// what the standard library gives.
+#[test]
+fn python_bootstrap_unit_tests() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../runtimes/python/test_bootstrap.py");
+    let python = lambdagate_lambda::bootstraps::interpreter(lambdagate_model::RuntimeFamily::Python)
+        .expect("an interpreter for Python");
+    let out = std::process::Command::new(python)
+        .arg(&script)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Events reach the Python handler as `json.loads` reads them: whitespace around the document
+/// is fine; anything else after it is the runtime's unmarshal error, with `json`'s message.
+#[tokio::test]
+async fn python_events_are_read_as_json_loads_reads_them() {
+    let p = py("echo", "app.handler");
+    let service = start(vec![p.clone()]).await;
+    let result = call(&service, &p.logical_id, " \n{\"k\": \"caf\u{e9}\"}\t ").await;
+    assert_eq!(proxy_body(&response(&result))["event"]["k"], "caf\u{e9}");
+    let result = call(&service, &p.logical_id, "{\"k\": 1} x").await;
+    let (kind, body) = error(&result);
+    assert_eq!(kind, "Runtime.UnmarshalError", "{body}");
+    assert_eq!(
+        body["errorMessage"],
+        "Unable to unmarshal input: Extra data: line 1 column 10 (char 9)"
+    );
+    service.shutdown(Duration::from_secs(2)).await;
+}

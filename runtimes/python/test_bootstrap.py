@@ -1,0 +1,120 @@
+"""Unit tests of bootstrap.py's helpers that must match the standard library exactly.
+
+Run with ``python3 runtimes/python/test_bootstrap.py`` (the cargo test
+``python_bootstrap_unit_tests`` in crates/lambdagate-lambda/tests/runtimes.rs does).
+"""
+
+import importlib.util
+import json
+import os
+import unittest
+from unittest import mock
+
+_SPEC = importlib.util.spec_from_file_location(
+    "lambdagate_bootstrap",
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py"),
+)
+bootstrap = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(bootstrap)
+
+
+def _outcome(fn, data):
+    try:
+        return ("value", fn(data))
+    except Exception as e:  # the type and message are part of the contract
+        return ("error", type(e), str(e))
+
+
+class LoadsMatchesJsonLoads(unittest.TestCase):
+    """_loads is a shortcut for json.loads on bytes: same values, same errors."""
+
+    CASES = [
+        b'{"a": 1, "b": [true, false, null], "c": "\\u00e9\\ud83d\\ude00"}',
+        b'{"version":"2.0","headers":{"host":"x"},"body":null}',
+        b"[]",
+        b"{}",
+        b"1",
+        b"1.5e3",
+        b'"text"',
+        b"null",
+        b"NaN",
+        b"-Infinity",
+        b"12345678901234567890123",
+        "{\"k\": \"caf\u00e9 \u2603\"}".encode("utf-8"),
+        # Whitespace around the document: json.loads accepts it.
+        b'  {"a": 1}',
+        b'{"a": 1}\n',
+        b'\t[1, 2]\r\n ',
+        # A UTF-8 byte order mark; UTF-16 and -32 documents, with and without one.
+        b'\xef\xbb\xbf{"a": 1}',
+        '{"a": 1}'.encode("utf-16"),
+        '{"a": 1}'.encode("utf-16-le"),
+        '{"a": 1}'.encode("utf-16-be"),
+        '{"a": 1}'.encode("utf-32"),
+        '{"a": 1}'.encode("utf-32-le"),
+        b"1\x00",
+        # Lone surrogates, which json.loads decodes with surrogatepass.
+        b'"\xed\xa0\x80"',
+        # Errors: each must carry json.loads's own message.
+        b"",
+        b"   ",
+        b'{"a": 1} {"b": 2}',
+        b'{"a": 1}x',
+        b"{'a': 1}",
+        b'{"a": }',
+        b'{"a": "\x01"}',
+        b"\xff\xfe\xfd",
+        b'"\xff"',
+        b"[1,",
+    ]
+
+    def test_every_case(self):
+        for data in self.CASES:
+            with self.subTest(data=data):
+                want = _outcome(json.loads, data)
+                got = _outcome(bootstrap._loads, data)
+                if want[0] == "value" and isinstance(want[1], float) and want[1] != want[1]:
+                    self.assertEqual(got[0], "value")
+                    self.assertNotEqual(got[1], got[1])  # NaN
+                else:
+                    self.assertEqual(got, want)
+
+
+class ContextEnvironment(unittest.TestCase):
+    """The context's variables are read from os.environ at each invocation."""
+
+    NAMES = bootstrap._CONTEXT_VARIABLES
+
+    def test_reads_current_values(self):
+        values = {name: "v-" + name for name in self.NAMES}
+        with mock.patch.dict(os.environ, values):
+            self.assertEqual(
+                bootstrap._context_environment(), tuple(values[n] for n in self.NAMES)
+            )
+            os.environ["AWS_LAMBDA_FUNCTION_NAME"] = "changed by the handler"
+            del os.environ["AWS_LAMBDA_LOG_GROUP_NAME"]
+            got = bootstrap._context_environment()
+            self.assertEqual(got[2], "changed by the handler")
+            self.assertIsNone(got[0])
+            ctx = bootstrap.LambdaContext("id", None, None, 0)
+            self.assertEqual(ctx.function_name, "changed by the handler")
+            self.assertIsNone(ctx.log_group_name)
+            self.assertEqual(ctx.memory_limit_in_mb, "v-AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+
+    def test_non_ascii_values_decode_as_os_environ_does(self):
+        with mock.patch.dict(os.environ, {"AWS_LAMBDA_FUNCTION_NAME": "f\u00e9"}):
+            self.assertEqual(bootstrap._context_environment()[2], os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+
+    def test_a_replaced_environ_is_followed(self):
+        replacement = {"AWS_LAMBDA_FUNCTION_VERSION": "7"}
+        with mock.patch.object(os, "environ", replacement):
+            got = bootstrap._context_environment()
+        self.assertEqual(got, (None, None, None, None, "7"))
+
+    def test_plain_mapping_fallback(self):
+        read = bootstrap._context_reader({"AWS_LAMBDA_FUNCTION_NAME": "f"})
+        self.assertEqual(read(), (None, None, "f", None, None))
+
+
+if __name__ == "__main__":
+    unittest.main()
