@@ -451,8 +451,9 @@ async fn an_exception_after_the_answer_does_not_take_the_next_invocation_down() 
 fn python_bootstrap_unit_tests() {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../runtimes/python/test_bootstrap.py");
-    let python = lambdagate_lambda::bootstraps::interpreter(lambdagate_model::RuntimeFamily::Python)
-        .expect("an interpreter for Python");
+    let python =
+        lambdagate_lambda::bootstraps::interpreter(lambdagate_model::RuntimeFamily::Python)
+            .expect("an interpreter for Python");
     let out = std::process::Command::new(python)
         .arg(&script)
         .output()
