@@ -120,6 +120,9 @@ pub struct HostRuntime {
     pub program: String,
     /// Its version (`3.11.7`, `20.20.2`), or `None` when it could not be run.
     pub version: Option<String>,
+    /// The interpreter's own executable (`sys.executable`, `process.execPath`), which the
+    /// runtime's instances run from then on.
+    pub executable: Option<PathBuf>,
     /// A warning when the interpreter is missing or its major version differs.
     pub warning: Option<String>,
 }
@@ -140,7 +143,14 @@ pub async fn host_runtimes(app: &Application) -> Vec<HostRuntime> {
         };
         // Asked from a function's folder, as its instances start there: version managers
         // (pyenv, nvm shims) choose by the folder's `.python-version` / `.nvmrc`.
-        let version = version_of(&program, code_dir).await;
+        let probe = probe(&program, family, code_dir).await;
+        let (version, executable) = match probe {
+            Some((v, exe)) => (Some(v), exe),
+            None => (None, None),
+        };
+        if let Some(exe) = &executable {
+            record_executable(&runtime, exe);
+        }
         let warning = match &version {
             None => Some(format!(
                 "{runtime}: `{program}` was not found or did not run; functions on {runtime} will fail"
@@ -161,6 +171,7 @@ pub async fn host_runtimes(app: &Application) -> Vec<HostRuntime> {
             runtime,
             program,
             version,
+            executable,
             warning,
         });
     }
@@ -182,29 +193,79 @@ fn major_minor(version: &str) -> String {
     version.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
-async fn version_of(program: &str, cwd: &Path) -> Option<String> {
+/// Where each runtime's interpreter really is, once [`host_runtimes`] has asked it.
+static EXECUTABLES: std::sync::Mutex<Vec<(String, PathBuf)>> = std::sync::Mutex::new(Vec::new());
+
+fn record_executable(runtime: &str, executable: &Path) {
+    let mut known = EXECUTABLES.lock().unwrap_or_else(|e| e.into_inner());
+    known.retain(|(r, _)| r != runtime);
+    known.push((runtime.to_string(), executable.to_path_buf()));
+}
+
+/// The executable the interpreter of `runtime` reported for itself, when [`host_runtimes`] has
+/// asked it. Instances start it directly rather than through `python3` / `node` on PATH: a
+/// version manager's shim there (pyenv, asdf, mise) is a shell script that runs a few dozen
+/// processes to pick the version, about 100 ms for every instance started (measured with
+/// pyenv: a cold first request 175-197 ms through the shim, 62-89 ms without). It also makes
+/// every instance run the interpreter whose version was reported.
+pub fn executable_for(runtime: &str) -> Option<PathBuf> {
+    let known = EXECUTABLES.lock().unwrap_or_else(|e| e.into_inner());
+    known
+        .iter()
+        .find(|(r, _)| r == runtime)
+        .map(|(_, exe)| exe.clone())
+}
+
+/// Runs the interpreter once (from `cwd`) and asks for its version and its own executable.
+async fn probe(
+    program: &str,
+    family: RuntimeFamily,
+    cwd: &Path,
+) -> Option<(String, Option<PathBuf>)> {
+    // One line each: the executable, then the version. Both languages since their oldest
+    // supported releases.
+    let args: [&str; 2] = match family {
+        RuntimeFamily::Python => [
+            "-c",
+            "import sys; print(sys.executable); print('%d.%d.%d' % sys.version_info[:3])",
+        ],
+        RuntimeFamily::Node => [
+            "-e",
+            "console.log(process.execPath); console.log(process.versions.node)",
+        ],
+        RuntimeFamily::Provided => return None,
+    };
     let mut command = tokio::process::Command::new(program);
     if cwd.is_dir() {
         command.current_dir(cwd);
     }
     let out = command
-        .arg("--version")
+        .args(args)
         .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .output()
         .await
         .ok()?;
     if !out.status.success() {
         return None;
     }
-    // `Python 3.11.7` (stdout; older Pythons print to stderr) or `v20.20.2`.
-    let text = if out.stdout.is_empty() {
-        out.stderr
-    } else {
-        out.stdout
-    };
-    let text = String::from_utf8_lossy(&text);
-    let word = text.split_whitespace().last()?;
-    Some(word.trim_start_matches('v').to_string())
+    parse_probe(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The version and the executable from a probe's output: its last two lines (a
+/// `sitecustomize` or `NODE_OPTIONS` preload may print before them). An executable that is
+/// not an absolute path to a file (an embedded interpreter reports none) is left out.
+fn parse_probe(text: &str) -> Option<(String, Option<PathBuf>)> {
+    let mut lines = text.lines().rev().map(str::trim).filter(|l| !l.is_empty());
+    let version = lines.next()?;
+    if version.is_empty() || !version.split('.').all(|p| p.parse::<u32>().is_ok()) {
+        return None;
+    }
+    let executable = lines
+        .next()
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute() && p.is_file());
+    Some((version.to_string(), executable))
 }
 
 #[cfg(test)]
@@ -216,6 +277,39 @@ mod tests {
         assert_eq!(wanted_version("python3.12"), "3.12");
         assert_eq!(wanted_version("nodejs20.x"), "20");
         assert_eq!(major_minor("3.11.7"), "3.11");
+    }
+
+    #[test]
+    fn probe_output() {
+        let exe = std::env::current_exe().unwrap();
+        let text = format!("preload says hi\n{}\n3.12.4\n", exe.display());
+        assert_eq!(parse_probe(&text), Some(("3.12.4".into(), Some(exe))));
+        // No executable (or not a file): the version alone.
+        assert_eq!(parse_probe("\n3.11.7\n"), Some(("3.11.7".into(), None)));
+        assert_eq!(
+            parse_probe("/no/such/python\n3.11.7"),
+            Some(("3.11.7".into(), None))
+        );
+        assert_eq!(
+            parse_probe("relative/python\n20.20.2"),
+            Some(("20.20.2".into(), None))
+        );
+        // Not a version on the last line: the probe failed.
+        assert_eq!(parse_probe("/usr/bin/python3\nTraceback"), None);
+        assert_eq!(parse_probe(""), None);
+    }
+
+    #[test]
+    fn recorded_executables_are_per_runtime() {
+        let exe = std::env::current_exe().unwrap();
+        record_executable("python3.99-test", &exe);
+        assert_eq!(executable_for("python3.99-test"), Some(exe.clone()));
+        assert_eq!(executable_for("python3.98-test"), None);
+        record_executable("python3.99-test", Path::new("/other"));
+        assert_eq!(
+            executable_for("python3.99-test"),
+            Some(PathBuf::from("/other"))
+        );
     }
 
     #[test]

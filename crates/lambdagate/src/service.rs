@@ -71,7 +71,16 @@ pub async fn report_host_runtimes(app: Arc<Application>) {
         // One line a runtime: the warning already names the interpreter and its version.
         match (&host.warning, &host.version) {
             (Some(warning), _) => eprintln!("warning: {warning}"),
-            (None, Some(v)) => eprintln!("{} is served by {} {v}", host.runtime, host.program),
+            (None, Some(v)) => match &host.executable {
+                // The program on PATH can be a version manager's shim: name the interpreter.
+                Some(exe) if exe.as_os_str() != host.program.as_str() => eprintln!(
+                    "{} is served by {} {v} ({})",
+                    host.runtime,
+                    host.program,
+                    exe.display()
+                ),
+                _ => eprintln!("{} is served by {} {v}", host.runtime, host.program),
+            },
             (None, None) => eprintln!("{} has no interpreter ({})", host.runtime, host.program),
         }
     }

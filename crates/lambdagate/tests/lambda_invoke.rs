@@ -90,3 +90,50 @@ fn invoke_names_the_functions_on_a_mistake() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not JSON"));
 }
+
+/// A version manager's shim for `python3` (pyenv, asdf: a script choosing an interpreter and
+/// exec'ing it) runs once, for the start-up probe; the instances start the interpreter it
+/// chose directly, and the start-up line names it.
+#[test]
+fn instances_start_the_interpreter_behind_a_shim() {
+    let scratch = support::Scratch::new("python-shim");
+    let real = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3 runs");
+    let real = String::from_utf8(real.stdout).unwrap().trim().to_string();
+    assert!(!real.is_empty());
+    let shim = scratch.0.join("python3");
+    let runs = scratch.0.join("runs");
+    std::fs::write(
+        &shim,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexec '{real}' \"$@\"\n",
+            runs.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lambdagate"))
+        .args(["invoke", "PyHello", "-t", TEMPLATE])
+        .current_dir(repo_root())
+        .env("LAMBDAGATE_PYTHON", &shim)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let body: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).unwrap();
+    assert_eq!(body["statusCode"], 200);
+    assert!(
+        stderr.contains(&format!("python3.11 is served by {} ", shim.display()))
+            && stderr.contains(&format!("({real})")),
+        "{stderr}"
+    );
+    // Only the probe went through the shim.
+    let runs = std::fs::read_to_string(&runs).unwrap();
+    assert_eq!(runs.lines().count(), 1, "{runs}");
+    assert!(runs.starts_with("-c "), "{runs}");
+}

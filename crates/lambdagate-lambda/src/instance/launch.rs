@@ -27,6 +27,8 @@ pub(crate) struct Launch {
 pub(crate) enum Program {
     /// An interpreter running our bootstrap.
     Bootstrap {
+        /// The runtime identifier (`python3.12`), whose probed executable is used once known.
+        runtime: String,
         interpreter: String,
         script: PathBuf,
     },
@@ -40,9 +42,14 @@ impl Launch {
     pub(super) fn command(&self, cwd: &std::path::Path) -> Result<Command, String> {
         let (program, args): (PathBuf, Vec<&std::ffi::OsStr>) = match &self.program {
             Program::Bootstrap {
+                runtime,
                 interpreter,
                 script,
-            } => (PathBuf::from(interpreter), vec![script.as_os_str()]),
+            } => (
+                crate::bootstraps::executable_for(runtime)
+                    .unwrap_or_else(|| PathBuf::from(interpreter)),
+                vec![script.as_os_str()],
+            ),
             Program::Provided { candidates } => {
                 let found = candidates.iter().find(|p| p.is_file()).ok_or_else(|| {
                     let list: Vec<String> =
@@ -155,6 +162,7 @@ pub(crate) fn program_for(
                 ));
             };
             Program::Bootstrap {
+                runtime: function.runtime.clone(),
                 interpreter: crate::bootstraps::interpreter(family).unwrap_or_default(),
                 script: script.to_path_buf(),
             }
