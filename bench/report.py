@@ -52,6 +52,16 @@ def load(path):
     return rows
 
 
+# The features group's rows and what each adds to a plain REST Lambda proxy request.
+FEATURE_ROWS = {
+    "lambdagate authorizer cached": "TOKEN authorizer, policy from the cache",
+    "lambdagate authorizer ttl-0": "TOKEN authorizer invoked on every request",
+    "lambdagate validated post": "required header and JSON body model",
+    "lambdagate python vtl": "custom integration, request and response templates",
+    "lambdagate mock vtl": "MOCK integration with a response template, no function",
+}
+
+
 def peer_of(name):
     """The serverless-offline row measuring the same runtime and API kind, if any."""
     match = re.match(r"lambdagate (node|python) (http-api|rest)$", name)
@@ -166,6 +176,23 @@ def main():
                     ratio <= 1.2,
                     f"{ratio:.2f}x ({ours['p50']:.2f} vs {direct['p50']:.2f} ms)",
                 )
+    # The features rows (bench/features.yaml) against the plain REST Python row: what each
+    # feature adds to the gateway's CPU per request, and to the latency.
+    plain = rows.get(("lambdagate python rest", top))
+    features = [
+        (name, row)
+        for (name, c), row in rows.items()
+        if c == top and name in FEATURE_ROWS and row["server_us"] is not None
+    ]
+    if plain and plain["server_us"] is not None and features:
+        say(f"gateway features (c={top}), against lambdagate python rest"
+            f" ({plain['server_us']:.1f} us gateway CPU, p50 {plain['p50']:.2f} ms):")
+        for name, row in features:
+            say(
+                f"  {name[len('lambdagate '):]:<20} gateway {row['server_us'] - plain['server_us']:+7.1f} us/request,"
+                f" p50 {row['p50'] - plain['p50']:+.2f} ms  ({FEATURE_ROWS[name]})"
+            )
+        say("")
     match = re.search(r"ready_ms=([\d.]+) cold_ms=([\d.]+) warm_ms=([\d.]+)", startup or "")
     if match:
         ready, cold, warm = (float(g) for g in match.groups())

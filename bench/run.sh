@@ -7,7 +7,7 @@
 # Environment: BENCH_DURATION (seconds per measurement, default 4), BENCH_WARMUP (seconds of warm-up per
 # target, default 2; BENCH_WARMUP_FIRST, default 8, for the first target of each function),
 # BENCH_CONNECTIONS (default "1 16"), BENCH_ONLY (space-separated groups to run, default
-# "startup lambdagate invoke sls nginx"), LAMBDAGATE_BENCH_CACHE (where peers are installed, default
+# "startup lambdagate features invoke sls nginx"), LAMBDAGATE_BENCH_CACHE (where peers are installed, default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench), CARGO_TARGET_DIR, LAMBDAGATE_BIN (measure this
 # lambdagate binary instead of the one just built, e.g. an older build for a before/after pair),
 # BENCH_TAG (appended to the result files' names).
@@ -26,7 +26,7 @@ WARMUP="${BENCH_WARMUP:-2}"
 # seconds of load (JIT), and every instance the run will need must have started.
 WARMUP_FIRST="${BENCH_WARMUP_FIRST:-8}"
 CONNECTIONS="${BENCH_CONNECTIONS:-1 16}"
-ONLY="${BENCH_ONLY:-startup lambdagate invoke sls nginx}"
+ONLY="${BENCH_ONLY:-startup lambdagate features invoke sls nginx}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 SLS_VERSION="3.40"
 OFFLINE_VERSION="13"
@@ -175,13 +175,13 @@ command -v curl >/dev/null || apt_install curl curl
 
 LAMBDAGATE="${LAMBDAGATE_BIN:-$TARGET_DIR/release/lambdagate}"
 APP="$WORK/app"
-if wants startup || wants lambdagate || wants invoke || wants nginx; then
+if wants startup || wants lambdagate || wants features || wants invoke || wants nginx; then
     say "building release binaries (lambdagate, rust-hello)"
     (cd "$ROOT" && cargo build --release -q -p lambdagate -p rust-hello)
     [[ -x $LAMBDAGATE ]] || die "no $LAMBDAGATE after the build"
     # The app: the committed template and handlers, plus the Rust hello as functions/rust/bootstrap.
     mkdir -p "$APP"
-    cp -r "$BENCH/template.yaml" "$BENCH/functions" "$APP/"
+    cp -r "$BENCH/template.yaml" "$BENCH/features.yaml" "$BENCH/functions" "$APP/"
     mkdir -p "$APP/functions/rust"
     cp "$TARGET_DIR/release/rust-hello" "$APP/functions/rust/bootstrap"
 fi
@@ -209,6 +209,31 @@ if wants lambdagate; then
         measure "lambdagate $fn http-api" "http://127.0.0.1:$port/$fn" "" "$WARMUP_FIRST"
         measure "lambdagate $fn rest" "http://127.0.0.1:$port/Prod/$fn"
     done
+    stop_started "$pid"
+fi
+
+if wants features; then
+    # The gateway's features in front of the same Python hello (bench/features.yaml): each row's
+    # server column against `lambdagate python rest` is what the feature costs the gateway.
+    say "lambdagate start-api, gateway features"
+    LOG_FILE="$WORK/lambdagate-features.log"
+    start_group "$LAMBDAGATE" start-api -t "$APP/features.yaml" -p 0
+    pid=$STARTED_PID
+    SERVER_PID=$pid
+    wait_for_line "$LOG_FILE" 'Listening on http://' 30 "$pid"
+    port=$(listening_port "$LOG_FILE")
+    base="http://127.0.0.1:$port"
+    check_ok "$base/auth/cached" -H 'Authorization: Bearer bench'
+    check_ok "$base/auth/uncached" -H 'Authorization: Bearer bench'
+    check_ok "$base/auth/validated" -X POST -H 'Content-Type: application/json' -H 'X-Tenant: bench' \
+        -d '{"item":"tea","quantity":2}'
+    check_ok "$base/vtl/mock"
+    check_ok "$base/vtl/python"
+    measure "lambdagate authorizer cached" "$base/auth/cached" "$BENCH/wrk/authorized.lua" "$WARMUP_FIRST"
+    measure "lambdagate authorizer ttl-0" "$base/auth/uncached" "$BENCH/wrk/authorized.lua"
+    measure "lambdagate validated post" "$base/auth/validated" "$BENCH/wrk/validated.lua"
+    measure "lambdagate python vtl" "$base/vtl/python"
+    measure "lambdagate mock vtl" "$base/vtl/mock"
     stop_started "$pid"
 fi
 
