@@ -176,16 +176,17 @@ def main():
                     ratio <= 1.2,
                     f"{ratio:.2f}x ({ours['p50']:.2f} vs {direct['p50']:.2f} ms)",
                 )
-    # The features rows (bench/features.yaml) against the plain REST Python row: what each
-    # feature adds to the gateway's CPU per request, and to the latency.
-    plain = rows.get(("lambdagate python rest", top))
+    # The features rows (bench/features.yaml) against the plain route of the same server (the
+    # same REST Python hello): what each feature adds to the gateway's CPU per request, and to
+    # the latency.
+    plain = rows.get(("lambdagate features plain", top))
     features = [
         (name, row)
         for (name, c), row in rows.items()
         if c == top and name in FEATURE_ROWS and row["server_us"] is not None
     ]
     if plain and plain["server_us"] is not None and features:
-        say(f"gateway features (c={top}), against lambdagate python rest"
+        say(f"gateway features (c={top}), against the plain route of the same server"
             f" ({plain['server_us']:.1f} us gateway CPU, p50 {plain['p50']:.2f} ms):")
         for name, row in features:
             say(
