@@ -71,17 +71,24 @@ impl Parked {
 /// instance starts anyway (a stuck instance on a machine busy with other work).
 const SATURATED_PATIENCE: u32 = 10;
 
-/// True when at least as many threads are runnable as the machine has cores, this one not
-/// counted (`procs_running` in `/proc/stat`, the kernel's instantaneous count).
+/// Whether the cores were the bottleneck while invocations waited for a busy instance.
 ///
 /// This tells a CPU-bound pool from an I/O-bound one. On a 2-core machine at 16 connections,
 /// short functions keep both cores busy, and the occasional stall of a few milliseconds
 /// (another process, a VM hiccup) made invocations wait past `scale_up_after`: the pool then
 /// grew from 4 to 11 instances, whose cold starts and context switches cut throughput by a
 /// third and raised p99 from 2 ms to 16 ms. Functions that wait on I/O leave cores idle, and
-/// for them the pool still grows after `scale_up_after`. Where `/proc/stat` cannot be read,
-/// the answer is false and the pool grows as before.
-fn cpu_saturated() -> bool {
+/// for them the pool still grows after `scale_up_after`.
+///
+/// The kernel's CPU pressure over the wait (`/proc/pressure/cpu`, the time some runnable thread
+/// waited for a core) answers that for the whole window: at 16 connections on the hello
+/// functions it is 55-61 % of any 10 ms, idle 0 %. Without it (kernels built without PSI), the
+/// instantaneous `procs_running` of `/proc/stat` is the answer; one sample of it is noisy and
+/// let the pool grow by an instance now and then under full load, each time with a p99 spike.
+fn cpu_saturated(window: Option<PressureMark>) -> bool {
+    if let Some(share) = window.and_then(|mark| mark.stalled_share()) {
+        return share >= SATURATED_STALL_SHARE;
+    }
     let Ok(stat) = std::fs::read_to_string("/proc/stat") else {
         return false;
     };
@@ -89,6 +96,49 @@ fn cpu_saturated() -> bool {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from));
     procs_running(&stat).is_some_and(|running| running.saturating_sub(1) >= cores)
+}
+
+/// The share of a window during which some runnable thread waited for a core, at and above
+/// which the cores count as saturated.
+const SATURATED_STALL_SHARE: f64 = 0.25;
+
+/// A reading of the kernel's cumulative CPU pressure, the start of a window.
+#[derive(Debug, Clone, Copy)]
+struct PressureMark {
+    at: Instant,
+    stalled_us: u64,
+}
+
+impl PressureMark {
+    /// Now, when the kernel reports CPU pressure.
+    fn now() -> Option<PressureMark> {
+        let text = std::fs::read_to_string("/proc/pressure/cpu").ok()?;
+        Some(PressureMark {
+            at: Instant::now(),
+            stalled_us: pressure_stalled_us(&text)?,
+        })
+    }
+
+    /// The share of the time since this mark during which some runnable thread waited for a
+    /// core; `None` for a window under a millisecond, too short to tell.
+    fn stalled_share(self) -> Option<f64> {
+        let now = PressureMark::now()?;
+        let elapsed_us = now.at.duration_since(self.at).as_micros();
+        if elapsed_us < 1000 {
+            return None;
+        }
+        Some(now.stalled_us.saturating_sub(self.stalled_us) as f64 / elapsed_us as f64)
+    }
+}
+
+/// The `some … total=` microseconds of a `/proc/pressure/cpu` text.
+fn pressure_stalled_us(text: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix("some "))?
+        .split_whitespace()
+        .find_map(|field| field.strip_prefix("total="))?
+        .parse()
+        .ok()
 }
 
 /// The `procs_running` count of a `/proc/stat` text.
@@ -270,6 +320,10 @@ impl Pool {
     /// Starts instances (up to the hard cap) for invocations that have waited `scale_up_after`
     /// for a busy one; runs while invocations wait and the cap is not reached.
     async fn scale_up_waiting(self: Arc<Self>) {
+        // After the cores were found saturated, the next look waits a full `scale_up_after`
+        // (else, with the oldest invocation already overdue, this loop would re-check at once,
+        // over and over, on the worker the instances need).
+        let mut look_again_at: Option<Instant> = None;
         loop {
             let waiting_since = {
                 let mut st = self.lock();
@@ -284,7 +338,10 @@ impl Pool {
                     }
                 }
             };
-            tokio::time::sleep_until((waiting_since + self.scale_up_after).into()).await;
+            let wake =
+                (waiting_since + self.scale_up_after).max(look_again_at.unwrap_or(waiting_since));
+            let window = PressureMark::now();
+            tokio::time::sleep_until(wake.into()).await;
             let ids: Vec<u64> = {
                 let mut st = self.lock();
                 let now = Instant::now();
@@ -313,11 +370,12 @@ impl Pool {
                     Vec::new()
                 } else if wanted > 0
                     && oldest_wait < self.scale_up_after * SATURATED_PATIENCE
-                    && cpu_saturated()
+                    && cpu_saturated(window)
                 {
                     // Every core is taken: another instance would only compete with these for
                     // CPU (and its cold start would slow them further), so waits here are the
                     // machine's, not a shortage of instances. Look again after a while.
+                    look_again_at = Some(now + self.scale_up_after);
                     Vec::new()
                 } else {
                     (0..wanted.min(room))
@@ -618,7 +676,23 @@ impl Pool {
 
 #[cfg(test)]
 mod tests {
-    use super::{process_is_gone, procs_running};
+    use super::{PressureMark, pressure_stalled_us, process_is_gone, procs_running};
+
+    #[test]
+    fn cpu_pressure_is_read_from_proc_pressure() {
+        let text = "some avg10=23.26 avg60=32.70 avg300=28.55 total=777490151\n\
+                    full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n";
+        assert_eq!(pressure_stalled_us(text), Some(777_490_151));
+        assert_eq!(pressure_stalled_us("full avg10=0.00 total=5\n"), None);
+        assert_eq!(pressure_stalled_us("some avg10=0.00\n"), None);
+        // Where the kernel reports it, a window's share is a fraction (of one thread's time:
+        // it cannot exceed the window).
+        if let Some(mark) = PressureMark::now() {
+            std::thread::sleep(std::time::Duration::from_millis(3));
+            let share = mark.stalled_share().unwrap();
+            assert!((0.0..=1.05).contains(&share), "{share}");
+        }
+    }
 
     #[test]
     fn procs_running_is_read_from_proc_stat() {
