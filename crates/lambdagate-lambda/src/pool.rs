@@ -324,6 +324,9 @@ impl Pool {
         // (else, with the oldest invocation already overdue, this loop would re-check at once,
         // over and over, on the worker the instances need).
         let mut look_again_at: Option<Instant> = None;
+        // The CPU pressure is measured from the previous look (or the start) to each look, so
+        // every verdict covers the time invocations have been waiting.
+        let mut window = PressureMark::now();
         loop {
             let waiting_since = {
                 let mut st = self.lock();
@@ -340,7 +343,6 @@ impl Pool {
             };
             let wake =
                 (waiting_since + self.scale_up_after).max(look_again_at.unwrap_or(waiting_since));
-            let window = PressureMark::now();
             tokio::time::sleep_until(wake.into()).await;
             let ids: Vec<u64> = {
                 let mut st = self.lock();
@@ -385,6 +387,10 @@ impl Pool {
             };
             for id in ids {
                 Instance::start(self.clone(), id, false);
+            }
+            // A window too short to tell (see `stalled_share`) keeps growing instead.
+            if window.is_none_or(|mark| mark.at.elapsed() >= Duration::from_millis(1)) {
+                window = PressureMark::now();
             }
         }
     }
