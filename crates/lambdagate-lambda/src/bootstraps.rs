@@ -206,7 +206,7 @@ fn record_executable(runtime: &str, executable: &Path) {
 /// asked it. Instances start it directly rather than through `python3` / `node` on PATH: a
 /// version manager's shim there (pyenv, asdf, mise) is a shell script that runs a few dozen
 /// processes to pick the version, about 100 ms for every instance started (measured with
-/// pyenv: a cold first request 175-197 ms through the shim, 62-89 ms without). It also makes
+/// pyenv: a cold first request 128-181 ms through the shim, 64-119 ms without). It also makes
 /// every instance run the interpreter whose version was reported.
 pub fn executable_for(runtime: &str) -> Option<PathBuf> {
     let known = EXECUTABLES.lock().unwrap_or_else(|e| e.into_inner());

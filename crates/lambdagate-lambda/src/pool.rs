@@ -696,7 +696,7 @@ mod tests {
         if let Some(mark) = PressureMark::now() {
             std::thread::sleep(std::time::Duration::from_millis(3));
             let share = mark.stalled_share().unwrap();
-            assert!((0.0..=1.05).contains(&share), "{share}");
+            assert!((0.0..=1.5).contains(&share), "{share}");
         }
     }
 
