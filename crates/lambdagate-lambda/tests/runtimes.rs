@@ -483,3 +483,38 @@ async fn python_events_are_read_as_json_loads_reads_them() {
     );
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+/// The context's variables are read from the environment as it is at each invocation: a
+/// handler that changes one sees the change in its next context (both bootstraps keep a copy
+/// between invocations and must notice).
+#[tokio::test]
+async fn context_follows_a_handler_changing_the_environment() {
+    let p = py("echo", "app.handler");
+    let n = node("echo", "index.handler");
+    let service = start(vec![p.clone(), n.clone()]).await;
+    for (f, name_field, stream_field) in [
+        (&p, "function_name", "log_stream_name"),
+        (&n, "functionName", "logStreamName"),
+    ] {
+        let first = proxy_body(&response(&call(&service, &f.logical_id, "{}").await));
+        assert_eq!(first["context"][name_field], f.function_name.as_str());
+        assert!(first["context"][stream_field].is_string(), "{first}");
+        let change = r#"{"setEnv": {"AWS_LAMBDA_FUNCTION_NAME": "renamed", "AWS_LAMBDA_LOG_STREAM_NAME": null}}"#;
+        let during = proxy_body(&response(&call(&service, &f.logical_id, change).await));
+        // The change is made after the context was read.
+        assert_eq!(during["context"][name_field], f.function_name.as_str());
+        let after = proxy_body(&response(&call(&service, &f.logical_id, "{}").await));
+        assert_eq!(
+            after["context"][name_field], "renamed",
+            "{}: {after}",
+            f.runtime
+        );
+        assert!(
+            after["context"][stream_field].is_null(),
+            "{}: {after}",
+            f.runtime
+        );
+        assert_eq!(service.live_instances(&f.logical_id), 1);
+    }
+    service.shutdown(Duration::from_secs(2)).await;
+}
