@@ -10,20 +10,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${1:-$ROOT/target/release/lambdagate}"
 APP="${2:-}"
 DURATION="${CPU_DURATION:-4}"
-WORK="$(mktemp -d)"
-if [[ -z $APP ]]; then
-    (cd "$ROOT" && cargo build --release -q -p lambdagate -p rust-hello)
-    APP="$WORK/app"
-    mkdir -p "$APP"
-    cp -r "$ROOT/bench/template.yaml" "$ROOT/bench/functions" "$APP/"
-    mkdir -p "$APP/functions/rust"
-    cp "$ROOT/target/release/rust-hello" "$APP/functions/rust/bootstrap"
-fi
-"$BIN" start-api -t "$APP/template.yaml" -p 0 >"$WORK/log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do grep -q 'Listening on' "$WORK/log" && break; sleep 0.1; done
-port=$(grep -oE 'Listening on http://[^ ]+' "$WORK/log" | sed -E 's/.*:([0-9]+).*/\1/')
+. "$ROOT/bench/serve_app.sh"
+serve_bench_app "$BIN" "$APP"
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 for path in /python /Prod/python /rust /Prod/rust /node /Prod/node; do

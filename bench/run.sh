@@ -169,6 +169,17 @@ check_ok() {
 
 listening_port() { grep -oE 'Listening on http://[^ ]+' "$1" | head -1 | sed -E 's/.*:([0-9]+).*/\1/'; }
 
+# serve_lambdagate LOG COMMAND TEMPLATE: starts `lambdagate COMMAND -t TEMPLATE -p 0` logging to LOG
+# and waits until it listens; sets pid, SERVER_PID (whose CPU `measure` reads) and port.
+serve_lambdagate() {
+    LOG_FILE=$1
+    start_group "$LAMBDAGATE" "$2" -t "$3" -p 0
+    pid=$STARTED_PID
+    SERVER_PID=$pid
+    wait_for_line "$LOG_FILE" 'Listening on http://' 30 "$pid"
+    port=$(listening_port "$LOG_FILE")
+}
+
 # --- the run -------------------------------------------------------------------------------------
 install_peers
 command -v curl >/dev/null || apt_install curl curl
@@ -195,12 +206,7 @@ fi
 
 if wants lambdagate; then
     say "lambdagate start-api"
-    LOG_FILE="$WORK/lambdagate.log"
-    start_group "$LAMBDAGATE" start-api -t "$APP/template.yaml" -p 0
-    pid=$STARTED_PID
-    SERVER_PID=$pid
-    wait_for_line "$LOG_FILE" 'Listening on http://' 30 "$pid"
-    port=$(listening_port "$LOG_FILE")
+    serve_lambdagate "$WORK/lambdagate.log" start-api "$APP/template.yaml"
     for fn in node python rust; do
         check_ok "http://127.0.0.1:$port/$fn"
         check_ok "http://127.0.0.1:$port/Prod/$fn"
@@ -216,12 +222,7 @@ if wants features; then
     # The gateway's features in front of the same Python hello (bench/features.yaml): each row's
     # server column against the plain route's is what the feature costs the gateway.
     say "lambdagate start-api, gateway features"
-    LOG_FILE="$WORK/lambdagate-features.log"
-    start_group "$LAMBDAGATE" start-api -t "$APP/features.yaml" -p 0
-    pid=$STARTED_PID
-    SERVER_PID=$pid
-    wait_for_line "$LOG_FILE" 'Listening on http://' 30 "$pid"
-    port=$(listening_port "$LOG_FILE")
+    serve_lambdagate "$WORK/lambdagate-features.log" start-api "$APP/features.yaml"
     base="http://127.0.0.1:$port"
     check_ok "$base/auth/cached" -H 'Authorization: Bearer bench'
     check_ok "$base/auth/uncached" -H 'Authorization: Bearer bench'
@@ -243,12 +244,7 @@ fi
 
 if wants invoke; then
     say "lambdagate start-lambda (direct invoke, no gateway)"
-    LOG_FILE="$WORK/start-lambda.log"
-    start_group "$LAMBDAGATE" start-lambda -t "$APP/template.yaml" -p 0
-    pid=$STARTED_PID
-    SERVER_PID=$pid
-    wait_for_line "$LOG_FILE" 'Listening on http://' 30 "$pid"
-    port=$(listening_port "$LOG_FILE")
+    serve_lambdagate "$WORK/start-lambda.log" start-lambda "$APP/template.yaml"
     for fn in Node Python Rust; do
         url="http://127.0.0.1:$port/2015-03-31/functions/${fn}Hello/invocations"
         check_ok "$url" -X POST -d '{}'
@@ -380,16 +376,11 @@ Resources:
               x-amazon-apigateway-integration:
                 {type: http_proxy, httpMethod: GET, uri: "http://127.0.0.1:$port/", payloadFormatVersion: "1.0"}
 EOF
-        LOG_FILE="$WORK/lambdagate-proxy.log"
-        start_group "$LAMBDAGATE" start-api -t "$WORK/proxy/template.yaml" -p 0
-        pid=$STARTED_PID
-        SERVER_PID=$pid
-        wait_for_line "$LOG_FILE" 'Listening on http://' 30 "$pid"
-        proxy_port=$(listening_port "$LOG_FILE")
-        check_ok "http://127.0.0.1:$proxy_port/hello"
-        check_ok "http://127.0.0.1:$proxy_port/Prod/hello"
-        measure "lambdagate http-proxy http-api" "http://127.0.0.1:$proxy_port/hello" "" "$WARMUP_FIRST"
-        measure "lambdagate http-proxy rest" "http://127.0.0.1:$proxy_port/Prod/hello"
+        serve_lambdagate "$WORK/lambdagate-proxy.log" start-api "$WORK/proxy/template.yaml"
+        check_ok "http://127.0.0.1:$port/hello"
+        check_ok "http://127.0.0.1:$port/Prod/hello"
+        measure "lambdagate http-proxy http-api" "http://127.0.0.1:$port/hello" "" "$WARMUP_FIRST"
+        measure "lambdagate http-proxy rest" "http://127.0.0.1:$port/Prod/hello"
         stop_started "$pid"
     fi
     stop_started "$nginx_pid"
