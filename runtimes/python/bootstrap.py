@@ -616,6 +616,21 @@ def _object_from_dict(cls, data):
     return obj
 
 
+def _environ_parts(environ):
+    """``os.environ``'s own mapping of encoded names to encoded values and its
+    four codecs (encodekey, encodevalue, decodevalue), or None for a mapping
+    that is not an ``os._Environ``. The context's variables and the trace id
+    use them to skip what ``os.environ`` does on each access.
+    """
+    data = getattr(environ, "_data", None)
+    codecs = tuple(
+        getattr(environ, name, None) for name in ("encodekey", "encodevalue", "decodevalue")
+    )
+    if not isinstance(data, dict) or None in codecs:
+        return None
+    return (data,) + codecs
+
+
 _CONTEXT_VARIABLES = (
     "AWS_LAMBDA_LOG_GROUP_NAME",
     "AWS_LAMBDA_LOG_STREAM_NAME",
@@ -634,18 +649,20 @@ def _context_reader(environ):
     encoded names in the mapping's own data and decodes again only values that
     were replaced.
     """
-    data = getattr(environ, "_data", None)
-    encodekey = getattr(environ, "encodekey", None)
-    decodevalue = getattr(environ, "decodevalue", None)
-    if not isinstance(data, dict) or encodekey is None or decodevalue is None:
-        return lambda: tuple(environ.get(name) for name in _CONTEXT_VARIABLES)
+    def each(mapping):
+        return tuple(mapping.get(name) for name in _CONTEXT_VARIABLES)
+
+    parts = _environ_parts(environ)
+    if parts is None:
+        return lambda: each(environ)
+    data, encodekey, _, decodevalue = parts
     keys = tuple(encodekey(name) for name in _CONTEXT_VARIABLES)
     get = data.get
     seen = [None, None]  # the raw values last read and their decoded form
 
     def read():
         if os.environ is not environ:  # replaced wholesale (a test's patch)
-            return tuple(os.environ.get(name) for name in _CONTEXT_VARIABLES)
+            return each(os.environ)
         raw = tuple(map(get, keys))
         if raw != seen[0]:
             seen[0] = raw
@@ -923,10 +940,8 @@ def _trace_id_setter(environ):
     only child processes started without an explicit env miss it.
     """
     name = "_X_AMZN_TRACE_ID"
-    data = getattr(environ, "_data", None)
-    encodekey = getattr(environ, "encodekey", None)
-    encodevalue = getattr(environ, "encodevalue", None)
-    if not isinstance(data, dict) or encodekey is None or encodevalue is None:
+    parts = _environ_parts(environ)
+    if parts is None:
 
         def set_through_libc(trace_id):
             if trace_id is not None:
@@ -935,6 +950,7 @@ def _trace_id_setter(environ):
                 del environ[name]
 
         return set_through_libc
+    data, encodekey, encodevalue, _ = parts
     key = encodekey(name)
     # A value inherited from our own environment would otherwise shadow ours
     # in the C library's copy; drop it there once.
