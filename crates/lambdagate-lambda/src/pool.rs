@@ -320,9 +320,11 @@ impl Pool {
     /// Starts instances (up to the hard cap) for invocations that have waited `scale_up_after`
     /// for a busy one; runs while invocations wait and the cap is not reached.
     async fn scale_up_waiting(self: Arc<Self>) {
-        // After the cores were found saturated, the next look waits a full `scale_up_after`
-        // (else, with the oldest invocation already overdue, this loop would re-check at once,
-        // over and over, on the worker the instances need).
+        // Every look is followed by a full `scale_up_after` before the next. A look that starts
+        // nothing leaves the oldest invocation's deadline in the past (instances are starting,
+        // or about to return, or the cores are saturated), and without this wait the loop
+        // would look again at once, over and over, on the worker the instances need: it did,
+        // for the whole of every cold start, taking a core from the inits it waited for.
         let mut look_again_at: Option<Instant> = None;
         // The CPU pressure is measured from the previous look (or the start) to each look, so
         // every verdict covers the time invocations have been waiting.
@@ -376,8 +378,7 @@ impl Pool {
                 {
                     // Every core is taken: another instance would only compete with these for
                     // CPU (and its cold start would slow them further), so waits here are the
-                    // machine's, not a shortage of instances. Look again after a while.
-                    look_again_at = Some(now + self.scale_up_after);
+                    // machine's, not a shortage of instances.
                     Vec::new()
                 } else {
                     (0..wanted.min(room))
@@ -385,6 +386,7 @@ impl Pool {
                         .collect()
                 }
             };
+            look_again_at = Some(Instant::now() + self.scale_up_after);
             for id in ids {
                 Instance::start(self.clone(), id, false);
             }

@@ -404,3 +404,45 @@ async fn invocations_that_wait_start_instances_beyond_the_burst_up_to_the_cap() 
     let _ = std::fs::remove_dir_all(&dir);
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+/// CPU time this thread has used (user and system), in clock ticks, from
+/// `/proc/thread-self/stat`.
+fn thread_cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    // After the command name (in parentheses, and it may hold spaces) come the state, then
+    // ten more fields, then utime and stime.
+    let rest = &stat[stat.rfind(')').unwrap() + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[tokio::test]
+async fn invocations_waiting_for_a_starting_instance_cost_the_service_no_cpu() {
+    let mut slow = script_function("SlowStart");
+    slow.environment.insert("INIT_SLEEP".into(), "1".into());
+    let config = ServiceConfig {
+        burst_instances: 1,
+        scale_up_after: Duration::from_millis(10),
+        ..ServiceConfig::default()
+    };
+    let service = start_with(vec![slow], config).await;
+    // The service's tasks run on this test's single thread, so its CPU time is theirs.
+    let before = thread_cpu_ticks();
+    let calls = (0..4)
+        .map(|_| {
+            let service = service.clone();
+            tokio::spawn(async move { call(&service, "SlowStart", "{}").await })
+        })
+        .collect::<Vec<_>>();
+    for c in calls {
+        assert_eq!(response(&c.await.unwrap())["ok"], true);
+    }
+    let used = thread_cpu_ticks() - before;
+    // Before: while the instance slept through its init, the pool's scaler looked again at
+    // once, over and over, and took a core for the whole second (about 100 ticks).
+    assert!(
+        used < 30,
+        "{used} ticks of CPU while invocations waited a 1 s init"
+    );
+    service.shutdown(Duration::from_secs(2)).await;
+}
