@@ -84,9 +84,9 @@ const SATURATED_PATIENCE: u32 = 10;
 /// (`/proc/pressure/cpu`, the time some runnable thread waited for a core, plus the steal of
 /// `/proc/stat`, the time a VM's host took the cores) answers that for the whole window: at 16
 /// connections on the hello functions it is 55-61 % of a typical 10 ms, idle 0 %. Without it
-/// (kernels built without PSI), the
-/// instantaneous `procs_running` of `/proc/stat` is the answer; one sample of it is noisy and
-/// let the pool grow by an instance now and then under full load, each time with a p99 spike.
+/// (kernels built without PSI), the instantaneous `procs_running` of `/proc/stat` is the
+/// answer; one sample of it is noisy and let the pool grow by an instance now and then under
+/// full load, each time with a p99 spike.
 fn cpu_saturated(window: Option<PressureMark>) -> bool {
     if let Some(share) = window.and_then(|mark| mark.stalled_share()) {
         return share >= SATURATED_STALL_SHARE;
@@ -369,10 +369,10 @@ impl Pool {
         // or about to return, or the cores are saturated), and without this wait the loop
         // would look again at once, over and over, on the worker the instances need: it did,
         // for the whole of every cold start, taking a core from the inits it waited for.
-        let mut look_again_at: Option<Instant> = None;
-        // The CPU pressure is measured from the oldest of the marks taken at the looks of the
-        // last `PRESSURE_WINDOW` (or at the start), so every verdict covers the time
-        // invocations have been waiting, and more.
+        let mut look_again_at = Instant::now();
+        // The CPU pressure is measured from a mark at least `PRESSURE_WINDOW` old (the scaler
+        // keeps the marks of its recent looks), or from its start while it has run less long,
+        // so every verdict covers the time invocations have been waiting, and more.
         let mut marks: VecDeque<PressureMark> = PressureMark::now().into_iter().collect();
         loop {
             let waiting_since = {
@@ -388,8 +388,7 @@ impl Pool {
                     }
                 }
             };
-            let wake =
-                (waiting_since + self.scale_up_after).max(look_again_at.unwrap_or(waiting_since));
+            let wake = (waiting_since + self.scale_up_after).max(look_again_at);
             tokio::time::sleep_until(wake.into()).await;
             let ids: Vec<u64> = {
                 let mut st = self.lock();
@@ -431,7 +430,7 @@ impl Pool {
                         .collect()
                 }
             };
-            look_again_at = Some(Instant::now() + self.scale_up_after);
+            look_again_at = Instant::now() + self.scale_up_after;
             for id in ids {
                 Instance::start(self.clone(), id, false);
             }
