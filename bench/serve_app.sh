@@ -1,6 +1,7 @@
 # Sourced by bench/gateway_cpu.sh and bench/pool_growth.sh: serves the bench app with one lambdagate.
 #
-# serve_bench_app BINARY [APP_DIR]: without APP_DIR, brings the release build up to date and copies bench/ (with
+# serve_bench_app BINARY [APP_DIR]: without APP_DIR, brings the release build up to date (only the Rust hello when
+# BINARY is not the release build's lambdagate) and copies bench/ (with
 # the Rust hello as functions/rust/bootstrap) to a scratch folder; starts `start-api -p 0` on it and
 # waits until it listens. Sets WORK (scratch, removed on exit), LOG, pid and port; stops the server
 # (by its pid) on exit. Listens on 127.0.0.1 only.
@@ -11,8 +12,11 @@ serve_bench_app() {
     WORK="$(mktemp -d)"
     LOG="$WORK/log"
     if [[ -z $app ]]; then
-        # Up to date (a no-op when it is), so the default binary is never a stale one.
-        (cd "$root" && cargo build --release -q -p lambdagate -p rust-hello)
+        # Up to date (a no-op when it is), so the default binary is never a stale one; another
+        # binary (an older build for a before/after pair) needs only the Rust hello.
+        local packages=(-p rust-hello)
+        if [[ ! -e $bin || $bin -ef $target/release/lambdagate ]]; then packages+=(-p lambdagate); fi
+        (cd "$root" && cargo build --release -q "${packages[@]}")
         app="$WORK/app"
         mkdir -p "$app/functions/rust"
         cp -r "$root/bench/template.yaml" "$root/bench/functions" "$app/"
