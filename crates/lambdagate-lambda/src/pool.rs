@@ -125,9 +125,29 @@ struct PressureMark {
     stolen_us: u64,
 }
 
+/// How long one reading of `/proc` serves every pool's scaler. The figures are the machine's,
+/// not a pool's, and each reading is two files (about 25 µs each here): with many functions
+/// under load at once, every pool reading its own every 10 ms would add up to a real share of
+/// the gateway's worker.
+const PRESSURE_READING_SHARED_FOR: Duration = Duration::from_millis(5);
+
 impl PressureMark {
-    /// Now, when the kernel reports CPU pressure.
+    /// Now (a reading at most `PRESSURE_READING_SHARED_FOR` old), when the kernel reports CPU
+    /// pressure.
     fn now() -> Option<PressureMark> {
+        static LATEST: Mutex<Option<PressureMark>> = Mutex::new(None);
+        let mut latest = LATEST.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(mark) = *latest
+            && mark.at.elapsed() < PRESSURE_READING_SHARED_FOR
+        {
+            return Some(mark);
+        }
+        *latest = PressureMark::read();
+        *latest
+    }
+
+    /// A fresh reading of `/proc`.
+    fn read() -> Option<PressureMark> {
         let text = std::fs::read_to_string("/proc/pressure/cpu").ok()?;
         let stalled_us = pressure_stalled_us(&text)?;
         let stolen_us = std::fs::read_to_string("/proc/stat")
@@ -740,9 +760,15 @@ mod tests {
         assert_eq!(pressure_stalled_us("full avg10=0.00 total=5\n"), None);
         assert_eq!(pressure_stalled_us("some avg10=0.00\n"), None);
         // Where the kernel reports it, a window's share is a fraction (of one thread's time:
-        // it cannot exceed the window).
+        // it cannot exceed the window), and readings close together are one reading.
         if let Some(mark) = PressureMark::now() {
-            std::thread::sleep(std::time::Duration::from_millis(3));
+            let again = PressureMark::now().unwrap();
+            // The same reading, unless this thread was away for longer than it is shared.
+            assert!(
+                again.at == mark.at
+                    || again.at.duration_since(mark.at) >= super::PRESSURE_READING_SHARED_FOR
+            );
+            std::thread::sleep(super::PRESSURE_READING_SHARED_FOR * 2);
             let share = mark.stalled_share().unwrap();
             assert!((0.0..=1.5).contains(&share), "{share}");
         }
