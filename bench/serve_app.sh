@@ -1,10 +1,10 @@
 # Sourced by bench/gateway_cpu.sh and bench/pool_growth.sh: serves the bench app with one lambdagate.
 #
-# serve_bench_app BINARY [APP_DIR]: without APP_DIR, brings the release build up to date (only the Rust hello when
-# BINARY is not the release build's lambdagate) and copies bench/ (with
-# the Rust hello as functions/rust/bootstrap) to a scratch folder; starts `start-api -p 0` on it and
-# waits until it listens. Sets WORK (scratch, removed on exit), LOG, pid and port; stops the server
-# (by its pid) on exit. Listens on 127.0.0.1 only.
+# serve_bench_app BINARY [APP_DIR]: without APP_DIR, brings the release build up to date (only the
+# Rust hello when BINARY is not the release build's lambdagate) and copies bench/ (with the Rust
+# hello as functions/rust/bootstrap) to a scratch folder; starts `start-api -p 0` on it and waits
+# until it listens. Sets WORK (scratch, removed on exit), LOG, pid and port; stops the server (by
+# its pid) on exit. Listens on 127.0.0.1 only.
 serve_bench_app() {
     local bin=$1 app=${2:-} root target
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -143,11 +143,9 @@ pub async fn host_runtimes(app: &Application) -> Vec<HostRuntime> {
         };
         // Asked from a function's folder, as its instances start there: version managers
         // (pyenv, nvm shims) choose by the folder's `.python-version` / `.nvmrc`.
-        let probe = probe(&program, family, code_dir).await;
-        let (version, executable) = match probe {
-            Some((v, exe)) => (Some(v), exe),
-            None => (None, None),
-        };
+        let (version, executable) = probe(&program, family, code_dir)
+            .await
+            .map_or((None, None), |(version, exe)| (Some(version), exe));
         if let Some(exe) = &executable {
             record_executable(&runtime, exe);
         }
@@ -258,7 +256,7 @@ async fn probe(
 fn parse_probe(text: &str) -> Option<(String, Option<PathBuf>)> {
     let mut lines = text.lines().rev().map(str::trim).filter(|l| !l.is_empty());
     let version = lines.next()?;
-    if version.is_empty() || !version.split('.').all(|p| p.parse::<u32>().is_ok()) {
+    if !version.split('.').all(|p| p.parse::<u32>().is_ok()) {
         return None;
     }
     let executable = lines
