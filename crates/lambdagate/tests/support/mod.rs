@@ -224,15 +224,13 @@ impl Moto {
         } else {
             PathBuf::from("moto_server")
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        // Port 0: moto binds a free port itself and names it on stderr. (Choosing one here and
+        // passing it raced: another test's server could take it first, this moto failed to
+        // bind, and the test talked to the other test's moto until that one stopped.)
+        let mut child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", "0"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
@@ -240,14 +238,24 @@ impl Moto {
                     program.display()
                 )
             });
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "moto_server did not listen"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            // Read to the end: moto logs every request here, and a full pipe would stop it.
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(at) = line.find("Running on http://127.0.0.1:") {
+                    let port: String = line[at + "Running on http://127.0.0.1:".len()..]
+                        .chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect();
+                    let _ = tx.send(port);
+                }
+            }
+        });
+        // A bound that only catches a hang.
+        let port = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("moto_server did not say where it listens");
         Moto {
             child,
             url: format!("http://127.0.0.1:{port}"),
