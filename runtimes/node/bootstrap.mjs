@@ -207,6 +207,44 @@ function patchConsole() {
 
 const logError = patchConsole();
 
+// An invocation sent ahead may begin before lambdagate has taken the answer to
+// the one before; its first output on each stream then carries the instance's
+// mark in front (a NUL, the token, a colon, the request id, a NUL), so that
+// lambdagate logs it after that invocation's START rather than as the previous
+// one's. The token is ours alone: the function's code does not see it in its
+// environment.
+const outputMark = process.env.LAMBDAGATE_OUTPUT_MARK ? `\0${process.env.LAMBDAGATE_OUTPUT_MARK}:` : null;
+delete process.env.LAMBDAGATE_OUTPUT_MARK;
+// The mark each stream's next output carries, or null.
+const pendingMark = { stdout: null, stderr: null };
+
+function markOutput(stream, name) {
+  const write = stream.write;
+  stream.write = function (chunk, ...rest) {
+    const mark = pendingMark[name];
+    if (mark !== null && chunk !== undefined && chunk !== null && chunk.length > 0) {
+      pendingMark[name] = null;
+      if (typeof chunk === 'string' && (rest.length === 0 || typeof rest[0] === 'function')) {
+        return write.call(this, mark + chunk, ...rest);
+      }
+      write.call(this, mark);
+    }
+    return write.call(this, chunk, ...rest);
+  };
+}
+
+if (outputMark !== null) {
+  markOutput(process.stdout, 'stdout');
+  markOutput(process.stderr, 'stderr');
+}
+
+/** Whether this invocation's first output is marked: it was sent ahead. */
+function markAhead(headers, id) {
+  const mark = outputMark !== null && headers['lambdagate-timeout-ms'] !== undefined ? `${outputMark}${id}\0` : null;
+  pendingMark.stdout = mark;
+  pendingMark.stderr = mark;
+}
+
 // ---------------------------------------------------------------------------
 // Runtime API client: one persistent keep-alive socket, TCP_NODELAY
 // ---------------------------------------------------------------------------
@@ -523,6 +561,12 @@ class FrameClient {
     this.have = 0;
     // The frames the gateway owes us, in the order it sends them.
     this.waiters = [];
+    // Frames that came before anyone waited for them: an event sent ahead while
+    // the last invocation ran, the answer to the next poll.
+    this.inbox = [];
+    // Waiting for an acknowledgement (this process may exit next): an event
+    // sent ahead before it is void, the gateway took it back.
+    this.voidEvents = false;
     this.closed = null;
     // The answer to a next pipelined behind the last result, while awaited.
     this.prefetchedNext = null;
@@ -549,9 +593,13 @@ class FrameClient {
       const rest = all.subarray(end);
       this.chunks = rest.length ? [rest] : [];
       this.have = rest.length;
+      const frame = { kind: all[0], payload: all.subarray(5, end) };
+      if (frame.kind === 0x56 && this.voidEvents) continue;
+      if (frame.kind === 0x41) this.voidEvents = false;
       const waiter = this.waiters.shift();
       if (this.waiters.length === 0) this.sock.unref();
-      if (waiter) waiter.resolve({ kind: all[0], payload: all.subarray(5, end) });
+      if (waiter) waiter.resolve(frame);
+      else this.inbox.push(frame);
     }
   }
 
@@ -565,6 +613,7 @@ class FrameClient {
 
   /** The next frame the gateway sends; keeps the process alive until it comes. */
   expect() {
+    if (this.inbox.length > 0) return Promise.resolve(this.inbox.shift());
     return new Promise((resolve, reject) => {
       if (this.closed !== null) {
         reject(this.closed);
@@ -613,6 +662,8 @@ class FrameClient {
       // Rejections surface when nextInvocation() awaits it.
       this.prefetchedNext.catch(() => {});
     } else {
+      this.inbox = this.inbox.filter((frame) => frame.kind !== 0x56);
+      this.voidEvents = true;
       acked = this.expect();
     }
     if (payload.length < 262144) this.sock.write(Buffer.concat(parts));
@@ -1010,7 +1061,9 @@ function contextEnvironment() {
 /** Fill the user-facing context object from the environment and /next headers. */
 function attachEnvironmentData(context, headers) {
   forwardXRay(headers);
-  const deadline = headers['lambda-runtime-deadline-ms'];
+  // An event sent ahead carries its Timeout: its clock starts now.
+  const timeout = headers['lambdagate-timeout-ms'];
+  const deadline = timeout === undefined ? headers['lambda-runtime-deadline-ms'] : Date.now() + Number(timeout);
   const env = contextEnvironment();
   context.functionVersion = env.functionVersion;
   context.functionName = env.functionName;
@@ -1117,6 +1170,7 @@ class Runtime {
     const id = headers['lambda-runtime-aws-request-id'];
     if (!id) throw new Error('invocation id is missing or invalid');
     currentRequestId = id;
+    markAhead(headers, id);
     currentTenantId = headers['lambda-runtime-aws-tenant-id'];
     const [callback, context, markCompleted] = buildCallbackContext(this.client, id, this.scheduleNext);
     try {
@@ -1136,6 +1190,7 @@ class Runtime {
     const id = headers['lambda-runtime-aws-request-id'];
     if (!id) throw new Error('invocation id is missing or invalid');
     currentRequestId = id;
+    markAhead(headers, id);
     currentTenantId = headers['lambda-runtime-aws-tenant-id'];
     let waitForEmptyEventLoop = true;
     const context = {

@@ -464,7 +464,9 @@ class FrameClient(object):
         return buf[0], buf[5:end]
 
     def next_invocation(self):
-        """Long-poll the next event: returns (headers, body bytes)."""
+        """Long-poll the next event: returns (headers, body bytes). The gateway
+        may have sent it already, while the last invocation ran (an event sent
+        ahead): it is then in self.buf and no wait is needed."""
         if not self.next_sent:
             self.sock.sendall(self.NEXT)
         self.next_sent = False
@@ -507,6 +509,10 @@ class FrameClient(object):
         if not ack:
             return 202, b""
         kind, payload = self._read_frame()
+        # An event sent ahead before the acknowledgement is void: the gateway
+        # took it back when it saw this answer.
+        while kind == 0x56:
+            kind, payload = self._read_frame()
         if kind != 0x41 or len(payload) < 2:  # A: the acknowledgement
             raise RuntimeApiError("unexpected frame %r from the Runtime API" % kind)
         return int.from_bytes(payload[:2], "little"), payload[2:]
@@ -866,25 +872,41 @@ def log_error(error_result):
 
 
 class _Unbuffered(object):
-    """Flush after every write so logs appear while the function runs."""
+    """Flush after every write so logs appear while the function runs.
+
+    An invocation sent ahead may begin before lambdagate has taken the answer
+    to the one before; its first output then carries the instance's mark in
+    front (pending_mark, naming the invocation), so that lambdagate logs it
+    after that invocation's START rather than as the previous one's."""
 
     def __init__(self, stream):
         self.stream = stream
+        self.pending_mark = None
 
     def __getattr__(self, attr):
         return getattr(self.stream, attr)
 
     def write(self, msg):
+        if self.pending_mark is not None and msg:
+            self.stream.write(self.pending_mark)
+            self.pending_mark = None
         n = self.stream.write(msg)
         self.stream.flush()
         return n
 
     def writelines(self, msgs):
+        if self.pending_mark is not None:
+            self.stream.write(self.pending_mark)
+            self.pending_mark = None
         self.stream.writelines(msgs)
         self.stream.flush()
 
 
 _current_request_id = ""
+# How the mark in front of the first output of an invocation sent ahead starts
+# (see _Unbuffered): a NUL, the token in LAMBDAGATE_OUTPUT_MARK, a colon; the
+# request id and a NUL follow.
+_output_mark = None
 _current_tenant_id = None
 
 
@@ -998,6 +1020,7 @@ def run(client, handler_name):
         _init_error(client, marshaller, _fault_result(sys.exc_info()))
 
     set_trace_id = _trace_id_setter(os.environ)
+    streams = [s for s in (sys.stdout, sys.stderr) if isinstance(s, _Unbuffered)]
     encode = marshaller.encode
     loads = _loads
     next_invocation = client.next_invocation
@@ -1008,6 +1031,13 @@ def run(client, handler_name):
         get = headers.get
         invoke_id = get("lambda-runtime-aws-request-id", "")
         _current_request_id = invoke_id
+        # An event sent ahead carries its Timeout: its clock starts now.
+        ahead = get("lambdagate-timeout-ms")
+        mark = None
+        if ahead is not None and _output_mark is not None:
+            mark = "%s%s\0" % (_output_mark, invoke_id)
+        for stream in streams:
+            stream.pending_mark = mark
         _current_tenant_id = get("lambda-runtime-aws-tenant-id")
         set_trace_id(get("lambda-runtime-trace-id"))
 
@@ -1020,7 +1050,10 @@ def run(client, handler_name):
             if identity:
                 identity = _parse_json_header(identity, "Cognito Identity")
             try:
-                deadline = int(get("lambda-runtime-deadline-ms", "0"))
+                if ahead is None:
+                    deadline = int(get("lambda-runtime-deadline-ms", "0"))
+                else:
+                    deadline = int(time.time() * 1000) + int(ahead)
             except ValueError:
                 deadline = 0
             context = LambdaContext(
@@ -1089,6 +1122,9 @@ def main():
     address = os.environ.get("AWS_LAMBDA_RUNTIME_API", "")
     # Ours alone: the function's code must see Lambda's environment, without it.
     unix_path = os.environ.pop("LAMBDAGATE_RUNTIME_SOCKET", None)
+    global _output_mark
+    token = os.environ.pop("LAMBDAGATE_OUTPUT_MARK", None)
+    _output_mark = "\0%s:" % token if token else None
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     # The function's code folder comes first on the import path (before layers
     # from PYTHONPATH), in place of this script's own folder.

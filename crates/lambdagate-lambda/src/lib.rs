@@ -77,6 +77,10 @@ pub struct ServiceConfig {
     /// Lambda's limit on an instance's init (10 s). An init past it is retried within the
     /// first invocation, bounded by the function's Timeout ("suppressed init").
     pub init_limit: Duration,
+    /// A runtime of ours that answered its last invocation within this long is sent the next
+    /// queued one ahead, while it runs the current one (see "Events ahead" in
+    /// docs/design-notes.md); zero never sends ahead.
+    pub ahead_below: Duration,
 }
 
 /// AWS credentials given to functions.
@@ -112,6 +116,7 @@ impl Default for ServiceConfig {
             credentials: None,
             function_user: None,
             init_limit: Duration::from_secs(10),
+            ahead_below: Duration::from_millis(2),
         }
     }
 }
@@ -455,6 +460,12 @@ impl FunctionService {
             .unwrap_or_default()
     }
 
+    /// How many of a function's events were sent ahead to a busy runtime (see
+    /// [`ServiceConfig::ahead_below`]); a counter for tests and benchmarks.
+    pub fn events_sent_ahead(&self, function: &str) -> u64 {
+        self.pool(function).map(|p| p.sent_ahead()).unwrap_or(0)
+    }
+
     /// Instances of a function started and not yet exited.
     pub fn live_instances(&self, function: &str) -> usize {
         self.pool(function).map(|p| p.live()).unwrap_or(0)
@@ -580,6 +591,7 @@ fn new_pool(
             queue_depth: config.queue_depth,
             idle_timeout: config.idle_timeout,
             init_limit: config.init_limit,
+            ahead_below: config.ahead_below,
         },
     )
 }

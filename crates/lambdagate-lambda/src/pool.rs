@@ -42,6 +42,8 @@ pub(crate) struct Scaling {
     pub idle_timeout: Duration,
     /// Lambda's limit on an init, after which it is retried as a suppressed init.
     pub init_limit: Duration,
+    /// Events go ahead to runtimes whose last invocation took less than this.
+    pub ahead_below: Duration,
 }
 
 /// An instance whose `GET /next` waits for a job.
@@ -250,6 +252,8 @@ struct PoolState {
     scaler_running: bool,
     /// A task checks the memory of instances running invocations (while any run).
     sampler_running: bool,
+    /// Events sent ahead so far.
+    sent_ahead: u64,
     /// When an instance last finished its init: waiting for a cold start is not a reason to
     /// start even more instances, so waits count from here at the earliest.
     last_ready: Option<Instant>,
@@ -304,6 +308,8 @@ pub(crate) struct Pool {
     pub idle_timeout: Duration,
     /// Lambda's init limit.
     pub init_limit: Duration,
+    /// Events go ahead to runtimes whose last invocation took less than this.
+    pub ahead_below: Duration,
     state: Mutex<PoolState>,
     /// Signalled whenever work finishes or an instance exits (shutdown waits on it).
     settled: Notify,
@@ -328,6 +334,7 @@ impl Pool {
             queue_depth: scaling.queue_depth,
             idle_timeout: scaling.idle_timeout,
             init_limit: scaling.init_limit,
+            ahead_below: scaling.ahead_below,
             state: Mutex::new(PoolState::default()),
             settled: Notify::new(),
         })
@@ -514,6 +521,10 @@ impl InstancePool for Pool {
         self.init_limit
     }
 
+    fn ahead_below(&self) -> Duration {
+        self.ahead_below
+    }
+
     fn arrived(&self, arrival: Arrival) {
         self.lock().arrive(arrival);
     }
@@ -541,6 +552,17 @@ impl InstancePool for Pool {
             slot,
         });
         None
+    }
+
+    fn take_ahead(&self) -> Option<Job> {
+        let mut st = self.lock();
+        if st.closed {
+            return None;
+        }
+        let job = st.queue.pop_front()?;
+        st.busy += 1;
+        st.sent_ahead += 1;
+        Some(job)
     }
 
     fn requeue(self: &Arc<Self>, mut job: Job) {
@@ -686,6 +708,11 @@ impl InstancePool for Pool {
 }
 
 impl Pool {
+    /// Events sent ahead so far.
+    pub fn sent_ahead(&self) -> u64 {
+        self.lock().sent_ahead
+    }
+
     /// Stops taking work.
     pub fn close(&self) {
         self.lock().closed = true;

@@ -518,3 +518,107 @@ async fn context_follows_a_handler_changing_the_environment() {
     }
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+/// Events sent ahead: a busy runtime of ours is handed the next queued event while it runs
+/// one. Every invocation still runs exactly once, its output is logged as its own between its
+/// START and END, its deadline counts from its own start, and a crash fails only the
+/// invocation that crashed (the one sent ahead behind it goes to a new instance).
+#[tokio::test]
+async fn events_sent_ahead_run_once_with_their_own_output_deadline_and_fate() {
+    let mut pa = py("ahead", "app.handler");
+    let mut na = node("ahead", "index.handler");
+    pa.timeout_secs = 30;
+    na.timeout_secs = 30;
+    let config = lambdagate_lambda::ServiceConfig {
+        // One instance: every call but the running one waits in the queue.
+        default_max_concurrency: 1,
+        // Every answered invocation makes its runtime eligible, however slow this machine.
+        ahead_below: Duration::from_secs(10),
+        ..Default::default()
+    };
+    let service = start_with(vec![pa.clone(), na.clone()], config).await;
+    let dir = tempfile::tempdir().unwrap();
+    const CALLS: u64 = 60;
+    const CRASH: u64 = 30;
+    // Node only: an exception thrown outside the handler, which the runtime reports and
+    // exits after (an answer that asks for an acknowledgement, so the event ahead goes back).
+    const UNCAUGHT: u64 = 45;
+    for f in [&pa, &na] {
+        let ran = dir.path().join(format!("{}.ran", f.logical_id));
+        let node = f.runtime.starts_with("nodejs");
+        let event = |n: u64| {
+            let uncaught = node && n == UNCAUGHT;
+            serde_json::json!({"n": n, "ran": ran, "crash": n == CRASH, "uncaught": uncaught})
+                .to_string()
+        };
+        response(&call(&service, &f.logical_id, &event(0)).await);
+        let calls: Vec<_> = (1..=CALLS)
+            .map(|n| {
+                let service = service.clone();
+                let name = f.logical_id.clone();
+                let event = event(n);
+                tokio::spawn(async move { (n, call(&service, &name, &event).await) })
+            })
+            .collect();
+        for call in calls {
+            let (n, result) = call.await.unwrap();
+            let logs = service.log_text(&f.logical_id, &result.request_id);
+            let lines: Vec<&str> = logs.lines().collect();
+            let end = lines.iter().position(|l| l.starts_with("END RequestId"));
+            if n == CRASH {
+                let (kind, _) = error(&result);
+                assert_eq!(kind, "Runtime.ExitError", "{}", f.logical_id);
+            } else if node && n == UNCAUGHT {
+                let (_, body) = error(&result);
+                assert_eq!(body["errorMessage"], format!("uncaught {n}"), "{body}");
+            } else {
+                let body = response(&result);
+                assert_eq!(body["n"], n, "{}: {body}", f.logical_id);
+                let remaining = body["remaining"].as_u64().unwrap();
+                assert!(
+                    remaining > 0 && remaining <= 30_000,
+                    "{}: remaining {remaining} ms",
+                    f.logical_id
+                );
+                assert_eq!(body["mark_hidden"], true, "{}", f.logical_id);
+            }
+            // Between START and END (or the crash's report): this invocation's two lines only.
+            let own: Vec<&str> = lines[1..end.unwrap_or(lines.len())]
+                .iter()
+                .filter(|l| {
+                    !l.starts_with("RequestId:")
+                        && **l != "Runtime.ExitError"
+                        && !l.contains("\tERROR\tUncaught Exception")
+                })
+                .copied()
+                .collect();
+            assert!(lines[0].starts_with("START RequestId"), "{logs}");
+            if own.len() != 2 {
+                for l in service.logs(&f.logical_id) {
+                    eprintln!("{:?} {:?} {:?}", l.request_id, l.stream, l.text);
+                }
+            }
+            assert_eq!(own.len(), 2, "{}: {logs}", f.logical_id);
+            assert!(
+                own.iter().any(|l| l.ends_with(&format!("out {n}")))
+                    && own.iter().any(|l| l.ends_with(&format!("err {n}"))),
+                "{}: {logs}",
+                f.logical_id
+            );
+            assert!(!logs.contains('\0'), "{logs}");
+        }
+        let ran = std::fs::read_to_string(&ran).unwrap();
+        let mut runs: Vec<u64> = ran.lines().map(|l| l.parse().unwrap()).collect();
+        runs.sort_unstable();
+        assert_eq!(
+            runs,
+            (0..=CALLS).collect::<Vec<_>>(),
+            "{}: every invocation runs exactly once",
+            f.logical_id
+        );
+        let ahead = service.events_sent_ahead(&f.logical_id);
+        println!("{}: {ahead} of {CALLS} events sent ahead", f.logical_id);
+        assert!(ahead > 0, "{}: no event was sent ahead", f.logical_id);
+    }
+    service.shutdown(Duration::from_secs(2)).await;
+}

@@ -25,7 +25,7 @@ use tokio::process::Child;
 use tokio::sync::{Notify, oneshot, watch};
 
 use crate::logs::{LogRing, LogStream};
-use crate::runtime_api::{self, Connection, ExecutionEnvironment, NextEvent};
+use crate::runtime_api::{self, Connection, EventDeadline, ExecutionEnvironment, NextEvent};
 use crate::{Invocation, Outcome, errors, process_tree};
 use kill::TreeGuard;
 pub(crate) use launch::{Launch, Program, program_for};
@@ -54,6 +54,9 @@ pub(crate) trait InstancePool: Send + Sync + Sized + 'static {
     /// Lambda's limit on an init (10 s); a suppressed init has the function's Timeout instead.
     fn init_limit(&self) -> Duration;
 
+    /// Events go ahead to this instance while its invocations take less than this.
+    fn ahead_below(&self) -> Duration;
+
     /// A new instance exists (its process is not started yet): the pool keeps it, to stop it.
     fn registered(&self, instance: Arc<Instance<Self>>);
 
@@ -68,6 +71,11 @@ pub(crate) trait InstancePool: Send + Sync + Sized + 'static {
         arrival: Arrival,
         slot: oneshot::Sender<Job>,
     ) -> Option<Job>;
+
+    /// A queued job for an instance to take as its event ahead (see
+    /// [`ExecutionEnvironment::take_ahead`]), counted as busy from now on; `None` when nothing
+    /// waits.
+    fn take_ahead(&self) -> Option<Job>;
 
     /// Puts back a job whose instance went away before it saw it.
     fn requeue(self: &Arc<Self>, job: Job);
@@ -170,6 +178,16 @@ struct Current {
     /// tells whether the runtime can have seen the event.
     conn: Arc<Connection>,
     written_before: u64,
+    /// It was sent ahead (see [`Ahead`]).
+    ahead: bool,
+}
+
+/// An event sent ahead: the runtime has it and begins it after answering its current
+/// invocation (see "Events ahead" in docs/design-notes.md).
+struct Ahead {
+    job: Job,
+    /// What had been written to the connection before it (and the event it went with).
+    written_before: u64,
 }
 
 struct State {
@@ -200,6 +218,16 @@ struct State {
     /// invocation wakes it only if its deadline is earlier: waking it for every invocation
     /// cost two task wake-ups (often a thread wake-up) per request.
     supervisor_wakes_at: Option<Instant>,
+    /// The event sent ahead, not begun yet.
+    ahead: Option<Ahead>,
+    /// The last invocation was answered within the pool's `ahead_below`. Events go ahead only
+    /// to such an instance: the wake-up that sending ahead saves is worth tens of
+    /// microseconds, and an event held behind a slow invocation would wait that long when
+    /// another instance might have served it sooner.
+    quick: bool,
+    /// Ends when the frame connection has (the runtime exited or closed it): answers it sent
+    /// before exiting are taken before the exit is judged.
+    frames_done: Option<watch::Receiver<bool>>,
 }
 
 /// A runtime that waited this long for an event is checked for a pending kill before it gets
@@ -254,6 +282,9 @@ impl<P: InstancePool> Instance<P> {
                 prefetched: None,
                 seen: Vec::new(),
                 supervisor_wakes_at: None,
+                ahead: None,
+                quick: false,
+                frames_done: None,
             }),
             wake: Notify::new(),
             exited: watch::channel(false).0,
@@ -293,15 +324,24 @@ impl<P: InstancePool> Instance<P> {
         let listening = runtime_api::serve(self.clone(), unix)
             .await
             .map_err(|e| format!("cannot open a Runtime API listener: {e}"))?;
-        self.lock().server = Some(listening.task);
+        {
+            let mut st = self.lock();
+            st.server = Some(listening.task);
+            st.frames_done = listening.frames_done;
+        }
         let mut cmd = launch.command(&pool.function().code_dir)?;
         cmd.env("AWS_LAMBDA_RUNTIME_API", listening.addr.to_string())
             .env(
                 "AWS_LAMBDA_LOG_STREAM_NAME",
                 crate::environment::log_stream_name(),
             );
+        // Events are sent ahead only on the frame connection, so only its runtimes mark.
+        let mark_token = listening.unix.is_some().then(pipes::new_mark_token);
         if let Some(path) = &listening.unix {
             cmd.env(runtime_api::SOCKET_ENV, path);
+        }
+        if let Some(token) = &mark_token {
+            cmd.env(pipes::MARK_ENV, token);
         }
         // The parent-death signal (see `Launch::command`) follows the thread that forks: this
         // runs on a tokio worker thread, which lives as long as the runtime. Never spawn an
@@ -320,12 +360,14 @@ impl<P: InstancePool> Instance<P> {
                 pipes.push(Arc::new(OutputPipe::new(
                     out.into_owned_fd()?,
                     LogStream::Stdout,
+                    mark_token.as_deref(),
                 )?));
             }
             if let Some(err) = child.stderr.take() {
                 pipes.push(Arc::new(OutputPipe::new(
                     err.into_owned_fd()?,
                     LogStream::Stderr,
+                    mark_token.as_deref(),
                 )?));
             }
             Ok(pipes)
@@ -409,7 +451,9 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             pool.requeue(job);
             return None;
         }
-        Some(self.begin(&pool, job, conn))
+        pool.job_started();
+        let written_before = conn.written();
+        Some(self.begin(&pool, job, conn, written_before, false))
     }
 
     // If this wait is dropped (the connection went away), `next` gives a job it was handed
@@ -417,6 +461,72 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
     async fn prefetch_next(self: &Arc<Self>, conn: &Arc<Connection>) {
         let event = self.next(conn).await;
         self.lock().prefetched = Some(event);
+    }
+
+    fn take_ahead(self: &Arc<Self>, conn: &Arc<Connection>) -> Option<NextEvent> {
+        {
+            let st = self.lock();
+            if !st.quick || st.stopping || st.current.is_none() || st.ahead.is_some() {
+                return None;
+            }
+        }
+        let pool = self.pool.upgrade()?;
+        let job = pool.take_ahead()?;
+        let event = NextEvent {
+            request_id: job.request_id.clone(),
+            deadline: EventDeadline::After(self.timeout.as_millis() as u64),
+            function_arn: pool.function().arn.clone(),
+            fallback_trace_id: fallback_trace_id(&job.invocation),
+            invocation: job.invocation.clone(),
+        };
+        let mut st = self.lock();
+        st.ahead = Some(Ahead {
+            job,
+            written_before: conn.written(),
+        });
+        Some(event)
+    }
+
+    fn begin_ahead(self: &Arc<Self>, conn: &Arc<Connection>) -> bool {
+        let Some(pool) = self.pool.upgrade() else {
+            return false;
+        };
+        let (ahead, arrival, previous) = {
+            let mut st = self.lock();
+            let Some(ahead) = st.ahead.take() else {
+                return false;
+            };
+            let arrival = if st.returning {
+                st.returning = false;
+                Arrival::Returning
+            } else {
+                Arrival::Other
+            };
+            (ahead, arrival, st.current.take())
+        };
+        pool.arrived(arrival);
+        if let Some(previous) = previous {
+            // Asked for more work without answering: that invocation failed (as in `next`).
+            let outcome = errors::exited(
+                &previous.request_id,
+                "runtime asked for the next event without answering",
+            );
+            self.finish(previous, outcome, Some("error"));
+        }
+        // Even a stopping instance begins it: the runtime has it and will run it.
+        let _ = self.begin(&pool, ahead.job, conn, ahead.written_before, true);
+        self.release_output();
+        true
+    }
+
+    fn withdraw_ahead(self: &Arc<Self>) {
+        let ahead = self.lock().ahead.take();
+        if let Some(ahead) = ahead {
+            if let Some(pool) = self.pool.upgrade() {
+                pool.job_abandoned(ahead.job);
+            }
+            self.release_output();
+        }
     }
 
     fn complete(&self, request_id: &str, outcome: Outcome) -> Result<(), ()> {
@@ -429,11 +539,16 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             let now = Instant::now();
             st.idle_since = now;
             st.returning = true;
+            let pool = self.pool.upgrade();
+            st.quick = match (&st.current, &pool) {
+                (Some(c), Some(pool)) => now.duration_since(c.started) < pool.ahead_below(),
+                _ => false,
+            };
             // The supervisor sleeps until the finished invocation's deadline at the latest and
             // then waits for the idle timeout. Only an idle timeout shorter than that sleep
             // needs a wake-up now (else `--idle-timeout 3` on a 60 s function waited 60 s);
             // waking it for every invocation would cost a task wake-up per request.
-            let idle_at = self.pool.upgrade().map(|p| now + p.idle_timeout());
+            let idle_at = pool.as_ref().map(|p| now + p.idle_timeout());
             let wake = matches!((idle_at, st.supervisor_wakes_at), (Some(i), Some(w)) if i < w);
             (st.current.take(), wake)
         };
@@ -514,7 +629,16 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
 
 impl<P: InstancePool> Instance<P> {
     /// Makes `job` the instance's invocation: START, the deadline, the event for `GET /next`.
-    fn begin(&self, pool: &Arc<P>, job: Job, conn: &Arc<Connection>) -> NextEvent {
+    /// The job is counted as started already; `written_before` is what had been written to
+    /// `conn` before its event.
+    fn begin(
+        &self,
+        pool: &Arc<P>,
+        job: Job,
+        conn: &Arc<Connection>,
+        written_before: u64,
+        ahead: bool,
+    ) -> NextEvent {
         let now = Instant::now();
         // After a suppressed init, the Timeout counts from the start of that init.
         let first_after_suppressed = self.suppressed && self.lock().init_duration.is_some();
@@ -532,7 +656,6 @@ impl<P: InstancePool> Instance<P> {
             LogStream::Platform,
             format!("START RequestId: {} Version: $LATEST", job.request_id),
         );
-        pool.job_started();
         let wake_supervisor = {
             let mut st = self.lock();
             st.last_request_id = Some(job.request_id.clone());
@@ -543,32 +666,30 @@ impl<P: InstancePool> Instance<P> {
                 deadline,
                 invocation: job.invocation.clone(),
                 conn: conn.clone(),
-                written_before: conn.written(),
+                written_before,
+                ahead,
             });
             st.supervisor_wakes_at.is_none_or(|at| deadline < at)
         };
         if wake_supervisor {
             self.wake.notify_one();
         }
-        let fallback_trace_id = if job.invocation.trace_id.is_none() {
-            let epoch = SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_secs();
-            format!(
-                "Root=1-{epoch:08x}-{:024x};Parent={:016x};Sampled=0",
-                fastrand::u128(..) >> 32,
-                fastrand::u64(..)
-            )
-        } else {
-            String::new()
-        };
         NextEvent {
             request_id: job.request_id,
-            deadline_ms,
+            deadline: EventDeadline::At(deadline_ms),
             function_arn: pool.function().arn.clone(),
-            fallback_trace_id,
+            fallback_trace_id: fallback_trace_id(&job.invocation),
             invocation: job.invocation,
+        }
+    }
+
+    /// Output held for an event sent ahead goes to the log now (after its START), or, when
+    /// that event was taken back, as it is.
+    fn release_output(&self) {
+        if let Some(pipes) = self.pipes.get() {
+            for pipe in pipes {
+                pipe.release(self);
+            }
         }
     }
 
@@ -582,7 +703,7 @@ impl<P: InstancePool> Instance<P> {
         // What the function printed before answering is in its pipes now: it goes before END.
         if let Some(pipes) = self.pipes.get() {
             for pipe in pipes {
-                pipe.drain(self, pipes::FINISH_CHUNKS);
+                pipe.drain(self, pipes::FINISH_CHUNKS, current.ahead);
             }
         }
         let (memory_mb, init) = {
@@ -679,6 +800,16 @@ impl<P: InstancePool> Instance<P> {
         };
         // The runtime is gone; whatever it started goes too.
         self.kill_tree(pid);
+        // With an event ahead, the answers the runtime sent before it exited decide what it had
+        // begun: let the frame connection take them (it ends at once, as the process's socket
+        // closed with it; the bound covers a child that inherited the socket).
+        let frames_done = {
+            let st = self.lock();
+            st.ahead.as_ref().and(st.frames_done.clone())
+        };
+        if let Some(mut done) = frames_done {
+            let _ = tokio::time::timeout(Duration::from_secs(1), done.wait_for(|d| *d)).await;
+        }
         self.on_exit(status);
     }
 
@@ -729,7 +860,7 @@ impl<P: InstancePool> Instance<P> {
             Ok(status) => errors::describe_exit(status),
             Err(e) => format!("unknown ({e})"),
         };
-        let (current, failure, server, pending) = {
+        let (current, ahead, failure, server, pending) = {
             let mut st = self.lock();
             let pending = if !st.ready {
                 Some(Arrival::First)
@@ -757,16 +888,33 @@ impl<P: InstancePool> Instance<P> {
             } else {
                 Some(InitFailure::Exited(exit.clone()))
             };
-            (st.current.take(), failure, st.server.take(), pending)
+            (
+                st.current.take(),
+                st.ahead.take(),
+                failure,
+                st.server.take(),
+                pending,
+            )
         };
         if let Some(server) = server {
             server.abort();
         }
+        // An event sent ahead was never begun: the runtime begins one only after answering the
+        // invocation before it, and every answer it sent has been taken (see `supervise`).
+        let had_ahead = ahead.is_some();
+        if let Some(ahead) = ahead {
+            if let Some(pool) = self.pool.upgrade() {
+                pool.job_abandoned(ahead.job);
+            }
+            self.release_output();
+        }
         // Nothing of the event was written, or the runtime closed without reading it: the
-        // invocation never reached a live runtime, so another instance takes it.
-        let unseen = current
-            .as_ref()
-            .is_some_and(|c| c.conn.written() == c.written_before || c.conn.reset());
+        // invocation never reached a live runtime, so another instance takes it. With an event
+        // ahead behind it, a reset says only that something was left unread (that event, most
+        // likely): the current one counts as seen.
+        let unseen = current.as_ref().is_some_and(|c| {
+            c.conn.written() == c.written_before || (!had_ahead && c.conn.reset())
+        });
         if let Some(current) = current {
             if unseen && let Some(pool) = self.pool.upgrade() {
                 pool.job_abandoned(Job {
@@ -797,6 +945,22 @@ impl<P: InstancePool> Instance<P> {
             pool.instance_exited(self.id, pending, failure);
         }
     }
+}
+
+/// Lambda always passes a trace header; this one goes with an invocation whose caller sent none.
+fn fallback_trace_id(invocation: &Invocation) -> String {
+    if invocation.trace_id.is_some() {
+        return String::new();
+    }
+    let epoch = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    format!(
+        "Root=1-{epoch:08x}-{:024x};Parent={:016x};Sampled=0",
+        fastrand::u128(..) >> 32,
+        fastrand::u64(..)
+    )
 }
 
 /// A parked `GET /next`. If the request goes away after a job was handed to it but before the

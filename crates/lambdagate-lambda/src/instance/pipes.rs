@@ -2,6 +2,13 @@
 //! task that forwards their lines to the function's log as they arrive, and the bounded drain
 //! `finish` runs before END.
 //!
+//! With events sent ahead (see "Events ahead" in docs/design-notes.md), a runtime may begin an
+//! invocation before the gateway has taken its answer to the one before, so the new
+//! invocation's first output can reach a pipe before its START. Our bootstraps then put a mark
+//! in front of that invocation's first output on each stream: a NUL, the instance's token, a
+//! colon, the request id, a NUL. What follows a mark waits here until that invocation's START
+//! is written.
+//!
 //! Separate from the instance's life because it is about bytes and lines (chunk budgets, long
 //! lines split as Lambda splits them); it needs of an instance only its pool's log and the
 //! request id the lines belong to.
@@ -19,6 +26,19 @@ const TASK_CHUNKS: usize = 16;
 /// in the pipe by then; a function that keeps printing must not hold its answer back.
 pub(super) const FINISH_CHUNKS: usize = 64;
 
+/// The variable that gives our bootstraps their instance's mark token; they remove it from
+/// their environment before the function's code loads.
+pub(crate) const MARK_ENV: &str = "LAMBDAGATE_OUTPUT_MARK";
+
+/// A new instance's mark token: its own, and known to no other function.
+pub(super) fn new_mark_token() -> String {
+    format!(
+        "lambdagate-begin-{:016x}{:016x}",
+        fastrand::u64(..),
+        fastrand::u64(..)
+    )
+}
+
 /// The read end of an instance's standard output or error. Its task forwards lines as they
 /// arrive; `finish` also drains it before writing END, so that what a function printed before
 /// answering always comes before its END / REPORT lines (and is in a log tail). Reads are
@@ -27,8 +47,22 @@ pub(super) const FINISH_CHUNKS: usize = 64;
 pub(super) struct OutputPipe {
     fd: tokio::net::unix::pipe::Receiver,
     kind: LogStream,
+    /// How the begin marks our bootstraps write start (NUL, token, colon), when the runtime is
+    /// one of them.
+    mark: Option<Box<[u8]>>,
+    state: Mutex<PipeState>,
+}
+
+#[derive(Default)]
+struct PipeState {
     /// The line begun and not ended yet.
-    partial: Mutex<Vec<u8>>,
+    partial: Vec<u8>,
+    /// The end of the last read when it could be the start of a mark.
+    carry: Vec<u8>,
+    /// Output after a mark, waiting for its invocation's START.
+    held: Option<Vec<u8>>,
+    /// The write end is closed: nothing more will come.
+    eof: bool,
 }
 
 pub(super) enum Drained {
@@ -41,16 +75,53 @@ pub(super) enum Drained {
 }
 
 impl OutputPipe {
-    pub(super) fn new(fd: std::os::fd::OwnedFd, kind: LogStream) -> std::io::Result<OutputPipe> {
+    /// The pipe `fd`; `mark_token` when the runtime marks the output of events sent ahead.
+    pub(super) fn new(
+        fd: std::os::fd::OwnedFd,
+        kind: LogStream,
+        mark_token: Option<&str>,
+    ) -> std::io::Result<OutputPipe> {
         Ok(OutputPipe {
             fd: tokio::net::unix::pipe::Receiver::from_owned_fd(fd)?,
             kind,
-            partial: Mutex::new(Vec::new()),
+            mark: mark_token.map(|token| {
+                let mut mark = Vec::with_capacity(token.len() + 2);
+                mark.push(0);
+                mark.extend_from_slice(token.as_bytes());
+                mark.push(b':');
+                mark.into_boxed_slice()
+            }),
+            state: Mutex::new(PipeState::default()),
         })
     }
 
-    /// Reads what is there (at most `chunks` reads) and logs each complete line.
-    pub(super) fn drain<P: InstancePool>(&self, instance: &Instance<P>, chunks: usize) -> Drained {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PipeState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The output held for an event sent ahead goes to the log (its START is written, or it
+    /// was taken back).
+    pub(super) fn release<P: InstancePool>(&self, instance: &Instance<P>) {
+        let mut state = self.lock();
+        if let Some(held) = state.held.take() {
+            self.lines(instance, &mut state.partial, &held);
+            if state.eof && !state.partial.is_empty() {
+                let line = std::mem::take(&mut state.partial);
+                self.emit(instance, &line);
+            }
+        }
+    }
+
+    /// Reads what is there (at most `chunks` reads) and logs each complete line. `now`: read
+    /// the pipe even if the reactor has not reported it readable yet. An invocation sent ahead
+    /// can print and answer before the gateway's reactor has looked again (its answer is read
+    /// in one go with the one before), so its output is in the pipe but not yet known to be.
+    pub(super) fn drain<P: InstancePool>(
+        &self,
+        instance: &Instance<P>,
+        chunks: usize,
+        now: bool,
+    ) -> Drained {
         thread_local! {
             // Reused: `finish` drains on every invocation, mostly finding nothing.
             static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -58,9 +129,9 @@ impl OutputPipe {
         BUF.with(|buf| match buf.try_borrow_mut() {
             Ok(mut buf) => {
                 buf.resize(CHUNK, 0);
-                self.drain_with(instance, chunks, &mut buf)
+                self.drain_with(instance, chunks, now, &mut buf)
             }
-            Err(_) => self.drain_with(instance, chunks, &mut vec![0u8; CHUNK]),
+            Err(_) => self.drain_with(instance, chunks, now, &mut vec![0u8; CHUNK]),
         })
     }
 
@@ -68,14 +139,27 @@ impl OutputPipe {
         &self,
         instance: &Instance<P>,
         chunks: usize,
+        now: bool,
         buf: &mut [u8],
     ) -> Drained {
-        let mut partial = self.partial.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.lock();
         for _ in 0..chunks {
-            let n = match self.fd.try_read(buf) {
+            let read = if now {
+                nix::unistd::read(&self.fd, buf).map_err(std::io::Error::from)
+            } else {
+                self.fd.try_read(buf)
+            };
+            let n = match read {
                 Ok(0) => {
-                    if !partial.is_empty() {
-                        let line = std::mem::take(&mut *partial);
+                    let state = &mut *state;
+                    state.eof = true;
+                    let carry = std::mem::take(&mut state.carry);
+                    self.route(instance, state, &carry);
+                    // Held output waits for its START even now (the runtime may have exited
+                    // in the invocation sent ahead, before the gateway took the answer
+                    // before it); `release` logs it and the last partial line.
+                    if state.held.is_none() && !state.partial.is_empty() {
+                        let line = std::mem::take(&mut state.partial);
                         self.emit(instance, &line);
                     }
                     return Drained::Eof;
@@ -85,31 +169,96 @@ impl OutputPipe {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => return Drained::Eof,
             };
-            let mut rest = &buf[..n];
-            while !rest.is_empty() {
-                let room = MAX_LINE_BYTES - partial.len();
-                match rest.iter().position(|&b| b == b'\n') {
-                    Some(end) if end <= room => {
-                        partial.extend_from_slice(&rest[..end]);
-                        rest = &rest[end + 1..];
-                        let line = std::mem::take(&mut *partial);
-                        self.emit(instance, &line);
+            self.take(instance, &mut state, &buf[..n]);
+        }
+        Drained::More
+    }
+
+    /// Takes what was read: up to a mark, for the invocation that is running; after one, for
+    /// the invocation sent ahead (held until its START, if that is not written yet).
+    fn take<P: InstancePool>(&self, instance: &Instance<P>, state: &mut PipeState, read: &[u8]) {
+        let Some(mark) = self.mark.as_deref() else {
+            self.lines(instance, &mut state.partial, read);
+            return;
+        };
+        let joined;
+        let mut data = read;
+        if !state.carry.is_empty() {
+            let mut carry = std::mem::take(&mut state.carry);
+            carry.extend_from_slice(read);
+            joined = carry;
+            data = &joined;
+        }
+        loop {
+            match find_mark(data, mark) {
+                Found::Mark { at, id, end } => {
+                    self.route(instance, state, &data[..at]);
+                    if state.held.is_none() {
+                        // What came before the mark was the previous invocation's, to its end.
+                        if !state.partial.is_empty() {
+                            let line = std::mem::take(&mut state.partial);
+                            self.emit(instance, &line);
+                        }
+                        // Its START is written once it is the instance's last request id
+                        // (`begin` sets that after writing START); until then its output
+                        // waits, and `release` logs it after START.
+                        let started = instance
+                            .lock()
+                            .last_request_id
+                            .as_deref()
+                            .is_some_and(|last| last.as_bytes() == &data[id..end]);
+                        if !started {
+                            state.held = Some(Vec::new());
+                        }
                     }
-                    _ if rest.len() >= room => {
-                        // A line over the limit: its first MAX_LINE_BYTES are one line.
-                        partial.extend_from_slice(&rest[..room]);
-                        rest = &rest[room..];
-                        let line = std::mem::take(&mut *partial);
-                        self.emit(instance, &line);
-                    }
-                    _ => {
-                        partial.extend_from_slice(rest);
-                        rest = &[];
-                    }
+                    data = &data[end + 1..];
+                }
+                Found::Cut(at) => {
+                    self.route(instance, state, &data[..at]);
+                    state.carry.extend_from_slice(&data[at..]);
+                    return;
+                }
+                Found::Nothing => {
+                    self.route(instance, state, data);
+                    return;
                 }
             }
         }
-        Drained::More
+    }
+
+    /// Output to hold, or to log as lines now.
+    fn route<P: InstancePool>(&self, instance: &Instance<P>, state: &mut PipeState, data: &[u8]) {
+        match &mut state.held {
+            Some(held) => held.extend_from_slice(data),
+            None => self.lines(instance, &mut state.partial, data),
+        }
+    }
+
+    /// Logs each complete line of `data`, after the line begun in `partial`.
+    fn lines<P: InstancePool>(&self, instance: &Instance<P>, partial: &mut Vec<u8>, data: &[u8]) {
+        let mut rest = data;
+        while !rest.is_empty() {
+            let room = MAX_LINE_BYTES - partial.len();
+            match rest.iter().position(|&b| b == b'\n') {
+                Some(end) if end <= room => {
+                    partial.extend_from_slice(&rest[..end]);
+                    rest = &rest[end + 1..];
+                    let line = std::mem::take(partial);
+                    self.emit(instance, &line);
+                }
+                _ if rest.len() >= room => {
+                    // A line over the limit: its first MAX_LINE_BYTES are one line.
+                    partial.extend_from_slice(&rest[..room]);
+                    rest = &rest[room..];
+                    let line = std::mem::take(partial);
+                    self.emit(instance, &line);
+                }
+                _ => {
+                    partial.extend_from_slice(rest);
+                    rest = &[];
+                }
+            }
+        }
     }
 
     fn emit<P: InstancePool>(&self, instance: &Instance<P>, line: &[u8]) {
@@ -129,6 +278,52 @@ impl OutputPipe {
     }
 }
 
+/// A request id in a mark is at most this long (a Runtime API header value; ours are 36).
+const MAX_MARKED_ID: usize = 256;
+
+/// What [`find_mark`] found.
+#[derive(Debug, PartialEq)]
+enum Found {
+    /// A whole mark from `at`; the request id is `id..end`, the closing NUL at `end`.
+    Mark { at: usize, id: usize, end: usize },
+    /// What starts at this offset may be a mark the read cut: it waits for the next read.
+    Cut(usize),
+    /// No mark.
+    Nothing,
+}
+
+/// Finds the first mark in `data`: `mark` (NUL, token, colon), a request id, a NUL. A mark
+/// starts with a NUL, which ordinary output rarely has.
+fn find_mark(data: &[u8], mark: &[u8]) -> Found {
+    let mut from = 0;
+    while let Some(nul) = data[from..].iter().position(|&b| b == 0) {
+        let at = from + nul;
+        let rest = &data[at..];
+        if rest.len() < mark.len() {
+            if mark.starts_with(rest) {
+                return Found::Cut(at);
+            }
+        } else if rest.starts_with(mark) {
+            let id = at + mark.len();
+            let limit = (id + MAX_MARKED_ID + 1).min(data.len());
+            match data[id..limit].iter().position(|&b| b == 0) {
+                Some(n) => {
+                    return Found::Mark {
+                        at,
+                        id,
+                        end: id + n,
+                    };
+                }
+                None if limit == data.len() => return Found::Cut(at),
+                // Too long for a request id: ordinary output after all.
+                None => {}
+            }
+        }
+        from = at + 1;
+    }
+    Found::Nothing
+}
+
 pub(super) async fn forward_output<P: InstancePool>(
     pipe: Arc<OutputPipe>,
     instance: Arc<Instance<P>>,
@@ -138,10 +333,56 @@ pub(super) async fn forward_output<P: InstancePool>(
         if pipe.fd.readable().await.is_err() {
             return;
         }
-        match pipe.drain(&instance, TASK_CHUNKS) {
+        match pipe.drain(&instance, TASK_CHUNKS, false) {
             Drained::Eof => return,
             Drained::Empty => {}
             Drained::More => tokio::task::yield_now().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Found, MAX_MARKED_ID, find_mark};
+
+    const MARK: &[u8] = b"\0lambdagate-begin-0123:";
+
+    #[test]
+    fn marks_are_found_with_their_request_id() {
+        let data = b"end of one\n\0lambdagate-begin-0123:rid-2\0next\n";
+        let Found::Mark { at, id, end } = find_mark(data, MARK) else {
+            panic!("no mark")
+        };
+        assert_eq!(&data[..at], b"end of one\n");
+        assert_eq!(&data[id..end], b"rid-2");
+        assert_eq!(&data[end + 1..], b"next\n");
+    }
+
+    #[test]
+    fn a_mark_cut_by_a_read_waits_for_the_rest() {
+        let whole = b"out\n\0lambdagate-begin-0123:rid-2\0";
+        for cut in 5..whole.len() {
+            assert_eq!(
+                find_mark(&whole[..cut], MARK),
+                Found::Cut(4),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn nuls_in_ordinary_output_are_not_marks() {
+        assert_eq!(find_mark(b"a\0b\0c\n", MARK), Found::Nothing);
+        assert_eq!(
+            find_mark(b"\0lambdagate-begin-9999:x\0\n", MARK),
+            Found::Nothing,
+            "another token"
+        );
+        let mut long = MARK.to_vec();
+        long.extend(std::iter::repeat_n(b'x', MAX_MARKED_ID + 10));
+        long.extend_from_slice(b"\0\n");
+        assert_eq!(find_mark(&long, MARK), Found::Nothing, "too long for an id");
+        // A NUL that ends what was read may begin a mark: it waits for the next read.
+        assert_eq!(find_mark(b"ab\0", MARK), Found::Cut(2));
     }
 }

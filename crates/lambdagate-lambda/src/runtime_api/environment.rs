@@ -29,6 +29,20 @@ pub(crate) trait ExecutionEnvironment: Send + Sync + 'static {
     /// event can leave together. The `GET /next` that follows takes it.
     fn prefetch_next(self: &Arc<Self>, conn: &Arc<Connection>) -> impl Future<Output = ()> + Send;
 
+    /// For a frame connection whose runtime is running an invocation: the next queued one, to
+    /// send now as an event ahead (see "Events ahead" in docs/design-notes.md). The runtime
+    /// takes it as the answer to its next `N` without waiting; `None` when nothing is queued
+    /// or sending ahead would not pay (the invocations are slow).
+    fn take_ahead(self: &Arc<Self>, conn: &Arc<Connection>) -> Option<NextEvent>;
+
+    /// A runtime asked for its next event: begins the event sent ahead, if there is one (it is
+    /// in the runtime's hands already, so nothing more is sent). False when there is none.
+    fn begin_ahead(self: &Arc<Self>, conn: &Arc<Connection>) -> bool;
+
+    /// The runtime is about to exit (it asked for an acknowledgement): the event sent ahead,
+    /// if any, goes back to the queue; the runtime skips it.
+    fn withdraw_ahead(self: &Arc<Self>);
+
     /// `POST /runtime/invocation/{id}/response` or `/error`: the answer to the invocation in
     /// progress; `Err` when `request_id` is not that invocation.
     fn complete(&self, request_id: &str, outcome: Outcome) -> Result<(), ()>;
@@ -56,8 +70,8 @@ pub(crate) enum Peer {
 pub(crate) struct NextEvent {
     /// `Lambda-Runtime-Aws-Request-Id`.
     pub request_id: Arc<str>,
-    /// `Lambda-Runtime-Deadline-Ms`: the invocation's deadline in Unix milliseconds.
-    pub deadline_ms: u128,
+    /// When the invocation times out.
+    pub deadline: EventDeadline,
     /// `Lambda-Runtime-Invoked-Function-Arn`.
     pub function_arn: String,
     /// Lambda always passes a trace header; this one is used when the caller sent none.
@@ -66,12 +80,30 @@ pub(crate) struct NextEvent {
     pub invocation: Invocation,
 }
 
+/// When an event's invocation times out, as the runtime is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventDeadline {
+    /// `Lambda-Runtime-Deadline-Ms`: at this Unix time, in milliseconds.
+    At(u128),
+    /// An event sent ahead: its clock starts when the runtime begins it, so the runtime is
+    /// given the Timeout ([`TIMEOUT_HEADER`], milliseconds) and computes the deadline itself.
+    /// Only frames carry it; our bootstraps turn it into the deadline the function sees.
+    After(u64),
+}
+
+/// The frames' header of an event sent ahead: its Timeout in milliseconds, in place of
+/// `lambda-runtime-deadline-ms`.
+pub(crate) const TIMEOUT_HEADER: &str = "lambdagate-timeout-ms";
+
 impl NextEvent {
     /// The Runtime API headers that come with the event (`GET /next`'s, and the frames' `V`).
     pub(crate) fn each_header(&self, mut put: impl FnMut(&'static str, &str)) {
         let inv = &self.invocation;
         put("lambda-runtime-aws-request-id", &self.request_id);
-        put("lambda-runtime-deadline-ms", &self.deadline_ms.to_string());
+        match self.deadline {
+            EventDeadline::At(ms) => put("lambda-runtime-deadline-ms", &ms.to_string()),
+            EventDeadline::After(ms) => put(TIMEOUT_HEADER, &ms.to_string()),
+        }
         put("lambda-runtime-invoked-function-arn", &self.function_arn);
         put(
             "lambda-runtime-trace-id",

@@ -20,7 +20,12 @@
 //!
 //! To the runtime:
 //! - `V`: an event: `[headers length: u32 LE][headers: a JSON object of the Runtime API's
-//!   lower-case header names and values][body: the rest]`.
+//!   lower-case header names and values][body: the rest]`. Each `N` is answered by exactly one
+//!   `V` or `X`, but one `V` may come before its `N` (an event sent ahead while the runtime
+//!   runs an invocation): the runtime keeps it and takes it as the answer to its next `N`.
+//!   Such an event has `lambdagate-timeout-ms` (its Timeout) instead of a deadline. A runtime
+//!   that waits for an `A` skips any `V` before it: the gateway takes that event back when an
+//!   answer asks for an acknowledgement (the runtime is about to exit).
 //! - `X`: the instance is stopping (`410`): the runtime exits.
 //! - `A`: the acknowledgement asked for: `[status: u16 LE][message: the rest]`, 202 or the
 //!   status HTTP would have answered (400 unknown invocation, 413 too large).
@@ -31,6 +36,8 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::connection::Connection;
+#[cfg(test)]
+use super::environment::{EventDeadline, TIMEOUT_HEADER};
 use super::environment::{ExecutionEnvironment, NextEvent};
 use crate::{Outcome, errors};
 
@@ -97,16 +104,24 @@ where
         match frame {
             FromRuntime::Next => {
                 out.clear();
-                let stop = match instance.next(&conn).await {
-                    Some(event) => {
-                        encode_event(&mut out, event);
-                        false
-                    }
-                    None => {
-                        put_frame(&mut out, b'X', &[]);
-                        true
+                // The event sent ahead is this poll's answer; it is with the runtime already.
+                let stop = if instance.begin_ahead(&conn) {
+                    false
+                } else {
+                    match instance.next(&conn).await {
+                        Some(event) => {
+                            encode_event(&mut out, event);
+                            false
+                        }
+                        None => {
+                            put_frame(&mut out, b'X', &[]);
+                            true
+                        }
                     }
                 };
+                if !stop && let Some(ahead) = instance.take_ahead(&conn) {
+                    encode_event(&mut out, ahead);
+                }
                 if io.write_all(&out).await.is_err() || stop {
                     return;
                 }
@@ -122,6 +137,9 @@ where
                 error_type,
                 body,
             } => {
+                if ack {
+                    instance.withdraw_ahead();
+                }
                 let (status, message) = answer(&*instance, kind, &request_id, error_type, body);
                 if ack {
                     out.clear();
@@ -386,7 +404,7 @@ mod tests {
     fn events_carry_their_headers_as_json_then_the_payload() {
         let event = NextEvent {
             request_id: "rid-1".into(),
-            deadline_ms: 1_700_000_000_123,
+            deadline: EventDeadline::At(1_700_000_000_123),
             function_arn: "arn:aws:lambda:us-east-1:123456789012:function:f".into(),
             fallback_trace_id: "Root=1-x".into(),
             invocation: crate::Invocation {
@@ -411,6 +429,23 @@ mod tests {
         );
         assert!(headers.get("lambda-runtime-cognito-identity").is_none());
         assert_eq!(&out[9 + headers_len..], b"{\"k\":\"v\"}");
+    }
+
+    #[test]
+    fn an_event_sent_ahead_carries_its_timeout_not_a_deadline() {
+        let event = NextEvent {
+            request_id: "rid-2".into(),
+            deadline: EventDeadline::After(3_000),
+            function_arn: "arn".into(),
+            fallback_trace_id: String::new(),
+            invocation: crate::Invocation::default(),
+        };
+        let mut out = BytesMut::new();
+        encode_event(&mut out, event);
+        let headers_len = u32::from_le_bytes(out[5..9].try_into().unwrap()) as usize;
+        let headers: serde_json::Value = serde_json::from_slice(&out[9..9 + headers_len]).unwrap();
+        assert_eq!(headers[TIMEOUT_HEADER], "3000");
+        assert!(headers.get("lambda-runtime-deadline-ms").is_none());
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use tokio::net::{TcpListener, UnixListener};
 
 pub(crate) use connection::{Connection, Watched};
-pub(crate) use environment::{ExecutionEnvironment, NextEvent, Peer};
+pub(crate) use environment::{EventDeadline, ExecutionEnvironment, NextEvent, Peer};
 
 /// Where an instance's Runtime API listens.
 pub(crate) struct Listening {
@@ -31,6 +31,8 @@ pub(crate) struct Listening {
     /// Accepts on both (on the Unix socket, the bootstrap's one connection, which it then
     /// serves); aborting it closes them and removes the socket's folder if still there.
     pub task: tokio::task::JoinHandle<()>,
+    /// Turns true when the frame connection on the Unix socket has ended (with a Unix socket).
+    pub frames_done: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// The environment variable that gives our own bootstraps the Runtime API's Unix socket.
@@ -54,6 +56,8 @@ pub(crate) async fn serve<E: ExecutionEnvironment>(
         None
     };
     let unix_path = unix.as_ref().map(|u| u.path.clone());
+    let (frames_ended, frames_done) = tokio::sync::watch::channel(false);
+    let frames_done = unix.is_some().then_some(frames_done);
     let tcp_instance = instance.clone();
     let tcp = async move {
         loop {
@@ -104,6 +108,7 @@ pub(crate) async fn serve<E: ExecutionEnvironment>(
         let conn = Connection::new(fd);
         let io = Watched::new(stream, conn.clone());
         frames::serve(instance, conn, io).await;
+        frames_ended.send_replace(true);
     };
     let task = tokio::spawn(async move {
         tokio::join!(tcp, unix);
@@ -112,6 +117,7 @@ pub(crate) async fn serve<E: ExecutionEnvironment>(
         addr,
         unix: unix_path,
         task,
+        frames_done,
     })
 }
 
