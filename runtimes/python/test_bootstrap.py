@@ -116,5 +116,31 @@ class ContextEnvironment(unittest.TestCase):
         self.assertEqual(read(), (None, None, "f", None, None))
 
 
+class MarkedOutput(unittest.TestCase):
+    """The first output of an invocation sent ahead carries its mark, once."""
+
+    def test_the_mark_goes_before_the_first_nonempty_write_only(self):
+        import io
+
+        raw = io.StringIO()
+        out = bootstrap._Unbuffered(raw)
+        out.write("before\n")
+        out.pending_mark = "\0token:rid\0"
+        out.write("")
+        out.write("first")
+        out.write("\n")
+        out.writelines(["second\n"])
+        self.assertEqual(raw.getvalue(), "before\n\0token:rid\0first\nsecond\n")
+
+    def test_writelines_carries_the_mark_too(self):
+        import io
+
+        raw = io.StringIO()
+        out = bootstrap._Unbuffered(raw)
+        out.pending_mark = "\0t:r\0"
+        out.writelines(["a\n", "b\n"])
+        self.assertEqual(raw.getvalue(), "\0t:r\0a\nb\n")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -452,8 +452,19 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             return None;
         }
         pool.job_started();
+        let event = NextEvent {
+            request_id: job.request_id.clone(),
+            deadline: EventDeadline::At(0),
+            function_arn: pool.function().arn.clone(),
+            fallback_trace_id: fallback_trace_id(&job.invocation),
+            invocation: job.invocation.clone(),
+        };
         let written_before = conn.written();
-        Some(self.begin(&pool, job, conn, written_before, false))
+        let deadline_ms = self.begin(&pool, job, conn, written_before, false);
+        Some(NextEvent {
+            deadline: EventDeadline::At(deadline_ms),
+            ..event
+        })
     }
 
     // If this wait is dropped (the connection went away), `next` gives a job it was handed
@@ -514,7 +525,7 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             self.finish(previous, outcome, Some("error"));
         }
         // Even a stopping instance begins it: the runtime has it and will run it.
-        let _ = self.begin(&pool, ahead.job, conn, ahead.written_before, true);
+        self.begin(&pool, ahead.job, conn, ahead.written_before, true);
         self.release_output();
         true
     }
@@ -628,9 +639,9 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
 }
 
 impl<P: InstancePool> Instance<P> {
-    /// Makes `job` the instance's invocation: START, the deadline, the event for `GET /next`.
-    /// The job is counted as started already; `written_before` is what had been written to
-    /// `conn` before its event.
+    /// Makes `job` the instance's invocation: START, and its deadline (returned as the Unix
+    /// time in milliseconds for `Lambda-Runtime-Deadline-Ms`). The job is counted as started
+    /// already; `written_before` is what had been written to `conn` before its event.
     fn begin(
         &self,
         pool: &Arc<P>,
@@ -638,7 +649,7 @@ impl<P: InstancePool> Instance<P> {
         conn: &Arc<Connection>,
         written_before: u64,
         ahead: bool,
-    ) -> NextEvent {
+    ) -> u128 {
         let now = Instant::now();
         // After a suppressed init, the Timeout counts from the start of that init.
         let first_after_suppressed = self.suppressed && self.lock().init_duration.is_some();
@@ -664,7 +675,7 @@ impl<P: InstancePool> Instance<P> {
                 reply: job.reply,
                 started: now,
                 deadline,
-                invocation: job.invocation.clone(),
+                invocation: job.invocation,
                 conn: conn.clone(),
                 written_before,
                 ahead,
@@ -674,13 +685,7 @@ impl<P: InstancePool> Instance<P> {
         if wake_supervisor {
             self.wake.notify_one();
         }
-        NextEvent {
-            request_id: job.request_id,
-            deadline: EventDeadline::At(deadline_ms),
-            function_arn: pool.function().arn.clone(),
-            fallback_trace_id: fallback_trace_id(&job.invocation),
-            invocation: job.invocation,
-        }
+        deadline_ms
     }
 
     /// Output held for an event sent ahead goes to the log now (after its START), or, when
