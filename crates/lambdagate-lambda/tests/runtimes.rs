@@ -572,6 +572,16 @@ async fn events_sent_ahead_run_once_with_their_own_output_deadline_and_fate() {
                 let (_, body) = error(&result);
                 assert_eq!(body["errorMessage"], format!("uncaught {n}"), "{body}");
             } else {
+                if let lambdagate_lambda::Outcome::Error { payload, .. } = &result.outcome {
+                    for l in service.logs(&f.logical_id) {
+                        eprintln!("{:?} {:?} {:?}", l.request_id, l.stream, l.text);
+                    }
+                    panic!(
+                        "{}: call {n} failed: {}",
+                        f.logical_id,
+                        String::from_utf8_lossy(payload)
+                    );
+                }
                 let body = response(&result);
                 assert_eq!(body["n"], n, "{}: {body}", f.logical_id);
                 let remaining = body["remaining"].as_u64().unwrap();

@@ -184,6 +184,10 @@ struct Current {
 
 /// An event sent ahead: the runtime has it and begins it after answering its current
 /// invocation (see "Events ahead" in docs/design-notes.md).
+///
+/// Up to [`AHEAD_DEPTH`] go ahead: a runtime of ours runs a hello function faster than the
+/// gateway, busy with every connection, takes its answers, so with one event ahead it still
+/// woke once for every two invocations.
 struct Ahead {
     job: Job,
     /// What had been written to the connection before it (and the event it went with).
@@ -218,8 +222,8 @@ struct State {
     /// invocation wakes it only if its deadline is earlier: waking it for every invocation
     /// cost two task wake-ups (often a thread wake-up) per request.
     supervisor_wakes_at: Option<Instant>,
-    /// The event sent ahead, not begun yet.
-    ahead: Option<Ahead>,
+    /// The events sent ahead, not begun yet, in order.
+    ahead: std::collections::VecDeque<Ahead>,
     /// The last invocation was answered within the pool's `ahead_below`. Events go ahead only
     /// to such an instance: the wake-up that sending ahead saves is worth tens of
     /// microseconds, and an event held behind a slow invocation would wait that long when
@@ -229,6 +233,9 @@ struct State {
     /// before exiting are taken before the exit is judged.
     frames_done: Option<watch::Receiver<bool>>,
 }
+
+/// Events sent ahead to one runtime at most (see [`Ahead`]).
+const AHEAD_DEPTH: usize = 2;
 
 /// A runtime that waited this long for an event is checked for a pending kill before it gets
 /// one (see `next`).
@@ -282,7 +289,7 @@ impl<P: InstancePool> Instance<P> {
                 prefetched: None,
                 seen: Vec::new(),
                 supervisor_wakes_at: None,
-                ahead: None,
+                ahead: std::collections::VecDeque::new(),
                 quick: false,
                 frames_done: None,
             }),
@@ -477,7 +484,7 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
     fn take_ahead(self: &Arc<Self>, conn: &Arc<Connection>) -> Option<NextEvent> {
         {
             let st = self.lock();
-            if !st.quick || st.stopping || st.current.is_none() || st.ahead.is_some() {
+            if !st.quick || st.stopping || st.current.is_none() || st.ahead.len() >= AHEAD_DEPTH {
                 return None;
             }
         }
@@ -491,7 +498,7 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             invocation: job.invocation.clone(),
         };
         let mut st = self.lock();
-        st.ahead = Some(Ahead {
+        st.ahead.push_back(Ahead {
             job,
             written_before: conn.written(),
         });
@@ -504,7 +511,7 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
         };
         let (ahead, arrival, previous) = {
             let mut st = self.lock();
-            let Some(ahead) = st.ahead.take() else {
+            let Some(ahead) = st.ahead.pop_front() else {
                 return false;
             };
             let arrival = if st.returning {
@@ -525,18 +532,21 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             self.finish(previous, outcome, Some("error"));
         }
         // Even a stopping instance begins it: the runtime has it and will run it.
+        let id = ahead.job.request_id.clone();
         self.begin(&pool, ahead.job, conn, ahead.written_before, true);
-        self.release_output();
+        self.release_output(Some(&id));
         true
     }
 
     fn withdraw_ahead(self: &Arc<Self>) {
-        let ahead = self.lock().ahead.take();
-        if let Some(ahead) = ahead {
+        let ahead = std::mem::take(&mut self.lock().ahead);
+        if !ahead.is_empty() {
             if let Some(pool) = self.pool.upgrade() {
-                pool.job_abandoned(ahead.job);
+                for ahead in ahead {
+                    pool.job_abandoned(ahead.job);
+                }
             }
-            self.release_output();
+            self.release_output(None);
         }
     }
 
@@ -688,12 +698,12 @@ impl<P: InstancePool> Instance<P> {
         deadline_ms
     }
 
-    /// Output held for an event sent ahead goes to the log now (after its START), or, when
-    /// that event was taken back, as it is.
-    fn release_output(&self) {
+    /// Output held for the event sent ahead `request_id` goes to the log now (after its
+    /// START); with `None`, all that is held, as it is (the events were taken back).
+    fn release_output(&self, request_id: Option<&str>) {
         if let Some(pipes) = self.pipes.get() {
             for pipe in pipes {
-                pipe.release(self);
+                pipe.release(self, request_id);
             }
         }
     }
@@ -810,7 +820,9 @@ impl<P: InstancePool> Instance<P> {
         // closed with it; the bound covers a child that inherited the socket).
         let frames_done = {
             let st = self.lock();
-            st.ahead.as_ref().and(st.frames_done.clone())
+            (!st.ahead.is_empty())
+                .then(|| st.frames_done.clone())
+                .flatten()
         };
         if let Some(mut done) = frames_done {
             let _ = tokio::time::timeout(Duration::from_secs(1), done.wait_for(|d| *d)).await;
@@ -895,7 +907,7 @@ impl<P: InstancePool> Instance<P> {
             };
             (
                 st.current.take(),
-                st.ahead.take(),
+                std::mem::take(&mut st.ahead),
                 failure,
                 st.server.take(),
                 pending,
@@ -906,12 +918,14 @@ impl<P: InstancePool> Instance<P> {
         }
         // An event sent ahead was never begun: the runtime begins one only after answering the
         // invocation before it, and every answer it sent has been taken (see `supervise`).
-        let had_ahead = ahead.is_some();
-        if let Some(ahead) = ahead {
+        let had_ahead = !ahead.is_empty();
+        if had_ahead {
             if let Some(pool) = self.pool.upgrade() {
-                pool.job_abandoned(ahead.job);
+                for ahead in ahead {
+                    pool.job_abandoned(ahead.job);
+                }
             }
-            self.release_output();
+            self.release_output(None);
         }
         // Nothing of the event was written, or the runtime closed without reading it: the
         // invocation never reached a live runtime, so another instance takes it. With an event

@@ -59,8 +59,9 @@ struct PipeState {
     partial: Vec<u8>,
     /// The end of the last read when it could be the start of a mark.
     carry: Vec<u8>,
-    /// Output after a mark, waiting for its invocation's START.
-    held: Option<Vec<u8>>,
+    /// Output after marks, waiting for their invocations' START: per invocation (its request
+    /// id), in order.
+    held: std::collections::VecDeque<(Vec<u8>, Vec<u8>)>,
     /// The write end is closed: nothing more will come.
     eof: bool,
 }
@@ -99,15 +100,31 @@ impl OutputPipe {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The output held for an event sent ahead goes to the log (its START is written, or it
-    /// was taken back).
-    pub(super) fn release<P: InstancePool>(&self, instance: &Instance<P>) {
+    /// The output held for the invocation `request_id` goes to the log (its START is written);
+    /// with `None`, all that is held (the events ahead were taken back, or the instance is
+    /// gone).
+    pub(super) fn release<P: InstancePool>(
+        &self,
+        instance: &Instance<P>,
+        request_id: Option<&str>,
+    ) {
         let mut state = self.lock();
-        if let Some(held) = state.held.take() {
-            self.lines(instance, &mut state.partial, &held);
-            if state.eof && !state.partial.is_empty() {
+        let state = &mut *state;
+        while let Some((id, _)) = state.held.front() {
+            if request_id.is_some_and(|r| r.as_bytes() != id.as_slice()) {
+                break;
+            }
+            let Some((_, output)) = state.held.pop_front() else {
+                break;
+            };
+            self.lines(instance, &mut state.partial, &output);
+            // Output held behind this invocation's began after all of its own.
+            if (!state.held.is_empty() || state.eof) && !state.partial.is_empty() {
                 let line = std::mem::take(&mut state.partial);
                 self.emit(instance, &line);
+            }
+            if request_id.is_some() {
+                break;
             }
         }
     }
@@ -158,7 +175,7 @@ impl OutputPipe {
                     // Held output waits for its START even now (the runtime may have exited
                     // in the invocation sent ahead, before the gateway took the answer
                     // before it); `release` logs it and the last partial line.
-                    if state.held.is_none() && !state.partial.is_empty() {
+                    if state.held.is_empty() && !state.partial.is_empty() {
                         let line = std::mem::take(&mut state.partial);
                         self.emit(instance, &line);
                     }
@@ -193,7 +210,8 @@ impl OutputPipe {
             match find_mark(data, mark) {
                 Found::Mark { at, id, end } => {
                     self.route(instance, state, &data[..at]);
-                    if state.held.is_none() {
+                    let marked = &data[id..end];
+                    if state.held.is_empty() {
                         // What came before the mark was the previous invocation's, to its end.
                         if !state.partial.is_empty() {
                             let line = std::mem::take(&mut state.partial);
@@ -206,10 +224,13 @@ impl OutputPipe {
                             .lock()
                             .last_request_id
                             .as_deref()
-                            .is_some_and(|last| last.as_bytes() == &data[id..end]);
+                            .is_some_and(|last| last.as_bytes() == marked);
                         if !started {
-                            state.held = Some(Vec::new());
+                            state.held.push_back((marked.to_vec(), Vec::new()));
                         }
+                    } else {
+                        // Behind output that waits already: this one waits too.
+                        state.held.push_back((marked.to_vec(), Vec::new()));
                     }
                     data = &data[end + 1..];
                 }
@@ -228,8 +249,8 @@ impl OutputPipe {
 
     /// Output to hold, or to log as lines now.
     fn route<P: InstancePool>(&self, instance: &Instance<P>, state: &mut PipeState, data: &[u8]) {
-        match &mut state.held {
-            Some(held) => held.extend_from_slice(data),
+        match state.held.back_mut() {
+            Some((_, held)) => held.extend_from_slice(data),
             None => self.lines(instance, &mut state.partial, data),
         }
     }

@@ -87,6 +87,8 @@ where
 {
     let mut buf = BytesMut::with_capacity(16 * 1024);
     let mut out = BytesMut::with_capacity(16 * 1024);
+    // False once a write failed: frames are still read (see the `N` case), none is written.
+    let mut writable = true;
     loop {
         let frame = match read_frame(&mut io, &mut buf, &instance).await {
             Ok(Some(frame)) => frame,
@@ -107,6 +109,8 @@ where
                 // The event sent ahead is this poll's answer; it is with the runtime already.
                 let stop = if instance.begin_ahead(&conn) {
                     false
+                } else if !writable {
+                    return;
                 } else {
                     match instance.next(&conn).await {
                         Some(event) => {
@@ -119,10 +123,19 @@ where
                         }
                     }
                 };
-                if !stop && let Some(ahead) = instance.take_ahead(&conn) {
+                while writable
+                    && !stop
+                    && let Some(ahead) = instance.take_ahead(&conn)
+                {
                     encode_event(&mut out, ahead);
                 }
-                if io.write_all(&out).await.is_err() || stop {
+                if writable && !out.is_empty() && io.write_all(&out).await.is_err() {
+                    // The runtime is gone, or going. What it sent before still counts (an
+                    // answer, then the poll that begins an event it had ahead), so frames are
+                    // read to the end; nothing more is sent.
+                    writable = false;
+                }
+                if stop {
                     return;
                 }
                 // An event can be megabytes; do not keep that much for every idle instance.
@@ -141,14 +154,14 @@ where
                     instance.withdraw_ahead();
                 }
                 let (status, message) = answer(&*instance, kind, &request_id, error_type, body);
-                if ack {
+                if ack && writable {
                     out.clear();
                     let mut payload = Vec::with_capacity(2 + message.len());
                     payload.extend_from_slice(&status.to_le_bytes());
                     payload.extend_from_slice(message.as_bytes());
                     put_frame(&mut out, b'A', &payload);
                     if io.write_all(&out).await.is_err() {
-                        return;
+                        writable = false;
                     }
                 } else if status != 202 {
                     tracing::warn!("a runtime's answer was refused ({status}): {message}");
