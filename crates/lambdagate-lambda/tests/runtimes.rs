@@ -521,14 +521,15 @@ async fn context_follows_a_handler_changing_the_environment() {
 
 /// Events sent ahead: a busy runtime of ours is handed the next queued event while it runs
 /// one. Every invocation still runs exactly once, its output is logged as its own between its
-/// START and END, its deadline counts from its own start, and a crash fails only the
-/// invocation that crashed (the one sent ahead behind it goes to a new instance).
+/// START and END, its deadline counts from its own start, and a crash or a timeout fails only
+/// the invocation that crashed or timed out (the one sent ahead behind it goes to a new
+/// instance).
 #[tokio::test]
 async fn events_sent_ahead_run_once_with_their_own_output_deadline_and_fate() {
     let mut pa = py("ahead", "app.handler");
     let mut na = node("ahead", "index.handler");
-    pa.timeout_secs = 30;
-    na.timeout_secs = 30;
+    pa.timeout_secs = 3;
+    na.timeout_secs = 3;
     let config = lambdagate_lambda::ServiceConfig {
         // One instance: every call but the running one waits in the queue.
         default_max_concurrency: 1,
@@ -543,13 +544,18 @@ async fn events_sent_ahead_run_once_with_their_own_output_deadline_and_fate() {
     // Node only: an exception thrown outside the handler, which the runtime reports and
     // exits after (an answer that asks for an acknowledgement, so the event ahead goes back).
     const UNCAUGHT: u64 = 45;
+    // Sleeps past the Timeout.
+    const TIMEOUT: u64 = 50;
     for f in [&pa, &na] {
         let ran = dir.path().join(format!("{}.ran", f.logical_id));
         let node = f.runtime.starts_with("nodejs");
         let event = |n: u64| {
             let uncaught = node && n == UNCAUGHT;
-            serde_json::json!({"n": n, "ran": ran, "crash": n == CRASH, "uncaught": uncaught})
-                .to_string()
+            let sleep = if n == TIMEOUT { 5 } else { 0 };
+            serde_json::json!({
+                "n": n, "ran": ran, "crash": n == CRASH, "uncaught": uncaught, "sleep": sleep
+            })
+            .to_string()
         };
         response(&call(&service, &f.logical_id, &event(0)).await);
         let calls: Vec<_> = (1..=CALLS)
@@ -568,6 +574,9 @@ async fn events_sent_ahead_run_once_with_their_own_output_deadline_and_fate() {
             if n == CRASH {
                 let (kind, _) = error(&result);
                 assert_eq!(kind, "Runtime.ExitError", "{}", f.logical_id);
+            } else if n == TIMEOUT {
+                let (kind, _) = error(&result);
+                assert_eq!(kind, "Sandbox.Timedout", "{}", f.logical_id);
             } else if node && n == UNCAUGHT {
                 let (_, body) = error(&result);
                 assert_eq!(body["errorMessage"], format!("uncaught {n}"), "{body}");
@@ -586,7 +595,7 @@ async fn events_sent_ahead_run_once_with_their_own_output_deadline_and_fate() {
                 assert_eq!(body["n"], n, "{}: {body}", f.logical_id);
                 let remaining = body["remaining"].as_u64().unwrap();
                 assert!(
-                    remaining > 0 && remaining <= 30_000,
+                    remaining > 0 && remaining <= 3_000,
                     "{}: remaining {remaining} ms",
                     f.logical_id
                 );
@@ -599,6 +608,7 @@ async fn events_sent_ahead_run_once_with_their_own_output_deadline_and_fate() {
                     !l.starts_with("RequestId:")
                         && **l != "Runtime.ExitError"
                         && !l.contains("\tERROR\tUncaught Exception")
+                        && !l.contains(" Task timed out after ")
                 })
                 .copied()
                 .collect();
