@@ -9,8 +9,9 @@
 //!
 //! What is not the instance's life has a file of its own: [`launch`] (the command that starts
 //! its process), [`pipes`] (its output pipes), [`memory`] (Max Memory Used and the MemorySize
-//! sampler) and [`kill`] (stopping its process tree).
+//! sampler), [`kill`] (stopping its process tree) and [`ahead`] (events sent ahead).
 
+mod ahead;
 mod kill;
 mod launch;
 mod memory;
@@ -27,6 +28,7 @@ use tokio::sync::{Notify, oneshot, watch};
 use crate::logs::{LogRing, LogStream};
 use crate::runtime_api::{self, Connection, EventDeadline, ExecutionEnvironment, NextEvent};
 use crate::{Invocation, Outcome, errors, process_tree};
+use ahead::Ahead;
 use kill::TreeGuard;
 pub(crate) use launch::{Launch, Program, program_for};
 pub(crate) use memory::MEMORY_SAMPLE_INTERVAL;
@@ -182,16 +184,6 @@ struct Current {
     ahead: bool,
 }
 
-/// An event sent ahead: the runtime has it and begins it after answering its current
-/// invocation (see "Events ahead" in docs/design-notes.md).
-///
-/// Up to [`AHEAD_DEPTH`] go ahead.
-struct Ahead {
-    job: Job,
-    /// What had been written to the connection before it (and the event it went with).
-    written_before: u64,
-}
-
 struct State {
     pid: Option<u32>,
     /// The runtime asked for work at least once: init is over.
@@ -231,13 +223,6 @@ struct State {
     /// before exiting are taken before the exit is judged.
     frames_done: Option<watch::Receiver<bool>>,
 }
-
-/// Events sent ahead to one runtime at most. A runtime of ours runs a hello invocation faster
-/// than the gateway's one worker, busy with every connection, takes its answers, so with one
-/// event ahead it still sleeps for about every second invocation; but two ahead measured no
-/// better (the queue is seldom two deep when an event goes out, at 16 connections over four
-/// instances), and each one more is one more invocation held behind a slow one.
-const AHEAD_DEPTH: usize = 1;
 
 /// A runtime that waited this long for an event is checked for a pending kill before it gets
 /// one (see `next`).
@@ -404,31 +389,16 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
         let pool = self.pool.upgrade()?;
         let arrival = {
             let mut st = self.lock();
-            let arrival = if !st.ready {
-                st.ready = true;
-                st.init_duration = Some(self.spawned_at.elapsed());
-                st.idle_since = Instant::now();
-                self.wake.notify_one();
-                Arrival::First
-            } else if st.returning {
-                st.returning = false;
-                Arrival::Returning
-            } else {
-                Arrival::Other
-            };
+            let arrival = self.arrival(&mut st);
             if st.stopping {
                 drop(st);
                 pool.arrived(arrival);
                 return None;
             }
-            if let Some(previous) = st.current.take() {
-                // The runtime asked for more work without answering: that invocation failed.
-                drop(st);
-                let outcome = errors::exited(
-                    &previous.request_id,
-                    "runtime asked for the next event without answering",
-                );
-                self.finish(previous, outcome, Some("error"));
+            let previous = st.current.take();
+            drop(st);
+            if let Some(previous) = previous {
+                self.fail_unanswered(previous);
             }
             arrival
         };
@@ -461,19 +431,11 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             return None;
         }
         pool.job_started();
-        let event = NextEvent {
-            request_id: job.request_id.clone(),
-            deadline: EventDeadline::At(0),
-            function_arn: pool.function().arn.clone(),
-            fallback_trace_id: fallback_trace_id(&job.invocation),
-            invocation: job.invocation.clone(),
-        };
+        // The deadline is known once `begin` has counted it.
+        let mut event = event(&*pool, &job, EventDeadline::At(0));
         let written_before = conn.written();
-        let deadline_ms = self.begin(&pool, job, conn, written_before, false);
-        Some(NextEvent {
-            deadline: EventDeadline::At(deadline_ms),
-            ..event
-        })
+        event.deadline = EventDeadline::At(self.begin(&pool, job, conn, written_before, false));
+        Some(event)
     }
 
     // If this wait is dropped (the connection went away), `next` gives a job it was handed
@@ -484,72 +446,16 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
     }
 
     fn take_ahead(self: &Arc<Self>, conn: &Arc<Connection>) -> Option<NextEvent> {
-        {
-            let st = self.lock();
-            if !st.quick || st.stopping || st.current.is_none() || st.ahead.len() >= AHEAD_DEPTH {
-                return None;
-            }
-        }
-        let pool = self.pool.upgrade()?;
-        let job = pool.take_ahead()?;
-        let event = NextEvent {
-            request_id: job.request_id.clone(),
-            deadline: EventDeadline::After(self.timeout.as_millis() as u64),
-            function_arn: pool.function().arn.clone(),
-            fallback_trace_id: fallback_trace_id(&job.invocation),
-            invocation: job.invocation.clone(),
-        };
-        let mut st = self.lock();
-        st.ahead.push_back(Ahead {
-            job,
-            written_before: conn.written(),
-        });
-        Some(event)
+        self.send_ahead(conn)
     }
 
     fn begin_ahead(self: &Arc<Self>, conn: &Arc<Connection>) -> bool {
-        let Some(pool) = self.pool.upgrade() else {
-            return false;
-        };
-        let (ahead, arrival, previous) = {
-            let mut st = self.lock();
-            let Some(ahead) = st.ahead.pop_front() else {
-                return false;
-            };
-            let arrival = if st.returning {
-                st.returning = false;
-                Arrival::Returning
-            } else {
-                Arrival::Other
-            };
-            (ahead, arrival, st.current.take())
-        };
-        pool.arrived(arrival);
-        if let Some(previous) = previous {
-            // Asked for more work without answering: that invocation failed (as in `next`).
-            let outcome = errors::exited(
-                &previous.request_id,
-                "runtime asked for the next event without answering",
-            );
-            self.finish(previous, outcome, Some("error"));
-        }
-        // Even a stopping instance begins it: the runtime has it and will run it.
-        let id = ahead.job.request_id.clone();
-        self.begin(&pool, ahead.job, conn, ahead.written_before, true);
-        self.release_output(Some(&id));
-        true
+        self.begin_sent_ahead(conn)
     }
 
     fn withdraw_ahead(self: &Arc<Self>) {
         let ahead = std::mem::take(&mut self.lock().ahead);
-        if !ahead.is_empty() {
-            if let Some(pool) = self.pool.upgrade() {
-                for ahead in ahead {
-                    pool.job_abandoned(ahead.job);
-                }
-            }
-            self.release_output(None);
-        }
+        self.give_back(ahead);
     }
 
     fn complete(&self, request_id: &str, outcome: Outcome) -> Result<(), ()> {
@@ -651,6 +557,31 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
 }
 
 impl<P: InstancePool> Instance<P> {
+    /// Why the runtime polls (see [`Arrival`]); its first poll ends its init.
+    fn arrival(&self, st: &mut State) -> Arrival {
+        if !st.ready {
+            st.ready = true;
+            st.init_duration = Some(self.spawned_at.elapsed());
+            st.idle_since = Instant::now();
+            self.wake.notify_one();
+            Arrival::First
+        } else if st.returning {
+            st.returning = false;
+            Arrival::Returning
+        } else {
+            Arrival::Other
+        }
+    }
+
+    /// The runtime asked for more work without answering `previous`: that invocation failed.
+    fn fail_unanswered(&self, previous: Current) {
+        let outcome = errors::exited(
+            &previous.request_id,
+            "runtime asked for the next event without answering",
+        );
+        self.finish(previous, outcome, Some("error"));
+    }
+
     /// Makes `job` the instance's invocation: START, and its deadline (returned as the Unix
     /// time in milliseconds for `Lambda-Runtime-Deadline-Ms`). The job is counted as started
     /// already; `written_before` is what had been written to `conn` before its event.
@@ -698,16 +629,6 @@ impl<P: InstancePool> Instance<P> {
             self.wake.notify_one();
         }
         deadline_ms
-    }
-
-    /// Output held for the event sent ahead `request_id` goes to the log now (after its
-    /// START); with `None`, all that is held, as it is (the events were taken back).
-    fn release_output(&self, request_id: Option<&str>) {
-        if let Some(pipes) = self.pipes.get() {
-            for pipe in pipes {
-                pipe.release(self, request_id);
-            }
-        }
     }
 
     /// Writes END and REPORT, then answers the caller.
@@ -921,14 +842,7 @@ impl<P: InstancePool> Instance<P> {
         // An event sent ahead was never begun: the runtime begins one only after answering the
         // invocation before it, and every answer it sent has been taken (see `supervise`).
         let had_ahead = !ahead.is_empty();
-        if had_ahead {
-            if let Some(pool) = self.pool.upgrade() {
-                for ahead in ahead {
-                    pool.job_abandoned(ahead.job);
-                }
-            }
-            self.release_output(None);
-        }
+        self.give_back(ahead);
         // Nothing of the event was written, or the runtime closed without reading it: the
         // invocation never reached a live runtime, so another instance takes it. With an event
         // ahead behind it, a reset says only that something was left unread (that event, most
@@ -965,6 +879,17 @@ impl<P: InstancePool> Instance<P> {
         if let Some(pool) = self.pool.upgrade() {
             pool.instance_exited(self.id, pending, failure);
         }
+    }
+}
+
+/// The event `GET /next` (or a `V` frame) hands out for `job`.
+fn event<P: InstancePool>(pool: &P, job: &Job, deadline: EventDeadline) -> NextEvent {
+    NextEvent {
+        request_id: job.request_id.clone(),
+        deadline,
+        function_arn: pool.function().arn.clone(),
+        fallback_trace_id: fallback_trace_id(&job.invocation),
+        invocation: job.invocation.clone(),
     }
 }
 

@@ -119,9 +119,8 @@ impl OutputPipe {
             };
             self.lines(instance, &mut state.partial, &output);
             // Output held behind this invocation's began after all of its own.
-            if (!state.held.is_empty() || state.eof) && !state.partial.is_empty() {
-                let line = std::mem::take(&mut state.partial);
-                self.emit(instance, &line);
+            if !state.held.is_empty() || state.eof {
+                self.end_line(instance, &mut state.partial);
             }
             if request_id.is_some() {
                 break;
@@ -175,9 +174,8 @@ impl OutputPipe {
                     // Held output waits for its START even now (the runtime may have exited
                     // in the invocation sent ahead, before the gateway took the answer
                     // before it); `release` logs it and the last partial line.
-                    if state.held.is_empty() && !state.partial.is_empty() {
-                        let line = std::mem::take(&mut state.partial);
-                        self.emit(instance, &line);
+                    if state.held.is_empty() {
+                        self.end_line(instance, &mut state.partial);
                     }
                     return Drained::Eof;
                 }
@@ -213,10 +211,7 @@ impl OutputPipe {
                     let marked = &data[id..end];
                     if state.held.is_empty() {
                         // What came before the mark was the previous invocation's, to its end.
-                        if !state.partial.is_empty() {
-                            let line = std::mem::take(&mut state.partial);
-                            self.emit(instance, &line);
-                        }
+                        self.end_line(instance, &mut state.partial);
                         // Its START is written once it is the instance's last request id
                         // (`begin` sets that after writing START); until then its output
                         // waits, and `release` logs it after START.
@@ -279,6 +274,14 @@ impl OutputPipe {
                     rest = &[];
                 }
             }
+        }
+    }
+
+    /// Logs the line begun in `partial`, if any: nothing more of it will come.
+    fn end_line<P: InstancePool>(&self, instance: &Instance<P>, partial: &mut Vec<u8>) {
+        if !partial.is_empty() {
+            let line = std::mem::take(partial);
+            self.emit(instance, &line);
         }
     }
 
