@@ -43,11 +43,19 @@ pub struct ServiceConfig {
     pub env_overrides: serde_json::Map<String, serde_json::Value>,
     /// Concurrency cap per function when it sets no `ReservedConcurrentExecutions`.
     pub default_max_concurrency: u32,
-    /// Instances a function starts at once for concurrent invocations (default: twice the
-    /// core count); more start, up to the concurrency cap, only for invocations that wait
-    /// longer than `scale_up_after` for a busy instance. Keeps short functions from
-    /// over-subscribing a small machine while long ones still run side by side.
+    /// Instances a function run by our own bootstraps (Python, Node.js) starts at once for
+    /// concurrent invocations (default: the core count); more start, up to the concurrency
+    /// cap, only for invocations that wait longer than `scale_up_after` for a busy instance.
+    /// Keeps short functions from over-subscribing a small machine while long ones still run
+    /// side by side. One per core is enough for these runtimes because a quick function's
+    /// next event is sent ahead and a busy instance never sleeps between invocations (see
+    /// "Events ahead" in docs/design-notes.md).
     pub burst_instances: usize,
+    /// The same for runtimes with their own Runtime API client over HTTP (`provided*`, and
+    /// our bootstraps when functions run as `--function-user`) (default: twice the core
+    /// count): between two invocations such an instance waits for a round trip through the
+    /// gateway, so a core needs two of them to stay busy.
+    pub burst_instances_http: usize,
     /// How long an invocation waits for a busy instance before another instance starts.
     pub scale_up_after: Duration,
     /// Invocations waiting for an instance, per function, before callers are throttled.
@@ -96,13 +104,13 @@ pub struct Credentials {
 
 impl Default for ServiceConfig {
     fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         ServiceConfig {
             region: lambdagate_model::DEFAULT_REGION.to_string(),
             env_overrides: serde_json::Map::new(),
             default_max_concurrency: 16,
-            burst_instances: std::thread::available_parallelism()
-                .map_or(2, |n| n.get())
-                .saturating_mul(2),
+            burst_instances: cores,
+            burst_instances_http: cores.saturating_mul(2),
             scale_up_after: Duration::from_millis(10),
             queue_depth: 256,
             idle_timeout: Duration::from_secs(600),
@@ -580,13 +588,19 @@ fn new_pool(
         Some(Ok(user)) => (Some(user), program),
         Some(Err(why)) => (None, instance::Program::Unavailable(why)),
     };
+    let launch = instance::Launch { env, program, user };
+    let burst = if launch.speaks_frames() {
+        config.burst_instances
+    } else {
+        config.burst_instances_http
+    };
     pool::Pool::new(
         Arc::new(function.clone()),
-        instance::Launch { env, program, user },
+        launch,
         logs,
         pool::Scaling {
             max_concurrency: cap as usize,
-            burst: config.burst_instances,
+            burst,
             scale_up_after: config.scale_up_after,
             queue_depth: config.queue_depth,
             idle_timeout: config.idle_timeout,

@@ -358,7 +358,7 @@ async fn unknown_functions_and_qualifiers_are_not_found() {
 #[tokio::test]
 async fn short_invocations_share_the_burst_instances_instead_of_starting_more() {
     let config = ServiceConfig {
-        burst_instances: 2,
+        burst_instances_http: 2,
         // Long enough that no invocation here waits that long: only the burst may start.
         scale_up_after: Duration::from_secs(30),
         ..ServiceConfig::default()
@@ -380,7 +380,7 @@ async fn short_invocations_share_the_burst_instances_instead_of_starting_more() 
 #[tokio::test]
 async fn invocations_that_wait_start_instances_beyond_the_burst_up_to_the_cap() {
     let config = ServiceConfig {
-        burst_instances: 1,
+        burst_instances_http: 1,
         scale_up_after: Duration::from_millis(20),
         default_max_concurrency: 3,
         ..ServiceConfig::default()
@@ -421,7 +421,7 @@ async fn invocations_waiting_for_a_starting_instance_cost_the_service_no_cpu() {
     let mut slow = script_function("SlowStart");
     slow.environment.insert("INIT_SLEEP".into(), "1".into());
     let config = ServiceConfig {
-        burst_instances: 1,
+        burst_instances_http: 1,
         scale_up_after: Duration::from_millis(10),
         ..ServiceConfig::default()
     };

@@ -39,6 +39,13 @@ pub(crate) enum Program {
 }
 
 impl Launch {
+    /// Whether the instances speak frames on a Unix socket to us: our bootstraps do, unless
+    /// the function runs as another user, who cannot open our private folder (TCP then).
+    /// Only such runtimes are sent events ahead (see `instance::ahead`).
+    pub(crate) fn speaks_frames(&self) -> bool {
+        matches!(self.program, Program::Bootstrap { .. }) && self.user.is_none()
+    }
+
     pub(super) fn command(&self, cwd: &std::path::Path) -> Result<Command, String> {
         let (program, args): (PathBuf, Vec<&std::ffi::OsStr>) = match &self.program {
             Program::Bootstrap {

@@ -314,7 +314,7 @@ impl<P: InstancePool> Instance<P> {
         // Our bootstraps take the Runtime API on a Unix socket (cheaper than loopback TCP, where
         // the sender pays for the receiver's TCP processing). A function run as another user
         // cannot open our private folder, so it keeps TCP.
-        let unix = matches!(launch.program, Program::Bootstrap { .. }) && launch.user.is_none();
+        let unix = launch.speaks_frames();
         let listening = runtime_api::serve(self.clone(), unix)
             .await
             .map_err(|e| format!("cannot open a Runtime API listener: {e}"))?;
