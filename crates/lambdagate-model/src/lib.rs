@@ -80,6 +80,10 @@ pub struct Application {
     pub unavailable_functions: Vec<UnavailableFunction>,
     /// Tables, queues, topics and buckets the functions may use.
     pub resources: Vec<resources::BackingResource>,
+    /// Every other file the template was read with (OpenAPI definitions, `AWS::Include`
+    /// snippets, nested stacks' templates and theirs), absolute: hot reload watches them
+    /// wherever they are.
+    pub sources: Vec<PathBuf>,
 }
 
 impl Application {
@@ -102,6 +106,7 @@ impl Application {
             domains: Vec::new(),
             unavailable_functions: Vec::new(),
             resources: Vec::new(),
+            sources: Vec::new(),
         }
     }
 

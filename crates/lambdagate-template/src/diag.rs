@@ -22,6 +22,9 @@ pub struct Diags {
     /// Files spliced into the template (`AWS::Include`): a node read from one carries the
     /// file's tag in the high bits of its line (see [`Diags::tag_file`]).
     included: Vec<PathBuf>,
+    /// Every file read besides the template, absolute, whether or not it could be read: a
+    /// missing or broken one is watched too, so that fixing it reloads.
+    sources: Vec<PathBuf>,
 }
 
 /// Lines at or above this carry an included file's tag (`line >> TAG_SHIFT`, 1-based).
@@ -34,6 +37,7 @@ impl Diags {
             file: file.to_path_buf(),
             items: Vec::new(),
             included: Vec::new(),
+            sources: Vec::new(),
         }
     }
 
@@ -65,6 +69,27 @@ impl Diags {
         }
         self.included.push(file);
         Some((self.included.len() as u32) << TAG_SHIFT)
+    }
+
+    /// Reads a file the template refers to, and remembers it as one of the application's
+    /// sources (see [`Diags::take_sources`]).
+    pub fn read_source(&mut self, path: &Path) -> std::io::Result<String> {
+        self.add_sources([crate::props::absolute(path)]);
+        std::fs::read_to_string(path)
+    }
+
+    /// Remembers files read for this template elsewhere (a nested stack's own sources).
+    pub fn add_sources(&mut self, paths: impl IntoIterator<Item = PathBuf>) {
+        for path in paths {
+            if !self.sources.contains(&path) {
+                self.sources.push(path);
+            }
+        }
+    }
+
+    /// The files read besides the template, in the order first read.
+    pub fn take_sources(&mut self) -> Vec<PathBuf> {
+        std::mem::take(&mut self.sources)
     }
 
     /// Adds diagnostics found elsewhere (a nested stack's template), keeping their locations.

@@ -227,7 +227,7 @@ fn include(call: &Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> Option<
         );
         return None;
     }
-    let text = match std::fs::read_to_string(&path) {
+    let text = match d.read_source(&path) {
         Ok(text) => text,
         Err(e) => {
             d.error(

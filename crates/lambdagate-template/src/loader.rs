@@ -117,10 +117,11 @@ pub(crate) fn load_stack(
     let backing = crate::backing::read(&mut ev, &resources);
     let outputs = check_outputs(&mut ev, root.get("Outputs"));
 
-    let diags = ev.diags;
+    let mut diags = ev.diags;
     if diags.has_errors() {
         return Err(diags.into_sorted());
     }
+    let sources = diags.take_sources();
     let loaded = Loaded {
         application: Application {
             template: path.to_path_buf(),
@@ -134,6 +135,7 @@ pub(crate) fn load_stack(
             domains: built.domains,
             unavailable_functions: built.unavailable,
             resources: backing,
+            sources,
         },
         warnings: diags
             .into_sorted()

@@ -111,6 +111,7 @@ pub fn merge_all(ev: &mut Evaluator<'_>, resources: &[Resource], built: &mut Bui
             continue;
         };
         let mut app = child.application.clone();
+        ev.diags.add_sources(std::mem::take(&mut app.sources));
         prefix(&mut app, &resource.logical_id);
         // A function named by its logical id (no FunctionName) may share its name with one of
         // another stack: the full path keeps them apart, as the API ids are kept apart.
@@ -242,7 +243,7 @@ fn load(ev: &mut Evaluator<'_>, resource: &Resource) -> Option<Child> {
         );
         return None;
     }
-    let text = match std::fs::read_to_string(&path) {
+    let text = match ev.diags.read_source(&path) {
         Ok(text) => text,
         Err(e) => {
             problem(

@@ -74,6 +74,13 @@ fn nested_stacks_serve_their_apis_and_functions_under_the_stack_name() {
             ("Users/UsersFunction", "UsersFunction", "nodejs20.x"),
         ]
     );
+    // The children's templates are the application's sources too (hot reload watches them).
+    let sources: Vec<_> = app
+        .sources
+        .iter()
+        .map(|p| p.ends_with("orders/template.yaml") || p.ends_with("users/template.yaml"))
+        .collect();
+    assert_eq!(sources, [true, true], "{:?}", app.sources);
     let dir = fixture("nested").parent().unwrap().canonicalize().unwrap();
     assert_eq!(app.functions[1].code_dir, dir.join("orders/src"));
     assert_eq!(app.functions[2].code_dir, dir.join("users/src"));

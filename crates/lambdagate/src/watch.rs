@@ -43,6 +43,9 @@ pub struct WatchSet {
     template: PathBuf,
     template_dir: PathBuf,
     env_vars: Option<PathBuf>,
+    /// The other files the template was read with (OpenAPI definitions, included snippets,
+    /// nested stacks), wherever they are.
+    sources: Vec<PathBuf>,
     /// Code and layer folders, each with the functions that run from it.
     code_dirs: Vec<(PathBuf, Vec<String>)>,
 }
@@ -70,6 +73,7 @@ impl WatchSet {
             template,
             template_dir,
             env_vars: env_vars.map(absolute),
+            sources: app.sources.iter().map(|p| absolute(p)).collect(),
             code_dirs,
         }
     }
@@ -84,13 +88,20 @@ impl WatchSet {
                 out.push(((*dir).clone(), RecursiveMode::Recursive));
             }
         }
+        // A file's folder, not the file: editors save by writing a new file and renaming it
+        // over the old one, which a watch on the file itself would lose.
         let flat = std::iter::once(self.template_dir.clone()).chain(
             self.env_vars
                 .iter()
+                .chain(&self.sources)
                 .filter_map(|f| f.parent().map(Path::to_path_buf)),
         );
         for dir in flat {
-            let covered = out.iter().any(|(d, _)| dir.starts_with(d));
+            // Only a recursive watch covers a subfolder (the template's own folder is watched
+            // flat, and an `--env-vars` file in a subfolder of it was missed that way).
+            let covered = out
+                .iter()
+                .any(|(d, m)| *m == RecursiveMode::Recursive && dir.starts_with(d));
             if !covered && !out.iter().any(|(d, _)| *d == dir) {
                 out.push((dir, RecursiveMode::NonRecursive));
             }
@@ -108,6 +119,11 @@ impl WatchSet {
             if path == self.template || Some(path) == self.env_vars.as_deref() {
                 changes.template = true;
                 continue;
+            }
+            // A file read with the template may also sit in a code folder (an OpenAPI file
+            // beside the handler with `CodeUri: .`): the function may read it too.
+            if self.sources.iter().any(|s| s == path) {
+                changes.template = true;
             }
             let mut in_code = false;
             for (dir, ids) in &self.code_dirs {
@@ -279,6 +295,10 @@ mod tests {
             template: PathBuf::from("/app/template.yaml"),
             template_dir: PathBuf::from("/app"),
             env_vars: Some(PathBuf::from("/app/env.json")),
+            sources: vec![
+                PathBuf::from("/app/api/openapi.yaml"),
+                PathBuf::from("/app/hello/schema.json"),
+            ],
             code_dirs: vec![
                 (PathBuf::from("/app/hello"), vec!["Hello".into()]),
                 (
@@ -314,6 +334,34 @@ mod tests {
         assert!(classify(&["/app/env.json"]).template);
         assert!(!classify(&["/app/README.md"]).template);
         assert!(classify(&["/app/README.md"]).is_empty());
+    }
+
+    #[test]
+    fn files_read_with_the_template_reload_it_wherever_they_are() {
+        let s = set();
+        assert!(classify(&["/app/api/openapi.yaml"]).template);
+        // Only the files read: anything else in their folder is not the application's.
+        assert!(classify(&["/app/api/notes.yaml"]).is_empty());
+        // One inside a code folder is both.
+        let both = classify(&["/app/hello/schema.json"]);
+        assert!(both.template);
+        assert_eq!(both.code, BTreeSet::from(["Hello".to_string()]));
+        let folders = s.folders();
+        assert!(folders.contains(&(PathBuf::from("/app/api"), RecursiveMode::NonRecursive)));
+        // Inside a recursively watched code folder: no watch of its own.
+        let hello: Vec<_> = folders
+            .iter()
+            .filter(|(d, _)| d == Path::new("/app/hello"))
+            .collect();
+        assert_eq!(
+            hello,
+            [&(PathBuf::from("/app/hello"), RecursiveMode::Recursive)]
+        );
+        // The same for an `--env-vars` file in a subfolder.
+        let mut s = s;
+        s.env_vars = Some(PathBuf::from("/app/config/env.json"));
+        let config = (PathBuf::from("/app/config"), RecursiveMode::NonRecursive);
+        assert!(s.folders().contains(&config));
     }
 
     #[test]

@@ -215,6 +215,50 @@ async fn edits_are_served_without_a_failed_request() {
     );
 }
 
+/// An HTTP API defined in `api/openapi.yaml` (a subfolder), with one route per path given.
+fn openapi_in_a_subfolder(paths: &[&str]) -> String {
+    let mut doc = String::from("openapi: 3.0.1\ninfo: {title: items, version: '1'}\npaths:\n");
+    for path in paths {
+        doc.push_str(&format!(
+            "  {path}:\n    get:\n      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        payloadFormatVersion: '2.0'\n        uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:hello-fn/invocations\n"
+        ));
+    }
+    doc
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_openapi_file_in_a_subfolder_reloads_its_routes() {
+    let scratch = Scratch::new("reload-openapi");
+    scratch.write(
+        "template.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionUri: api/openapi.yaml\n  HelloFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: hello-fn\n      CodeUri: hello/\n      Handler: app.handler\n      Runtime: python3.11\n",
+    );
+    scratch.write("api/openapi.yaml", &openapi_in_a_subfolder(&["/items"]));
+    scratch.write("hello/app.py", &python_handler("v1"));
+    let server = Server::start_in(
+        scratch.path(),
+        &["start-api", "-t", "template.yaml", "-p", "0"],
+        &[],
+    );
+    let c = reqwest::Client::new();
+    assert_eq!(get(&c, &server.url("/items")).await.0, 200);
+    assert_eq!(get(&c, &server.url("/more")).await.0, 404);
+    scratch.save_by_rename(
+        "api/openapi.yaml",
+        &openapi_in_a_subfolder(&["/items", "/more"]),
+    );
+    wait_for(&c, &server.url("/more"), |status, _| status == 200).await;
+    // A file beside it that the template does not read reloads nothing.
+    scratch.write("api/notes.yaml", "not: read\n");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(
+        server.printed().matches("Reload:").count(),
+        1,
+        "{}",
+        server.printed()
+    );
+}
+
 #[tokio::test]
 async fn no_watch_keeps_the_code_it_started_with() {
     let scratch = scratch_app("nowatch", "v1");

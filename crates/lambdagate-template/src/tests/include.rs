@@ -35,6 +35,11 @@ fn an_inline_include_becomes_the_definition_body_with_intrinsics_resolved() {
     // The route was written in the snippet, at its line.
     assert!(api.routes[0].source.file.ends_with("api/openapi.yaml"));
     assert_eq!(api.routes[0].source.line, 7);
+    // Hot reload watches the snippet, in its subfolder.
+    assert_eq!(
+        loaded.application.sources,
+        [crate::props::absolute(&dir.join("api/openapi.yaml"))]
+    );
 }
 
 #[test]

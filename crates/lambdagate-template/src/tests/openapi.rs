@@ -507,3 +507,24 @@ Resources:
     assert_eq!(route.auth.authorization_type, AuthorizationType::Custom);
     assert_eq!(route.auth.authorizer.as_deref(), Some("Token"));
 }
+
+#[test]
+fn a_definition_uri_in_a_subfolder_is_a_source_of_the_application() {
+    use super::nested::{FN, load_file, scratch};
+    let template = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  MyApi:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionUri: api/openapi.yaml\n{FN}"
+    );
+    let openapi = "openapi: 3.0.1\ninfo: {title: t, version: '1'}\npaths:\n  /items:\n    get:\n      x-amazon-apigateway-integration:\n        type: aws_proxy\n        httpMethod: POST\n        payloadFormatVersion: '2.0'\n        uri: arn:aws:lambda:eu-west-1:123456789012:function:Fn\n";
+    let dir = scratch(
+        "openapi-uri-source",
+        &[("template.yaml", &template), ("api/openapi.yaml", openapi)],
+    );
+    let loaded = load_file(&dir.join("template.yaml"), true)
+        .unwrap_or_else(|d| panic!("{:#?}", super::nested::lines(&d)));
+    assert_eq!(loaded.application.apis[0].routes.len(), 1);
+    assert_eq!(
+        loaded.application.sources,
+        [crate::props::absolute(&dir.join("api/openapi.yaml"))]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
