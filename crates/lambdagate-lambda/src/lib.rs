@@ -240,6 +240,11 @@ impl FunctionService {
         if let Some(name) = &config.function_user {
             environment::function_user(name).map_err(InvokeError::Unavailable)?;
         }
+        // What wraps an instance's program is found out by running it once; done now, in the
+        // background, so that the first cold start does not pay for it.
+        if !app.functions.is_empty() {
+            tokio::task::spawn_blocking(instance::find_wrappers);
+        }
         let pools = app
             .functions
             .iter()

@@ -194,3 +194,27 @@ async fn bootstraps_holding_their_answer_serve_in_turn_and_stop_when_idle() {
     }
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn instances_run_as_batch_tasks_where_chrt_is_installed() {
+    let service = start(vec![script_function("Batch")]).await;
+    let pid = response(&call(&service, "Batch", "{}").await)["pid"]
+        .as_u64()
+        .unwrap();
+    // The 39th field after the command name (the 41st in all) is the scheduling policy.
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    let policy: u32 = fields[38].parse().unwrap();
+    let chrt = std::process::Command::new("chrt")
+        .args(["--batch", "0", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    // SCHED_BATCH is 3, SCHED_OTHER 0.
+    assert_eq!(policy, if chrt { 3 } else { 0 }, "{stat}");
+    service.shutdown(Duration::from_secs(2)).await;
+}

@@ -76,13 +76,29 @@ impl Launch {
             .iter()
             .find(|(k, _)| k == "PATH")
             .map(|(_, v)| v.as_str());
-        let mut cmd = match (pdeath_wrapper(), find_program(&program, path)) {
-            (Some(setpriv), Some(resolved)) => {
-                let mut cmd = Command::new(setpriv);
-                cmd.args(["--pdeathsig", "KILL", "--"]).arg(resolved);
+        //
+        // And it runs as SCHED_BATCH (`chrt`, exec'd the same way): a batch task does not
+        // preempt the running one when it wakes. Every request passes through the gateway's
+        // worker twice, and an instance woken by its event used to preempt that worker about
+        // once every two requests, stalling every other connection meanwhile (see "Instances
+        // as batch tasks" in docs/design-notes.md). The function sees the same CPU share.
+        let mut cmd = match find_program(&program, path) {
+            Some(resolved) => {
+                let mut line: Vec<std::ffi::OsString> = Vec::new();
+                if let Some(setpriv) = pdeath_wrapper() {
+                    line.push(setpriv.into());
+                    line.extend(["--pdeathsig", "KILL", "--"].map(Into::into));
+                }
+                if let Some(chrt) = batch_wrapper() {
+                    line.push(chrt.into());
+                    line.extend(["--batch", "0"].map(Into::into));
+                }
+                line.push(resolved.into());
+                let mut cmd = Command::new(&line[0]);
+                cmd.args(&line[1..]);
                 cmd
             }
-            _ => Command::new(&program),
+            None => Command::new(&program),
         };
         cmd.args(args);
         cmd.env_clear()
@@ -99,6 +115,13 @@ impl Launch {
         }
         Ok(cmd)
     }
+}
+
+/// Finds the programs that wrap an instance's (see [`Launch::command`]), which the first
+/// launch would otherwise wait for.
+pub(crate) fn find_wrappers() {
+    pdeath_wrapper();
+    batch_wrapper();
 }
 
 /// `setpriv` when it is installed and knows `--pdeathsig` (util-linux 2.33 and later).
@@ -130,6 +153,28 @@ fn pdeath_wrapper() -> Option<&'static std::path::Path> {
             knows.then_some(setpriv)
         })
         .as_deref()
+}
+
+/// `chrt` when it is installed and may make a process SCHED_BATCH here (a container's
+/// seccomp profile may refuse `sched_setscheduler`; then instances run as normal tasks).
+fn batch_wrapper() -> Option<&'static std::path::Path> {
+    static CHRT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    CHRT.get_or_init(|| {
+        let path = std::env::var("PATH").ok();
+        let chrt = find_program(std::path::Path::new("chrt"), path.as_deref())?;
+        // `chrt` running itself as the program: works wherever `chrt` does.
+        let works = std::process::Command::new(&chrt)
+            .args(["--batch", "0"])
+            .arg(&chrt)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        works.then_some(chrt)
+    })
+    .as_deref()
 }
 
 /// The file `program` names: itself when it has a slash, else the first match on `path`.

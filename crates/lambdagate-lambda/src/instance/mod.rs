@@ -30,7 +30,7 @@ use crate::runtime_api::{self, Connection, EventDeadline, ExecutionEnvironment, 
 use crate::{Invocation, Outcome, errors, process_tree};
 use ahead::Ahead;
 use kill::TreeGuard;
-pub(crate) use launch::{Launch, Program, program_for};
+pub(crate) use launch::{Launch, Program, find_wrappers, program_for};
 pub(crate) use memory::MEMORY_SAMPLE_INTERVAL;
 use pipes::{OutputPipe, forward_output};
 
