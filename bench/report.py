@@ -9,6 +9,7 @@ server_us, children_us: CPU per request of the server process and of the process
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -68,10 +69,31 @@ def peer_of(name):
     return f"sls-offline {match.group(1)} {match.group(2)}" if match else None
 
 
+def split_pairs(rows):
+    """Takes the pairs group's rows ("pair N lambdagate node rest", "pair N sls-offline node rest")
+    out of `rows`; returns {(route, conns): [(round, ours, theirs), ...]} for the rounds that have
+    both sides."""
+    pairs = {}
+    for (name, conns) in list(rows):
+        match = re.match(r"pair (\d+) (lambdagate|sls-offline) (.+)$", name)
+        if not match:
+            continue
+        row = rows.pop((name, conns))
+        round_, side, route = int(match.group(1)), match.group(2), match.group(3)
+        pairs.setdefault((route, conns), {}).setdefault(round_, {})[side] = row
+    return {
+        key: [(r, sides["lambdagate"], sides["sls-offline"])
+              for r, sides in sorted(rounds.items())
+              if "lambdagate" in sides and "sls-offline" in sides]
+        for key, rounds in pairs.items()
+    }
+
+
 def main():
     results, startup, commit, duration = sys.argv[1:5]
     warmup, warmup_first = sys.argv[5:7] if len(sys.argv) >= 7 else ("2", "8")
     rows = load(results)
+    pairs = split_pairs(rows)
     conns_levels = sorted({c for _, c in rows})
     out = []
     say = out.append
@@ -144,8 +166,30 @@ def main():
     for (name, c), row in rows.items():
         if c == top and (name.startswith("lambdagate") or name.startswith("invoke")):
             check(f"p99 <= 5 ms, {name} c={c}", row["p99"] <= 5.0, f"{row['p99']:.2f} ms")
+    if pairs:
+        say(f"lambdagate / serverless-offline measured in turn (pairs group), req/s per round and ratio:")
+        for (route, conns), rounds in sorted(pairs.items()):
+            ratios = [ours["rps"] / theirs["rps"] for _, ours, theirs in rounds]
+            each = ", ".join(
+                f"{ours['rps']:.0f}/{theirs['rps']:.0f} = {ours['rps'] / theirs['rps']:.1f}x"
+                for _, ours, theirs in rounds
+            )
+            median = statistics.median(ratios) if ratios else float("nan")
+            say(f"  {route:<16} c={conns:<3} {each}; median {median:.1f}x")
+        say("")
     for runtime, goal in (("node", 10.0), ("python", 5.0)):
         for kind in ("http-api", "rest"):
+            rounds = pairs.get((f"{runtime} {kind}", top))
+            if rounds:
+                ratios = [ours["rps"] / theirs["rps"] for _, ours, theirs in rounds]
+                median = statistics.median(ratios)
+                check(
+                    f"{runtime} {kind} >= {goal:g}x serverless-offline req/s",
+                    median >= goal,
+                    f"{median:.1f}x (median of {len(rounds)} rounds measured in turn;"
+                    f" {min(ratios):.1f}x-{max(ratios):.1f}x)",
+                )
+                continue
             ours = rows.get((f"lambdagate {runtime} {kind}", top))
             peer = rows.get((f"sls-offline {runtime} {kind}", top))
             if ours and peer:

@@ -7,7 +7,8 @@
 # Environment: BENCH_DURATION (seconds per measurement, default 4), BENCH_WARMUP (seconds of warm-up per
 # target, default 2; BENCH_WARMUP_FIRST, default 8, for the first target of each function),
 # BENCH_CONNECTIONS (default "1 16"), BENCH_ONLY (space-separated groups to run, default
-# "startup lambdagate features invoke sls nginx"), LAMBDAGATE_BENCH_CACHE (where peers are installed, default
+# "startup lambdagate features invoke sls pairs nginx"), BENCH_PAIR_ROUNDS (rounds of the pairs group, which
+# measures lambdagate and serverless-offline in turn on each ratio's route; default 3), LAMBDAGATE_BENCH_CACHE (where peers are installed, default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench), CARGO_TARGET_DIR, LAMBDAGATE_BIN (measure this
 # lambdagate binary instead of the one just built, e.g. an older build for a before/after pair),
 # BENCH_TAG (appended to the result files' names).
@@ -26,7 +27,8 @@ WARMUP="${BENCH_WARMUP:-2}"
 # seconds of load (JIT), and every instance the run will need must have started.
 WARMUP_FIRST="${BENCH_WARMUP_FIRST:-8}"
 CONNECTIONS="${BENCH_CONNECTIONS:-1 16}"
-ONLY="${BENCH_ONLY:-startup lambdagate features invoke sls nginx}"
+ONLY="${BENCH_ONLY:-startup lambdagate features invoke sls pairs nginx}"
+PAIR_ROUNDS="${BENCH_PAIR_ROUNDS:-3}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 SLS_VERSION="3.40"
 OFFLINE_VERSION="13"
@@ -111,7 +113,7 @@ install_peers() {
     if wants nginx && ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
         apt_install nginx nginx-light
     fi
-    if wants sls; then
+    if wants sls || wants pairs; then
         local peers="$CACHE/peers" have_sls have_offline
         have_sls=$(node -p "require('$peers/node_modules/serverless/package.json').version" 2>/dev/null || true)
         have_offline=$(node -p "require('$peers/node_modules/serverless-offline/package.json').version" 2>/dev/null || true)
@@ -134,29 +136,37 @@ install_peers() {
 # --- measuring ---------------------------------------------------------------------------------
 # measure NAME URL [LUA] [WARM_SECONDS]: warm up, then wrk at each connection count; appends to $RESULTS
 # with the CPU per request of $SERVER_PID and of the processes under it (bench/cpu.py).
+# One measurement of URL at CONNS connections after WARM seconds at that count: appends a row to the
+# results with the CPU per request of $SERVER_PID and of the processes under it.
+measure_at() {
+    local name=$1 url=$2 lua=$3 conns=$4 warm=$5 threads out line
+    threads=$((conns < 2 ? 1 : 2))
+    BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${warm}s" -s "$lua" "$url" >/dev/null 2>&1 || true
+    read -r server_before below_before < <(python3 "$BENCH/cpu.py" "$SERVER_PID")
+    out=$(BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$lua" "$url" 2>&1) ||
+        die "wrk failed on $url: $out"
+    read -r server_after below_after < <(python3 "$BENCH/cpu.py" "$SERVER_PID")
+    line=$(grep '^RESULT ' <<<"$out") || die "no result from wrk on $url: $out"
+    read -r _ requests duration p50 p99 non2xx sockerr <<<"$line"
+    # CPU per request of the server process and of the processes under it, in µs.
+    server_us=$(awk -v a="$server_before" -v b="$server_after" -v n="$requests" 'BEGIN { printf "%.1f", n ? (b - a) / n : 0 }')
+    below_us=$(awk -v a="$below_before" -v b="$below_after" -v n="$requests" 'BEGIN { printf "%.1f", n ? (b - a) / n : 0 }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$requests" "$duration" "$p50" "$p99" \
+        "$((non2xx + sockerr))" "$server_us" "$below_us" >>"$RESULTS"
+    awk -v n="$name" -v c="$conns" -v r="$requests" -v d="$duration" -v a="$p50" -v b="$p99" -v e="$((non2xx + sockerr))" \
+        -v s="$server_us" -v f="$below_us" \
+        'BEGIN { printf "   %-31s c=%-3s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s  cpu/req %s + %s us\n", n, c, r / (d / 1e6), a / 1e3, b / 1e3, e, s, f }' >&2
+}
+
+# Measures URL at every count of $CONNECTIONS.
 measure() {
-    local name=$1 url=$2 lua=${3:-$BENCH/wrk/report.lua} warm=${4:-$WARMUP} conns threads out line most=0
+    local name=$1 url=$2 lua=${3:-$BENCH/wrk/report.lua} warm=${4:-$WARMUP} conns most=0
     # First at the highest connection count, so every instance that will be needed has started
     # (a cold start is measured separately), then briefly at each count before its measurement.
     for conns in $CONNECTIONS; do ((conns > most)) && most=$conns; done
     BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$((most < 2 ? 1 : 2))" -c"$most" -d"${warm}s" -s "$lua" "$url" >/dev/null 2>&1 || true
     for conns in $CONNECTIONS; do
-        threads=$((conns < 2 ? 1 : 2))
-        BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d1s -s "$lua" "$url" >/dev/null 2>&1 || true
-        read -r server_before below_before < <(python3 "$BENCH/cpu.py" "$SERVER_PID")
-        out=$(BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$lua" "$url" 2>&1) ||
-            die "wrk failed on $url: $out"
-        read -r server_after below_after < <(python3 "$BENCH/cpu.py" "$SERVER_PID")
-        line=$(grep '^RESULT ' <<<"$out") || die "no result from wrk on $url: $out"
-        read -r _ requests duration p50 p99 non2xx sockerr <<<"$line"
-        # CPU per request of the server process and of the processes under it, in µs.
-        server_us=$(awk -v a="$server_before" -v b="$server_after" -v n="$requests" 'BEGIN { printf "%.1f", n ? (b - a) / n : 0 }')
-        below_us=$(awk -v a="$below_before" -v b="$below_after" -v n="$requests" 'BEGIN { printf "%.1f", n ? (b - a) / n : 0 }')
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$requests" "$duration" "$p50" "$p99" \
-            "$((non2xx + sockerr))" "$server_us" "$below_us" >>"$RESULTS"
-        awk -v n="$name" -v c="$conns" -v r="$requests" -v d="$duration" -v a="$p50" -v b="$p99" -v e="$((non2xx + sockerr))" \
-            -v s="$server_us" -v f="$below_us" \
-            'BEGIN { printf "   %-31s c=%-3s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s  cpu/req %s + %s us\n", n, c, r / (d / 1e6), a / 1e3, b / 1e3, e, s, f }' >&2
+        measure_at "$name" "$url" "$lua" "$conns" 1
     done
 }
 
@@ -186,7 +196,7 @@ command -v curl >/dev/null || apt_install curl curl
 
 LAMBDAGATE="${LAMBDAGATE_BIN:-$TARGET_DIR/release/lambdagate}"
 APP="$WORK/app"
-if wants startup || wants lambdagate || wants features || wants invoke || wants nginx; then
+if wants startup || wants lambdagate || wants features || wants invoke || wants pairs || wants nginx; then
     say "building release binaries (lambdagate, rust-hello)"
     (cd "$ROOT" && cargo build --release -q -p lambdagate -p rust-hello)
     [[ -x $LAMBDAGATE ]] || die "no $LAMBDAGATE after the build"
@@ -253,14 +263,18 @@ if wants invoke; then
     stop_started "$pid"
 fi
 
-if wants sls; then
-    say "serverless-offline $OFFLINE_VERSION (serverless $SLS_VERSION)"
-    SLS="$WORK/sls"
-    mkdir -p "$SLS"
-    cp -r "$BENCH/functions/node" "$BENCH/functions/python" "$SLS/"
-    ln -s "$CACHE/peers/node_modules" "$SLS/node_modules"
-    http_port=$(free_port); lambda_port=$(free_port); ws_port=$(free_port)
-    cat >"$SLS/serverless.yml" <<EOF
+# Starts serverless-offline serving the bench's Node and Python hellos (HTTP API at /node and /python,
+# REST at /dev/node and /dev/python), logging to $1; sets sls_pid and sls_port once it is ready.
+start_sls() {
+    local dir="$WORK/sls" fn
+    if [[ ! -d $dir ]]; then
+        mkdir -p "$dir"
+        cp -r "$BENCH/functions/node" "$BENCH/functions/python" "$dir/"
+        ln -s "$CACHE/peers/node_modules" "$dir/node_modules"
+        sls_port=$(free_port)
+        local lambda_port ws_port
+        lambda_port=$(free_port); ws_port=$(free_port)
+        cat >"$dir/serverless.yml" <<EOF
 service: lambdagate-bench
 frameworkVersion: '3'
 provider:
@@ -285,27 +299,67 @@ plugins:
 custom:
   serverless-offline:
     host: 127.0.0.1
-    httpPort: $http_port
+    httpPort: $sls_port
     lambdaPort: $lambda_port
     websocketPort: $ws_port
 EOF
-    LOG_FILE="$WORK/sls.log"
-    cd "$SLS"
+    fi
+    LOG_FILE=$1
+    cd "$dir"
     start_group env SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SLS_DEPRECATION_DISABLE='*' \
         node "$CACHE/peers/node_modules/serverless/bin/serverless.js" offline start
     cd "$ROOT"
-    pid=$STARTED_PID
-    SERVER_PID=$pid
-    wait_for_line "$LOG_FILE" 'Server ready' 60 "$pid"
+    sls_pid=$STARTED_PID
+    wait_for_line "$LOG_FILE" 'Server ready' 60 "$sls_pid"
     for fn in node python; do
-        check_ok "http://127.0.0.1:$http_port/$fn"
-        check_ok "http://127.0.0.1:$http_port/dev/$fn"
+        check_ok "http://127.0.0.1:$sls_port/$fn"
+        check_ok "http://127.0.0.1:$sls_port/dev/$fn"
     done
+}
+
+if wants sls; then
+    say "serverless-offline $OFFLINE_VERSION (serverless $SLS_VERSION)"
+    start_sls "$WORK/sls.log"
+    SERVER_PID=$sls_pid
     for fn in node python; do
-        measure "sls-offline $fn http-api" "http://127.0.0.1:$http_port/$fn" "" "$WARMUP_FIRST"
-        measure "sls-offline $fn rest" "http://127.0.0.1:$http_port/dev/$fn"
+        measure "sls-offline $fn http-api" "http://127.0.0.1:$sls_port/$fn" "" "$WARMUP_FIRST"
+        measure "sls-offline $fn rest" "http://127.0.0.1:$sls_port/dev/$fn"
     done
-    stop_started "$pid"
+    stop_started "$sls_pid"
+fi
+
+if wants pairs; then
+    # The ratios again, with both servers up and measured in turn, route by route, so that the
+    # machine's drift over the minutes between the groups above (whole runs move by a quarter on
+    # a shared VM) falls on both sides of each ratio alike.
+    top=0
+    for conns in $CONNECTIONS; do ((conns > top)) && top=$conns; done
+    say "lambdagate and serverless-offline in turn: $PAIR_ROUNDS rounds of the Node and Python routes at c=$top"
+    serve_lambdagate "$WORK/lambdagate-pairs.log" start-api "$APP/template.yaml"
+    lg_pid=$pid
+    lg_port=$port
+    start_sls "$WORK/sls-pairs.log"
+    for fn in node python; do
+        for url in "http://127.0.0.1:$lg_port/$fn" "http://127.0.0.1:$sls_port/$fn"; do
+            wrk -t2 -c"$top" -d"${WARMUP_FIRST}s" "$url" >/dev/null 2>&1 || true
+        done
+        for url in "http://127.0.0.1:$lg_port/Prod/$fn" "http://127.0.0.1:$sls_port/dev/$fn"; do
+            wrk -t2 -c"$top" -d"${WARMUP}s" "$url" >/dev/null 2>&1 || true
+        done
+    done
+    for round in $(seq "$PAIR_ROUNDS"); do
+        for fn in node python; do
+            for kind in http-api rest; do
+                if [[ $kind == rest ]]; then ours="/Prod/$fn" theirs="/dev/$fn"; else ours="/$fn" theirs="/$fn"; fi
+                SERVER_PID=$lg_pid
+                measure_at "pair $round lambdagate $fn $kind" "http://127.0.0.1:$lg_port$ours" "$BENCH/wrk/report.lua" "$top" 1
+                SERVER_PID=$sls_pid
+                measure_at "pair $round sls-offline $fn $kind" "http://127.0.0.1:$sls_port$theirs" "$BENCH/wrk/report.lua" "$top" 1
+            done
+        done
+    done
+    stop_started "$sls_pid"
+    stop_started "$lg_pid"
 fi
 
 if wants nginx; then
