@@ -71,10 +71,10 @@ impl Diags {
         Some((self.included.len() as u32) << TAG_SHIFT)
     }
 
-    /// Reads a file the template refers to, and remembers it as one of the application's
-    /// sources (see [`Diags::take_sources`]).
+    /// Reads a file the template refers to, by its absolute path, and remembers it as one of
+    /// the application's sources (see [`Diags::take_sources`]).
     pub fn read_source(&mut self, path: &Path) -> std::io::Result<String> {
-        self.add_sources([crate::props::absolute(path)]);
+        self.add_sources([path.to_path_buf()]);
         std::fs::read_to_string(path)
     }
 

@@ -161,7 +161,7 @@ fn from_file(
         ));
     }
     let path = base.join(file);
-    let text = d.read_source(&path).map_err(|e| {
+    let text = d.read_source(&props::absolute(&path)).map_err(|e| {
         d.error(
             pos,
             format!(
