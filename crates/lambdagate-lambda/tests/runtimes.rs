@@ -642,3 +642,32 @@ async fn events_sent_ahead_run_once_with_their_own_output_deadline_and_fate() {
     }
     service.shutdown(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn our_bootstraps_start_the_frames_burst_and_official_clients_the_http_one() {
+    let config = lambdagate_lambda::ServiceConfig {
+        burst_instances: 1,
+        burst_instances_http: 3,
+        // Long enough that no invocation here waits that long: only the bursts may start.
+        scale_up_after: Duration::from_secs(30),
+        ..lambdagate_lambda::ServiceConfig::default()
+    };
+    let python = py("hello", "app.handler");
+    let script = script_function("Script");
+    let service = start_with(vec![python.clone(), script], config).await;
+    for name in [python.logical_id.as_str(), "Script"] {
+        let calls = (0..12)
+            .map(|_| {
+                let service = service.clone();
+                let name = name.to_string();
+                tokio::spawn(async move { call(&service, &name, "{}").await })
+            })
+            .collect::<Vec<_>>();
+        for c in calls {
+            assert!(response(&c.await.unwrap()).is_object(), "{name}");
+        }
+    }
+    assert_eq!(service.live_instances(&python.logical_id), 1);
+    assert_eq!(service.live_instances("Script"), 3);
+    service.shutdown(Duration::from_secs(2)).await;
+}
