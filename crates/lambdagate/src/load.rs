@@ -65,8 +65,26 @@ pub fn options(args: &TemplateArgs) -> anyhow::Result<LoadOptions> {
 
 /// Loads the application, printing warnings to stderr; errors become one message listing all.
 pub fn application(args: &TemplateArgs) -> anyhow::Result<Application> {
-    let path = template_path(args)?;
-    let options = options(args)?;
+    application_or_failure(args).map_err(|failure| failure.error)
+}
+
+/// Why the application did not load, and the files the errors are in.
+pub struct Failure {
+    /// One message listing every error.
+    pub error: anyhow::Error,
+    /// The files the diagnostics name (an OpenAPI file or included snippet that does not
+    /// parse, say), absolute: hot reload watches them, so that fixing one loads again.
+    pub files: Vec<PathBuf>,
+}
+
+/// [`application`], with the files a failure is about.
+pub fn application_or_failure(args: &TemplateArgs) -> Result<Application, Failure> {
+    let failed = |error: anyhow::Error| Failure {
+        error,
+        files: Vec::new(),
+    };
+    let path = template_path(args).map_err(failed)?;
+    let options = options(args).map_err(failed)?;
     match lambdagate_template::load(&path, &options) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
@@ -80,12 +98,23 @@ pub fn application(args: &TemplateArgs) -> anyhow::Result<Application> {
                 .filter(|d| d.severity == Severity::Error)
                 .count();
             let lines: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
-            Err(anyhow!(
-                "{} has {errors} error{}:\n{}",
-                path.display(),
-                if errors == 1 { "" } else { "s" },
-                lines.join("\n")
-            ))
+            let mut files: Vec<PathBuf> = Vec::new();
+            for d in &diagnostics {
+                let file = std::path::absolute(&d.location.file)
+                    .unwrap_or_else(|_| d.location.file.clone());
+                if !files.contains(&file) {
+                    files.push(file);
+                }
+            }
+            Err(Failure {
+                error: anyhow!(
+                    "{} has {errors} error{}:\n{}",
+                    path.display(),
+                    if errors == 1 { "" } else { "s" },
+                    lines.join("\n")
+                ),
+                files,
+            })
         }
     }
 }

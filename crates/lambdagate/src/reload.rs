@@ -61,12 +61,25 @@ impl Reloader {
                 self.reload_code(&app, &changes).await;
                 continue;
             }
-            let Some(next) = self.reload_template(&app, &changes).await else {
-                // The template stays as it was, but code saved in the same batch still counts.
-                if !changes.code.is_empty() {
-                    self.reload_code(&app, &changes).await;
+            let next = match self.reload_template(&app, &changes).await {
+                Ok(next) => next,
+                Err(files) => {
+                    // A file the template newly reads may be where the error is, and may sit
+                    // where nothing is watched yet: watch it, so that fixing it loads again.
+                    if set.add_sources(files) {
+                        for failure in watcher.watch(&set) {
+                            eprintln!(
+                                "warning: cannot watch {failure}; changes there need a restart"
+                            );
+                        }
+                    }
+                    // The template stays as it was, but code saved in the same batch still
+                    // counts.
+                    if !changes.code.is_empty() {
+                        self.reload_code(&app, &changes).await;
+                    }
+                    continue;
                 }
-                continue;
             };
             app = next;
             // Functions the new template adds or moves get their fingerprints now.
@@ -88,26 +101,29 @@ impl Reloader {
         announce("code changed", &summary, None);
     }
 
-    /// Loads and compiles the template again and swaps it in; `None` (having said why) when
-    /// it does not load, so the previous version keeps serving.
+    /// Loads and compiles the template again and swaps it in. When it does not load (having
+    /// said why), the previous version keeps serving and the answer is the files the errors
+    /// are in.
     async fn reload_template(
         &self,
         current: &Arc<Application>,
         changes: &Changes,
-    ) -> Option<Arc<Application>> {
+    ) -> Result<Arc<Application>, Vec<PathBuf>> {
         let template = self.template.clone();
         // Loading reads files and may unpack archives: off the request threads.
-        let loaded = tokio::task::spawn_blocking(move || crate::load::application(&template)).await;
+        let loaded =
+            tokio::task::spawn_blocking(move || crate::load::application_or_failure(&template))
+                .await;
         let app = match loaded {
             Ok(Ok(app)) => Arc::new(app),
-            Ok(Err(e)) => {
-                eprintln!("{e:#}");
+            Ok(Err(failure)) => {
+                eprintln!("{:#}", failure.error);
                 eprintln!("reload failed: still serving the previous version");
-                return None;
+                return Err(failure.files);
             }
             Err(e) => {
                 eprintln!("reload failed ({e}): still serving the previous version");
-                return None;
+                return Err(Vec::new());
             }
         };
         let compiled = match &self.gateway {
@@ -117,7 +133,7 @@ impl Reloader {
                 Err(e) => {
                     eprintln!("{}: {e}", app.template.display());
                     eprintln!("reload failed: still serving the previous version");
-                    return None;
+                    return Err(Vec::new());
                 }
             },
         };
@@ -130,7 +146,7 @@ impl Reloader {
                 Err(e) => {
                     eprintln!("{e:#}");
                     eprintln!("reload failed: still serving the previous version");
-                    return None;
+                    return Err(Vec::new());
                 }
             },
             None => None,
@@ -152,7 +168,7 @@ impl Reloader {
             &summary,
             routes,
         );
-        Some(app)
+        Ok(app)
     }
 }
 

@@ -78,6 +78,20 @@ impl WatchSet {
         }
     }
 
+    /// Adds files read with the template (those a failed load's errors are in); whether any
+    /// was new. The next successful load's set replaces them.
+    pub fn add_sources(&mut self, files: impl IntoIterator<Item = PathBuf>) -> bool {
+        let mut added = false;
+        for file in files {
+            let file = absolute(&file);
+            if file != self.template && !self.sources.contains(&file) {
+                self.sources.push(file);
+                added = true;
+            }
+        }
+        added
+    }
+
     /// The folders to watch and how.
     pub fn folders(&self) -> Vec<(PathBuf, RecursiveMode)> {
         let mut out: Vec<(PathBuf, RecursiveMode)> = Vec::new();

@@ -259,6 +259,37 @@ async fn an_openapi_file_in_a_subfolder_reloads_its_routes() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_file_the_template_newly_reads_is_watched_until_fixed() {
+    let scratch = Scratch::new("reload-broken-openapi");
+    let template = |uri: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionUri: {uri}\n  HelloFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: hello-fn\n      CodeUri: hello/\n      Handler: app.handler\n      Runtime: python3.11\n"
+        )
+    };
+    scratch.write("template.yaml", &template("api/openapi.yaml"));
+    scratch.write("api/openapi.yaml", &openapi_in_a_subfolder(&["/items"]));
+    scratch.write("hello/app.py", &python_handler("v1"));
+    let server = Server::start_in(
+        scratch.path(),
+        &["start-api", "-t", "template.yaml", "-p", "0"],
+        &[],
+    );
+    let c = reqwest::Client::new();
+    assert_eq!(get(&c, &server.url("/items")).await.0, 200);
+    // The template now reads a file in a folder nothing watched, and that file does not parse.
+    scratch.write("v2/openapi.yaml", "openapi: 3.0.1\npaths: [unclosed\n");
+    scratch.save_by_rename("template.yaml", &template("v2/openapi.yaml"));
+    wait_for_line(&server, "reload failed", Duration::from_secs(60)).await;
+    assert_eq!(get(&c, &server.url("/items")).await.0, 200);
+    // Fixing that file is enough.
+    scratch.save_by_rename(
+        "v2/openapi.yaml",
+        &openapi_in_a_subfolder(&["/items", "/more"]),
+    );
+    wait_for(&c, &server.url("/more"), |status, _| status == 200).await;
+}
+
 #[tokio::test]
 async fn no_watch_keeps_the_code_it_started_with() {
     let scratch = scratch_app("nowatch", "v1");
