@@ -72,8 +72,8 @@ pub fn application(args: &TemplateArgs) -> anyhow::Result<Application> {
 pub struct Failure {
     /// One message listing every error.
     pub error: anyhow::Error,
-    /// The files the diagnostics name (an OpenAPI file or included snippet that does not
-    /// parse, say), absolute: hot reload watches them, so that fixing one loads again.
+    /// The files the diagnostics name, as they name them (an OpenAPI file or included snippet
+    /// that does not parse, say): hot reload watches them, so that fixing one loads again.
     pub files: Vec<PathBuf>,
 }
 
@@ -98,14 +98,10 @@ pub fn application_or_failure(args: &TemplateArgs) -> Result<Application, Failur
                 .filter(|d| d.severity == Severity::Error)
                 .count();
             let lines: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
-            let mut files: Vec<PathBuf> = Vec::new();
-            for d in &diagnostics {
-                let file = std::path::absolute(&d.location.file)
-                    .unwrap_or_else(|_| d.location.file.clone());
-                if !files.contains(&file) {
-                    files.push(file);
-                }
-            }
+            let files = diagnostics
+                .iter()
+                .map(|d| d.location.file.clone())
+                .collect();
             Err(Failure {
                 error: anyhow!(
                     "{} has {errors} error{}:\n{}",

@@ -226,13 +226,17 @@ fn openapi_in_a_subfolder(paths: &[&str]) -> String {
     doc
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_openapi_file_in_a_subfolder_reloads_its_routes() {
-    let scratch = Scratch::new("reload-openapi");
-    scratch.write(
-        "template.yaml",
-        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionUri: api/openapi.yaml\n  HelloFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: hello-fn\n      CodeUri: hello/\n      Handler: app.handler\n      Runtime: python3.11\n",
-    );
+/// A template whose HTTP API is defined by the OpenAPI file `uri`, routes to `hello-fn`.
+fn openapi_template(uri: &str) -> String {
+    format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionUri: {uri}\n  HelloFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: hello-fn\n      CodeUri: hello/\n      Handler: app.handler\n      Runtime: python3.11\n"
+    )
+}
+
+/// A scratch app with that template reading `api/openapi.yaml` (route `/items`), served.
+fn openapi_app(name: &str) -> (Scratch, Server) {
+    let scratch = Scratch::new(name);
+    scratch.write("template.yaml", &openapi_template("api/openapi.yaml"));
     scratch.write("api/openapi.yaml", &openapi_in_a_subfolder(&["/items"]));
     scratch.write("hello/app.py", &python_handler("v1"));
     let server = Server::start_in(
@@ -240,6 +244,12 @@ async fn an_openapi_file_in_a_subfolder_reloads_its_routes() {
         &["start-api", "-t", "template.yaml", "-p", "0"],
         &[],
     );
+    (scratch, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_openapi_file_in_a_subfolder_reloads_its_routes() {
+    let (scratch, server) = openapi_app("reload-openapi");
     let c = reqwest::Client::new();
     assert_eq!(get(&c, &server.url("/items")).await.0, 200);
     assert_eq!(get(&c, &server.url("/more")).await.0, 404);
@@ -261,25 +271,12 @@ async fn an_openapi_file_in_a_subfolder_reloads_its_routes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_file_the_template_newly_reads_is_watched_until_fixed() {
-    let scratch = Scratch::new("reload-broken-openapi");
-    let template = |uri: &str| {
-        format!(
-            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionUri: {uri}\n  HelloFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: hello-fn\n      CodeUri: hello/\n      Handler: app.handler\n      Runtime: python3.11\n"
-        )
-    };
-    scratch.write("template.yaml", &template("api/openapi.yaml"));
-    scratch.write("api/openapi.yaml", &openapi_in_a_subfolder(&["/items"]));
-    scratch.write("hello/app.py", &python_handler("v1"));
-    let server = Server::start_in(
-        scratch.path(),
-        &["start-api", "-t", "template.yaml", "-p", "0"],
-        &[],
-    );
+    let (scratch, server) = openapi_app("reload-broken-openapi");
     let c = reqwest::Client::new();
     assert_eq!(get(&c, &server.url("/items")).await.0, 200);
     // The template now reads a file in a folder nothing watched, and that file does not parse.
     scratch.write("v2/openapi.yaml", "openapi: 3.0.1\npaths: [unclosed\n");
-    scratch.save_by_rename("template.yaml", &template("v2/openapi.yaml"));
+    scratch.save_by_rename("template.yaml", &openapi_template("v2/openapi.yaml"));
     wait_for_line(&server, "reload failed", Duration::from_secs(60)).await;
     assert_eq!(get(&c, &server.url("/items")).await.0, 200);
     // Fixing that file is enough.

@@ -9,9 +9,11 @@
 //!
 //! What is not the instance's life has a file of its own: [`launch`] (the command that starts
 //! its process), [`pipes`] (its output pipes), [`memory`] (Max Memory Used and the MemorySize
-//! sampler), [`kill`] (stopping its process tree) and [`ahead`] (events sent ahead).
+//! sampler), [`kill`] (stopping its process tree), [`isolation`] (whose connection is it) and [`ahead`]
+//! (events sent ahead).
 
 mod ahead;
+mod isolation;
 mod kill;
 mod launch;
 mod memory;
@@ -495,9 +497,7 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
         self.lock().init_error = Some((error_type, payload));
     }
 
-    // Checked once per connection (runtimes keep theirs open), off the invocation path. See
-    // "Function isolation" in docs/design-notes.md for why the socket's owner rather than a
-    // secret in the address.
+    // Checked once per connection; see `isolation`.
     async fn owns_connection(self: &Arc<Self>, peer: runtime_api::Peer) -> bool {
         // The runtime can connect before `launch` has recorded its pid.
         let mut pid = self.pid();
@@ -512,47 +512,7 @@ impl<P: InstancePool> ExecutionEnvironment for Instance<P> {
             return false;
         };
         let seen = self.lock().seen.clone();
-        let (peer, local) = match peer {
-            runtime_api::Peer::Tcp {
-                peer: std::net::SocketAddr::V4(peer),
-                local: std::net::SocketAddr::V4(local),
-            } => (peer, local),
-            runtime_api::Peer::Tcp { .. } => return false,
-            // The kernel names the process that connected: it must be one of the instance's.
-            runtime_api::Peer::Process(connected) => {
-                return tokio::task::spawn_blocking(move || {
-                    process_tree::walk(pid)
-                        .iter()
-                        .chain(seen.iter().filter(|p| process_tree::still(p)))
-                        .any(|p| p.pid == connected)
-                })
-                .await
-                .unwrap_or(false);
-            }
-        };
-        tokio::task::spawn_blocking(move || {
-            let inode = match process_tree::socket_inode(peer, local) {
-                Ok(Some(inode)) => inode,
-                Ok(None) => return false,
-                Err(()) => {
-                    // Without netlink and /proc nothing can be checked: serve, as before the
-                    // check existed, and say so once.
-                    static WARNED: std::sync::Once = std::sync::Once::new();
-                    WARNED.call_once(|| {
-                        tracing::warn!(
-                            "cannot tell which process owns a Runtime API connection here \
-                             (no sock_diag, no /proc/net/tcp): functions are not isolated"
-                        )
-                    });
-                    return true;
-                }
-            };
-            let mut tree = process_tree::walk(pid);
-            tree.extend(seen.into_iter().filter(process_tree::still));
-            process_tree::holds_socket(&tree, inode)
-        })
-        .await
-        .unwrap_or(false)
+        isolation::peer_is_in_tree(peer, pid, seen).await
     }
 }
 
