@@ -479,6 +479,11 @@ impl FunctionService {
         self.pool(function).map(|p| p.sent_ahead()).unwrap_or(0)
     }
 
+    /// The most events one runtime of a function has had ahead at once; a counter for tests.
+    pub fn events_ahead_at_once(&self, function: &str) -> usize {
+        self.pool(function).map(|p| p.deepest_ahead()).unwrap_or(0)
+    }
+
     /// Instances of a function started and not yet exited.
     pub fn live_instances(&self, function: &str) -> usize {
         self.pool(function).map(|p| p.live()).unwrap_or(0)

@@ -255,6 +255,8 @@ struct PoolState {
     sampler_running: bool,
     /// Events sent ahead so far.
     sent_ahead: u64,
+    /// The most events one instance has had ahead at once.
+    deepest_ahead: usize,
     /// When an instance last finished its init: waiting for a cold start is not a reason to
     /// start even more instances, so waits count from here at the earliest.
     last_ready: Option<Instant>,
@@ -555,7 +557,7 @@ impl InstancePool for Pool {
         None
     }
 
-    fn take_ahead(&self) -> Option<Job> {
+    fn take_ahead(&self, depth: usize) -> Option<Job> {
         let mut st = self.lock();
         if st.closed {
             return None;
@@ -563,6 +565,7 @@ impl InstancePool for Pool {
         let job = st.queue.pop_front()?;
         st.busy += 1;
         st.sent_ahead += 1;
+        st.deepest_ahead = st.deepest_ahead.max(depth);
         Some(job)
     }
 
@@ -712,6 +715,11 @@ impl Pool {
     /// Events sent ahead so far.
     pub fn sent_ahead(&self) -> u64 {
         self.lock().sent_ahead
+    }
+
+    /// The most events one instance has had ahead at once.
+    pub fn deepest_ahead(&self) -> usize {
+        self.lock().deepest_ahead
     }
 
     /// Stops taking work.

@@ -639,6 +639,14 @@ async fn events_sent_ahead_run_once_with_their_own_output_deadline_and_fate() {
         let ahead = service.events_sent_ahead(&f.logical_id);
         println!("{}: {ahead} of {CALLS} events sent ahead", f.logical_id);
         assert!(ahead > 0, "{}: no event was sent ahead", f.logical_id);
+        // With every call queued behind one instance, its runtime is sent several at once, and
+        // never more than the depth the gateway allows.
+        let deepest = service.events_ahead_at_once(&f.logical_id);
+        assert!(
+            (2..=3).contains(&deepest),
+            "{}: at most {deepest} events ahead at once",
+            f.logical_id
+        );
     }
     service.shutdown(Duration::from_secs(2)).await;
 }

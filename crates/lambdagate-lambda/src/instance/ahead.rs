@@ -13,12 +13,12 @@ use std::sync::Arc;
 use super::{Instance, InstancePool, Job, event};
 use crate::runtime_api::{Connection, EventDeadline, NextEvent};
 
-/// Events sent ahead to one runtime at most. A runtime of ours runs a hello invocation faster
-/// than the gateway's one worker, busy with every connection, takes its answers, so with one
-/// event ahead it still sleeps for about every second invocation; but two ahead measured no
-/// better (the queue is seldom two deep when an event goes out, at 16 connections over four
-/// instances), and each one more is one more invocation held behind a slow one.
-pub(super) const AHEAD_DEPTH: usize = 1;
+/// Events sent ahead to one runtime at most. With one, an instance still slept for four
+/// invocations in ten at 16 connections: when its event went out, the queue was often empty,
+/// and the next invocation came after its answer. Three ahead took that to two in ten and the
+/// hello routes' req/s up by a fifth (see "Events ahead" in docs/design-notes.md); each one more
+/// is one more invocation that waits if the one before turns slow, which is why it stops here.
+pub(super) const AHEAD_DEPTH: usize = 3;
 
 /// An event sent ahead: the runtime has it and begins it after answering its current
 /// invocation.
@@ -32,14 +32,15 @@ impl<P: InstancePool> Instance<P> {
     /// The next queued invocation as an event ahead, when the instance runs a quick one and
     /// has room for it; counted busy from now on.
     pub(super) fn send_ahead(self: &Arc<Self>, conn: &Arc<Connection>) -> Option<NextEvent> {
-        {
+        let depth = {
             let st = self.lock();
             if !st.quick || st.stopping || st.current.is_none() || st.ahead.len() >= AHEAD_DEPTH {
                 return None;
             }
-        }
+            st.ahead.len() + 1
+        };
         let pool = self.pool.upgrade()?;
-        let job = pool.take_ahead()?;
+        let job = pool.take_ahead(depth)?;
         // Its clock starts when the runtime begins it: the runtime is given the Timeout.
         let event = event(
             &*pool,

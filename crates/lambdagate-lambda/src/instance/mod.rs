@@ -78,8 +78,8 @@ pub(crate) trait InstancePool: Send + Sync + Sized + 'static {
 
     /// A queued job for an instance to take as its event ahead (see
     /// [`ExecutionEnvironment::take_ahead`]), counted as busy from now on; `None` when nothing
-    /// waits.
-    fn take_ahead(&self) -> Option<Job>;
+    /// waits. `depth` is how many the instance has ahead with this one.
+    fn take_ahead(&self, depth: usize) -> Option<Job>;
 
     /// Puts back a job whose instance went away before it saw it.
     fn requeue(self: &Arc<Self>, job: Job);
