@@ -110,6 +110,34 @@ async fn every_handler_style_answers() {
 }
 
 #[tokio::test]
+async fn node_runs_with_lambdas_v8_options_sized_from_memory() {
+    // Lambda's Node.js runtimes expose gc() and size the heap from MemorySize: a tenth for the
+    // young generation (two semi-spaces), the rest for the old one. V8's limit is the old space
+    // plus three semi-spaces, each rounded up to a power of two: 116 + 3 * 8 MB at 128 MB (semi-
+    // spaces of 6), 922 + 3 * 64 MB at 1024 MB (51).
+    let mut small = node("v8", "index.handler");
+    small.memory_mb = 128;
+    let mut large = node("v8", "index.handler");
+    large.logical_id = "node_v8_large".into();
+    large.function_name = large.logical_id.clone();
+    large.memory_mb = 1024;
+    let service = start(vec![small.clone(), large.clone()]).await;
+    for (f, limit_mb) in [(&small, 140.0), (&large, 1114.0)] {
+        let body = response(&call(&service, &f.logical_id, "{}").await);
+        assert_eq!(body["gc"], "function", "{}: {body}", f.logical_id);
+        assert_eq!(body["collected"], true, "{}: {body}", f.logical_id);
+        let got = body["heapSizeLimitMb"].as_f64().unwrap();
+        // Without the options V8 sizes the heap from the machine's memory: gigabytes.
+        assert!(
+            (got - limit_mb).abs() <= 2.0,
+            "{}: heap limit {got} MB, want about {limit_mb}",
+            f.logical_id
+        );
+    }
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
 async fn context_fields_and_environment_in_python_and_node() {
     let mut p = py("echo", "app.handler");
     p.memory_mb = 512;
