@@ -234,7 +234,7 @@ pub(crate) fn program_for(
 }
 
 /// The options Lambda's Node.js runtimes start `node` with (their `/var/runtime/bootstrap`):
-/// `gc()` exposed, request headers up to 80 KiB, and a heap sized from the function's
+/// `gc()` exposed, HTTP headers up to 80 KiB in node's `http`, and a heap sized from the function's
 /// MemorySize, a tenth of it for the young generation (two semi-spaces) and the rest for the
 /// old one. So a function that calls `gc()` runs as on Lambda, and one that outgrows its heap
 /// fails with V8's out-of-memory error at the same size (without them, node sizes its heap
