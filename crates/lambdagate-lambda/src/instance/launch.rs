@@ -236,11 +236,11 @@ pub(crate) fn program_for(
 /// The options Lambda's Node.js runtimes start `node` with (their `/var/runtime/bootstrap`):
 /// `gc()` exposed, HTTP headers up to 80 KiB in node's `http`, and a heap sized from the
 /// function's MemorySize, a tenth of it for the young generation (two semi-spaces) and the
-/// rest for the old one. So a function that calls `gc()` runs as on Lambda, and one that outgrows its heap
-/// fails with V8's out-of-memory error at the same size (without them, node sizes its heap
-/// from the machine's memory: 4 GB here, and 16 MB semi-spaces against Lambda's 6 at 128 MB).
-/// A user's `NODE_OPTIONS` still applies; options on the command line come after it, as on
-/// Lambda.
+/// rest for the old one. So a function that calls `gc()` runs as on Lambda, and one that
+/// outgrows its heap fails with V8's out-of-memory error at the same size (without them, node
+/// sizes its heap from the machine's memory: 4 GB here, and 16 MB semi-spaces against
+/// Lambda's 6 at 128 MB). A user's `NODE_OPTIONS` still applies; options on the command line
+/// come after it, as on Lambda.
 fn node_options(memory_mb: u32) -> Vec<String> {
     let young = memory_mb / 10;
     vec![
