@@ -6,7 +6,7 @@ mod support;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::{Scratch, Server, repo_root};
@@ -38,37 +38,34 @@ struct Issuer {
 
 impl Issuer {
     fn start(root: &Path, jwks: &str) -> Issuer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let url = format!("http://127.0.0.1:{port}");
         std::fs::create_dir_all(root.join(".well-known")).unwrap();
+        // The server binds a port of its own choosing and names it on its first line, so no
+        // other process can take the port between our choosing and its binding. The files go
+        // in afterwards (they carry the URL); it reads them on each request.
+        let mut child = Command::new("python3")
+            .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
+            .current_dir(root)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        let stdout = child.stdout.take().unwrap();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first).unwrap();
+        // "Serving HTTP on 127.0.0.1 port 40199 (http://127.0.0.1:40199/) ..."
+        let port: u16 = first
+            .split(" port ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("the issuer did not start: {first:?}"));
+        let url = format!("http://127.0.0.1:{port}");
         std::fs::write(
             root.join(".well-known/openid-configuration"),
             json!({ "issuer": url, "jwks_uri": format!("{url}/jwks.json") }).to_string(),
         )
         .unwrap();
         std::fs::write(root.join("jwks.json"), jwks).unwrap();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-            ])
-            .current_dir(root)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the issuer did not listen");
-            std::thread::sleep(Duration::from_millis(20));
-        }
         Issuer { child, url }
     }
 }
