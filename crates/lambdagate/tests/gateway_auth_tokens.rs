@@ -6,7 +6,6 @@ mod support;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::{Scratch, Server, repo_root};
