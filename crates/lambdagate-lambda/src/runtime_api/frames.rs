@@ -21,11 +21,12 @@
 //! To the runtime:
 //! - `V`: an event: `[headers length: u32 LE][headers: a JSON object of the Runtime API's
 //!   lower-case header names and values][body: the rest]`. Each `N` is answered by exactly one
-//!   `V` or `X`, but one `V` may come before its `N` (an event sent ahead while the runtime
-//!   runs an invocation): the runtime keeps it and takes it as the answer to its next `N`.
-//!   Such an event has `lambdagate-timeout-ms` (its Timeout) instead of a deadline. A runtime
-//!   that waits for an `A` skips any `V` before it: the gateway takes that event back when an
-//!   answer asks for an acknowledgement (the runtime is about to exit).
+//!   `V` or `X`, but `V`s may come before their `N`s (events sent ahead while the runtime runs
+//!   an invocation, a few at most): the runtime keeps them in order and takes each as the
+//!   answer to its next `N`. Such an event has `lambdagate-timeout-ms` (its Timeout) instead
+//!   of a deadline. A runtime that waits for an `A` skips every `V` before it: the gateway
+//!   takes those events back when an answer asks for an acknowledgement (the runtime is about
+//!   to exit).
 //! - `X`: the instance is stopping (`410`): the runtime exits.
 //! - `A`: the acknowledgement asked for: `[status: u16 LE][message: the rest]`, 202 or the
 //!   status HTTP would have answered (400 unknown invocation, 413 too large).
