@@ -6,8 +6,9 @@ use lambdagate_model::{IntegrationTarget, api_id_for};
 
 use crate::{Diagnostic, LoadOptions, Loaded, Severity, load};
 
-/// A fresh folder holding `files` (path, text), for templates that name other files.
-pub(super) fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
+/// A fresh folder holding `files` (path, text), for templates that name other files; removed
+/// when dropped.
+pub(super) fn scratch(name: &str, files: &[(&str, &str)]) -> Scratch {
     let dir =
         std::env::temp_dir().join(format!("lambdagate-template-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -16,7 +17,30 @@ pub(super) fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
-    dir
+    Scratch(dir)
+}
+
+/// A test's folder, removed with everything in it when the test is done with it.
+pub(super) struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 pub(super) fn load_file(path: &Path, strict: bool) -> Result<Loaded, Vec<Diagnostic>> {
