@@ -73,7 +73,8 @@ impl WatchSet {
             template,
             template_dir,
             env_vars: env_vars.map(absolute),
-            sources: app.sources.iter().map(|p| absolute(p)).collect(),
+            // Absolute already: the loader records them so.
+            sources: app.sources.clone(),
             code_dirs,
         }
     }

@@ -9,8 +9,8 @@
 //!
 //! What is not the instance's life has a file of its own: [`launch`] (the command that starts
 //! its process), [`pipes`] (its output pipes), [`memory`] (Max Memory Used and the MemorySize
-//! sampler), [`kill`] (stopping its process tree), [`isolation`] (whose connection is it) and [`ahead`]
-//! (events sent ahead).
+//! sampler), [`kill`] (stopping its process tree), [`isolation`] (whose connection is it) and
+//! [`ahead`] (events sent ahead).
 
 mod ahead;
 mod isolation;

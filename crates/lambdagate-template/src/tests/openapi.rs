@@ -526,5 +526,4 @@ fn a_definition_uri_in_a_subfolder_is_a_source_of_the_application() {
         loaded.application.sources,
         [crate::props::absolute(&dir.join("api/openapi.yaml"))]
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
