@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use lambdagate_model::SourceLocation;
 
 use crate::node::Pos;
-use crate::{Diagnostic, Severity};
+use crate::{Diagnostic, LoadFailure, Severity};
 
 /// Marks a failure that has already been reported as a diagnostic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +180,15 @@ impl Diags {
     /// True when an error has been recorded.
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Why the load failed: everything recorded and every file read on the way.
+    pub fn into_failure(mut self) -> LoadFailure {
+        let sources = self.take_sources();
+        LoadFailure {
+            diagnostics: self.into_sorted(),
+            sources,
+        }
     }
 
     /// Everything recorded, in source order (line, then column), errors and warnings; those

@@ -6,8 +6,8 @@
 //! (as `cdk synth` writes them too) into an [`Application`]. Every mistake is a
 //! [`Diagnostic`] with file:line:column; independent mistakes are reported together.
 //!
-//! [`load`], [`LoadOptions`], [`Diagnostic`] and [`discover`] are the surface the binary codes
-//! against.
+//! [`load`] (or [`load_with_sources`], whose failure also names the files read on the way),
+//! [`LoadOptions`], [`Diagnostic`] and [`discover`] are the surface the binary codes against.
 
 mod backing;
 mod cdk;
@@ -100,26 +100,45 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// Why a template did not load.
+#[derive(Debug, Clone)]
+pub struct LoadFailure {
+    /// Every independent error found, with the warnings beside them, in source order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files besides the template that the load read or tried to read (absolute): an
+    /// OpenAPI file, an included snippet, a nested stack, a missing one too. Creating or fixing
+    /// one of them may be what makes the next load succeed, so hot reload watches them.
+    pub sources: Vec<PathBuf>,
+}
+
 /// Loads a template. On failure returns every independent error found, in source order.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded, Vec<Diagnostic>> {
+    load_with_sources(path, options).map_err(|failure| failure.diagnostics)
+}
+
+/// [`load`], whose failure also names the files the template led the loader to.
+pub fn load_with_sources(path: &Path, options: &LoadOptions) -> Result<Loaded, LoadFailure> {
     match std::fs::read_to_string(path) {
         Ok(text) => loader::load_text(&text, path, options),
-        Err(error) => Err(vec![Diagnostic {
-            severity: Severity::Error,
-            location: SourceLocation {
-                file: path.to_path_buf(),
-                line: 1,
-                column: 1,
-            },
-            message: format!("cannot read the template: {error}"),
-        }]),
+        Err(error) => Err(LoadFailure {
+            diagnostics: vec![Diagnostic {
+                severity: Severity::Error,
+                location: SourceLocation {
+                    file: path.to_path_buf(),
+                    line: 1,
+                    column: 1,
+                },
+                message: format!("cannot read the template: {error}"),
+            }],
+            sources: Vec::new(),
+        }),
     }
 }
 
 /// Loads template text as if it were the file `path` (relative `CodeUri`s start from its
 /// folder). For tools and tests that hold the text already.
 pub fn load_str(text: &str, path: &Path, options: &LoadOptions) -> Result<Loaded, Vec<Diagnostic>> {
-    loader::load_text(text, path, options)
+    loader::load_text(text, path, options).map_err(|failure| failure.diagnostics)
 }
 
 /// The template in `dir`: `template.yaml`, `template.yml` or `template.json`, in that order.

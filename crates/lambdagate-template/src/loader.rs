@@ -9,7 +9,7 @@ use crate::diag::Diags;
 use crate::eval::{Env, Evaluator, Resource};
 use crate::globals::{self, Globals};
 use crate::node::{Node, Pos, Value};
-use crate::{Diagnostic, LoadOptions, Loaded, Severity, params, sam, yaml};
+use crate::{LoadFailure, LoadOptions, Loaded, Severity, params, sam, yaml};
 
 /// The top-level sections a SAM / CloudFormation template may have.
 const SECTIONS: &[&str] = &[
@@ -27,11 +27,7 @@ const SECTIONS: &[&str] = &[
 ];
 
 /// Loads template text as if read from `path` (whose folder relative paths start from).
-pub fn load_text(
-    text: &str,
-    path: &Path,
-    options: &LoadOptions,
-) -> Result<Loaded, Vec<Diagnostic>> {
+pub fn load_text(text: &str, path: &Path, options: &LoadOptions) -> Result<Loaded, LoadFailure> {
     let chain = vec![crate::props::absolute(path)];
     load_stack(text, path, options, chain).map(|(loaded, _)| loaded)
 }
@@ -44,7 +40,7 @@ pub(crate) fn load_stack(
     path: &Path,
     options: &LoadOptions,
     chain: Vec<PathBuf>,
-) -> Result<(Loaded, HashMap<String, Node>), Vec<Diagnostic>> {
+) -> Result<(Loaded, HashMap<String, Node>), LoadFailure> {
     let mut diags = Diags::new(path);
     let mut root = match yaml::read(text) {
         Ok(root) => root,
@@ -52,7 +48,7 @@ pub(crate) fn load_stack(
             for e in errors {
                 diags.error(e.pos, e.message);
             }
-            return Err(diags.into_sorted());
+            return Err(diags.into_failure());
         }
     };
     if root.as_map().is_none() {
@@ -60,11 +56,11 @@ pub(crate) fn load_stack(
             root.pos,
             "a template must be a mapping with a Resources section",
         );
-        return Err(diags.into_sorted());
+        return Err(diags.into_failure());
     }
     crate::include::splice(&mut root, &mut diags, path);
     let Some(sections) = root.as_map() else {
-        return Err(diags.into_sorted());
+        return Err(diags.into_failure());
     };
     for (key, _) in sections {
         if !SECTIONS.contains(&key.name.as_str()) {
@@ -119,7 +115,7 @@ pub(crate) fn load_stack(
 
     let mut diags = ev.diags;
     if diags.has_errors() {
-        return Err(diags.into_sorted());
+        return Err(diags.into_failure());
     }
     let sources = diags.take_sources();
     let loaded = Loaded {

@@ -319,12 +319,15 @@ fn load(ev: &mut Evaluator<'_>, resource: &Resource) -> Option<Child> {
                 outputs,
             })
         }
-        Err(diagnostics) if ev.strict => {
-            ev.diags.extend(diagnostics);
-            None
-        }
-        Err(diagnostics) => {
-            let warnings = diagnostics.into_iter().map(|d| match d.severity {
+        Err(failure) => {
+            // The child's own files (its OpenAPI body, say) are the parent's sources too: the
+            // fix may be in one of them.
+            ev.diags.add_sources(failure.sources);
+            if ev.strict {
+                ev.diags.extend(failure.diagnostics);
+                return None;
+            }
+            let warnings = failure.diagnostics.into_iter().map(|d| match d.severity {
                 Severity::Error => Diagnostic {
                     severity: Severity::Warning,
                     message: format!("{} (so nested stack `{id}` is not served)", d.message),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
 use lambdagate_model::Application;
-use lambdagate_template::{LoadOptions, Severity};
+use lambdagate_template::{LoadFailure, LoadOptions, Severity};
 
 use crate::cli::TemplateArgs;
 
@@ -73,7 +73,8 @@ pub struct Failure {
     /// One message listing every error.
     pub error: anyhow::Error,
     /// The files the diagnostics name, as they name them (an OpenAPI file or included snippet
-    /// that does not parse, say): hot reload watches them, so that fixing one loads again.
+    /// that does not parse, say), and every file the template led the loader to, a missing one
+    /// too: hot reload watches them, so that fixing or creating one loads again.
     pub files: Vec<PathBuf>,
 }
 
@@ -85,14 +86,17 @@ pub fn application_or_failure(args: &TemplateArgs) -> Result<Application, Failur
     };
     let path = template_path(args).map_err(failed)?;
     let options = options(args).map_err(failed)?;
-    match lambdagate_template::load(&path, &options) {
+    match lambdagate_template::load_with_sources(&path, &options) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
                 eprintln!("{warning}");
             }
             Ok(loaded.application)
         }
-        Err(diagnostics) => {
+        Err(LoadFailure {
+            diagnostics,
+            sources,
+        }) => {
             let errors = diagnostics
                 .iter()
                 .filter(|d| d.severity == Severity::Error)
@@ -101,6 +105,7 @@ pub fn application_or_failure(args: &TemplateArgs) -> Result<Application, Failur
             let files = diagnostics
                 .iter()
                 .map(|d| d.location.file.clone())
+                .chain(sources)
                 .collect();
             Err(Failure {
                 error: anyhow!(

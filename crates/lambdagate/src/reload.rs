@@ -64,14 +64,13 @@ impl Reloader {
             let next = match self.reload_template(&app, &changes).await {
                 Ok(next) => next,
                 Err(files) => {
-                    // A file the template newly reads may be where the error is, and may sit
-                    // where nothing is watched yet: watch it, so that fixing it loads again.
-                    if set.add_sources(files) {
-                        for failure in watcher.watch(&set) {
-                            eprintln!(
-                                "warning: cannot watch {failure}; changes there need a restart"
-                            );
-                        }
+                    // A file the template newly reads may be where the error is, or missing,
+                    // and may sit where nothing is watched yet: watch it, so that fixing or
+                    // creating it loads again. Watched again even when no file is new: a
+                    // folder made since may now be watched instead of its parent.
+                    set.add_sources(files);
+                    for failure in watcher.watch(&set) {
+                        eprintln!("warning: cannot watch {failure}; changes there need a restart");
                     }
                     // The template stays as it was, but code saved in the same batch still
                     // counts.

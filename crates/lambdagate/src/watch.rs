@@ -3,8 +3,9 @@
 //!
 //! Watched: the template's folder (not recursively: the template and the files next to it
 //! that it loads), the `--env-vars` file's folder, and each function's code and layer folders
-//! (recursively). Editors that save by renaming replace the file, so folders are watched,
-//! never single files.
+//! (recursively), and the folder of every other file the template was read with. Editors that
+//! save by renaming replace the file, so folders are watched, never single files; a folder that
+//! does not exist yet is watched through its nearest existing ancestor.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -79,22 +80,24 @@ impl WatchSet {
         }
     }
 
-    /// Adds files read with the template (those a failed load's errors are in); whether any
-    /// was new. The next successful load's set replaces them.
-    pub fn add_sources(&mut self, files: impl IntoIterator<Item = PathBuf>) -> bool {
-        let mut added = false;
+    /// Adds files read with the template (those a failed load's errors are in, or that it
+    /// could not find). The next successful load's set replaces them.
+    pub fn add_sources(&mut self, files: impl IntoIterator<Item = PathBuf>) {
         for file in files {
             let file = absolute(&file);
             if file != self.template && !self.sources.contains(&file) {
                 self.sources.push(file);
-                added = true;
             }
         }
-        added
     }
 
     /// The folders to watch and how.
     pub fn folders(&self) -> Vec<(PathBuf, RecursiveMode)> {
+        self.folders_where(|dir| dir.is_dir())
+    }
+
+    /// [`WatchSet::folders`], with `exists` telling which folders exist.
+    fn folders_where(&self, exists: impl Fn(&Path) -> bool) -> Vec<(PathBuf, RecursiveMode)> {
         let mut out: Vec<(PathBuf, RecursiveMode)> = Vec::new();
         let recursive: Vec<&PathBuf> = self.code_dirs.iter().map(|(d, _)| d).collect();
         for dir in &recursive {
@@ -112,6 +115,10 @@ impl WatchSet {
                 .filter_map(|f| f.parent().map(Path::to_path_buf)),
         );
         for dir in flat {
+            // A folder still to be made (the template names a file in it) is watched through
+            // the nearest one that exists: its creation reloads, the reload fails again for
+            // the missing file, and the watch moves down to the new folder (see `classify`).
+            let dir = nearest_existing(dir, &exists);
             // Only a recursive watch covers a subfolder (the template's own folder is watched
             // flat, and an `--env-vars` file in a subfolder of it was missed that way).
             let covered = out
@@ -133,11 +140,19 @@ impl WatchSet {
             }
             if path == self.template || Some(path) == self.env_vars.as_deref() {
                 changes.template = true;
-                continue;
             }
             // A file read with the template may also sit in a code folder (an OpenAPI file
             // beside the handler with `CodeUri: .`): the function may read it too.
             if self.sources.iter().any(|s| s == path) {
+                changes.template = true;
+            }
+            // A folder made on the way to a file the template names but that does not exist
+            // yet: load again (and watch deeper), so that creating the file is seen.
+            if self
+                .sources
+                .iter()
+                .any(|s| s != path && s.starts_with(path))
+            {
                 changes.template = true;
             }
             let mut in_code = false;
@@ -223,6 +238,18 @@ fn loadable(path: &Path) -> bool {
     )
 }
 
+/// `dir`, or its nearest ancestor that exists.
+fn nearest_existing(dir: PathBuf, exists: impl Fn(&Path) -> bool) -> PathBuf {
+    let mut at = dir.as_path();
+    while !exists(at) {
+        match at.parent() {
+            Some(parent) => at = parent,
+            None => break,
+        }
+    }
+    at.to_path_buf()
+}
+
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
@@ -231,6 +258,8 @@ fn absolute(path: &Path) -> PathBuf {
 pub struct FileWatcher {
     watcher: notify::RecommendedWatcher,
     watching: Vec<(PathBuf, RecursiveMode)>,
+    /// Folders that could not be watched, said once: every failed reload tries them again.
+    refused: Vec<PathBuf>,
 }
 
 impl FileWatcher {
@@ -251,14 +280,15 @@ impl FileWatcher {
             FileWatcher {
                 watcher,
                 watching: Vec::new(),
+                refused: Vec::new(),
             },
             rx,
         ))
     }
 
-    /// Watches exactly `set`'s folders; returns the folders that could not be watched, with why.
-    /// Folders watched already stay watched: unwatching them even briefly would lose a save
-    /// that lands right after a reload.
+    /// Watches exactly `set`'s folders; returns the folders that could not be watched, with why
+    /// (each folder once). Folders watched already stay watched: unwatching them even briefly
+    /// would lose a save that lands right after a reload.
     pub fn watch(&mut self, set: &WatchSet) -> Vec<String> {
         let wanted = set.folders();
         let mut kept = Vec::new();
@@ -276,8 +306,15 @@ impl FileWatcher {
                 continue;
             }
             match self.watcher.watch(&dir, mode) {
-                Ok(()) => self.watching.push((dir, mode)),
-                Err(e) => failures.push(format!("{}: {e}", dir.display())),
+                Ok(()) => {
+                    self.refused.retain(|d| *d != dir);
+                    self.watching.push((dir, mode));
+                }
+                Err(e) if !self.refused.contains(&dir) => {
+                    failures.push(format!("{}: {e}", dir.display()));
+                    self.refused.push(dir);
+                }
+                Err(_) => {}
             }
         }
         failures
@@ -361,7 +398,7 @@ mod tests {
         let both = classify(&["/app/hello/schema.json"]);
         assert!(both.template);
         assert_eq!(both.code, BTreeSet::from(["Hello".to_string()]));
-        let folders = s.folders();
+        let folders = s.folders_where(|_| true);
         assert!(folders.contains(&(PathBuf::from("/app/api"), RecursiveMode::NonRecursive)));
         // Inside a recursively watched code folder: no watch of its own.
         let hello: Vec<_> = folders
@@ -376,7 +413,38 @@ mod tests {
         let mut s = s;
         s.env_vars = Some(PathBuf::from("/app/config/env.json"));
         let config = (PathBuf::from("/app/config"), RecursiveMode::NonRecursive);
-        assert!(s.folders().contains(&config));
+        assert!(s.folders_where(|_| true).contains(&config));
+    }
+
+    #[test]
+    fn a_file_named_in_a_folder_still_to_be_made_is_watched_from_above() {
+        let mut s = set();
+        s.add_sources([PathBuf::from("/app/v2/spec/openapi.yaml")]);
+        // Neither `v2` nor `v2/spec` exists yet: the template's folder stands in.
+        let made: &[&str] = &["/", "/app", "/app/api", "/app/hello"];
+        let folders = s.folders_where(|d| made.iter().any(|m| Path::new(m) == d));
+        let flat: Vec<_> = folders
+            .iter()
+            .filter(|(_, m)| *m == RecursiveMode::NonRecursive)
+            .map(|(d, _)| d.to_str().unwrap())
+            .collect();
+        assert_eq!(flat, ["/app", "/app/api"]);
+        // Making a folder on the way loads again (which then watches it), and so does the file.
+        assert!(classify_in(&s, "/app/v2").template);
+        assert!(classify_in(&s, "/app/v2/spec").template);
+        assert!(classify_in(&s, "/app/v2/spec/openapi.yaml").template);
+        // Once `v2/spec` exists it is watched itself.
+        let made: &[&str] = &["/app", "/app/api", "/app/v2", "/app/v2/spec"];
+        let folders = s.folders_where(|d| made.iter().any(|m| Path::new(m) == d));
+        let spec = (PathBuf::from("/app/v2/spec"), RecursiveMode::NonRecursive);
+        assert!(folders.contains(&spec));
+        // Other folders made there are nothing to the application.
+        assert!(classify_in(&s, "/app/v3").is_empty());
+        assert!(classify_in(&s, "/app/v2/other.yaml").is_empty());
+    }
+
+    fn classify_in(s: &WatchSet, path: &str) -> Changes {
+        s.classify([Path::new(path)])
     }
 
     #[test]
@@ -391,7 +459,7 @@ mod tests {
         let mut s = set();
         s.code_dirs
             .push((PathBuf::from("/app/hello/lib"), vec!["Lib".into()]));
-        let folders = s.folders();
+        let folders = s.folders_where(|_| true);
         assert!(
             !folders
                 .iter()

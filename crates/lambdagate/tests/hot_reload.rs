@@ -287,6 +287,28 @@ async fn a_broken_file_the_template_newly_reads_is_watched_until_fixed() {
     wait_for(&c, &server.url("/more"), |status, _| status == 200).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_file_the_template_newly_names_is_watched_until_it_exists() {
+    let (scratch, server) = openapi_app("reload-missing-openapi");
+    let c = reqwest::Client::new();
+    assert_eq!(get(&c, &server.url("/items")).await.0, 200);
+    // The template now names a file in folders that do not exist yet.
+    scratch.save_by_rename("template.yaml", &openapi_template("v3/spec/openapi.yaml"));
+    wait_for_line(&server, "reload failed", Duration::from_secs(60)).await;
+    assert!(
+        server.printed().contains("v3/spec/openapi.yaml"),
+        "{}",
+        server.printed()
+    );
+    assert_eq!(get(&c, &server.url("/items")).await.0, 200);
+    // Creating it (and its folders) is enough: no second save of the template.
+    scratch.write(
+        "v3/spec/openapi.yaml",
+        &openapi_in_a_subfolder(&["/items", "/more"]),
+    );
+    wait_for(&c, &server.url("/more"), |status, _| status == 200).await;
+}
+
 #[tokio::test]
 async fn no_watch_keeps_the_code_it_started_with() {
     let scratch = scratch_app("nowatch", "v1");

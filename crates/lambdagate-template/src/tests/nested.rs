@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use lambdagate_model::{IntegrationTarget, api_id_for};
 
-use crate::{Diagnostic, LoadOptions, Loaded, Severity, load};
+use crate::{Diagnostic, LoadOptions, Loaded, Severity, load, load_with_sources};
 
 /// A fresh folder holding `files` (path, text), for templates that name other files; removed
 /// when dropped.
@@ -316,6 +316,38 @@ fn a_missing_child_is_an_error_for_validate_and_a_warning_when_serving() {
     let loaded = load_file(&dir.join("template.yaml"), false).expect("served");
     assert_eq!(loaded.application.functions.len(), 1);
     assert_eq!(loaded.warnings.len(), 1);
+}
+
+#[test]
+fn files_a_failed_load_read_or_missed_are_named_for_hot_reload() {
+    let parent = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: child/template.yaml\n{}",
+        FN
+    );
+    let child = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionUri: spec/openapi.yaml\n";
+    let dir = scratch(
+        "nested-sources",
+        &[("template.yaml", &parent), ("child/template.yaml", child)],
+    );
+    let root = crate::props::absolute(&dir);
+    let expected = [
+        root.join("child/template.yaml"),
+        root.join("child/spec/openapi.yaml"),
+    ];
+    let options = LoadOptions {
+        strict: true,
+        ..LoadOptions::default()
+    };
+    // Refused (validate): the failure names the child and the file it could not find.
+    let failure = load_with_sources(&dir.join("template.yaml"), &options).expect_err("missing");
+    assert_eq!(failure.diagnostics.len(), 1, "{:#?}", failure.diagnostics);
+    assert_eq!(failure.sources, expected);
+    // Served without the child: the application still names both.
+    let loaded = load_file(&dir.join("template.yaml"), false).expect("served");
+    assert_eq!(loaded.application.sources, expected);
+    // The template itself missing: nothing else was read.
+    let failure = load_with_sources(&dir.join("nothing.yaml"), &options).expect_err("missing");
+    assert!(failure.sources.is_empty());
 }
 
 #[test]
