@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """CPU time used so far by a server process and by everything under it, for bench/run.sh.
 
-Usage: cpu.py PID   prints "SERVER_US CHILDREN_US": utime+stime in microseconds of PID itself
-(all its threads) and the sum over its live descendants (the function instances under the
-gateway; nginx's workers; serverless-offline's Python processes). Read twice, around a wrk run,
-the differences divided by the requests give the per-request CPU of each side.
+Usage: cpu.py PID   prints "SERVER_US CHILDREN_US STEAL_US": utime+stime in microseconds of PID
+itself (all its threads) and the sum over its live descendants (the function instances under the
+gateway; nginx's workers; serverless-offline's Python processes), and the machine's steal so far
+(time a VM's host ran something else on our cores, summed over the cores). Read twice, around a
+wrk run, the differences divided by the requests give the per-request CPU of each side, and the
+steal divided by the run's time and the core count the share of the cores the host took: on a
+shared VM that share explains most of the noise between two runs of the same row.
 """
 
 import os
@@ -25,6 +28,13 @@ def stat(pid):
     return int(fields[1]), int(fields[11]) + int(fields[12])
 
 
+def steal():
+    """The machine's steal so far, in ticks summed over all cores (0 where the kernel has none)."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()
+    return int(fields[8]) if len(fields) > 8 else 0
+
+
 def main():
     root = int(sys.argv[1])
     procs = {}
@@ -42,7 +52,7 @@ def main():
         pid = todo.pop()
         below += procs[pid][1]
         todo.extend(children.get(pid, []))
-    print(f"{server * TICK_US:.0f} {below * TICK_US:.0f}")
+    print(f"{server * TICK_US:.0f} {below * TICK_US:.0f} {steal() * TICK_US:.0f}")
 
 
 if __name__ == "__main__":

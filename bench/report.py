@@ -42,6 +42,7 @@ def load(path):
             fields = line.rstrip("\n").split("\t")
             name, conns, requests, duration, p50, p99, errors = fields[:7]
             server, children = (float(v) for v in fields[7:9]) if len(fields) >= 9 else (None, None)
+            steal = float(fields[9]) if len(fields) >= 10 else None
             rows[(name, int(conns))] = {
                 "rps": int(requests) / (int(duration) / 1e6),
                 "p50": int(p50) / 1000,
@@ -49,6 +50,7 @@ def load(path):
                 "errors": int(errors),
                 "server_us": server,
                 "children_us": children,
+                "steal": steal,
             }
     return rows
 
@@ -87,6 +89,13 @@ def split_pairs(rows):
               if "lambdagate" in sides and "sls-offline" in sides]
         for key, rounds in pairs.items()
     }
+
+
+def steal_of(ours, theirs):
+    """The host's steal during both sides of a round, as " (steal 3/12 %)", when recorded."""
+    if ours["steal"] is None or theirs["steal"] is None:
+        return ""
+    return f" (steal {ours['steal']:.0f}/{theirs['steal']:.0f} %)"
 
 
 def main():
@@ -130,10 +139,15 @@ def main():
         " its in-process Node handlers; nginx's master) and of the processes under it (function"
         " instances; serverless-offline's Python processes; nginx's workers)"
     )
+    say(
+        "steal %: the share of the cores the VM's host ran something else during the row"
+        " (/proc/stat); above a few percent, req/s and p99 say as much about the host as about the target"
+    )
     say("")
     header = (
         f"{'target':<31} {'conns':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
         f"  {'vs sls-offline':>14} {'vs nginx':>8}  {'cpu us/req: server':>18} {'children':>8}"
+        f" {'steal %':>8}"
     )
     say(header)
     say("-" * len(header))
@@ -151,9 +165,11 @@ def main():
             )
             server = "" if row["server_us"] is None else f"{row['server_us']:.1f}"
             children = "" if row["children_us"] is None else f"{row['children_us']:.1f}"
+            steal = "" if row["steal"] is None else f"{row['steal']:.1f}"
             say(
                 f"{name:<31} {c:>5} {row['rps']:>9.0f} {row['p50']:>8.2f} {row['p99']:>8.2f}"
                 f" {row['errors']:>6}  {vs_peer:>14} {vs_nginx:>8}  {server:>18} {children:>8}"
+                f" {steal:>8}"
             )
         say("")
 
@@ -165,13 +181,15 @@ def main():
     top = max(conns_levels) if conns_levels else 16
     for (name, c), row in rows.items():
         if c == top and (name.startswith("lambdagate") or name.startswith("invoke")):
-            check(f"p99 <= 5 ms, {name} c={c}", row["p99"] <= 5.0, f"{row['p99']:.2f} ms")
+            steal = "" if row["steal"] is None else f" (steal {row['steal']:.0f} %)"
+            check(f"p99 <= 5 ms, {name} c={c}", row["p99"] <= 5.0, f"{row['p99']:.2f} ms{steal}")
     if pairs:
         say(f"lambdagate / serverless-offline measured in turn (pairs group), req/s per round and ratio:")
         for (route, conns), rounds in sorted(pairs.items()):
             ratios = [ours["rps"] / theirs["rps"] for _, ours, theirs in rounds]
             each = ", ".join(
                 f"{ours['rps']:.0f}/{theirs['rps']:.0f} = {ours['rps'] / theirs['rps']:.1f}x"
+                + steal_of(ours, theirs)
                 for _, ours, theirs in rounds
             )
             median = statistics.median(ratios) if ratios else float("nan")

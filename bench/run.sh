@@ -30,6 +30,8 @@ CONNECTIONS="${BENCH_CONNECTIONS:-1 16}"
 ONLY="${BENCH_ONLY:-startup lambdagate features invoke sls pairs nginx}"
 PAIR_ROUNDS="${BENCH_PAIR_ROUNDS:-3}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+# The cores /proc/stat adds steal over (every online CPU, whatever this shell's affinity).
+CORES=$(grep -c '^cpu[0-9]' /proc/stat)
 SLS_VERSION="3.40"
 OFFLINE_VERSION="13"
 
@@ -142,20 +144,22 @@ measure_at() {
     local name=$1 url=$2 lua=$3 conns=$4 warm=$5 threads out line
     threads=$((conns < 2 ? 1 : 2))
     BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${warm}s" -s "$lua" "$url" >/dev/null 2>&1 || true
-    read -r server_before below_before < <(python3 "$BENCH/cpu.py" "$SERVER_PID")
+    read -r server_before below_before steal_before < <(python3 "$BENCH/cpu.py" "$SERVER_PID")
     out=$(BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$lua" "$url" 2>&1) ||
         die "wrk failed on $url: $out"
-    read -r server_after below_after < <(python3 "$BENCH/cpu.py" "$SERVER_PID")
+    read -r server_after below_after steal_after < <(python3 "$BENCH/cpu.py" "$SERVER_PID")
     line=$(grep '^RESULT ' <<<"$out") || die "no result from wrk on $url: $out"
     read -r _ requests duration p50 p99 non2xx sockerr <<<"$line"
     # CPU per request of the server process and of the processes under it, in µs.
     server_us=$(awk -v a="$server_before" -v b="$server_after" -v n="$requests" 'BEGIN { printf "%.1f", n ? (b - a) / n : 0 }')
     below_us=$(awk -v a="$below_before" -v b="$below_after" -v n="$requests" 'BEGIN { printf "%.1f", n ? (b - a) / n : 0 }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$requests" "$duration" "$p50" "$p99" \
-        "$((non2xx + sockerr))" "$server_us" "$below_us" >>"$RESULTS"
+    # The share of the cores the VM's host took during the run (steal), in percent.
+    steal_pct=$(awk -v a="$steal_before" -v b="$steal_after" -v d="$duration" -v c="$CORES" 'BEGIN { printf "%.1f", d ? 100 * (b - a) / (d * c) : 0 }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$requests" "$duration" "$p50" "$p99" \
+        "$((non2xx + sockerr))" "$server_us" "$below_us" "$steal_pct" >>"$RESULTS"
     awk -v n="$name" -v c="$conns" -v r="$requests" -v d="$duration" -v a="$p50" -v b="$p99" -v e="$((non2xx + sockerr))" \
-        -v s="$server_us" -v f="$below_us" \
-        'BEGIN { printf "   %-31s c=%-3s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s  cpu/req %s + %s us\n", n, c, r / (d / 1e6), a / 1e3, b / 1e3, e, s, f }' >&2
+        -v s="$server_us" -v f="$below_us" -v t="$steal_pct" \
+        'BEGIN { printf "   %-31s c=%-3s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s  cpu/req %s + %s us  steal %s %%\n", n, c, r / (d / 1e6), a / 1e3, b / 1e3, e, s, f, t }' >&2
 }
 
 # Measures URL at every count of $CONNECTIONS.
