@@ -90,6 +90,7 @@ pub(crate) fn load_stack(
         root.get("Parameters"),
         &options.parameter_overrides,
         &mut diags,
+        options.strict,
     );
     crate::language_extensions::expand(&mut root, &mut diags, &parameters, options.strict);
     let globals = globals::read(root.get("Globals"), &mut diags);

@@ -8,10 +8,18 @@ use crate::node::{Node, Pos, Value};
 
 /// Resolves every parameter to the value `Ref` yields (a string, or a list for list types).
 /// Problems are reported to `diags`; a parameter in error resolves to null.
+///
+/// `strict` (`validate`) refuses what a deploy refuses: a parameter with neither a value nor a
+/// Default, an override the template does not declare. Serving (`start-api` and the rest) does
+/// what `sam local` does, with a warning each: an override the template does not declare is
+/// ignored, and a parameter without a value stands for its own name (SAM CLI's resolver answers
+/// a `Ref` it has no value for with the logical id), so that templates whose parameters only
+/// matter on AWS (a user pool id, a domain name) still serve.
 pub fn resolve(
     section: Option<&Node>,
     overrides: &[(String, String)],
     diags: &mut Diags,
+    strict: bool,
 ) -> HashMap<String, Node> {
     let mut values = HashMap::new();
     let entries = match section {
@@ -28,18 +36,25 @@ pub fn resolve(
     for (key, _) in overrides {
         if !entries.iter().any(|(k, _)| k.name == *key) {
             let names: Vec<&str> = entries.iter().map(|(k, _)| k.name.as_str()).collect();
-            diags.error(
-                section_pos,
-                format!(
-                    "parameter override `{key}` is not a parameter of this template (its \
-                     Parameters: {})",
-                    if names.is_empty() {
-                        "none".to_string()
-                    } else {
-                        names.join(", ")
-                    }
-                ),
+            let message = format!(
+                "parameter override `{key}` is not a parameter of this template (its \
+                 Parameters: {})",
+                if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                }
             );
+            if strict {
+                diags.error(section_pos, message);
+            } else {
+                diags.warn(
+                    section_pos,
+                    format!(
+                        "{message}; it is ignored (`lambdagate validate` reports it as an error)"
+                    ),
+                );
+            }
         }
     }
     for (key, definition) in entries {
@@ -50,7 +65,7 @@ pub fn resolve(
             .map(|(_, v)| v.clone());
         // A parameter in error is kept as null, so references to it stay quiet instead of
         // repeating the error as "no such parameter" everywhere it is used.
-        let value = parameter(&key.name, key.pos, definition, given, diags)
+        let value = parameter(&key.name, key.pos, definition, given, diags, strict)
             .unwrap_or_else(|| Node::new(Value::Null, key.pos));
         values.insert(key.name.clone(), value);
     }
@@ -63,6 +78,7 @@ fn parameter(
     definition: &Node,
     given: Option<String>,
     diags: &mut Diags,
+    strict: bool,
 ) -> Option<Node> {
     if definition.as_map().is_none() {
         diags.error(
@@ -119,11 +135,24 @@ fn parameter(
     }
     let from_override = given.is_some();
     let Some(text) = given.or(default) else {
-        diags.error(
-            pos,
-            format!("parameter `{name}` has no Default: pass a value with --parameter-overrides {name}=VALUE"),
+        let message = format!(
+            "parameter `{name}` has no Default: pass a value with --parameter-overrides {name}=VALUE"
         );
-        return None;
+        if strict {
+            diags.error(pos, message);
+            return None;
+        }
+        diags.warn(
+            pos,
+            format!("{message}; until then `Ref {name}` is `{name}`, as with `sam local`"),
+        );
+        // A stand-in, not a value: the Type and constraints are the value's to meet.
+        let name = Node::str(name.to_string(), pos);
+        return Some(if is_list {
+            Node::new(Value::Seq(vec![name]), pos)
+        } else {
+            name
+        });
     };
     let where_ = if from_override { "override" } else { "Default" };
     let items: Vec<String> = if is_list {

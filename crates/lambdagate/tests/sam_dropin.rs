@@ -146,6 +146,58 @@ async fn log_file_container_env_endpoint_and_memory() {
     assert!(!server.printed().contains("log line from the handler"));
 }
 
+#[tokio::test]
+async fn parameters_without_a_value_serve_as_their_names_and_fail_validate() {
+    let scratch = Scratch::new("samparams");
+    // Parameters only a deploy needs (a user pool, a domain): `sam local` serves the template,
+    // each `Ref` to such a parameter standing for its name, and ignores unknown overrides.
+    let template = TEMPLATE
+        .replace(
+            "Resources:",
+            "Parameters:\n  PoolId:\n    Type: String\n  Stage:\n    Type: String\n    Default: dev\nResources:",
+        )
+        .replace(
+            "DECLARED: from-template",
+            "DECLARED: !Sub '${PoolId}/${Stage}'\n          EXTRA: !Ref PoolId",
+        );
+    scratch.write("template.yaml", &template);
+    scratch.write("src/app.py", HANDLER);
+    let server = Server::start_in(
+        scratch.path(),
+        &[
+            "start-api",
+            "-p",
+            "0",
+            "--parameter-overrides",
+            "Stage=qa",
+            "Elsewhere=1",
+        ],
+        &[],
+    );
+    let env = env_of(&server).await;
+    assert_eq!(env["DECLARED"], "PoolId/qa");
+    assert_eq!(env["EXTRA"], "PoolId");
+    let printed = server.printed();
+    assert!(
+        printed.contains("parameter `PoolId` has no Default")
+            && printed.contains("`Elsewhere` is not a parameter"),
+        "{printed}"
+    );
+    // `validate` says what a deploy would refuse.
+    let out = support::run(
+        scratch.path(),
+        &["validate", "--parameter-overrides", "Elsewhere=1"],
+        b"",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("template.yaml:4:3: error: parameter `PoolId` has no Default")
+            && stdout.contains("error: parameter override `Elsewhere`"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn profile_credentials_reach_functions_and_a_missing_profile_is_an_error() {
     let scratch = Scratch::new("profile");

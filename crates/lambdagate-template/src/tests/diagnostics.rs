@@ -58,9 +58,29 @@ fn circular_references() {
 #[test]
 fn parameter_overrides_checked() {
     let text = with_env(PARAMS, "x", "");
-    assert_error(
-        &load_with(&text, &[("Nope", "1")]).unwrap_err(),
-        "`Nope` is not a parameter",
+    // An override the template does not declare: a deploy refuses it, `sam local` ignores it.
+    let strict = LoadOptions {
+        parameter_overrides: vec![("Nope".into(), "1".into())],
+        strict: true,
+        ..LoadOptions::default()
+    };
+    let errors = load_str(&text, &path(), &strict).unwrap_err();
+    assert!(
+        errors[0].message.contains("`Nope` is not a parameter"),
+        "{errors:#?}"
+    );
+    let serving = LoadOptions {
+        strict: false,
+        ..strict
+    };
+    let loaded = load_str(&text, &path(), &serving).unwrap();
+    assert!(
+        loaded.warnings[0]
+            .message
+            .contains("`Nope` is not a parameter")
+            && loaded.warnings[0].message.contains("ignored"),
+        "{:#?}",
+        loaded.warnings
     );
     assert_error(
         &load_with(&text, &[("Stage", "qa")]).unwrap_err(),
@@ -68,6 +88,55 @@ fn parameter_overrides_checked() {
     );
     let number = "Parameters:\n  N:\n    Type: Number\n    Default: x\n";
     assert_error(&env_errors(number, "y", ""), "is not a number");
+}
+
+#[test]
+fn a_parameter_without_a_value_is_refused_by_validate_and_its_own_name_when_serving() {
+    let head = "Parameters:\n  UserPoolId:\n    Type: String\n  Ports:\n    Type: List<Number>\n    AllowedValues: ['1']\n";
+    let text = with_env(head, "!Sub '${UserPoolId}:${Ports}'", "");
+    let text = text.replace(
+        "V: !Sub '${UserPoolId}:${Ports}'",
+        "V: !Sub '${UserPoolId}'\n          P: !Join [',', !Ref Ports]",
+    );
+    let strict = LoadOptions {
+        strict: true,
+        ..LoadOptions::default()
+    };
+    let errors = load_str(&text, &path(), &strict).unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0]
+            .message
+            .contains("parameter `UserPoolId` has no Default: pass a value")
+    );
+    assert_eq!(errors[0].location.line, 3);
+    // Serving: what `sam local` resolves such a `Ref` to, the parameter's name, with a warning;
+    // a stand-in is not held to the Type or AllowedValues.
+    let loaded = load_str(&text, &path(), &LoadOptions::default()).unwrap();
+    let env = &loaded.application.functions[0].environment;
+    assert_eq!(env["V"], "UserPoolId");
+    assert_eq!(env["P"], "Ports");
+    assert_eq!(loaded.warnings.len(), 2, "{:#?}", loaded.warnings);
+    assert!(
+        loaded.warnings[0]
+            .message
+            .contains("until then `Ref UserPoolId` is `UserPoolId`"),
+        "{:#?}",
+        loaded.warnings
+    );
+    // A value given is checked as before.
+    let given = LoadOptions {
+        parameter_overrides: vec![
+            ("UserPoolId".into(), "eu-west-1_abc".into()),
+            ("Ports".into(), "2".into()),
+        ],
+        ..LoadOptions::default()
+    };
+    let errors = load_str(&text, &path(), &given).unwrap_err();
+    assert!(
+        errors[0].message.contains("not one of its AllowedValues"),
+        "{errors:#?}"
+    );
 }
 
 #[test]
@@ -129,11 +198,22 @@ fn duplicate_routes_reported_at_both_places() {
 #[test]
 fn independent_errors_are_all_reported() {
     let text = format!(
-        "Resources:\n{FUNCTION}      Environment:\n        Variables:\n          A: !Ref Nope1\n          B: !Ref Nope2\n  G:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n      Handler: a.b\n      Runtime: python3.12\n      Timeout: 5000\n"
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n{FUNCTION}      Environment:\n        Variables:\n          A: !Ref Nope1\n          B: !Ref Nope2\n  G:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n      Handler: a.b\n      Runtime: python3.12\n      Timeout: 5000\n"
     );
-    let errors = load_with(&text, &[("X", "1")]).unwrap_err();
+    // `validate`, to which an override the template does not declare is an error too.
+    let strict = LoadOptions {
+        parameter_overrides: vec![("X".into(), "1".into())],
+        strict: true,
+        ..LoadOptions::default()
+    };
+    let errors: Vec<String> = load_str(&text, &path(), &strict)
+        .unwrap_err()
+        .iter()
+        .map(|d| d.message.clone())
+        .collect();
     assert_eq!(errors.len(), 4, "{errors:#?}");
     assert_error(&errors, "Timeout must be a whole number from 1 to 900");
+    assert_error(&errors, "`X` is not a parameter");
 }
 
 #[test]
