@@ -349,6 +349,7 @@ fn check_depends_on(entries: &[(crate::node::Key, Node)], diags: &mut Diags, str
         for name in names {
             match name.as_str() {
                 Some(n) if entries.iter().any(|(k, _)| k.name == n) => {}
+                Some(n) if sam_may_generate(n, entries) => {}
                 Some(n) => {
                     let message = format!(
                         "resource `{}` DependsOn `{n}`, which is not a resource of this template",
@@ -373,6 +374,38 @@ fn check_depends_on(entries: &[(crate::node::Key, Node)], diags: &mut Diags, str
             }
         }
     }
+}
+
+/// Whether SAM's transform may add a resource of this logical id, which a `DependsOn` may then
+/// name (a usage plan or base path mapping waiting for `MyApiProdStage` is SAM's own advice).
+/// SAM names what it adds after the serverless resource it comes from (`MyApiProdStage`,
+/// `MyApiDeployment1a2b3c4d5e`, `MyFunctionRole`, `MyFunctionAliaslive`,
+/// `MyFunctionGetItemsPermissionProd`, `MyHttpApiApiGatewayDefaultStage`), after the implicit
+/// APIs (`ServerlessRestApiProdStage`) or after a custom domain (`ApiGatewayDomainNameV2…`).
+/// Told by prefix, since the rest holds stage names, event names and hashes: this check may
+/// miss a name SAM would not make, never refuse one it makes.
+fn sam_may_generate(name: &str, entries: &[(crate::node::Key, Node)]) -> bool {
+    let serverless: Vec<&str> = entries
+        .iter()
+        .filter(|(_, definition)| {
+            definition
+                .get("Type")
+                .and_then(Node::as_str)
+                .is_some_and(|t| t.starts_with("AWS::Serverless::"))
+        })
+        .map(|(key, _)| key.name.as_str())
+        .collect();
+    if serverless.is_empty() {
+        return false;
+    }
+    [
+        "ServerlessRestApi",
+        "ServerlessHttpApi",
+        "ApiGatewayDomainName",
+    ]
+    .into_iter()
+    .chain(serverless)
+    .any(|prefix| name.len() > prefix.len() && name.starts_with(prefix))
 }
 
 /// Serverless resources need SAM's transform; say so when it is missing.

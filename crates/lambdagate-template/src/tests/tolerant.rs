@@ -209,3 +209,35 @@ fn serverless_inline_code_and_zipped_code_uri() {
 }
 
 // OpenAPI definitions (`DefinitionBody`, `DefinitionUri`).
+
+#[test]
+fn depends_on_may_name_what_sams_transform_adds() {
+    // SAM's own advice for a usage plan: wait for the stage it generates for the API.
+    let api = "  MyApi:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: Prod\n";
+    let plan = |depends: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n{api}{FUNCTION}  Plan:\n    Type: AWS::ApiGateway::UsagePlan\n    DependsOn: {depends}\n    Properties:\n      UsagePlanName: p\n"
+        )
+    };
+    let strict = LoadOptions {
+        strict: true,
+        ..LoadOptions::default()
+    };
+    for generated in [
+        "MyApiProdStage",
+        "[MyApiDeployment1a2b3c4d5e, FnRole]",
+        "ServerlessRestApiProdStage",
+        "ApiGatewayDomainNameV2abc",
+    ] {
+        let text = plan(generated);
+        let loaded =
+            load_str(&text, &path(), &strict).unwrap_or_else(|e| panic!("{generated}: {e:#?}"));
+        assert!(loaded.warnings.is_empty(), "{:#?}", loaded.warnings);
+    }
+    // A name no resource and no SAM rule accounts for is still refused.
+    let errors = load_str(&plan("Elsewhere"), &path(), &strict).unwrap_err();
+    assert!(
+        errors[0].message.contains("DependsOn `Elsewhere`"),
+        "{errors:#?}"
+    );
+}
