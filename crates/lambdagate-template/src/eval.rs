@@ -239,6 +239,9 @@ impl<'t> Evaluator<'t> {
             return Ok(None);
         };
         let kind = self.resources[idx].kind.as_str();
+        if kind == "AWS::Serverless::Function" {
+            return self.sam_function_member(idx, member, pos);
+        }
         if kind != "AWS::Serverless::Api" && kind != "AWS::Serverless::HttpApi" {
             return Ok(None);
         }
@@ -254,6 +257,36 @@ impl<'t> Evaluator<'t> {
             _ => return Ok(None),
         };
         Ok(Some(Node::str(text, pos)))
+    }
+
+    /// `Ref MyFunction.Version` / `Ref MyFunction.Alias`: the version and alias SAM publishes
+    /// for a function with `AutoPublishAlias`, whose `Ref`s are their qualified ARNs (the version
+    /// always the first one published, as for `AWS::Lambda::Version`). `None` for a function
+    /// without `AutoPublishAlias`, for which SAM makes neither.
+    fn sam_function_member(&mut self, idx: usize, member: &str, pos: Pos) -> R<Option<Node>> {
+        if member != "Version" && member != "Alias" {
+            return Ok(None);
+        }
+        let Some(alias) = self.resources[idx]
+            .properties
+            .get("AutoPublishAlias")
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        self.check_included(idx, pos)?;
+        let alias = self.resolve_text(&alias, "AutoPublishAlias")?;
+        let name = self.resource_name(idx, pos)?;
+        let resource = &self.resources[idx];
+        let arn = refs::attribute(
+            &resource.kind,
+            &resource.logical_id,
+            name.as_deref(),
+            "Arn",
+            &self.env,
+        );
+        let qualifier = if member == "Version" { "1" } else { &alias };
+        Ok(Some(Node::str(format!("{arn}:{qualifier}"), pos)))
     }
 
     /// `Ref ServerlessRestApiProdStage`: the stage SAM generates for a serverless API, by the
@@ -309,8 +342,9 @@ impl<'t> Evaluator<'t> {
         if !self.included_or_tolerated(idx, pos)? {
             return Ok(Node::str(format!("{logical_id}.{attribute}"), pos));
         }
-        // `${MyApi.Stage}` in a Sub (SAM resolves it as it does `Ref MyApi.Stage`).
-        if (attribute == "Stage" || attribute == "Deployment")
+        // `${MyApi.Stage}` or `${MyFunction.Alias}` in a Sub (SAM resolves them as it does
+        // `Ref MyApi.Stage`).
+        if matches!(attribute, "Stage" | "Deployment" | "Version" | "Alias")
             && let Some(value) = self.sam_api_member(&format!("{logical_id}.{attribute}"), pos)?
         {
             return Ok(value);

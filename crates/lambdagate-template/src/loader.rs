@@ -332,6 +332,32 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags, strict: bool) ->
             });
         }
     }
+    // Gradual deployments: SAM adds one CodeDeploy application (and its service role) for the
+    // template, which hooks' policies name (`${ServerlessDeploymentApplication}`).
+    let deploying = out.iter().find(|r| {
+        r.kind == "AWS::Serverless::Function" && r.properties.get("DeploymentPreference").is_some()
+    });
+    if let Some(function) = deploying {
+        for (logical_id, kind) in [
+            (
+                "ServerlessDeploymentApplication",
+                "AWS::CodeDeploy::Application",
+            ),
+            ("CodeDeployServiceRole", "AWS::IAM::Role"),
+        ] {
+            if !out.iter().any(|r| r.logical_id == logical_id) {
+                implicit.push(Resource {
+                    logical_id: logical_id.to_string(),
+                    kind: kind.to_string(),
+                    properties: empty(function.pos),
+                    condition: None,
+                    pos: function.pos,
+                    implicit: true,
+                    metadata: None,
+                });
+            }
+        }
+    }
     out.extend(implicit);
     out
 }

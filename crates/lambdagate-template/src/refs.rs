@@ -19,6 +19,7 @@ pub fn name_property(kind: &str) -> Option<&'static str> {
         "AWS::Logs::LogGroup" => "LogGroupName",
         "AWS::Events::EventBus" | "AWS::SSM::Parameter" | "AWS::SecretsManager::Secret" => "Name",
         "AWS::Kinesis::Stream" => "Name",
+        "AWS::CodeDeploy::Application" => "ApplicationName",
         // `Ref` of a stage is its name and of a custom domain the domain name, so mappings
         // that refer to them get what AWS would pass.
         "AWS::ApiGateway::Stage" | "AWS::ApiGatewayV2::Stage" => "StageName",

@@ -129,3 +129,27 @@ fn json_templates_load() {
     assert_eq!(app.apis[0].stages[0].name, "$default");
     assert_eq!(app.apis[0].routes[0].key, RouteKey::Default);
 }
+
+#[test]
+fn sams_published_version_alias_and_deployment_application() {
+    // `AutoPublishAlias` makes SAM publish a version and an alias, which `Fn.Version` and
+    // `Fn.Alias` name; a `DeploymentPreference` adds the CodeDeploy application.
+    let extra = "  Live:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n      Handler: app.handler\n      Runtime: python3.12\n      FunctionName: live-fn\n      AutoPublishAlias: live\n      DeploymentPreference:\n        Type: AllAtOnce\n";
+    let region_account = "eu-west-1:123456789012";
+    assert_eq!(
+        env_value("", "!Ref Live.Version", extra),
+        format!("arn:aws:lambda:{region_account}:function:live-fn:1")
+    );
+    assert_eq!(
+        env_value("", "!Sub '${Live.Alias}'", extra),
+        format!("arn:aws:lambda:{region_account}:function:live-fn:live")
+    );
+    let application = env_value("", "!Ref ServerlessDeploymentApplication", extra);
+    assert!(
+        application.starts_with("stack-ServerlessDeploymentApplication-"),
+        "{application}"
+    );
+    // Without `AutoPublishAlias` SAM publishes nothing to refer to.
+    let errors = super::env_errors("", "!Ref Fn.Version", "");
+    assert!(errors[0].contains("Ref to `Fn.Version`"), "{errors:#?}");
+}
