@@ -240,6 +240,38 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             }
         }
     }
+    // An event for a method the API's own definition already integrates: SAM keeps the
+    // document's integration (HTTP APIs) or leaves a document it did not write alone (REST),
+    // so the document's route is served and the event only grants the permission.
+    for api in &mut apis {
+        let Some(definition) = definitions.get(&api.logical_id) else {
+            continue;
+        };
+        let documented = definition.own_security.len().min(api.routes.len());
+        let keys: Vec<lambdagate_model::RouteKey> = api.routes[..documented]
+            .iter()
+            .map(|r| r.key.clone())
+            .collect();
+        let added = api.routes.split_off(documented);
+        let mut shadowed = Vec::new();
+        for route in added {
+            if keys.contains(&route.key) {
+                shadowed.push((route.event_id, route.key.to_string(), route.source));
+            } else {
+                api.routes.push(route);
+            }
+        }
+        for (event, key, source) in shadowed {
+            ev.diags.warn_at(
+                &source,
+                format!(
+                    "event `{event}`: `{key}` is already integrated by API `{}`'s definition, \
+                     which is what is served; the event only grants permission, as SAM does",
+                    api.logical_id
+                ),
+            );
+        }
+    }
     for api in &mut apis {
         if let Some(cors) = &api.cors {
             let source = api.source.clone();

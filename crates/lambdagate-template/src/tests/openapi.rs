@@ -147,15 +147,26 @@ fn openapi_rest_body_with_proxy_mock_cognito_and_gateway_responses() {
 }
 
 #[test]
-fn openapi_event_on_a_documented_method_is_a_duplicate() {
-    // SAM refuses an event for a path and method the document already integrates.
+fn openapi_event_on_a_documented_method_leaves_the_documents_route() {
+    // SAM leaves a document it did not write alone (REST) and keeps the document's
+    // integration (HTTP APIs): the event only grants permission, and the document's route is
+    // the one served.
     let event = REST_EVENT.replace("/other", "/health");
-    let errors = load(&format!("{REST_BODY}{FUNCTION}{event}")).unwrap_err();
+    let text = format!("{REST_BODY}{FUNCTION}{event}");
+    let app = load(&text).unwrap_or_else(|e| panic!("{e:#?}"));
+    let health: Vec<_> = app.apis[0]
+        .routes
+        .iter()
+        .filter(|r| r.key.to_string() == "GET /health")
+        .collect();
+    assert_eq!(health.len(), 1);
+    assert_eq!(health[0].integration.kind, IntegrationType::Mock);
+    let warnings = warnings(&text);
     assert!(
-        errors
+        warnings
             .iter()
-            .any(|e| e.contains("duplicate route `GET /health`")),
-        "{errors:?}"
+            .any(|w| w.contains("`GET /health` is already integrated by API `MyApi`'s definition")),
+        "{warnings:#?}"
     );
 }
 
