@@ -34,13 +34,17 @@ const INTEGRATION_KEYS: &[&str] = &[
 ];
 /// The function an invocation URI names: the name in
 /// `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function ARN}/invocations`
-/// (or a bare function ARN, which HTTP APIs accept), without an alias or version. Names with
-/// `${stageVariables.x}` stay as written; the gateway resolves them per stage.
+/// (or `…/2021-11-15/functions/{function ARN}/response-streaming-invocations`, REST's
+/// streamed responses, or a bare function ARN, which HTTP APIs accept), without an alias or
+/// version. Names with `${stageVariables.x}` stay as written; the gateway resolves them per
+/// stage.
 pub fn lambda_function(uri: &str) -> Option<String> {
     let arn = match uri.split_once(":lambda:path/") {
         Some((_, rest)) => {
             let (_, arn) = rest.split_once("/functions/")?;
-            arn.strip_suffix("/invocations").unwrap_or(arn)
+            arn.strip_suffix("/response-streaming-invocations")
+                .or_else(|| arn.strip_suffix("/invocations"))
+                .unwrap_or(arn)
         }
         None if uri.starts_with("arn:") && uri.contains(":lambda:") => uri,
         None => return None,
@@ -324,4 +328,29 @@ fn http_response_parameters(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lambda_function;
+
+    #[test]
+    fn invocation_uris_name_their_function() {
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:Hello";
+        for uri in [
+            format!(
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+            ),
+            format!(
+                "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}:live/invocations"
+            ),
+            format!(
+                "arn:aws:apigateway:us-east-1:lambda:path/2021-11-15/functions/{arn}/response-streaming-invocations"
+            ),
+            arn.to_string(),
+        ] {
+            assert_eq!(lambda_function(&uri).as_deref(), Some("Hello"), "{uri}");
+        }
+        assert_eq!(lambda_function("https://example.com/x"), None);
+    }
 }
