@@ -605,14 +605,31 @@ impl CompiledApp {
                             app.apis[t.api].routes[t.route].source
                         )
                     };
-                    shared
-                        .insert(&route.method, &segments, any, target)
-                        .map_err(|dup| CompileError::Conflict {
-                            method: route.method.clone(),
-                            address: dup.path.clone(),
-                            first: describe(&dup.existing),
-                            second: describe(&target),
-                        })?;
+                    if let Err(dup) = shared.insert(&route.method, &segments, any, target) {
+                        // Two APIs are two hosts on AWS: the one listed first keeps the shared
+                        // address, the other answers at its own host name. Within one API a
+                        // clash is the template's mistake.
+                        if dup.existing.api == target.api {
+                            return Err(CompileError::Conflict {
+                                method: route.method.clone(),
+                                address: dup.path.clone(),
+                                first: describe(&dup.existing),
+                                second: describe(&target),
+                            });
+                        }
+                        rows.pop();
+                        warnings.push(format!(
+                            "{} {} is claimed by both {} and {}: the first is served there, the \
+                             second at http://{}.localhost:PORT{} (its host name), or apart \
+                             with --stage-prefix",
+                            route.method,
+                            dup.path,
+                            describe(&dup.existing),
+                            describe(&target),
+                            api.logical_id.to_ascii_lowercase(),
+                            dup.path,
+                        ));
+                    }
                     // Same shapes as above, so this cannot clash where the shared one did not.
                     let _ = own.insert(&route.method, &segments, any, target);
                 }
