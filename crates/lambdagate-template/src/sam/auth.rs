@@ -10,7 +10,7 @@ use lambdagate_model::{
 };
 
 use crate::diag::{Diags, R, Reported};
-use crate::node::{Node, Pos};
+use crate::node::{Node, Pos, Value};
 use crate::props;
 
 /// What an API's `Auth` says about its routes, applied when events are read.
@@ -339,10 +339,17 @@ fn http_authorizer(
     );
     let function = props::text(d, node, "FunctionArn", &owner)?.unwrap_or_default();
     let credentials = props::text(d, node, "FunctionInvokeRole", &owner)?;
+    // An unquoted `2.0` is a YAML number, which the template's JSON carries to API Gateway as
+    // "2.0": accepted as a number too.
+    let numeric = node
+        .get("AuthorizerPayloadFormatVersion")
+        .is_some_and(|n| matches!(n.value, Value::Float(_) | Value::Int(_)));
     let payload_format =
         match props::text(d, node, "AuthorizerPayloadFormatVersion", &owner)?.as_deref() {
             Some("1.0") => PayloadFormat::V1,
             Some("2.0") => PayloadFormat::V2,
+            Some("1") if numeric => PayloadFormat::V1,
+            Some("2") if numeric => PayloadFormat::V2,
             other => {
                 return Err(d.error(
                     node.get("AuthorizerPayloadFormatVersion")

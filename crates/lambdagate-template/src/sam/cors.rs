@@ -56,12 +56,8 @@ pub fn rest(diags: &mut Diags, node: &Node, owner: &str) -> R<RestCors> {
     let allow_headers = field(diags, "AllowHeaders")?;
     let max_age = field(diags, "MaxAge")?;
     let allow_credentials = rest_credentials(diags, node, &owner)?;
-    let Some(allow_origin) = origin else {
-        return Err(diags.error(
-            node.pos,
-            format!("{owner} needs AllowOrigin, such as \"'*'\""),
-        ));
-    };
+    // SAM's default when the map leaves AllowOrigin out is the wildcard.
+    let allow_origin = origin.unwrap_or_else(|| "*".to_string());
     if allow_credentials && allow_origin == "*" {
         return Err(diags.error(
             node.pos,

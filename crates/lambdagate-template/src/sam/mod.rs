@@ -92,6 +92,20 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
                 Some(asset) if uri.as_str().is_none() => (asset, "aws:asset:path"),
                 _ => (uri, key),
             };
+            // A layer published from S3 (an artifact bucket, another pipeline's output): a
+            // deploy takes it and a function runs without its content here, as with a layer
+            // named by ARN; `validate` still says it is not local.
+            let remote = uri.as_str().is_none_or(|u| u.starts_with("s3://"));
+            if remote && !ev.strict {
+                ev.diags.warn(
+                    uri.pos,
+                    format!(
+                        "{owner}: {key} is in S3, so its content is not available locally; \
+                         functions that use it run without it"
+                    ),
+                );
+                continue;
+            }
             let Ok(dir) = props::local_folder(&mut ev.diags, uri, key, &owner, base) else {
                 continue;
             };
@@ -181,6 +195,12 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         }
     }
 
+    // The routes each API has of its own (its document's, or a raw API's methods), before the
+    // functions' events add theirs.
+    let own_routes: HashMap<String, usize> = apis
+        .iter()
+        .map(|a| (a.logical_id.clone(), a.routes.len()))
+        .collect();
     let mut functions = Vec::new();
     let mut unavailable = Vec::new();
     let function_kinds =
@@ -240,14 +260,14 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             }
         }
     }
-    // An event for a method the API's own definition already integrates: SAM keeps the
-    // document's integration (HTTP APIs) or leaves a document it did not write alone (REST),
-    // so the document's route is served and the event only grants the permission.
+    // An event for a method the API already has of its own: SAM keeps the document's
+    // integration (HTTP APIs), leaves a document it did not write alone (REST), and adds
+    // nothing to a raw CloudFormation API, so the API's own route is served and the event only
+    // grants the permission.
     for api in &mut apis {
-        let Some(definition) = definitions.get(&api.logical_id) else {
-            continue;
-        };
-        let documented = definition.own_security.len().min(api.routes.len());
+        let documented = own_routes
+            .get(&api.logical_id)
+            .map_or(0, |&n| n.min(api.routes.len()));
         let keys: Vec<lambdagate_model::RouteKey> = api.routes[..documented]
             .iter()
             .map(|r| r.key.clone())
@@ -265,8 +285,9 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             ev.diags.warn_at(
                 &source,
                 format!(
-                    "event `{event}`: `{key}` is already integrated by API `{}`'s definition, \
-                     which is what is served; the event only grants permission, as SAM does",
+                    "event `{event}`: `{key}` is already defined by API `{}` itself (its \
+                     definition or its methods), which is what is served; the event only grants \
+                     permission, as SAM does",
                     api.logical_id
                 ),
             );

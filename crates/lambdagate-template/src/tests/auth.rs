@@ -154,3 +154,29 @@ fn resource_policy_is_still_warned_about() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn an_unquoted_authorizer_payload_format_version_is_read_as_written() {
+    // `2.0` unquoted is a YAML number; the deployed template carries it as "2.0".
+    for (written, expected) in [
+        ("2.0", lambdagate_model::PayloadFormat::V2),
+        ("1.0", lambdagate_model::PayloadFormat::V1),
+    ] {
+        let props = format!(
+            "      Auth:\n        Authorizers:\n          Lam:\n            FunctionArn: !GetAtt Fn.Arn\n            AuthorizerPayloadFormatVersion: {written}\n"
+        );
+        let app = load_ok(&http_api(&props, "", ""));
+        let lam = app.apis[0].authorizer("Lam").unwrap();
+        assert!(
+            matches!(&lam.kind, lambdagate_model::AuthorizerKind::Lambda { payload_format, .. } if *payload_format == expected),
+            "{written}: {:?}",
+            lam.kind
+        );
+    }
+    // Quoted, "2" is not a version API Gateway takes.
+    let props = "      Auth:\n        Authorizers:\n          Lam:\n            FunctionArn: !GetAtt Fn.Arn\n            AuthorizerPayloadFormatVersion: '2'\n";
+    assert_error(
+        &load(&http_api(props, "", "")).unwrap_err(),
+        "AuthorizerPayloadFormatVersion must be \"1.0\" or \"2.0\", not `2`",
+    );
+}

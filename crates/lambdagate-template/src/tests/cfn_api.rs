@@ -779,3 +779,29 @@ fn a_stage_that_cannot_resolve_is_left_out_when_serving() {
     assert_eq!(stages, ["v1"]);
     assert_eq!(strict_errors(&text).len(), 1);
 }
+
+#[test]
+fn a_sam_event_on_a_raw_apis_own_method_only_grants_permission() {
+    // SAM adds nothing to a raw API: the event's function gets permission, the API's own
+    // method is what is served.
+    let event = "  Handler:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n      Handler: app.handler\n      Runtime: python3.12\n      Events:\n        Get:\n          Type: Api\n          Properties:\n            RestApiId: !Ref Api\n            Path: /items\n            Method: get\n";
+    let text = format!(
+        "Transform: AWS::Serverless-2016-10-31\n{}",
+        rest_with(event)
+    );
+    let app = super::load_ok(&text);
+    let items: Vec<&Route> = app.apis[0]
+        .routes
+        .iter()
+        .filter(|r| r.key.to_string() == "GET /items")
+        .collect();
+    assert_eq!(items.len(), 1);
+    assert_eq!(function(&items[0].integration.target), "Fn");
+    let warned = warnings(&text);
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.contains("event `Get`: `GET /items` is already defined by API `Api` itself")),
+        "{warned:#?}"
+    );
+}

@@ -165,7 +165,7 @@ fn openapi_event_on_a_documented_method_leaves_the_documents_route() {
     assert!(
         warnings
             .iter()
-            .any(|w| w.contains("`GET /health` is already integrated by API `MyApi`'s definition")),
+            .any(|w| w.contains("`GET /health` is already defined by API `MyApi` itself")),
         "{warnings:#?}"
     );
 }

@@ -110,3 +110,13 @@ fn api_gateway_resources_not_loaded_are_warned_about() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn rest_cors_without_allow_origin_allows_every_origin() {
+    // SAM's default for a Cors map that leaves AllowOrigin out.
+    let app = load_ok(&rest_api("      Cors:\n        MaxAge: 5\n", "", ""));
+    match &app.apis[0].cors {
+        Some(lambdagate_model::Cors::Rest(cors)) => assert_eq!(cors.allow_origin, "*"),
+        other => panic!("{other:?}"),
+    }
+}

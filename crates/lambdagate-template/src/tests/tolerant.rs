@@ -241,3 +241,23 @@ fn depends_on_may_name_what_sams_transform_adds() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn a_layer_published_from_s3_is_warned_about_and_left_out_when_serving() {
+    let text = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Shared:\n    Type: AWS::Lambda::LayerVersion\n    Properties:\n      Content:\n        S3Bucket: artifacts\n        S3Key: layer.zip\n{FUNCTION}      Layers: [!Ref Shared]\n"
+    );
+    let warned = warnings(&text);
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.starts_with("7:9: layer `Shared`: Content is in S3")),
+        "{warned:#?}"
+    );
+    assert_eq!(load_ok(&text).functions.len(), 1);
+    let errors = strict_errors(&text);
+    assert!(
+        errors.iter().any(|e| e.contains("Content is a mapping")),
+        "{errors:#?}"
+    );
+}
