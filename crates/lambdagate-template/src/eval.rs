@@ -392,7 +392,7 @@ impl<'t> Evaluator<'t> {
 
     /// A reference that cannot be resolved: an error where serving depends on the value, else
     /// (when [`Evaluator::tolerant`]) a warning, and `stand_in` takes the value's place.
-    fn unresolved(&mut self, pos: Pos, message: String, stand_in: String) -> R<Node> {
+    pub(crate) fn unresolved(&mut self, pos: Pos, message: String, stand_in: String) -> R<Node> {
         if !self.tolerant || self.strict {
             return Err(self.diags.error(pos, message));
         }

@@ -289,18 +289,25 @@ impl Evaluator<'_> {
             ));
         };
         let list = self.resolve_value(list, "Fn::Select's list")?;
+        // What is selected from is often made of values AWS has and a local run only stands
+        // in for (an ARN split at `/`, an endpoint's DNS entries): where nothing served depends
+        // on the result, a list of the wrong shape is a warning (`unresolved`), not a refusal.
         let Some(items) = list.as_seq() else {
-            return Err(self.shape(pos, "Fn::Select", "a list to select from", &list));
+            let message = format!(
+                "Fn::Select expects a list to select from, but got {}",
+                list.kind_name()
+            );
+            return self.unresolved(pos, message, String::new()).map(Some);
         };
         match items.get(index) {
             Some(item) => Ok(Some(item.clone())),
-            None => Err(self.diags.error(
-                pos,
-                format!(
+            None => {
+                let message = format!(
                     "Fn::Select index {index} is out of range: the list has {} items",
                     items.len()
-                ),
-            )),
+                );
+                self.unresolved(pos, message, String::new()).map(Some)
+            }
         }
     }
 

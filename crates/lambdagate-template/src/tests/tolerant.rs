@@ -261,3 +261,28 @@ fn a_layer_published_from_s3_is_warned_about_and_left_out_when_serving() {
         "{errors:#?}"
     );
 }
+
+#[test]
+fn a_selection_from_a_stand_in_is_a_warning_where_nothing_served_reads_it() {
+    // An ARN split at `/` has more parts on AWS than the local stand-in does.
+    let extra = "  Jobs:\n    Type: AWS::Batch::JobDefinition\n    Properties:\n      Type: container\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      GroupDescription: !Select [1, !Split ['/', !Ref Jobs]]\n";
+    let text = format!("Transform: AWS::Serverless-2016-10-31\nResources:\n{FUNCTION}{extra}");
+    let line = line_of(&text, "GroupDescription");
+    let warned = warnings(&text);
+    assert!(
+        warned.iter().any(|w| w.starts_with(&format!("{line}:"))
+            && w.contains("Fn::Select index 1 is out of range")
+            && w.contains("nothing served depends on it")),
+        "{warned:#?}"
+    );
+    assert_error(&strict_errors(&text), "Fn::Select index 1 is out of range");
+    // Where serving reads the value, it is still an error.
+    assert_error(
+        &env_errors(
+            "",
+            "!Select [1, !Split ['/', !Ref Jobs]]",
+            &extra[..extra.find("  Sg:").unwrap()],
+        ),
+        "Fn::Select index 1 is out of range",
+    );
+}
