@@ -42,8 +42,21 @@ pub(crate) fn load_stack(
     chain: Vec<PathBuf>,
 ) -> Result<(Loaded, HashMap<String, Node>), LoadFailure> {
     let mut diags = Diags::new(path);
-    let mut root = match yaml::read(text) {
-        Ok(root) => root,
+    let read = if options.strict {
+        yaml::read(text).map(|root| (root, None))
+    } else {
+        yaml::read_keeping_last(text)
+    };
+    let mut root = match read {
+        Ok((root, None)) => root,
+        Ok((root, Some(repeated))) => {
+            diags.warn(
+                repeated.pos,
+                "this key is repeated in its mapping; the last value is used, as `sam` does (a \
+                 YAML 1.2 parser refuses it: `lambdagate validate` reports it as an error)",
+            );
+            root
+        }
         Err(errors) => {
             for e in errors {
                 diags.error(e.pos, e.message);

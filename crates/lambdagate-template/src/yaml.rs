@@ -65,6 +65,41 @@ pub fn read(text: &str) -> Result<Node, Vec<ReadError>> {
     }
 }
 
+/// [`read`], except that a key repeated in a mapping keeps its last value, as PyYAML (and so
+/// `sam` and `aws cloudformation package`, which rewrite the template before a deploy) does.
+/// The first repeated key comes back beside the node, for a warning.
+pub fn read_keeping_last(text: &str) -> Result<(Node, Option<ReadError>), Vec<ReadError>> {
+    let errors = match read(text) {
+        Ok(node) => return Ok((node, None)),
+        Err(errors) => errors,
+    };
+    let [first] = errors.as_slice() else {
+        return Err(errors);
+    };
+    if !first.message.ends_with(DUPLICATE_KEY) {
+        return Err(errors);
+    }
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    let mut loader = saphyr::YamlLoader::<MarkedYamlOwned>::default();
+    loader.allow_duplicate_keys(true);
+    if parser.load(&mut loader, true).is_err() || loader.error().is_some() {
+        return Err(errors);
+    }
+    let Some(doc) = loader.into_documents().into_iter().next() else {
+        return Err(errors);
+    };
+    let mut problems = Vec::new();
+    let node = convert(doc, None, &mut problems);
+    if problems.is_empty() {
+        Ok((node, Some(first.clone())))
+    } else {
+        Err(problems)
+    }
+}
+
+/// saphyr's message for a key repeated in one mapping.
+const DUPLICATE_KEY: &str = "duplicated key in mapping";
+
 fn pos_of(node: &MarkedYamlOwned) -> Pos {
     Pos {
         line: node.span.start.line() as u32,

@@ -286,3 +286,20 @@ fn a_selection_from_a_stand_in_is_a_warning_where_nothing_served_reads_it() {
         "Fn::Select index 1 is out of range",
     );
 }
+
+#[test]
+fn a_repeated_key_keeps_its_last_value_when_serving() {
+    // PyYAML keeps the last value, so `sam local` and `sam deploy` take such a template.
+    let text = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: nowhere\n      Handler: app.handler\n      Runtime: python3.12\n      CodeUri: src\n";
+    let app = load_ok(text);
+    assert!(app.functions[0].code_dir.ends_with("src"));
+    let warned = warnings(text);
+    assert!(
+        warned.iter().any(
+            |w| w.starts_with("9:7: this key is repeated in its mapping")
+                && w.contains("the last value is used")
+        ),
+        "{warned:#?}"
+    );
+    assert_error(&strict_errors(text), "duplicated key in mapping");
+}
