@@ -123,8 +123,20 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     // APIs whose own errors are reported: events naming them add no knock-on error.
     let mut failed_apis: Vec<String> = Vec::new();
     let mut definitions: HashMap<String, crate::openapi::Definition> = HashMap::new();
+    // REST APIs whose definition the template writes: SAM adds no event to those (unless
+    // `MergeDefinitions`), `sam local` serves the events anyway.
+    let mut written: Vec<String> = Vec::new();
     for (resource, props) in resources.iter().zip(&resolved) {
         let Some(props) = props else { continue };
+        if resource.kind == "AWS::Serverless::Api"
+            && (props.get("DefinitionBody").is_some() || props.get("DefinitionUri").is_some())
+            && !props
+                .get("MergeDefinitions")
+                .and_then(Node::scalar_text)
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        {
+            written.push(resource.logical_id.clone());
+        }
         if resource.kind != "AWS::Serverless::Api" && resource.kind != "AWS::Serverless::HttpApi" {
             continue;
         }
@@ -273,13 +285,28 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             .map(|r| r.key.clone())
             .collect();
         let added = api.routes.split_off(documented);
+        let bare: Vec<&lambdagate_model::RouteKey> = definitions
+            .get(&api.logical_id)
+            .map(|d| d.bare.iter().map(|r| &r.key).collect())
+            .unwrap_or_default();
         let mut shadowed = Vec::new();
         for route in added {
             if keys.contains(&route.key) {
                 shadowed.push((route.event_id, route.key.to_string(), route.source));
-            } else {
-                api.routes.push(route);
+                continue;
             }
+            if written.contains(&api.logical_id) && !bare.contains(&&route.key) {
+                ev.diags.warn_at(
+                    &route.source,
+                    format!(
+                        "event `{}`: `{}` is not in API `{}`'s definition; SAM adds events only \
+                         to a definition it writes (or with MergeDefinitions: true), so a deploy \
+                         has no such route; served here, as `sam local` serves it",
+                        route.event_id, route.key, api.logical_id
+                    ),
+                );
+            }
+            api.routes.push(route);
         }
         for (event, key, source) in shadowed {
             ev.diags.warn_at(
