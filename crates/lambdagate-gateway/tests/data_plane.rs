@@ -465,9 +465,22 @@ async fn a_function_that_cannot_run_here_answers_as_lambda_refusing_it() {
     assert_eq!(reply.status, 500);
     assert_eq!(&reply.body[..], br#"{"oops":"Internal server error"}"#);
     assert!(reply.detail.unwrap().contains("java21"));
-    // Without the function known at all, the template is refused instead.
+    // A function the template does not have at all: the rest is served, this route answers
+    // the same 500, and a warning says why.
     app.unavailable_functions.clear();
-    assert!(CompiledApp::compile(&app, Addressing { stage_prefix: true }).is_err());
+    let compiled = CompiledApp::compile(&app, Addressing { stage_prefix: true }).unwrap();
+    assert!(
+        compiled
+            .warnings()
+            .iter()
+            .any(|w| w.contains("invokes function `Java`, which the template does not have")),
+        "{:?}",
+        compiled.warnings()
+    );
+    let gw = echo_gateway(&app, 1);
+    let reply = gw.handle(request("GET", "/Prod/java", &[], "")).await;
+    assert_eq!(reply.status, 500);
+    assert_eq!(&reply.body[..], br#"{"oops":"Internal server error"}"#);
 }
 
 #[test]

@@ -130,6 +130,19 @@ fn article(kind: ApiKind) -> &'static str {
 
 /// Adds `stage` to `api`; a name given twice on one API is an error at both places.
 pub fn add_stage(d: &mut Diags, api: &mut Api, stage: Stage) {
+    // Quick create's own `$default` stage (made where the API is declared) and a `$default`
+    // stage the template declares too, as SAM's output does: the declared one's settings are
+    // the stage's, as `sam local` serves it.
+    if stage.name == "$default"
+        && api.kind == ApiKind::Http
+        && let Some(made) = api
+            .stages
+            .iter_mut()
+            .find(|s| s.name == "$default" && s.source == api.source)
+    {
+        *made = stage;
+        return;
+    }
     if let Some(existing) = api.stage(&stage.name) {
         let existing = existing.source.clone();
         let message = |other: &lambdagate_model::SourceLocation| {

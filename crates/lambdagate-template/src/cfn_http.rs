@@ -88,7 +88,7 @@ pub fn build(
     let mut built = Built::default();
     for (resource, props) in of("AWS::ApiGatewayV2::Api") {
         let mark = ev.diags.mark();
-        let api = http_api(&mut ev.diags, resource, props);
+        let api = http_api(&mut ev.diags, resource, props, ev.strict);
         let what = format!("API `{}`", resource.logical_id);
         match tolerate(ev, mark, api, &what) {
             Some(Some(mut api)) => {
@@ -310,7 +310,7 @@ fn overrides(
 }
 
 /// One `AWS::ApiGatewayV2::Api`; `None` for a WebSocket API (warned).
-fn http_api(d: &mut Diags, resource: &Resource, props: &Node) -> R<Option<Api>> {
+fn http_api(d: &mut Diags, resource: &Resource, props: &Node, strict: bool) -> R<Option<Api>> {
     let owner = format!("API `{}`", resource.logical_id);
     let protocol = props::text(d, props, "ProtocolType", &owner)?;
     match protocol.as_deref() {
@@ -350,7 +350,7 @@ fn http_api(d: &mut Diags, resource: &Resource, props: &Node) -> R<Option<Api>> 
     let name = props::text(d, props, "Name", &owner);
     let description = props::text(d, props, "Description", &owner);
     let cors = match props.get("CorsConfiguration") {
-        Some(node) => crate::sam::cors::http(d, node, &owner),
+        Some(node) => crate::sam::cors::http(d, node, &owner, strict),
         None => Ok(None),
     };
     let disable = props::boolean(d, props, "DisableExecuteApiEndpoint", &owner);

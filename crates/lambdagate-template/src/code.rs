@@ -24,13 +24,24 @@ pub fn folder(
     runtime: Option<&str>,
     base: &Path,
     owner: &str,
+    strict: bool,
 ) -> R<PathBuf> {
     if resource.kind == "AWS::Lambda::Function" {
         let Some(code) = props.get("Code") else {
-            return Err(d.error(
+            let message =
+                format!("{owner} needs Code (a local folder, or ZipFile with inline code)");
+            if strict {
+                return Err(d.error(resource.pos, message));
+            }
+            // `sam local` takes the template's folder for a function that names no code.
+            d.warn(
                 resource.pos,
-                format!("{owner} needs Code (a local folder, or ZipFile with inline code)"),
-            ));
+                format!(
+                    "{message}; its code is taken from the template's folder, as `sam local` \
+                     does (`lambdagate validate` reports it as an error)"
+                ),
+            );
+            return Ok(base.to_path_buf());
         };
         if let Some(path) = code.as_str() {
             return local(d, code.pos, path, "Code", owner, base);

@@ -41,11 +41,19 @@ const API_KEYS_NOT_SERVED: &[&str] = &[
     "PropagateTags",
 ];
 
+/// API properties that shape answers but whose unresolvable parts need not stop the API:
+/// `sam local` serves an API whose CORS origin is an intrinsic it cannot resolve (SAM CLI's
+/// start-api tests have one, built from an `ImportValue`), and so does lambdagate, with the
+/// stand-in and a warning.
+const API_KEYS_TOLERATED: &[&str] = &["Cors", "CorsConfiguration"];
+
 /// True when serving depends on the value of property `key` of a resource of type `kind`.
 pub fn depends_on(kind: &str, key: &str) -> bool {
     match kind {
         "AWS::Serverless::Function" | "AWS::Lambda::Function" => FUNCTION_KEYS.contains(&key),
-        "AWS::Serverless::Api" | "AWS::Serverless::HttpApi" => !API_KEYS_NOT_SERVED.contains(&key),
+        "AWS::Serverless::Api" | "AWS::Serverless::HttpApi" => {
+            !API_KEYS_NOT_SERVED.contains(&key) && !API_KEYS_TOLERATED.contains(&key)
+        }
         "AWS::Serverless::LayerVersion" => key == "ContentUri",
         "AWS::Lambda::LayerVersion" => key == "Content",
         // The raw API Gateway resources `cfn.rs` attaches to the served APIs (a loader that

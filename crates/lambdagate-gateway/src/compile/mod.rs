@@ -75,16 +75,6 @@ pub enum CompileError {
         /// What is wrong.
         message: String,
     },
-    /// A route naming a function the application does not have.
-    #[error("{location}: route {route} invokes unknown function `{function}`")]
-    UnknownFunction {
-        /// Where the route is defined.
-        location: String,
-        /// The route key.
-        route: String,
-        /// The function named.
-        function: String,
-    },
     /// A customized gateway response that cannot be served.
     #[error(transparent)]
     GatewayResponse(#[from] GatewayResponseError),
@@ -303,11 +293,14 @@ fn compile_api(
                 } else if app.unavailable_function(function).is_some() {
                     None
                 } else {
-                    return Err(CompileError::UnknownFunction {
-                        location: route.source.to_string(),
-                        route: route.key.to_string(),
-                        function: function.clone(),
-                    });
+                    // A deploy would refuse it; `sam local` serves the rest of the API, and the
+                    // route answers as API Gateway does when it cannot invoke a function.
+                    warnings.push(format!(
+                        "{}: route {} invokes function `{function}`, which the template does not \
+                         have; it answers 500 Internal server error",
+                        route.source, route.key
+                    ));
+                    None
                 };
                 match (target, app.unavailable_function(function)) {
                     (Some(function), _) if kind == IntegrationType::Aws => {

@@ -23,6 +23,7 @@ pub fn build(
         ApiKind::Rest
     };
     let owner = format!("API `{}`", resource.logical_id);
+    let strict = ev.strict;
     let d = &mut ev.diags;
     let stage_name = match (kind, resource.implicit) {
         // SAM always names the implicit REST API's stage Prod.
@@ -45,7 +46,9 @@ pub fn build(
     });
     let cors = match (kind, props.get("Cors"), props.get("CorsConfiguration")) {
         (ApiKind::Rest, Some(node), _) => cors::rest(d, node, &owner).map(|c| Some(Cors::Rest(c))),
-        (ApiKind::Http, _, Some(node)) => cors::http(d, node, &owner).map(|c| c.map(Cors::Http)),
+        (ApiKind::Http, _, Some(node)) => {
+            cors::http(d, node, &owner, strict).map(|c| c.map(Cors::Http))
+        }
         _ => Ok(None),
     };
     let binary_media_types = props::strings(d, props, "BinaryMediaTypes", &owner).map(|types| {

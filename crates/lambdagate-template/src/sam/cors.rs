@@ -88,7 +88,11 @@ fn rest_credentials(diags: &mut Diags, node: &Node, owner: &str) -> R<bool> {
 }
 
 /// Reads an HTTP API's `CorsConfiguration` (`true`, or a mapping). `false` means none.
-pub fn http(diags: &mut Diags, node: &Node, owner: &str) -> R<Option<HttpCors>> {
+///
+/// `AllowCredentials` with a wildcard origin is refused by a deploy (and by `validate`,
+/// `strict`); serving keeps it as written, with a warning, as `sam local` does (SAM CLI's own
+/// start-api tests have one).
+pub fn http(diags: &mut Diags, node: &Node, owner: &str, strict: bool) -> R<Option<HttpCors>> {
     match &node.value {
         Value::Bool(false) => return Ok(None),
         Value::Bool(true) => {
@@ -122,10 +126,18 @@ pub fn http(diags: &mut Diags, node: &Node, owner: &str) -> R<Option<HttpCors>> 
     let allow_credentials =
         props::boolean(diags, node, "AllowCredentials", &owner)?.unwrap_or(false);
     if allow_credentials && allow_origins.iter().any(|o| o == "*") {
-        return Err(diags.error(
+        let message =
+            format!("{owner}: AllowCredentials cannot be true when AllowOrigins has \"*\"");
+        if strict {
+            return Err(diags.error(node.pos, message));
+        }
+        diags.warn(
             node.pos,
-            format!("{owner}: AllowCredentials cannot be true when AllowOrigins has \"*\""),
-        ));
+            format!(
+                "{message} (a deploy rejects it, and browsers refuse credentials with a wildcard \
+                 origin); served as written (`lambdagate validate` reports it as an error)"
+            ),
+        );
     }
     Ok(Some(HttpCors {
         allow_origins,

@@ -220,8 +220,30 @@ fn extend(d: &mut Diags, props: &Node, api: &mut Api, route: &mut Route, owner: 
     if failed { Err(Reported) } else { Ok(()) }
 }
 
-/// Reports routes with the same key on one API, at every place they are defined.
-pub fn check_duplicates(diags: &mut Diags, api: &Api) {
+/// Reports routes with the same key on one API, at every place they are defined. SAM refuses
+/// them (a method defined twice); `sam local` serves the first. So `validate` (`strict`)
+/// reports an error at every place, and serving keeps the first route with a warning at each
+/// later one.
+pub fn check_duplicates(diags: &mut Diags, api: &mut Api, strict: bool) {
+    if !strict {
+        let mut kept: Vec<Route> = Vec::with_capacity(api.routes.len());
+        for route in std::mem::take(&mut api.routes) {
+            match kept.iter().find(|r| r.key == route.key) {
+                Some(first) => diags.warn_at(
+                    &route.source,
+                    format!(
+                        "duplicate route `{}` on API `{}`: the one at {} is served, as `sam local` \
+                         serves it (a deploy rejects the template: `lambdagate validate` reports \
+                         it as an error)",
+                        route.key, api.logical_id, first.source
+                    ),
+                ),
+                None => kept.push(route),
+            }
+        }
+        api.routes = kept;
+        return;
+    }
     for (i, route) in api.routes.iter().enumerate() {
         let others: Vec<String> = api
             .routes

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use lambdagate_model::{Function, RuntimeFamily, SUPPORTED_RUNTIMES};
 
-use crate::diag::{R, Reported};
+use crate::diag::{Diags, R, Reported};
 use crate::eval::{Evaluator, Resource};
 use crate::node::Node;
 use crate::props;
@@ -102,7 +102,7 @@ pub fn build(
     {
         Err(Reported)
     } else {
-        crate::code::folder(d, resource, props, runtime.as_deref(), base, &owner)
+        crate::code::folder(d, resource, props, runtime.as_deref(), base, &owner, strict)
     };
     if code_dir.is_err() && !strict && crate::cdk::missing_asset(resource, props, base) {
         d.demote_since(
@@ -136,7 +136,7 @@ pub fn build(
         None => Ok(Default::default()),
     };
 
-    let timeout = props::number(d, props, "Timeout", &owner, 1..=900);
+    let timeout = timeout(d, props, &owner, strict);
     let memory = props::number(d, props, "MemorySize", &owner, 128..=10240);
     let concurrency = props::number(
         d,
@@ -222,4 +222,28 @@ pub fn build(
         architectures,
         source: ev.diags.location(resource.pos),
     }))
+}
+
+/// `Timeout`, 1 to 900 seconds. When serving, a value outside that range (SAM CLI's own test
+/// templates have `Timeout: 0`, which `sam local` takes as no limit) runs with the nearest
+/// limit Lambda has, with a warning; a deploy rejects it, and so does `validate`.
+fn timeout(d: &mut Diags, props: &Node, owner: &str, strict: bool) -> R<Option<u32>> {
+    let node = props.get("Timeout");
+    let whole = node
+        .and_then(Node::scalar_text)
+        .and_then(|t| t.trim().parse::<u64>().ok());
+    match (node, whole) {
+        (Some(node), Some(n)) if !strict && !(1..=900).contains(&n) => {
+            let used = if n == 0 || n > 900 { 900 } else { n as u32 };
+            d.warn(
+                node.pos,
+                format!(
+                    "{owner}: Timeout {n} is outside Lambda's 1 to 900 seconds, which a deploy \
+                     rejects; served with {used} s (`lambdagate validate` reports it as an error)"
+                ),
+            );
+            Ok(Some(used))
+        }
+        _ => props::number(d, props, "Timeout", owner, 1..=900),
+    }
 }

@@ -329,7 +329,7 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             }
             api.routes.extend(preflights);
         }
-        events::check_duplicates(&mut ev.diags, api);
+        events::check_duplicates(&mut ev.diags, api, ev.strict);
     }
     // Lambda authorizers and OpenAPI integrations name their function by ARN or name; the
     // gateway wants the logical id.

@@ -190,9 +190,26 @@ fn package_type_image_needs_a_container_engine() {
 #[test]
 fn duplicate_routes_reported_at_both_places() {
     let events = "      Events:\n        A:\n          Type: Api\n          Properties: {Path: /x, Method: get}\n        B:\n          Type: Api\n          Properties: {Path: /x, Method: GET}\n";
-    let errors = load(&format!("Resources:\n{FUNCTION}{events}")).unwrap_err();
-    assert_error(&errors, "9:9: duplicate route `GET /x`");
-    assert_error(&errors, "12:9: duplicate route `GET /x`");
+    let text = format!("Transform: AWS::Serverless-2016-10-31\nResources:\n{FUNCTION}{events}");
+    let errors = super::strict_errors(&text);
+    assert_error(&errors, "10:9: duplicate route `GET /x`");
+    assert_error(&errors, "13:9: duplicate route `GET /x`");
+    // Serving keeps the first, as `sam local` does, and says so at the second.
+    let app = load(&text).unwrap_or_else(|e| panic!("{e:#?}"));
+    let x: Vec<_> = app.apis[0]
+        .routes
+        .iter()
+        .filter(|r| r.key.to_string() == "GET /x")
+        .collect();
+    assert_eq!(x.len(), 1);
+    assert_eq!(x[0].event_id, "A");
+    let warned = super::warnings(&text);
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.starts_with("13:9: duplicate route `GET /x`") && w.contains("is served")),
+        "{warned:#?}"
+    );
 }
 
 #[test]

@@ -6,6 +6,8 @@ use super::{
     FUNCTION, assert_error, env_errors, line_of, load, load_ok, path, rest_api, strict_errors,
     warnings,
 };
+use std::path::PathBuf;
+
 use crate::{LoadOptions, load_str};
 
 #[test]
@@ -156,7 +158,20 @@ fn plain_lambda_function_code_as_sam_build_and_cdk_write_it() {
         "7:13: function `Fn`: Code is in S3",
     );
     let none = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: app.handler\n";
-    assert_error(&load(none).unwrap_err(), "2:3: function `Fn` needs Code");
+    // No Code at all: a deploy refuses it; `sam local` takes the template's folder.
+    assert_error(&strict_errors(none), "2:3: function `Fn` needs Code");
+    assert_eq!(
+        load_ok(none).functions[0].code_dir,
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    );
+    assert!(
+        warnings(none)
+            .iter()
+            .any(|w| w.starts_with("2:3: function `Fn` needs Code")
+                && w.contains("template's folder")),
+        "{:?}",
+        warnings(none)
+    );
 }
 
 #[test]
@@ -302,4 +317,24 @@ fn a_repeated_key_keeps_its_last_value_when_serving() {
         "{warned:#?}"
     );
     assert_error(&strict_errors(text), "duplicated key in mapping");
+}
+
+#[test]
+fn a_timeout_outside_lambdas_range_runs_with_the_nearest_limit_when_serving() {
+    // SAM CLI's own start-api templates have `Timeout: 0`, which `sam local` takes as no limit.
+    for (written, used) in [("0", 900), ("1000", 900)] {
+        let text = format!("Resources:\n{}      Timeout: {written}\n", FUNCTION);
+        assert_eq!(load_ok(&text).functions[0].timeout_secs, used);
+        assert!(
+            warnings(&text).iter().any(|w| w.contains(&format!(
+                "Timeout {written} is outside Lambda's 1 to 900 seconds"
+            ))),
+            "{:?}",
+            warnings(&text)
+        );
+        assert_error(
+            &strict_errors(&text),
+            "Timeout must be a whole number from 1 to 900",
+        );
+    }
 }
