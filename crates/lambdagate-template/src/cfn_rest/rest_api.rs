@@ -67,7 +67,7 @@ pub fn body(ev: &mut Evaluator<'_>, resource: &Resource, props: &Node, api: &mut
     // CDK's `ApiDefinition.fromAsset`: the document is a local asset.
     let localized = crate::cdk::localized(resource, props, "BodyS3Location");
     let props = localized.as_ref().unwrap_or(props);
-    let definition = openapi::from_raw_props(&mut ev.diags, props, api, base);
+    let definition = openapi::from_raw_props(&mut ev.diags, props, api, base, ev.strict);
     for bare in &definition.bare {
         ev.diags.warn_at(
             &bare.source,

@@ -80,12 +80,25 @@ pub struct Definition {
     /// unless a function event adds that route (SAM then puts the event's integration on them
     /// and keeps the rest).
     pub bare: Vec<Route>,
+    /// Whether a method that cannot be read refuses the definition (`validate`) or is left out
+    /// with a warning (serving; such a route is then not served at all, so nothing is served
+    /// without the settings it names).
+    strict: bool,
 }
 
 /// Loads the definition of an API from its resolved SAM properties, when it has one. Mistakes
 /// are reported; what loaded is kept.
-pub fn from_props(d: &mut Diags, props: &Node, api: &mut Api, base: &Path) -> Definition {
-    let mut out = Definition::default();
+pub fn from_props(
+    d: &mut Diags,
+    props: &Node,
+    api: &mut Api,
+    base: &Path,
+    strict: bool,
+) -> Definition {
+    let mut out = Definition {
+        strict,
+        ..Definition::default()
+    };
     let _ = definition(
         d,
         props,
@@ -99,8 +112,17 @@ pub fn from_props(d: &mut Diags, props: &Node, api: &mut Api, base: &Path) -> De
 
 /// Loads the definition of a raw `AWS::ApiGateway::RestApi` / `AWS::ApiGatewayV2::Api` from
 /// `Body` or `BodyS3Location` (a local file, as `aws cloudformation package` takes it).
-pub fn from_raw_props(d: &mut Diags, props: &Node, api: &mut Api, base: &Path) -> Definition {
-    let mut out = Definition::default();
+pub fn from_raw_props(
+    d: &mut Diags,
+    props: &Node,
+    api: &mut Api,
+    base: &Path,
+    strict: bool,
+) -> Definition {
+    let mut out = Definition {
+        strict,
+        ..Definition::default()
+    };
     let _ = definition(d, props, api, base, ["Body", "BodyS3Location"], &mut out);
     out
 }
@@ -330,12 +352,22 @@ fn path_item(
                 path: path.name.clone(),
             }
         };
+        let mark = d.mark();
         match operation_route(d, cx, route_key.clone(), key.pos, operation, shared, api) {
             Ok((route, true)) => {
                 out.own_security.push(operation.get("security").is_some());
                 api.routes.push(route);
             }
             Ok((route, false)) => out.bare.push(route),
+            // `sam local` serves the rest of such a definition (SAM CLI's own test templates
+            // have an `aws_proxy` integration without a `uri`).
+            Err(Reported) if !out.strict => d.demote_since(
+                mark,
+                &format!(
+                    "; `{route_key}` is not served (a deploy would reject it: `lambdagate \
+                     validate` reports it as an error)"
+                ),
+            ),
             Err(Reported) => failed = true,
         }
     }

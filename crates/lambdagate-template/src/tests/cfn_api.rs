@@ -748,7 +748,7 @@ fn a_mistake_in_a_raw_api_body_leaves_out_only_its_part_when_serving() {
     assert!(
         warned.iter().any(|w| w.starts_with(&format!("{at}:"))
             && w.contains("needs a uri")
-            && w.contains("that part of API `Api`'s definition is not served")),
+            && w.contains("`GET /bad` is not served")),
         "{warned:#?}"
     );
     let app = super::load_ok(text);

@@ -548,3 +548,33 @@ fn a_definition_uri_in_a_subfolder_is_a_source_of_the_application() {
         [crate::props::absolute(&dir.join("api/openapi.yaml"))]
     );
 }
+
+#[test]
+fn a_method_that_cannot_be_read_is_left_out_when_serving() {
+    // SAM CLI's own HTTP API test template has an `aws_proxy` integration without a `uri`:
+    // `sam local` serves the rest of the document.
+    let text = "Transform: AWS::Serverless-2016-10-31\nResources:\n  MyHttp:\n    Type: AWS::Serverless::HttpApi\n    Properties:\n      DefinitionBody:\n        openapi: '3.0'\n        info: {title: t, version: '1'}\n        paths:\n          /good:\n            get:\n              x-amazon-apigateway-integration:\n                type: aws_proxy\n                httpMethod: POST\n                payloadFormatVersion: '2.0'\n                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations\n          /bad:\n            post:\n              x-amazon-apigateway-integration:\n                type: aws_proxy\n                httpMethod: POST\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n      Handler: app.handler\n      Runtime: python3.12\n";
+    let app = load(text).unwrap_or_else(|e| panic!("{e:#?}"));
+    let keys: Vec<String> = app.apis[0]
+        .routes
+        .iter()
+        .map(|r| r.key.to_string())
+        .collect();
+    assert_eq!(keys, ["GET /good"]);
+    let warned = warnings(text);
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.contains("needs a uri") && w.contains("`POST /bad` is not served")),
+        "{warned:#?}"
+    );
+    let strict = LoadOptions {
+        strict: true,
+        ..LoadOptions::default()
+    };
+    let errors = load_str(text, &super::path(), &strict).unwrap_err();
+    assert!(
+        errors.iter().any(|e| e.message.contains("needs a uri")),
+        "{errors:#?}"
+    );
+}
