@@ -138,8 +138,11 @@ impl WatchSet {
             if ignored(path) {
                 continue;
             }
+            // The template itself is never a function's code, even with `CodeUri: .`: its edit
+            // reloads the application, which restarts only the functions whose settings changed.
             if path == self.template || Some(path) == self.env_vars.as_deref() {
                 changes.template = true;
+                continue;
             }
             // A file read with the template may also sit in a code folder (an OpenAPI file
             // beside the handler with `CodeUri: .`): the function may read it too.
@@ -445,6 +448,18 @@ mod tests {
 
     fn classify_in(s: &WatchSet, path: &str) -> Changes {
         s.classify([Path::new(path)])
+    }
+
+    #[test]
+    fn a_template_inside_a_code_folder_is_not_that_functions_code() {
+        let mut s = set();
+        s.code_dirs
+            .push((PathBuf::from("/app"), vec!["Root".into()]));
+        let c = classify(&["/app/template.yaml"]);
+        assert!(c.template);
+        let c = s.classify([Path::new("/app/template.yaml"), Path::new("/app/env.json")]);
+        assert!(c.template);
+        assert!(c.code.is_empty(), "{:?}", c.code);
     }
 
     #[test]
