@@ -200,7 +200,7 @@ impl<'t> Evaluator<'t> {
             value.pos = pos;
             return Ok(Some(value));
         }
-        if let Some(value) = self.sam_api_member(name, pos)? {
+        if let Some(value) = self.sam_member(name, pos)? {
             return Ok(Some(value));
         }
         if let Some(value) = self.sam_generated_stage(name, pos)? {
@@ -229,9 +229,10 @@ impl<'t> Evaluator<'t> {
 
     /// `Ref MyApi.Stage` / `Ref MyApi.Deployment`: SAM's names for the stage and deployment it
     /// generates for a serverless API. The stage yields its name (what `Ref` of a stage gives);
-    /// the deployment its logical id without SAM's hash suffix. `None` when `name` is not such
-    /// a reference.
-    fn sam_api_member(&mut self, name: &str, pos: Pos) -> R<Option<Node>> {
+    /// the deployment its logical id without SAM's hash suffix. A function's `.Version` and
+    /// `.Alias` are [`Evaluator::sam_function_member`]'s. `None` when `name` is not such a
+    /// reference.
+    fn sam_member(&mut self, name: &str, pos: Pos) -> R<Option<Node>> {
         let Some((api, member)) = name.rsplit_once('.') else {
             return Ok(None);
         };
@@ -306,7 +307,7 @@ impl<'t> Evaluator<'t> {
                 continue;
             }
             let member = format!("{}.Stage", resource.logical_id);
-            let Some(stage) = self.sam_api_member(&member, pos)? else {
+            let Some(stage) = self.sam_member(&member, pos)? else {
                 continue;
             };
             let stage_name = stage.as_str().unwrap_or_default();
@@ -345,7 +346,7 @@ impl<'t> Evaluator<'t> {
         // `${MyApi.Stage}` or `${MyFunction.Alias}` in a Sub (SAM resolves them as it does
         // `Ref MyApi.Stage`).
         if matches!(attribute, "Stage" | "Deployment" | "Version" | "Alias")
-            && let Some(value) = self.sam_api_member(&format!("{logical_id}.{attribute}"), pos)?
+            && let Some(value) = self.sam_member(&format!("{logical_id}.{attribute}"), pos)?
         {
             return Ok(value);
         }

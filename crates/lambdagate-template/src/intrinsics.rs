@@ -132,10 +132,8 @@ impl Evaluator<'_> {
 
     /// A "wrong argument shape" error.
     fn shape(&mut self, pos: Pos, function: &str, expected: &str, got: &Node) -> Reported {
-        self.diags.error(
-            pos,
-            format!("{function} expects {expected}, but got {}", got.kind_name()),
-        )
+        self.diags
+            .error(pos, shape_message(function, expected, got))
     }
 
     /// The argument as a list of exactly `n` items (unresolved).
@@ -293,10 +291,7 @@ impl Evaluator<'_> {
         // in for (an ARN split at `/`, an endpoint's DNS entries): where nothing served depends
         // on the result, a list of the wrong shape is a warning (`unresolved`), not a refusal.
         let Some(items) = list.as_seq() else {
-            let message = format!(
-                "Fn::Select expects a list to select from, but got {}",
-                list.kind_name()
-            );
+            let message = shape_message("Fn::Select", "a list to select from", &list);
             return self.unresolved(pos, message, String::new()).map(Some);
         };
         match items.get(index) {
@@ -475,6 +470,11 @@ fn base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// What a function was given instead of the shape it takes.
+fn shape_message(function: &str, expected: &str, got: &Node) -> String {
+    format!("{function} expects {expected}, but got {}", got.kind_name())
 }
 
 #[cfg(test)]

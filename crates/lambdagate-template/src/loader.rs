@@ -334,15 +334,12 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags, strict: bool) ->
     for function in out.iter().filter(|r| r.kind == "AWS::Serverless::Function") {
         let role = format!("{}Role", function.logical_id);
         if function.properties.get("Role").is_none() && !out.iter().any(|r| r.logical_id == role) {
-            implicit.push(Resource {
-                logical_id: role,
-                kind: "AWS::IAM::Role".to_string(),
-                properties: empty(function.pos),
-                condition: function.condition.clone(),
-                pos: function.pos,
-                implicit: true,
-                metadata: None,
-            });
+            implicit.push(generated(
+                role,
+                "AWS::IAM::Role",
+                function.pos,
+                function.condition.clone(),
+            ));
         }
     }
     // Gradual deployments: SAM adds one CodeDeploy application (and its service role) for the
@@ -359,20 +356,31 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags, strict: bool) ->
             ("CodeDeployServiceRole", "AWS::IAM::Role"),
         ] {
             if !out.iter().any(|r| r.logical_id == logical_id) {
-                implicit.push(Resource {
-                    logical_id: logical_id.to_string(),
-                    kind: kind.to_string(),
-                    properties: empty(function.pos),
-                    condition: None,
-                    pos: function.pos,
-                    implicit: true,
-                    metadata: None,
-                });
+                implicit.push(generated(logical_id.to_string(), kind, function.pos, None));
             }
         }
     }
     out.extend(implicit);
     out
+}
+
+/// A resource SAM's transform adds, with no properties of its own, placed at `pos` (the
+/// resource it comes from), so that references to it resolve.
+fn generated(
+    logical_id: String,
+    kind: &str,
+    pos: Pos,
+    condition: Option<(String, Pos)>,
+) -> Resource {
+    Resource {
+        logical_id,
+        kind: kind.to_string(),
+        properties: Node::new(Value::Map(vec![]), pos),
+        condition,
+        pos,
+        implicit: true,
+        metadata: None,
+    }
 }
 
 /// `DependsOn` must name resources of the template (an error when `strict`, else a warning).

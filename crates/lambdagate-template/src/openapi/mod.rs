@@ -95,19 +95,14 @@ pub fn from_props(
     base: &Path,
     strict: bool,
 ) -> Definition {
-    let mut out = Definition {
-        strict,
-        ..Definition::default()
-    };
-    let _ = definition(
+    read(
         d,
         props,
         api,
         base,
         ["DefinitionBody", "DefinitionUri"],
-        &mut out,
-    );
-    out
+        strict,
+    )
 }
 
 /// Loads the definition of a raw `AWS::ApiGateway::RestApi` / `AWS::ApiGatewayV2::Api` from
@@ -119,11 +114,23 @@ pub fn from_raw_props(
     base: &Path,
     strict: bool,
 ) -> Definition {
+    read(d, props, api, base, ["Body", "BodyS3Location"], strict)
+}
+
+/// The definition under the inline and file `keys`; its own errors stay reported.
+fn read(
+    d: &mut Diags,
+    props: &Node,
+    api: &mut Api,
+    base: &Path,
+    keys: [&str; 2],
+    strict: bool,
+) -> Definition {
     let mut out = Definition {
         strict,
         ..Definition::default()
     };
-    let _ = definition(d, props, api, base, ["Body", "BodyS3Location"], &mut out);
+    let _ = definition(d, props, api, base, keys, &mut out);
     out
 }
 

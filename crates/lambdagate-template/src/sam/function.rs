@@ -224,9 +224,9 @@ pub fn build(
     }))
 }
 
-/// `Timeout`, 1 to 900 seconds. When serving, a value outside that range (SAM CLI's own test
-/// templates have `Timeout: 0`, which `sam local` takes as no limit) runs with the nearest
-/// limit Lambda has, with a warning; a deploy rejects it, and so does `validate`.
+/// `Timeout`, 1 to 900 seconds. When serving, a whole number outside that range (SAM CLI's
+/// own test templates have `Timeout: 0`, which `sam local` takes as no limit) runs with
+/// Lambda's longest, 900 s, with a warning; a deploy rejects it, and so does `validate`.
 fn timeout(d: &mut Diags, props: &Node, owner: &str, strict: bool) -> R<Option<u32>> {
     let node = props.get("Timeout");
     let whole = node
@@ -234,15 +234,14 @@ fn timeout(d: &mut Diags, props: &Node, owner: &str, strict: bool) -> R<Option<u
         .and_then(|t| t.trim().parse::<u64>().ok());
     match (node, whole) {
         (Some(node), Some(n)) if !strict && !(1..=900).contains(&n) => {
-            let used = if n == 0 || n > 900 { 900 } else { n as u32 };
             d.warn(
                 node.pos,
                 format!(
                     "{owner}: Timeout {n} is outside Lambda's 1 to 900 seconds, which a deploy \
-                     rejects; served with {used} s (`lambdagate validate` reports it as an error)"
+                     rejects; served with 900 s (`lambdagate validate` reports it as an error)"
                 ),
             );
-            Ok(Some(used))
+            Ok(Some(900))
         }
         _ => props::number(d, props, "Timeout", owner, 1..=900),
     }

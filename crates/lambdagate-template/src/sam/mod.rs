@@ -153,9 +153,8 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
         }
         if let Ok((mut api, auth)) = built {
             // The definition's routes come first: SAM merges events into the document.
-            let strict = ev.strict;
             let definition =
-                crate::openapi::from_props(&mut ev.diags, props, &mut api, base, strict);
+                crate::openapi::from_props(&mut ev.diags, props, &mut api, base, ev.strict);
             if let Some(defaults) = &auth {
                 definition_auth(
                     &mut ev.diags,
