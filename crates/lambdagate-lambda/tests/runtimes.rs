@@ -110,6 +110,57 @@ async fn every_handler_style_answers() {
 }
 
 #[tokio::test]
+async fn node_context_has_the_official_clients_shape_with_one_set_of_accessors() {
+    // Own keys in the official client's order, callbackWaitsForEmptyEventLoop an own enumerable
+    // accessor that nothing else reveals. Its two functions are the same for every invocation:
+    // fresh ones per context gave every context its own V8 hidden class, which kept each
+    // invocation's closures alive through every minor collection (docs/design-notes.md,
+    // "Node's minor collections").
+    let f = node("context_shape", "index.handler");
+    let service = start(vec![f.clone()]).await;
+    let first = proxy_body(&response(&call(&service, &f.logical_id, "{}").await));
+    let second = proxy_body(&response(&call(&service, &f.logical_id, "{}").await));
+    assert_eq!(
+        first["keys"],
+        serde_json::json!([
+            "callbackWaitsForEmptyEventLoop",
+            "succeed",
+            "fail",
+            "done",
+            "functionVersion",
+            "functionName",
+            "memoryLimitInMB",
+            "logGroupName",
+            "logStreamName",
+            "clientContext",
+            "identity",
+            "invokedFunctionArn",
+            "awsRequestId",
+            "tenantId",
+            "getRemainingTimeInMillis"
+        ]),
+        "{first}"
+    );
+    assert_eq!(first["symbols"], 0, "{first}");
+    assert_eq!(first["prototypeIsObject"], true, "{first}");
+    assert_eq!(
+        first["descriptor"],
+        serde_json::json!({"get": "function", "set": "function", "enumerable": true, "configurable": true}),
+        "{first}"
+    );
+    for body in [&first, &second] {
+        assert_eq!(body["initially"], true, "{body}");
+        assert_eq!(body["afterSet"], false, "{body}");
+        assert_eq!(body["viaChild"], true, "{body}");
+        assert_eq!(body["childReads"], true, "{body}");
+        assert_eq!(body["json"], false, "{body}");
+    }
+    assert_eq!(first["sameAccessors"], serde_json::Value::Null, "{first}");
+    assert_eq!(second["sameAccessors"], true, "{second}");
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
 async fn node_runs_with_lambdas_v8_options_sized_from_memory() {
     // Lambda's Node.js runtimes expose gc() and size the heap from MemorySize: a tenth for the
     // young generation (two semi-spaces), the rest for the old one. V8's limit is the old space
