@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
-"""CPU per invocation of our Python bootstrap, without the gateway, wrk or a machine's noise.
+"""CPU per invocation of our Python or Node.js bootstrap, without the gateway, wrk or a machine's noise.
 
 Plays the gateway's side of the frames protocol (runtime_api/frames.rs) on a Unix socket:
-starts runtimes/python/bootstrap.py on bench/functions/python's hello handler, hands it one
-HTTP API v2 event at a time, waits for each answer, and reads the bootstrap's CPU from
-/proc/<pid>/stat around the run. One invocation at a time, so every invocation includes the
-bootstrap's sleep and wake-up, as under load.
+starts runtimes/python/bootstrap.py (or runtimes/node/bootstrap.mjs, with the options Lambda
+gives node at 128 MB) on bench/functions' hello handler, hands it one HTTP API v2 event at a
+time, waits for each answer, and reads the bootstrap's CPU from /proc/<pid>/stat around the
+run. One invocation at a time, so every invocation includes the bootstrap's sleep and wake-up,
+as under load.
 
     python3 bench/bootstrap_cpu.py                   # the bootstrap, 30,000 invocations
     python3 bench/bootstrap_cpu.py --bare            # the floor: a loop that only polls, reads and answers
     python3 bench/bootstrap_cpu.py --profile OUT     # the bootstrap under cProfile, stats written to OUT
+    python3 bench/bootstrap_cpu.py --node            # the Node.js bootstrap
+    python3 bench/bootstrap_cpu.py --node --gc       # and V8's minor collections: bytes allocated per
+                                                     # invocation, bytes surviving each, pauses
+    python3 bench/bootstrap_cpu.py --bootstrap FILE  # another copy of the script (git show REV:...)
 
 The difference between the two first lines is what the bootstrap's Python code costs per
-invocation; see "Gateway CPU per request" in docs/design-notes.md.
+invocation; see "Gateway CPU per request" and "Node's minor collections" in docs/design-notes.md.
 """
 
 import argparse
@@ -27,6 +32,16 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 BOOTSTRAP = os.path.join(HERE, "..", "runtimes", "python", "bootstrap.py")
 HANDLER_DIR = os.path.join(HERE, "functions", "python")
+NODE_BOOTSTRAP = os.path.join(HERE, "..", "runtimes", "node", "bootstrap.mjs")
+NODE_HANDLER_DIR = os.path.join(HERE, "functions", "node")
+# What lambdagate starts node with for a 128 MB function (instance/launch.rs, node_options).
+NODE_OPTIONS = [
+    "--expose-gc",
+    "--max-http-header-size",
+    "81920",
+    "--max-semi-space-size=6",
+    "--max-old-space-size=116",
+]
 
 # The same loop as the bootstrap's, minus everything Lambda asks of it: poll, read, answer
 # with a fixed response frame followed by the next poll.
@@ -124,6 +139,27 @@ class Frames:
                 return frame
 
 
+def minor_collections(trace, invocations):
+    """A summary of V8's `--trace-gc-nvp` lines for scavenges (gc=s)."""
+    count = allocated = survived = 0
+    pauses = []
+    for line in trace.splitlines():
+        fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+        if fields.get("gc") != "s":
+            continue
+        count += 1
+        allocated += int(fields.get("allocated", 0))
+        survived += int(fields.get("new_space_survived", 0))
+        pauses.append(float(fields.get("pause", 0)))
+    if count == 0:
+        return "minor collections: none"
+    return (
+        "minor collections: %d, %.0f bytes allocated per invocation, %.0f bytes surviving each, "
+        "pause %.2f ms on average, %.2f ms at most"
+        % (count, allocated / invocations, survived / count, sum(pauses) / count, max(pauses))
+    )
+
+
 def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -135,7 +171,20 @@ def main():
     parser.add_argument("-n", type=int, default=30000, help="measured invocations")
     parser.add_argument("--bare", action="store_true", help="measure the bare loop instead")
     parser.add_argument("--profile", metavar="OUT", help="run the bootstrap under cProfile")
+    parser.add_argument("--node", action="store_true", help="the Node.js bootstrap instead")
+    parser.add_argument(
+        "--bootstrap", metavar="FILE", help="this bootstrap script instead (an older one, to compare)"
+    )
+    parser.add_argument(
+        "--gc", action="store_true", help="with --node: V8's minor collections during the run"
+    )
     args = parser.parse_args()
+    if args.node and (args.bare or args.profile):
+        parser.error("--bare and --profile are for the Python bootstrap")
+    if args.gc and not args.node:
+        parser.error("--gc needs --node")
+    if args.bootstrap:
+        args.bootstrap = os.path.abspath(args.bootstrap)  # the bootstrap runs in the handler's folder
 
     work = tempfile.mkdtemp(prefix="lambdagate-bootstrap-cpu-")
     path = os.path.join(work, "runtime.sock")
@@ -153,13 +202,28 @@ def main():
         AWS_LAMBDA_RUNTIME_API="127.0.0.1:9",
         AWS_EXECUTION_ENV="AWS_Lambda_python3.11",
     )
-    if args.bare:
+    cwd = HANDLER_DIR
+    gc_log = None
+    if args.node:
+        cwd = NODE_HANDLER_DIR
+        env.update(
+            LAMBDA_TASK_ROOT=cwd,
+            AWS_LAMBDA_FUNCTION_NAME="NodeHello",
+            AWS_EXECUTION_ENV="AWS_Lambda_nodejs20.x",
+        )
+        trace = ["--trace-gc-nvp"] if args.gc else []
+        command = ["node", *NODE_OPTIONS, *trace, args.bootstrap or NODE_BOOTSTRAP]
+        if args.gc:
+            # V8 prints one line per collection on standard output; a file, so a full pipe
+            # never stalls the bootstrap.
+            gc_log = open(os.path.join(work, "gc.log"), "w+")
+    elif args.bare:
         command = [sys.executable, "-c", BARE]
     elif args.profile:
-        command = [sys.executable, "-m", "cProfile", "-o", args.profile, BOOTSTRAP]
+        command = [sys.executable, "-m", "cProfile", "-o", args.profile, args.bootstrap or BOOTSTRAP]
     else:
-        command = [sys.executable, BOOTSTRAP]
-    child = subprocess.Popen(command, env=env, cwd=HANDLER_DIR)
+        command = [sys.executable, args.bootstrap or BOOTSTRAP]
+    child = subprocess.Popen(command, env=env, cwd=cwd, stdout=gc_log)
     try:
         listener.settimeout(30)
         conn, _ = listener.accept()
@@ -171,11 +235,13 @@ def main():
         for n in range(min(2000, args.n)):  # warm-up
             conn.sendall(events[n])
             frames.answer()
+        gc_from = os.path.getsize(gc_log.name) if gc_log else 0
         before, started = cpu_seconds(child.pid), time.perf_counter()
         for frame in events:
             conn.sendall(frame)
             last = frames.answer()
         used, elapsed = cpu_seconds(child.pid) - before, time.perf_counter() - started
+        gc_to = os.path.getsize(gc_log.name) if gc_log else 0
         if not args.bare and b'"statusCode": 200' not in last and b'"statusCode":200' not in last:
             raise SystemExit("unexpected answer: %r" % last[:120])
         print(
@@ -187,9 +253,15 @@ def main():
                 args.n,
             )
         )
+        if gc_log:
+            gc_log.seek(gc_from)
+            print(minor_collections(gc_log.read(gc_to - gc_from), args.n))
         conn.close()
         child.wait(timeout=10)
     finally:
+        if gc_log:
+            gc_log.close()
+            os.unlink(gc_log.name)
         if child.poll() is None:
             child.kill()
             child.wait()
