@@ -19,16 +19,17 @@ use crate::yaml;
 const NOT_IN: &[&str] = &["AWSTemplateFormatVersion", "Parameters"];
 
 /// Splices every `AWS::Include` of `root` (read from `file`) in place. Problems are errors:
-/// the template is incomplete without the snippet.
-pub fn splice(root: &mut Node, d: &mut Diags, file: &Path) {
+/// the template is incomplete without the snippet. `strict` (validate) refuses snippets whose YAML
+/// only `sam` reads (see [`yaml::read_as_sam_does`]).
+pub fn splice(root: &mut Node, d: &mut Diags, file: &Path, strict: bool) {
     let chain = vec![crate::props::absolute(file)];
     let dir = folder(file);
-    top_level(root, d, &dir, &chain);
+    top_level(root, d, &dir, &chain, strict);
     if let Value::Map(entries) = &mut root.value {
         entries.retain_mut(|(key, value)| {
             NOT_IN.contains(&key.name.as_str())
                 || key.name == "Transform"
-                || walk(value, d, &dir, &chain)
+                || walk(value, d, &dir, &chain, strict)
         });
     }
 }
@@ -46,7 +47,7 @@ fn folder(file: &Path) -> PathBuf {
 
 /// `Transform: {Name: AWS::Include, ...}` (alone or in the list): the snippet's sections join
 /// the template's; the entry leaves the section.
-fn top_level(root: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) {
+fn top_level(root: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf], strict: bool) {
     let Value::Map(sections) = &mut root.value else {
         return;
     };
@@ -75,7 +76,7 @@ fn top_level(root: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) {
         sections.remove(index);
     }
     for call in snippets {
-        let Some(mut doc) = include(&call, d, dir, chain) else {
+        let Some(mut doc) = include(&call, d, dir, chain, strict) else {
             continue;
         };
         let kind = doc.kind_name();
@@ -134,10 +135,10 @@ fn is_include(node: &Node) -> bool {
 /// Replaces every `Fn::Transform: {Name: AWS::Include}` below `node`. False when `node` was
 /// a call whose snippet could not be read (reported): its owner leaves it out, so the missing
 /// snippet is one error rather than one more for each place that needed it.
-fn walk(node: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> bool {
+fn walk(node: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf], strict: bool) -> bool {
     match &mut node.value {
         Value::Seq(items) => {
-            items.retain_mut(|item| walk(item, d, dir, chain));
+            items.retain_mut(|item| walk(item, d, dir, chain, strict));
         }
         Value::Map(entries) => {
             let at = entries
@@ -145,7 +146,7 @@ fn walk(node: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> bool {
                 .position(|(k, v)| k.name == "Fn::Transform" && is_include(v));
             if let Some(at) = at {
                 let (_, call) = entries.remove(at);
-                let snippet = include(&call, d, dir, chain);
+                let snippet = include(&call, d, dir, chain, strict);
                 if entries.is_empty() {
                     // The call is the whole value: the snippet takes its place.
                     return match snippet {
@@ -174,7 +175,7 @@ fn walk(node: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> bool {
                     None => {}
                 }
             }
-            entries.retain_mut(|(_, value)| walk(value, d, dir, chain));
+            entries.retain_mut(|(_, value)| walk(value, d, dir, chain, strict));
         }
         _ => {}
     }
@@ -182,7 +183,13 @@ fn walk(node: &mut Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> bool {
 }
 
 /// Reads the snippet a call names, with its own includes spliced. `None` once reported.
-fn include(call: &Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> Option<Node> {
+fn include(
+    call: &Node,
+    d: &mut Diags,
+    dir: &Path,
+    chain: &[PathBuf],
+    strict: bool,
+) -> Option<Node> {
     let Some(location) = call.get("Parameters").and_then(|p| p.get("Location")) else {
         d.error(
             call.pos,
@@ -242,8 +249,18 @@ fn include(call: &Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> Option<
     };
     let shown = as_named(&path, d.file());
     let tag = d.tag_file(shown).unwrap_or(0);
-    let mut doc = match yaml::read(&text) {
-        Ok(doc) => doc,
+    let mut doc = match yaml::read_as_sam_does(&text) {
+        Ok((doc, leniencies)) => {
+            let mark = d.mark();
+            for leniency in leniencies {
+                let at = tagged(leniency.pos(), tag);
+                crate::loader::report_leniency(d, leniency.at(at), strict);
+            }
+            if d.has_errors_since(mark) {
+                return None;
+            }
+            doc
+        }
         Err(errors) => {
             for e in errors {
                 d.error(tagged(e.pos, tag), format!("in `{name}`: {}", e.message));
@@ -254,7 +271,7 @@ fn include(call: &Node, d: &mut Diags, dir: &Path, chain: &[PathBuf]) -> Option<
     retag(&mut doc, tag);
     let mut inner = chain.to_vec();
     inner.push(path.clone());
-    walk(&mut doc, d, &folder(&path), &inner).then_some(doc)
+    walk(&mut doc, d, &folder(&path), &inner, strict).then_some(doc)
 }
 
 fn tagged(pos: Pos, tag: u32) -> Pos {

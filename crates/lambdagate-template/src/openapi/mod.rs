@@ -206,7 +206,15 @@ fn from_file(
         .parent()
         .map_or_else(|| path.clone(), |dir| dir.join(file));
     let template = d.switch_file(shown);
-    let result = match yaml::read(&text) {
+    let mark = d.mark();
+    let read = yaml::read_as_sam_does(&text).map(|(doc, leniencies)| {
+        for leniency in leniencies {
+            crate::loader::report_leniency(d, leniency, out.strict);
+        }
+        doc
+    });
+    let result = match read {
+        Ok(_) if d.has_errors_since(mark) => Err(Reported),
         Ok(doc) if doc.as_map().is_some() => load(d, &doc, api, &format!("{owner}: {file}"), out),
         Ok(doc) => Err(d.error(
             doc.pos,

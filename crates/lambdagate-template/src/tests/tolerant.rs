@@ -312,11 +312,59 @@ fn a_repeated_key_keeps_its_last_value_when_serving() {
     assert!(
         warned.iter().any(
             |w| w.starts_with("9:7: this key is repeated in its mapping")
-                && w.contains("the last value is used")
+                && w.contains("`sam` keeps the last value, and so does lambdagate")
         ),
         "{warned:#?}"
     );
-    assert_error(&strict_errors(text), "duplicated key in mapping");
+    assert_error(&strict_errors(text), "a YAML 1.2 parser refuses this");
+}
+
+#[test]
+fn flow_and_quoted_lines_at_their_keys_column_are_read_as_sam_reads_them() {
+    // aws-samples templates: a JSON schema pasted under `Schema: {` with its lines at the key's
+    // column, a resource policy's `[{` closed at the key's column, a VTL template in a quoted
+    // string whose lines start at the key's column (and with `#` and brackets inside).
+    let shallow = "Transform: AWS::Serverless-2016-10-31\nResources:\n  Model:\n    Type: AWS::ApiGateway::Model\n    Properties:\n      RestApiId: api\n      Schema: {\"type\": \"object\",\n      \"required\": [\"a\"]}\n  Api:\n    Type: AWS::Serverless::Api\n    Properties:\n      StageName: v1\n      Auth:\n        ResourcePolicy:\n          CustomStatements: [{\n            \"Effect\": \"Allow\"\n          }]\n      Description: { \"Fn::Sub\": \"#set($x = 1) \\\n      {\\\"T\\\": [1]} \\\n      #end\" }\n";
+    let deep = shallow
+        .replace("\n      \"required\"", "\n        \"required\"")
+        .replace("\n          }]", "\n            }]")
+        .replace("\n      {\\\"T", "\n        {\\\"T")
+        .replace("\n      #end", "\n        #end");
+    assert_ne!(shallow, deep);
+    let read = |text: &str| crate::yaml::read(text);
+    assert!(
+        read(shallow).is_err(),
+        "a YAML 1.2 parser refuses the shallow lines"
+    );
+    let (node, leniencies) = crate::yaml::read_as_sam_does(shallow).expect("read as sam reads it");
+    assert_eq!(
+        node.to_json(),
+        read(&deep)
+            .expect("the deeper text is valid YAML 1.2")
+            .to_json()
+    );
+    assert_eq!(leniencies.len(), 3, "{leniencies:?}");
+    assert_eq!(
+        node.get("Resources")
+            .and_then(|r| r.get("Api"))
+            .and_then(|a| a.get("Properties"))
+            .and_then(|p| p.get("Description"))
+            .and_then(|d| d.get("Fn::Sub"))
+            .and_then(crate::node::Node::as_str),
+        Some("#set($x = 1) {\"T\": [1]} #end")
+    );
+    let warned = warnings(shallow);
+    for line in [7, 15, 18] {
+        assert!(
+            warned.iter().any(|w| w.starts_with(&format!("{line}:"))
+                && w.contains("indented no deeper than the block it sits in")
+                && w.contains("and so does lambdagate")),
+            "line {line}: {warned:#?}"
+        );
+    }
+    assert_error(&strict_errors(shallow), "a YAML 1.2 parser refuses this");
+    // Lines too shallow outside such a construct are still a syntax error.
+    assert!(crate::yaml::read_as_sam_does("a:\n  b: 1\n c: 2\n").is_err());
 }
 
 #[test]

@@ -1,5 +1,9 @@
 //! Reading YAML (and JSON, which is YAML) into [`Node`]s that keep their source positions.
 
+mod continuation;
+
+use std::borrow::Cow;
+
 use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
 
 use crate::node::{Key, Node, Pos, Value};
@@ -65,37 +69,99 @@ pub fn read(text: &str) -> Result<Node, Vec<ReadError>> {
     }
 }
 
-/// [`read`], except that a key repeated in a mapping keeps its last value, as PyYAML (and so
-/// `sam` and `aws cloudformation package`, which rewrite the template before a deploy) does.
-/// The first repeated key comes back beside the node, for a warning.
-pub fn read_keeping_last(text: &str) -> Result<(Node, Option<ReadError>), Vec<ReadError>> {
-    let errors = match read(text) {
-        Ok(node) => return Ok((node, None)),
-        Err(errors) => errors,
-    };
-    let [first] = errors.as_slice() else {
-        return Err(errors);
-    };
-    if !first.message.ends_with(DUPLICATE_KEY) {
-        return Err(errors);
+/// A place [`read_as_sam_does`] read where a YAML 1.2 parser refuses the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leniency {
+    /// A key repeated in its mapping (at the repetition): the last value is kept.
+    RepeatedKey(Pos),
+    /// A flow collection or quoted scalar (at its opening character) whose continuation lines
+    /// are indented no deeper than the block it sits in.
+    ShallowContinuation(Pos),
+}
+
+impl Leniency {
+    /// Where it is.
+    pub fn pos(&self) -> Pos {
+        match *self {
+            Leniency::RepeatedKey(pos) | Leniency::ShallowContinuation(pos) => pos,
+        }
     }
+
+    /// The same place, at `pos` (a position in another numbering of files).
+    pub fn at(self, pos: Pos) -> Self {
+        match self {
+            Leniency::RepeatedKey(_) => Leniency::RepeatedKey(pos),
+            Leniency::ShallowContinuation(_) => Leniency::ShallowContinuation(pos),
+        }
+    }
+}
+
+/// The most constructs [`read_as_sam_does`] indents deeper before it gives up.
+const MAX_DEEPENED: usize = 200;
+
+/// [`read`], except that it reads what PyYAML, and so `sam` (which rewrites the template
+/// before a deploy), reads where a YAML 1.2 parser refuses the text: a key repeated in a
+/// mapping keeps its last value, and the continuation lines of a flow collection or a quoted
+/// scalar may be indented no deeper than the block it sits in. Each such place comes back
+/// beside the node, for a warning.
+pub fn read_as_sam_does(text: &str) -> Result<(Node, Vec<Leniency>), Vec<ReadError>> {
+    let mut text = Cow::Borrowed(text);
+    let mut found = Vec::new();
+    let mut deepened = Vec::new();
+    loop {
+        let errors = match read(&text) {
+            Ok(node) => return Ok((node, found)),
+            Err(errors) => errors,
+        };
+        let [first] = errors.as_slice() else {
+            return Err(errors);
+        };
+        if first.message.ends_with(DUPLICATE_KEY) {
+            let node = keep_last(&text).ok_or(errors.clone())??;
+            found.push(Leniency::RepeatedKey(first.pos));
+            return Ok((node, found));
+        }
+        if !first.message.contains(INDENTATION) || deepened.len() >= MAX_DEEPENED {
+            return Err(errors);
+        }
+        let line = (first.pos.line as usize).saturating_sub(1);
+        let Some(construct) = continuation::multiline_constructs(&text)
+            .into_iter()
+            .find(|c| c.start_line <= line && line <= c.end_line && !deepened.contains(c))
+        else {
+            return Err(errors);
+        };
+        text = Cow::Owned(continuation::indent_deeper(&text, &construct));
+        // Its lines are indented deeper now; its start is where it was.
+        deepened.push(construct);
+        found.push(Leniency::ShallowContinuation(Pos {
+            line: construct.start_line as u32 + 1,
+            column: construct.start_col as u32 + 1,
+        }));
+    }
+}
+
+/// The text read with repeated keys keeping their last value; `None` when it cannot be read
+/// that way either, and the conversion's own errors.
+fn keep_last(text: &str) -> Option<Result<Node, Vec<ReadError>>> {
     let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut loader = saphyr::YamlLoader::<MarkedYamlOwned>::default();
     loader.allow_duplicate_keys(true);
     if parser.load(&mut loader, true).is_err() || loader.error().is_some() {
-        return Err(errors);
+        return None;
     }
-    let Some(doc) = loader.into_documents().into_iter().next() else {
-        return Err(errors);
-    };
+    let doc = loader.into_documents().into_iter().next()?;
     let mut problems = Vec::new();
     let node = convert(doc, None, &mut problems);
-    if problems.is_empty() {
-        Ok((node, Some(first.clone())))
+    Some(if problems.is_empty() {
+        Ok(node)
     } else {
         Err(problems)
-    }
+    })
 }
+
+/// What every one of saphyr's indentation messages holds.
+const INDENTATION: &str = "invalid indentation";
 
 /// saphyr's message for a key repeated in one mapping.
 const DUPLICATE_KEY: &str = "duplicated key in mapping";
