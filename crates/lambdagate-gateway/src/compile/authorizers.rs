@@ -152,6 +152,27 @@ pub(super) fn compile_authorizers(
         .collect()
 }
 
+/// A TOKEN authorizer's `IdentityValidationExpression`, which the whole token must match.
+/// An empty one is none: that is how a template leaves it out through a parameter
+/// (`!Ref ValidationString` with `Default: ""`), and as a pattern it would refuse every token.
+fn validation_expression(
+    expr: Option<&str>,
+    owner: &str,
+    warnings: &mut Vec<String>,
+) -> Option<Regex> {
+    let expr = expr.filter(|e| !e.is_empty())?;
+    match Regex::new(&format!("^(?:{expr})$")) {
+        Ok(re) => Some(re),
+        Err(e) => {
+            warnings.push(format!(
+                "{owner}: IdentityValidationExpression `{expr}` is not a valid regular \
+                 expression ({e}); it is not applied"
+            ));
+            None
+        }
+    }
+}
+
 fn compile_one(
     app: &Application,
     api: &Api,
@@ -176,19 +197,11 @@ fn compile_one(
             }
         }
     }
-    let validation = match &authorizer.identity_validation_expression {
-        Some(expr) => match Regex::new(&format!("^(?:{expr})$")) {
-            Ok(re) => Some(re),
-            Err(e) => {
-                warnings.push(format!(
-                    "{owner}: IdentityValidationExpression `{expr}` is not a valid regular \
-                     expression ({e}); it is not applied"
-                ));
-                None
-            }
-        },
-        None => None,
-    };
+    let validation = validation_expression(
+        authorizer.identity_validation_expression.as_deref(),
+        &owner,
+        warnings,
+    );
     let kind = match &authorizer.kind {
         AuthorizerKind::Lambda {
             function,
@@ -351,6 +364,20 @@ mod tests {
         );
         assert_eq!(IdentitySource::parse("method.request.path.id"), None);
         assert_eq!(IdentitySource::parse("method.request.header."), None);
+    }
+
+    #[test]
+    fn validation_expressions_match_the_whole_token_and_empty_is_none() {
+        let mut warnings = Vec::new();
+        let re = validation_expression(Some("^myheader$"), "a", &mut warnings).unwrap();
+        assert!(re.is_match("myheader"));
+        let re = validation_expression(Some("Bearer .+"), "a", &mut warnings).unwrap();
+        assert!(re.is_match("Bearer x") && !re.is_match("xBearer x"));
+        assert!(validation_expression(Some(""), "a", &mut warnings).is_none());
+        assert!(validation_expression(None, "a", &mut warnings).is_none());
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(validation_expression(Some("("), "a", &mut warnings).is_none());
+        assert_eq!(warnings.len(), 1);
     }
 
     #[test]
