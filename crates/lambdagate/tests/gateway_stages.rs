@@ -124,8 +124,10 @@ async fn routes_from_an_openapi_definition_uri() {
     // aws_proxy integration from the document, to the function named by its ARN.
     let r = c.get(server.url("/dev/items/42")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    let text = r.text().await.unwrap();
-    assert!(text.contains("42"), "{text}");
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(body["id"], "42", "{body}");
+    // The document's operationId is the event's requestContext.operationName.
+    assert_eq!(body["operation"], "getItem", "{body}");
     // A mock from the document.
     let r = c.get(server.url("/dev/ping")).send().await.unwrap();
     assert_eq!(r.status(), 200);
@@ -138,6 +140,8 @@ async fn routes_from_an_openapi_definition_uri() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(body["operation"], Value::Null, "{body}");
     // The document's customized gateway response.
     let r = c.get(server.url("/dev/nowhere")).send().await.unwrap();
     assert_eq!(r.status(), 404);

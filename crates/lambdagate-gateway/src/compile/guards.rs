@@ -324,6 +324,7 @@ mod tests {
             path: path.into(),
             route_key: format!("{method} {path}"),
             resource_id: "r".into(),
+            operation_name: None,
             integration: crate::integration::CompiledIntegration::Unsupported(
                 lambdagate_model::IntegrationType::Mock,
             ),

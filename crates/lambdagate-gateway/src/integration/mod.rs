@@ -75,6 +75,8 @@ pub struct IntegrationRequest<'a> {
     pub route_key: &'a str,
     /// The route's `resourceId`.
     pub resource_id: &'a str,
+    /// REST `OperationName`, when the method has one.
+    pub operation_name: Option<&'a str>,
     /// The path as the API sees it (without a REST stage prefix).
     pub path: String,
     /// The path as sent (`requestContext.path`).

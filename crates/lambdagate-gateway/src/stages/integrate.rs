@@ -36,6 +36,7 @@ pub async fn run(
         resource: &route.path,
         route_key: &route.route_key,
         resource_id: &route.resource_id,
+        operation_name: route.operation_name.as_deref(),
         path: cx.api_path(),
         context_path: cx.context_path(),
         path_parameters: cx

@@ -50,6 +50,8 @@ pub struct EventInput<'a> {
     pub deployment_id: &'a str,
     /// `resourceId` (REST).
     pub resource_id: &'a str,
+    /// `operationName` (REST, when the method has an `OperationName` or `operationId`).
+    pub operation_name: Option<&'a str>,
     /// Whether the body is passed base64-encoded.
     pub base64_body: bool,
     /// What the route's authorizer established (`requestContext.authorizer`, `identity`).
@@ -388,6 +390,8 @@ struct V1Context<'a> {
     http_method: &'a str,
     identity: Identity<'a>,
     path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operation_name: Option<&'a str>,
     protocol: &'a str,
     request_id: &'a str,
     request_time: &'a str,
@@ -470,6 +474,7 @@ pub fn v1_event(input: &EventInput<'_>, http_api: bool) -> Vec<u8> {
                 ..Identity::of(&source_ip, req.user_agent(), input.authorizer)
             },
             path: input.context_path,
+            operation_name: input.operation_name.filter(|_| !http_api),
             protocol: "HTTP/1.1",
             request_id: input.request_id,
             request_time: &input.time.clf,
@@ -653,6 +658,7 @@ mod tests {
             api_id: "api",
             deployment_id: "dep",
             resource_id: "res",
+            operation_name: Some("GetMe"),
             base64_body: false,
             authorizer,
         };
@@ -662,6 +668,23 @@ mod tests {
             _ => v2_event(&input),
         };
         serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[test]
+    fn rest_events_name_their_operation_and_http_api_events_do_not() {
+        // As in the recorded REST event aws-lambda-go apigw-restapi-openapi-request.
+        assert_eq!(
+            event_with(None, "rest")["requestContext"]["operationName"],
+            "GetMe"
+        );
+        for kind in ["http1", "http2"] {
+            assert!(
+                event_with(None, kind)["requestContext"]
+                    .get("operationName")
+                    .is_none(),
+                "{kind}"
+            );
+        }
     }
 
     #[test]

@@ -75,6 +75,7 @@ impl LambdaProxy {
             api_id: r.api_id,
             deployment_id: r.deployment_id,
             resource_id: r.resource_id,
+            operation_name: r.operation_name,
             base64_body,
             authorizer: r.authorizer,
             api_key: r.api_key,

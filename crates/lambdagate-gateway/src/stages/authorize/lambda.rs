@@ -375,6 +375,7 @@ fn proxy_event(cx: &RequestContext<'_>, kind: ApiKind, payload: PayloadFormat) -
         api_id: cx.api.map_or("", |a| a.api_id.as_str()),
         deployment_id: cx.variant.map_or("", |v| v.deployment_id.as_str()),
         resource_id: route.map_or("", |r| r.resource_id.as_str()),
+        operation_name: route.and_then(|r| r.operation_name.as_deref()),
         base64_body: false,
         authorizer: None,
     };
