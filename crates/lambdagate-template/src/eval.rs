@@ -488,10 +488,18 @@ impl<'t> Evaluator<'t> {
             return Ok(value);
         }
         let Some(body) = self.conditions.and_then(|c| c.get(name)) else {
-            return Err(self.diags.error(
-                pos,
-                format!("condition `{name}` is not defined in the Conditions section"),
-            ));
+            let message = format!("condition `{name}` is not defined in the Conditions section");
+            if self.tolerant && !self.strict {
+                self.diags.warn(
+                    pos,
+                    format!(
+                        "{message}; nothing served depends on it, so what it guards is left out \
+                         (a deploy would reject it: `lambdagate validate` reports it as an error)"
+                    ),
+                );
+                return Ok(false);
+            }
+            return Err(self.diags.error(pos, message));
         };
         let key = format!("condition {name}");
         if let Some(start) = self.resolving.iter().position(|r| *r == key) {

@@ -47,6 +47,18 @@ const API_KEYS_NOT_SERVED: &[&str] = &[
 /// stand-in and a warning.
 const API_KEYS_TOLERATED: &[&str] = &["Cors", "CorsConfiguration"];
 
+/// True when serving reads resources of type `kind` at all: functions, layers, APIs and their
+/// parts, nested stacks, and the resources local backings stand in for. Nothing served depends
+/// on a resource of another type (`AWS::CDK::Metadata`, a role, a bucket), so a `Condition` it
+/// names that the template lacks is a warning when serving (what it guards is left out).
+pub fn reads_kind(kind: &str) -> bool {
+    kind.starts_with("AWS::Serverless::")
+        || kind.starts_with("AWS::Lambda::")
+        || kind.starts_with("AWS::ApiGateway")
+        || crate::nested::is_stack(kind)
+        || lambdagate_model::resources::BackingKind::of(kind).is_some()
+}
+
 /// True when serving depends on the value of property `key` of a resource of type `kind`.
 pub fn depends_on(kind: &str, key: &str) -> bool {
     match kind {

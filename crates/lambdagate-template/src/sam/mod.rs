@@ -45,7 +45,9 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     let mut resolved: Vec<Option<Node>> = Vec::with_capacity(resources.len());
     let mut unresolved: HashMap<String, Vec<String>> = HashMap::new();
     for (idx, resource) in resources.iter().enumerate() {
+        ev.tolerant = !crate::serving::reads_kind(&resource.kind);
         let included = ev.is_included(idx).unwrap_or(false);
+        ev.tolerant = false;
         resolved.push(if included {
             let mark = ev.diags.mark();
             let (props, failed) = resolve_properties(ev, resource);
@@ -555,7 +557,13 @@ fn resolve_properties(ev: &mut Evaluator<'_>, resource: &Resource) -> (Option<No
     let mut out = Vec::with_capacity(entries.len());
     let mut failed = Vec::new();
     for (key, value) in entries {
-        ev.tolerant = !crate::serving::depends_on(&resource.kind, &key.name);
+        // A function whose code CDK's `aws:asset:path` names runs that (`code.rs`): the S3
+        // location in its `Code` is not served, and CDK's asset parameters may be missing from
+        // a template cut down by hand.
+        let asset_code = key.name == "Code"
+            && resource.kind == "AWS::Lambda::Function"
+            && crate::cdk::asset_of(resource, "Code").is_some();
+        ev.tolerant = asset_code || !crate::serving::depends_on(&resource.kind, &key.name);
         let result = ev.resolve(value);
         ev.tolerant = false;
         match result {

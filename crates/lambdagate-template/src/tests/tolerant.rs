@@ -157,6 +157,28 @@ fn plain_lambda_function_code_as_sam_build_and_cdk_write_it() {
         &load(&s3).unwrap_err(),
         "7:13: function `Fn`: Code is in S3",
     );
+    // CDK's asset parameters missing (SAM CLI's start-api test template is cut down so): the
+    // asset path is the code, so the S3 location's references are only warned about.
+    let cut = function(
+        "{S3Bucket: !Ref AssetParametersS3Bucket, S3Key: !Ref AssetParametersS3Key}",
+        "    Metadata:\n      aws:asset:path: src\n",
+    );
+    assert_eq!(load_ok(&cut).functions[0].code_dir, src);
+    assert!(
+        warnings(&cut)
+            .iter()
+            .any(|w| w.starts_with("9:24: Ref to `AssetParametersS3Bucket`")
+                && w.contains("nothing served depends on it")),
+        "{:?}",
+        warnings(&cut)
+    );
+    assert_error(&strict_errors(&cut), "Ref to `AssetParametersS3Bucket`");
+    // Without the asset path the S3 location is the code: an error as before.
+    let unmarked = function("{S3Bucket: !Ref AssetParametersS3Bucket, S3Key: k.zip}", "");
+    assert_error(
+        &load(&unmarked).unwrap_err(),
+        "Ref to `AssetParametersS3Bucket`",
+    );
     let none = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: app.handler\n";
     // No Code at all: a deploy refuses it; `sam local` takes the template's folder.
     assert_error(&strict_errors(none), "2:3: function `Fn` needs Code");
@@ -385,4 +407,38 @@ fn a_timeout_outside_lambdas_range_runs_with_the_nearest_limit_when_serving() {
             "Timeout must be a whole number from 1 to 900",
         );
     }
+}
+
+#[test]
+fn an_undefined_condition_on_a_resource_nothing_serves_is_a_warning_when_serving() {
+    // CDK's `AWS::CDK::Metadata` with `Condition: CDKMetadataAvailable`, the Conditions
+    // section cut from the template (SAM CLI's CDK test template).
+    let text = format!(
+        "Resources:\n{FUNCTION}  CDKMetadata:\n    Type: AWS::CDK::Metadata\n    Condition: CDKMetadataAvailable\n    Properties:\n      Analytics: v2\n"
+    );
+    let line = line_of(&text, "Condition: CDKMetadataAvailable");
+    assert_eq!(load_ok(&text).functions.len(), 1);
+    assert!(
+        warnings(&text)
+            .iter()
+            .any(|w| w.starts_with(&format!("{line}:"))
+                && w.contains("condition `CDKMetadataAvailable` is not defined")
+                && w.contains("nothing served depends on it")),
+        "{:?}",
+        warnings(&text)
+    );
+    assert_error(
+        &strict_errors(&text),
+        "condition `CDKMetadataAvailable` is not defined",
+    );
+    // On a function it is still an error: whether the function exists depends on it.
+    let guarded = FUNCTION.replace(
+        "    Properties:\n",
+        "    Condition: Missing\n    Properties:\n",
+    );
+    assert_ne!(guarded, FUNCTION);
+    assert_error(
+        &load(&format!("Resources:\n{guarded}")).unwrap_err(),
+        "condition `Missing` is not defined",
+    );
 }
