@@ -135,7 +135,8 @@ pub fn http(diags: &mut Diags, node: &Node, owner: &str, strict: bool) -> R<Opti
             node.pos,
             format!(
                 "{message} (a deploy rejects it, and browsers refuse credentials with a wildcard \
-                 origin); served as written (`lambdagate validate` reports it as an error)"
+                 origin); served with every origin allowed, each answered with its own origin \
+                 rather than `*` (`lambdagate validate` reports it as an error)"
             ),
         );
     }
