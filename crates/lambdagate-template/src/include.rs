@@ -254,7 +254,7 @@ fn include(
             let mark = d.mark();
             for leniency in leniencies {
                 let at = tagged(leniency.pos(), tag);
-                crate::loader::report_leniency(d, leniency.at(at), strict);
+                crate::yaml::report(d, leniency.at(at), strict);
             }
             if d.has_errors_since(mark) {
                 return None;

@@ -45,7 +45,7 @@ pub(crate) fn load_stack(
     let mut root = match yaml::read_as_sam_does(text) {
         Ok((root, leniencies)) => {
             for leniency in leniencies {
-                report_leniency(&mut diags, leniency, options.strict);
+                yaml::report(&mut diags, leniency, options.strict);
             }
             if diags.has_errors() {
                 return Err(diags.into_failure());
@@ -518,36 +518,4 @@ fn check_outputs(ev: &mut Evaluator<'_>, outputs: Option<&Node>) -> HashMap<Stri
     }
     ev.tolerant = false;
     values
-}
-
-/// What `sam` reads and a YAML 1.2 parser refuses: served with a warning, an error for
-/// `lambdagate validate` (strict).
-pub(crate) fn report_leniency(diags: &mut Diags, leniency: yaml::Leniency, strict: bool) {
-    let (pos, what) = match leniency {
-        yaml::Leniency::RepeatedKey(pos) => (
-            pos,
-            "this key is repeated in its mapping; `sam` keeps the last value",
-        ),
-        yaml::Leniency::ShallowContinuation(pos) => (
-            pos,
-            "the lines of this flow collection or quoted string are indented no deeper than \
-             the block it sits in; `sam` reads them as written",
-        ),
-    };
-    if strict {
-        diags.error(
-            pos,
-            format!(
-                "{what}, but a YAML 1.2 parser refuses this (`start-api` serves it with a warning)"
-            ),
-        );
-    } else {
-        diags.warn(
-            pos,
-            format!(
-                "{what}, and so does lambdagate (a YAML 1.2 parser refuses this: `lambdagate \
-                 validate` reports it as an error)"
-            ),
-        );
-    }
 }

@@ -209,7 +209,7 @@ fn from_file(
     let mark = d.mark();
     let read = yaml::read_as_sam_does(&text).map(|(doc, leniencies)| {
         for leniency in leniencies {
-            crate::loader::report_leniency(d, leniency, out.strict);
+            crate::yaml::report(d, leniency, out.strict);
         }
         doc
     });

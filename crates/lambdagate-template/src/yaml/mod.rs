@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use saphyr::{LoadableYamlNode, MarkedYamlOwned, ScalarOwned, YamlDataOwned};
 
+use crate::diag::Diags;
 use crate::node::{Key, Node, Pos, Value};
 
 /// The short-form tags CloudFormation accepts, with the long form each stands for.
@@ -93,6 +94,38 @@ impl Leniency {
             Leniency::RepeatedKey(_) => Leniency::RepeatedKey(pos),
             Leniency::ShallowContinuation(_) => Leniency::ShallowContinuation(pos),
         }
+    }
+}
+
+/// What `sam` reads and a YAML 1.2 parser refuses: served with a warning, an error for
+/// `lambdagate validate` (strict).
+pub(crate) fn report(diags: &mut Diags, leniency: Leniency, strict: bool) {
+    let (pos, what) = match leniency {
+        Leniency::RepeatedKey(pos) => (
+            pos,
+            "this key is repeated in its mapping; `sam` keeps the last value",
+        ),
+        Leniency::ShallowContinuation(pos) => (
+            pos,
+            "the lines of this flow collection or quoted string are indented no deeper than \
+             the block it sits in; `sam` reads them as written",
+        ),
+    };
+    if strict {
+        diags.error(
+            pos,
+            format!(
+                "{what}, but a YAML 1.2 parser refuses this (`start-api` serves it with a warning)"
+            ),
+        );
+    } else {
+        diags.warn(
+            pos,
+            format!(
+                "{what}, and so does lambdagate (a YAML 1.2 parser refuses this: `lambdagate \
+                 validate` reports it as an error)"
+            ),
+        );
     }
 }
 
