@@ -52,10 +52,11 @@ const API_KEYS_TOLERATED: &[&str] = &["Cors", "CorsConfiguration"];
 /// on a resource of another type (`AWS::CDK::Metadata`, a role, a bucket), so a `Condition` it
 /// names that the template lacks is a warning when serving (what it guards is left out).
 pub fn reads_kind(kind: &str) -> bool {
+    // `AWS::Serverless::Application` is a nested stack, as `AWS::CloudFormation::Stack` is.
     kind.starts_with("AWS::Serverless::")
         || kind.starts_with("AWS::Lambda::")
         || kind.starts_with("AWS::ApiGateway")
-        || crate::nested::is_stack(kind)
+        || kind == "AWS::CloudFormation::Stack"
         || lambdagate_model::resources::BackingKind::of(kind).is_some()
 }
 
