@@ -35,7 +35,11 @@ pub fn name_property(kind: &str) -> Option<&'static str> {
 
 /// A deterministic stand-in for the random suffix CloudFormation appends to generated names.
 fn suffix(seed: &str, len: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    spelled(seed, len, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+}
+
+/// `len` characters of `alphabet`, the same for the same seed.
+fn spelled(seed: &str, len: usize, alphabet: &[u8]) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in seed.bytes() {
         hash ^= u64::from(byte);
@@ -43,8 +47,8 @@ fn suffix(seed: &str, len: usize) -> String {
     }
     (0..len)
         .map(|_| {
-            let c = ALPHABET[(hash % ALPHABET.len() as u64) as usize] as char;
-            hash = (hash / ALPHABET.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x2545_f491;
+            let c = alphabet[(hash % alphabet.len() as u64) as usize] as char;
+            hash = (hash / alphabet.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x2545_f491;
             c
         })
         .collect()
@@ -83,9 +87,9 @@ fn arn(env: &Env, service: &str, regional: bool, resource: &str) -> String {
     )
 }
 
-/// `AWS::StackId`.
+/// `AWS::StackId`: the stack's ARN, whose last part is a UUID (hex digits).
 pub fn stack_id(env: &Env) -> String {
-    let s = suffix(&env.stack_name, 32).to_lowercase();
+    let s = spelled(&env.stack_name, 32, b"0123456789abcdef");
     arn(
         env,
         "cloudformation",
@@ -293,6 +297,22 @@ mod tests {
             account_id: "123456789012".into(),
             stack_name: "items".into(),
         }
+    }
+
+    #[test]
+    fn the_stack_id_ends_in_a_uuid() {
+        let id = stack_id(&env());
+        let uuid = id
+            .strip_prefix("arn:aws:cloudformation:eu-west-1:123456789012:stack/items/")
+            .unwrap_or_else(|| panic!("{id}"));
+        let groups: Vec<usize> = uuid.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12], "{uuid}");
+        assert!(
+            uuid.chars()
+                .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+            "{uuid}"
+        );
+        assert_eq!(id, stack_id(&env()), "the same for the same stack");
     }
 
     #[test]
