@@ -51,11 +51,13 @@ pub enum LocalCommand {
 #[derive(Debug, Clone, Args)]
 pub struct TemplateArgs {
     /// The template; default: template.yaml, template.yml or template.json in the current folder.
+    /// `SAM_TEMPLATE_FILE` names it too, as for `sam`.
     #[arg(
         short = 't',
         long = "template",
         visible_alias = "template-file",
-        value_name = "TEMPLATE"
+        value_name = "TEMPLATE",
+        env = "SAM_TEMPLATE_FILE"
     )]
     pub template: Option<PathBuf>,
     /// Template parameter values: 'Key=Value Key2=Value2' or SAM's

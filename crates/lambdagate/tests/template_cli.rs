@@ -276,3 +276,32 @@ fn an_authorizer_invoke_role_is_said_to_be_not_enforced() {
         "{err}"
     );
 }
+
+#[test]
+fn sam_template_file_names_the_template_as_for_sam() {
+    // `sam` reads the template's path from SAM_TEMPLATE_FILE when -t is not given; so does
+    // lambdagate, run here from a folder that has no template of its own.
+    let t = fixture("seed-004");
+    let elsewhere = std::env::temp_dir();
+    let out = Command::new(env!("CARGO_BIN_EXE_lambdagate"))
+        .args(["routes"])
+        .current_dir(&elsewhere)
+        .env("SAM_TEMPLATE_FILE", &t)
+        .output()
+        .expect("run lambdagate");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("/users/{userId}"), "{text}");
+    // -t still wins.
+    let out = Command::new(env!("CARGO_BIN_EXE_lambdagate"))
+        .args(["routes", "-t", t.to_str().unwrap()])
+        .current_dir(&elsewhere)
+        .env("SAM_TEMPLATE_FILE", elsewhere.join("no-such-template.yaml"))
+        .output()
+        .expect("run lambdagate");
+    assert!(out.status.success());
+}
