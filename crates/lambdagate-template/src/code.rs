@@ -102,7 +102,19 @@ pub fn folder(
                 )),
             },
         },
-        None => Ok(base.to_path_buf()),
+        // No CodeUri: CDK's asset path when the Metadata names one (as `sam local` takes it),
+        // else the template's folder.
+        None => match crate::cdk::asset_of(resource, "CodeUri") {
+            Some(asset) => local(
+                d,
+                asset.pos,
+                asset.as_str().unwrap_or_default(),
+                "aws:asset:path",
+                owner,
+                base,
+            ),
+            None => Ok(base.to_path_buf()),
+        },
     }
 }
 

@@ -179,6 +179,10 @@ fn plain_lambda_function_code_as_sam_build_and_cdk_write_it() {
         &load(&unmarked).unwrap_err(),
         "Ref to `AssetParametersS3Bucket`",
     );
+    // A SAM function without CodeUri whose Metadata names CDK's asset path runs from there
+    // (SAM CLI's invoke test template has one).
+    let sam_asset = "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Metadata:\n      aws:asset:property: CodeUri\n      aws:asset:path: ./src\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n";
+    assert_eq!(load_ok(sam_asset).functions[0].code_dir, src);
     let none = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: app.handler\n";
     // No Code at all: a deploy refuses it; `sam local` takes the template's folder.
     assert_error(&strict_errors(none), "2:3: function `Fn` needs Code");
