@@ -71,6 +71,16 @@ fn invoke_exits_non_zero_with_the_error_json() {
     assert_eq!(body["errorType"], "OrderNotFound");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("[ERROR] OrderNotFound"), "{stderr}");
+    // `local invoke` exits 0 with the same document, as `sam local invoke` does.
+    let out = run(
+        &repo_root(),
+        &["local", "invoke", "PyError", "-t", TEMPLATE, "--no-event"],
+        b"",
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let body: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(body["errorType"], "OrderNotFound");
 }
 
 #[test]

@@ -11,8 +11,18 @@ use lambdagate_lambda::{FunctionService, Invocation, LogSink, Outcome};
 
 use crate::cli::InvokeArgs;
 
+/// The exit status when the function fails (its error document is printed either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFunctionError {
+    /// Non-zero: `lambdagate invoke`, so a script can tell.
+    Fail,
+    /// Zero, as `sam local invoke` (and `aws lambda invoke`) exit: `lambdagate local invoke`,
+    /// so scripts written for `sam` behave the same.
+    Succeed,
+}
+
 /// Runs one function once.
-pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: InvokeArgs, on_error: OnFunctionError) -> anyhow::Result<ExitCode> {
     let mut app = crate::load::application(&args.template)?;
     let function = match (&args.function, app.functions.as_slice()) {
         (Some(name), _) => name.clone(),
@@ -108,7 +118,10 @@ pub fn run(args: InvokeArgs) -> anyhow::Result<ExitCode> {
             Outcome::Error { payload, .. } => {
                 out.write_all(&payload)?;
                 writeln!(out)?;
-                Ok(ExitCode::FAILURE)
+                Ok(match on_error {
+                    OnFunctionError::Fail => ExitCode::FAILURE,
+                    OnFunctionError::Succeed => ExitCode::SUCCESS,
+                })
             }
         }
     })
