@@ -161,6 +161,29 @@ async fn node_context_has_the_official_clients_shape_with_one_set_of_accessors()
 }
 
 #[tokio::test]
+async fn output_without_a_final_newline_is_logged_before_its_invocations_end() {
+    // Lambda logs a write without a newline as its own line at the end of the invocation that
+    // wrote it; it used to wait here for the next invocation's output or the instance's exit.
+    let f = py("no_newline", "app.handler");
+    let service = start(vec![f.clone()]).await;
+    for _ in 0..2 {
+        let result = call(&service, &f.logical_id, "{}").await;
+        assert_eq!(response(&result)["ok"], true);
+        let logs = service.log_text(&f.logical_id, &result.request_id);
+        let lines: Vec<&str> = logs.lines().collect();
+        let end = lines
+            .iter()
+            .position(|l| l.starts_with("END RequestId"))
+            .unwrap_or_else(|| panic!("no END: {logs}"));
+        for text in ["to stdout, no newline", "to stderr, no newline"] {
+            let at = lines.iter().position(|l| *l == text);
+            assert!(at.is_some_and(|at| at < end), "`{text}` before END: {logs}");
+        }
+    }
+    service.shutdown(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
 async fn node_runs_with_lambdas_v8_options_sized_from_memory() {
     // Lambda's Node.js runtimes expose gc() and size the heap from MemorySize: a tenth for the
     // young generation (two semi-spaces), the rest for the old one. V8's limit is the old space

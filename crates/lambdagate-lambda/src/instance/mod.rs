@@ -601,7 +601,12 @@ impl<P: InstancePool> Instance<P> {
         // What the function printed before answering is in its pipes now: it goes before END.
         if let Some(pipes) = self.pipes.get() {
             for pipe in pipes {
-                pipe.drain(self, pipes::FINISH_CHUNKS, current.ahead);
+                if matches!(
+                    pipe.drain(self, pipes::FINISH_CHUNKS, current.ahead),
+                    pipes::Drained::Empty
+                ) {
+                    pipe.end_invocation(self);
+                }
             }
         }
         let (memory_mb, init) = {

@@ -242,6 +242,18 @@ impl OutputPipe {
         }
     }
 
+    /// The invocation running has answered and its output is read to the end: a line it began
+    /// and did not end (a write without a newline) is logged now, as its own line before END,
+    /// as Lambda logs it, instead of waiting for the next invocation's output or the instance's
+    /// exit. Not while output of an invocation sent ahead is held, or a mark is cut by a read.
+    pub(super) fn end_invocation<P: InstancePool>(&self, instance: &Instance<P>) {
+        let mut state = self.lock();
+        let state = &mut *state;
+        if state.held.is_empty() && state.carry.is_empty() {
+            self.end_line(instance, &mut state.partial);
+        }
+    }
+
     /// Output to hold, or to log as lines now.
     fn route<P: InstancePool>(&self, instance: &Instance<P>, state: &mut PipeState, data: &[u8]) {
         match state.held.back_mut() {
