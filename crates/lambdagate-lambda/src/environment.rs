@@ -52,8 +52,16 @@ pub fn base(
             }
         }
     }
-    for key in [&function.logical_id, &function.function_name] {
-        if let Some(serde_json::Value::Object(own)) = config.env_overrides.get(key.as_str()) {
+    // A nested stack's function is also found under its logical id in its own stack, as
+    // `sam local` reads it; the full path and the function name are more specific.
+    let keys = [
+        function.stack_logical_id(),
+        function.logical_id.as_str(),
+        function.function_name.as_str(),
+    ];
+    let keys = &keys[usize::from(function.stack_logical_id() == function.logical_id)..];
+    for key in keys {
+        if let Some(serde_json::Value::Object(own)) = config.env_overrides.get(*key) {
             for (k, v) in own {
                 set(k, json_to_env(v));
             }
@@ -61,11 +69,11 @@ pub fn base(
     }
 
     // `--container-env-vars`: added whether the template declares them or not.
-    let container = config.container_env.get("Parameters").into_iter().chain(
-        [&function.logical_id, &function.function_name]
-            .into_iter()
-            .filter_map(|key| config.container_env.get(key.as_str())),
-    );
+    let container = config
+        .container_env
+        .get("Parameters")
+        .into_iter()
+        .chain(keys.iter().filter_map(|key| config.container_env.get(*key)));
     for map in container {
         if let serde_json::Value::Object(map) = map {
             for (k, v) in map {
@@ -293,6 +301,28 @@ mod tests {
         env.iter()
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn a_nested_functions_overrides_are_found_under_its_id_in_its_own_stack() {
+        // SAM CLI's env-vars files name a nested stack's function by its logical id there;
+        // the full path and the function name are more specific and win.
+        let mut f = function();
+        f.logical_id = "SubApp/Echo".into();
+        f.function_name = "customname".into();
+        let config = ServiceConfig {
+            env_overrides: serde_json::from_str(
+                r#"{"Echo": {"A": "by id", "B": "by id", "C": "by id"},
+                    "SubApp/Echo": {"B": "by path", "C": "by path"},
+                    "customname": {"C": "by name"}}"#,
+            )
+            .unwrap(),
+            ..Default::default()
+        };
+        let env = base(&f, &config, None);
+        assert_eq!(get(&env, "A"), Some("by id"));
+        assert_eq!(get(&env, "B"), Some("by path"));
+        assert_eq!(get(&env, "C"), Some("by name"));
     }
 
     #[test]

@@ -16,11 +16,7 @@ pub struct Resolved {
 /// Returns the ARN Lambda would name in "Function not found" on failure.
 pub fn resolve(app: &Application, name: &str) -> Result<Resolved, String> {
     let (bare, qualifier) = split(name);
-    let index = app
-        .functions
-        .iter()
-        .position(|f| f.logical_id == bare)
-        .or_else(|| app.functions.iter().position(|f| f.function_name == bare));
+    let index = app.function_index(bare);
     match index {
         Some(index) => Ok(Resolved {
             index,
@@ -75,5 +71,44 @@ mod tests {
             ("f", Some("live"))
         );
         assert_eq!(split("123456789012:function:f"), ("f", None));
+    }
+
+    fn function(logical_id: &str, function_name: &str) -> lambdagate_model::Function {
+        lambdagate_model::Function {
+            logical_id: logical_id.into(),
+            function_name: function_name.into(),
+            arn: String::new(),
+            runtime: "python3.12".into(),
+            family: lambdagate_model::RuntimeFamily::Python,
+            handler: Some("app.handler".into()),
+            code_dir: "/code".into(),
+            environment: Default::default(),
+            timeout_secs: 3,
+            memory_mb: 128,
+            layers: Vec::new(),
+            reserved_concurrency: None,
+            architectures: Vec::new(),
+            source: Default::default(),
+        }
+    }
+
+    #[test]
+    fn nested_functions_by_path_name_or_their_id_in_their_stack() {
+        let mut app =
+            Application::empty("t.yaml".into(), "s".into(), "us-east-1".into(), "1".into());
+        app.functions = vec![
+            function("Echo", "Echo"),
+            function("SubApp/Named", "customname"),
+            function("SubApp/Echo", "SubApp-Echo"),
+        ];
+        let index = |name: &str| resolve(&app, name).map(|r| r.index).ok();
+        assert_eq!(index("SubApp/Named"), Some(1));
+        assert_eq!(index("customname"), Some(1));
+        // As `sam local` finds it: the logical id in its own stack.
+        assert_eq!(index("Named"), Some(1));
+        // The top-level function of that id comes first.
+        assert_eq!(index("Echo"), Some(0));
+        assert_eq!(index("SubApp/Echo"), Some(2));
+        assert_eq!(index("Nope"), None);
     }
 }

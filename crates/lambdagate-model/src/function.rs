@@ -87,6 +87,17 @@ pub struct Function {
     pub source: SourceLocation,
 }
 
+impl Function {
+    /// The logical id within its own stack: `Fn` for a nested stack's `Child/Fn`. `sam local`
+    /// finds a nested stack's function by it, and reads its `--env-vars` entry under it.
+    pub fn stack_logical_id(&self) -> &str {
+        self.logical_id
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.logical_id)
+    }
+}
+
 /// A function a deploy accepts but lambdagate cannot run (a runtime it does not support, such as
 /// `java21`). Kept in the model so that routes and tools can say why it is not served.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

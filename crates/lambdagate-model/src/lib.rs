@@ -123,12 +123,18 @@ impl Application {
     }
 
     /// The position in [`Application::functions`] of the function with this logical id or
-    /// function name.
+    /// function name, or else of the first whose logical id in its own (nested) stack is
+    /// `name`, as `sam local` finds nested functions.
     pub fn function_index(&self, name: &str) -> Option<usize> {
         self.functions
             .iter()
             .position(|f| f.logical_id == name)
             .or_else(|| self.functions.iter().position(|f| f.function_name == name))
+            .or_else(|| {
+                self.functions
+                    .iter()
+                    .position(|f| f.stack_logical_id() == name)
+            })
     }
 
     /// The API with this logical id.
