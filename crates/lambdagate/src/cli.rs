@@ -375,6 +375,10 @@ pub struct InvokeArgs {
 /// `start-lambda`.
 #[derive(Debug, Clone, Args)]
 pub struct StartLambdaArgs {
+    /// Serve only these functions (logical ids, nested ones by path or by their id in their
+    /// stack, or function names), as `sam local start-lambda FUNCTION…` does; default: all.
+    #[arg(value_name = "FUNCTION")]
+    pub functions: Vec<String>,
     #[command(flatten)]
     pub template: TemplateArgs,
     #[command(flatten)]

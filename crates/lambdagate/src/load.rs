@@ -68,6 +68,36 @@ pub fn application(args: &TemplateArgs) -> anyhow::Result<Application> {
     application_or_failure(args).map_err(|failure| failure.error)
 }
 
+/// Keeps only the functions `names` name (each a logical id, a nested function's path or its
+/// id in its stack, or a function name); all of them when `names` is empty. A name the
+/// template lacks is an error that lists the template's functions.
+pub fn keep_functions(app: &mut Application, names: &[String]) -> anyhow::Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    let mut keep = vec![false; app.functions.len()];
+    for name in names {
+        match app.function_index(name) {
+            Some(i) => keep[i] = true,
+            None => {
+                let known: Vec<&str> = app
+                    .functions
+                    .iter()
+                    .map(|f| f.logical_id.as_str())
+                    .collect();
+                anyhow::bail!(
+                    "function `{name}` is not in {}; its functions: {}",
+                    app.template.display(),
+                    known.join(", ")
+                );
+            }
+        }
+    }
+    let mut kept = keep.into_iter();
+    app.functions.retain(|_| kept.next().unwrap_or(false));
+    Ok(())
+}
+
 /// Why the application did not load, and the files the errors are in.
 pub struct Failure {
     /// One message listing every error.

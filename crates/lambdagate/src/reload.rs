@@ -26,6 +26,8 @@ pub struct Reloader {
     pub addressing: Addressing,
     /// The canary seed.
     pub seed: Option<u64>,
+    /// The only functions served (`start-lambda FUNCTION…`); empty: all.
+    pub functions: Vec<String>,
     /// The function service to reload.
     pub service: Arc<FunctionService>,
     /// The gateway to swap the new configuration into (`None` for `start-lambda`, which has
@@ -114,7 +116,14 @@ impl Reloader {
             tokio::task::spawn_blocking(move || crate::load::application_or_failure(&template))
                 .await;
         let app = match loaded {
-            Ok(Ok(app)) => Arc::new(app),
+            Ok(Ok(mut app)) => {
+                if let Err(e) = crate::load::keep_functions(&mut app, &self.functions) {
+                    eprintln!("{e:#}");
+                    eprintln!("reload failed: still serving the previous version");
+                    return Err(Vec::new());
+                }
+                Arc::new(app)
+            }
             Ok(Err(failure)) => {
                 eprintln!("{:#}", failure.error);
                 eprintln!("reload failed: still serving the previous version");

@@ -179,3 +179,40 @@ fn instance_pids(server: &Server) -> Vec<u64> {
     }
     out
 }
+
+#[tokio::test]
+async fn only_the_functions_named_on_the_command_line_are_served() {
+    // `sam local start-lambda PyHello NodeHello`: the others are not found.
+    let server = Server::start(&[
+        "local",
+        "start-lambda",
+        "PyHello",
+        "NodeHello",
+        "-t",
+        TEMPLATE,
+        "-p",
+        "0",
+    ]);
+    let client = reqwest::Client::new();
+    for (name, status) in [("PyHello", 200), ("NodeHello", 200), ("PyEcho", 404)] {
+        let res = client
+            .post(invoke_url(&server, name))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{name}");
+    }
+    // A name the template lacks: an error that lists its functions.
+    let out = Command::new(env!("CARGO_BIN_EXE_lambdagate"))
+        .args(["local", "start-lambda", "Nope", "-t", TEMPLATE, "-p", "0"])
+        .current_dir(repo_root())
+        .output()
+        .expect("run lambdagate");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("function `Nope` is not in") && stderr.contains("PyHello"),
+        "{stderr}"
+    );
+}

@@ -88,6 +88,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
                 template: args.template.clone(),
                 env_vars: args.runtime.env_vars.clone(),
                 addressing,
+                functions: Vec::new(),
                 seed,
                 service: service.clone(),
                 gateway: Some(gateway.clone()),

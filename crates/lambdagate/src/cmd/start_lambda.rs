@@ -12,7 +12,9 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Serves the Lambda Invoke API.
 pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
-    let app = Arc::new(crate::load::application(&args.template)?);
+    let mut app = crate::load::application(&args.template)?;
+    crate::load::keep_functions(&mut app, &args.functions)?;
+    let app = Arc::new(app);
     let mut config = crate::service::config(&args.runtime, &app.region)?;
     config.log_sink = Some(crate::service::log_sink(
         args.template.log_format,
@@ -32,6 +34,7 @@ pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
                 env_vars: args.runtime.env_vars.clone(),
                 addressing: lambdagate_gateway::Addressing { stage_prefix: true },
                 seed: None,
+                functions: args.functions.clone(),
                 service: service.clone(),
                 gateway: None,
             };
