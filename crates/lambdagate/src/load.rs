@@ -76,22 +76,26 @@ pub fn keep_functions(app: &mut Application, names: &[String]) -> anyhow::Result
         return Ok(());
     }
     let mut keep = vec![false; app.functions.len()];
+    let mut missing = Vec::new();
     for name in names {
         match app.function_index(name) {
             Some(i) => keep[i] = true,
-            None => {
-                let known: Vec<&str> = app
-                    .functions
-                    .iter()
-                    .map(|f| f.logical_id.as_str())
-                    .collect();
-                anyhow::bail!(
-                    "function `{name}` is not in {}; its functions: {}",
-                    app.template.display(),
-                    known.join(", ")
-                );
-            }
+            None => missing.push(name.as_str()),
         }
+    }
+    if !missing.is_empty() {
+        let known: Vec<&str> = app
+            .functions
+            .iter()
+            .map(|f| f.logical_id.as_str())
+            .collect();
+        // Worded as `sam local start-lambda` words it, so scripts that look for it find it.
+        anyhow::bail!(
+            "functions not found in {}: {}. Possible options in your template: {}",
+            app.template.display(),
+            missing.join(", "),
+            known.join(", ")
+        );
     }
     let mut kept = keep.into_iter();
     app.functions.retain(|_| kept.next().unwrap_or(false));

@@ -212,7 +212,9 @@ async fn only_the_functions_named_on_the_command_line_are_served() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("function `Nope` is not in") && stderr.contains("PyHello"),
+        stderr.contains("functions not found in")
+            && stderr.contains(": Nope. Possible options in your template: ")
+            && stderr.contains("PyHello"),
         "{stderr}"
     );
 }
