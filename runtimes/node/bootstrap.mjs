@@ -1126,11 +1126,11 @@ class WaitFlag extends Stamped {
 
   /** The context that holds the flag: `this`, or a context it inherits from. */
   static holder(object) {
-    let o = object;
-    while (o !== null && (typeof o === 'object' || typeof o === 'function') && !(#waits in o)) {
+    for (let o = object; o !== null && (typeof o === 'object' || typeof o === 'function'); ) {
+      if (#waits in o) return o;
       o = Object.getPrototypeOf(o);
     }
-    return o !== null && (typeof o === 'object' || typeof o === 'function') ? o : null;
+    return null;
   }
 
   static get(context) {

@@ -54,14 +54,14 @@ pub fn base(
     }
     // A nested stack's function is also found under its logical id in its own stack, as
     // `sam local` reads it; the full path and the function name are more specific.
+    // (A key that is the same as the next one sets the same values twice.)
     let keys = [
         function.stack_logical_id(),
         function.logical_id.as_str(),
         function.function_name.as_str(),
     ];
-    let keys = &keys[usize::from(function.stack_logical_id() == function.logical_id)..];
     for key in keys {
-        if let Some(serde_json::Value::Object(own)) = config.env_overrides.get(*key) {
+        if let Some(serde_json::Value::Object(own)) = config.env_overrides.get(key) {
             for (k, v) in own {
                 set(k, json_to_env(v));
             }

@@ -58,15 +58,8 @@ pub fn folder(
                 ),
             ));
         }
-        if let Some(asset) = cdk_asset(resource) {
-            return local(
-                d,
-                asset.pos,
-                asset.as_str().unwrap_or_default(),
-                "aws:asset:path",
-                owner,
-                base,
-            );
+        if let Some(asset) = crate::cdk::asset_of(resource, "Code") {
+            return from_asset(d, asset, owner, base);
         }
         return Err(d.error(
             code.pos,
@@ -83,15 +76,8 @@ pub fn folder(
     match props.get("CodeUri") {
         Some(node) => match node.as_str() {
             Some(uri) => local(d, node.pos, uri, "CodeUri", owner, base),
-            None => match cdk_asset(resource) {
-                Some(asset) => local(
-                    d,
-                    asset.pos,
-                    asset.as_str().unwrap_or_default(),
-                    "aws:asset:path",
-                    owner,
-                    base,
-                ),
+            None => match crate::cdk::asset_of(resource, "CodeUri") {
+                Some(asset) => from_asset(d, asset, owner, base),
                 None => Err(d.error(
                     node.pos,
                     format!(
@@ -105,14 +91,7 @@ pub fn folder(
         // No CodeUri: CDK's asset path when the Metadata names one (as `sam local` takes it),
         // else the template's folder.
         None => match crate::cdk::asset_of(resource, "CodeUri") {
-            Some(asset) => local(
-                d,
-                asset.pos,
-                asset.as_str().unwrap_or_default(),
-                "aws:asset:path",
-                owner,
-                base,
-            ),
+            Some(asset) => from_asset(d, asset, owner, base),
             None => Ok(base.to_path_buf()),
         },
     }
@@ -129,17 +108,14 @@ pub fn local_zip(resource: &Resource, props: &Node, base: &Path) -> bool {
     let named = props
         .get(key)
         .and_then(Node::as_str)
-        .or_else(|| cdk_asset(resource).and_then(Node::as_str));
+        .or_else(|| crate::cdk::asset_of(resource, key).and_then(Node::as_str));
     named.is_some_and(|uri| uri.to_ascii_lowercase().ends_with(".zip") && base.join(uri).is_file())
 }
 
-/// CDK's `Metadata: {aws:asset:path: …}`: the local folder (or zip) an S3 asset was made from.
-fn cdk_asset(resource: &Resource) -> Option<&Node> {
-    resource
-        .metadata
-        .as_ref()?
-        .get("aws:asset:path")
-        .filter(|n| n.as_str().is_some())
+/// The local folder (or zip) CDK's `aws:asset:path` names (see [`crate::cdk::asset_of`]).
+fn from_asset(d: &mut Diags, asset: &Node, owner: &str, base: &Path) -> R<PathBuf> {
+    let path = asset.as_str().unwrap_or_default();
+    local(d, asset.pos, path, "aws:asset:path", owner, base)
 }
 
 /// A local folder, or a local `.zip` unpacked into the cache.

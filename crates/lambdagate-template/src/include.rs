@@ -251,12 +251,7 @@ fn include(
     let tag = d.tag_file(shown).unwrap_or(0);
     let mut doc = match yaml::read_as_sam_does(&text) {
         Ok((doc, leniencies)) => {
-            let mark = d.mark();
-            for leniency in leniencies {
-                let at = tagged(leniency.pos(), tag);
-                crate::yaml::report(d, leniency.at(at), strict);
-            }
-            if d.has_errors_since(mark) {
+            if !yaml::report(d, &leniencies, strict, |p| tagged(p, tag)) {
                 return None;
             }
             doc

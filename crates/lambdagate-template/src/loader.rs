@@ -44,10 +44,7 @@ pub(crate) fn load_stack(
     let mut diags = Diags::new(path);
     let mut root = match yaml::read_as_sam_does(text) {
         Ok((root, leniencies)) => {
-            for leniency in leniencies {
-                yaml::report(&mut diags, leniency, options.strict);
-            }
-            if diags.has_errors() {
+            if !yaml::report(&mut diags, &leniencies, options.strict, |p| p) {
                 return Err(diags.into_failure());
             }
             root

@@ -60,6 +60,20 @@ pub fn reads_kind(kind: &str) -> bool {
         || lambdagate_model::resources::BackingKind::of(kind).is_some()
 }
 
+/// True when serving depends on the value of property `key` of `resource`: as
+/// [`depends_on`], except that a function whose code CDK's `aws:asset:path` names runs that
+/// (`code.rs`), so the S3 location in its `Code` is not served (and CDK's asset parameters may
+/// be missing from a template cut down by hand).
+pub fn resource_depends_on(resource: &crate::eval::Resource, key: &str) -> bool {
+    if key == "Code"
+        && resource.kind == "AWS::Lambda::Function"
+        && crate::cdk::asset_of(resource, "Code").is_some()
+    {
+        return false;
+    }
+    depends_on(&resource.kind, key)
+}
+
 /// True when serving depends on the value of property `key` of a resource of type `kind`.
 pub fn depends_on(kind: &str, key: &str) -> bool {
     match kind {

@@ -99,7 +99,8 @@ pub struct RouteRuntime {
     pub route_key: String,
     /// A stable `resourceId` for the route's path.
     pub resource_id: String,
-    /// REST `OperationName` (OpenAPI `operationId`): `requestContext.operationName`.
+    /// The method's `OperationName` (OpenAPI `operationId`): REST events'
+    /// `requestContext.operationName` (HTTP API events carry none, see the event builder).
     pub operation_name: Option<String>,
     /// The backend.
     pub integration: CompiledIntegration,
@@ -432,11 +433,7 @@ fn compile_api(
         routes.push(RouteRuntime {
             route_key: route.key.to_string(),
             resource_id: short_id_for(&format!("{}{}", api.logical_id, path), 6),
-            // HTTP APIs carry no operation name in their events.
-            operation_name: match api.kind {
-                ApiKind::Rest => route.operation_name.clone(),
-                ApiKind::Http => None,
-            },
+            operation_name: route.operation_name.clone(),
             method,
             path,
             integration: compiled,

@@ -75,7 +75,7 @@ pub struct IntegrationRequest<'a> {
     pub route_key: &'a str,
     /// The route's `resourceId`.
     pub resource_id: &'a str,
-    /// REST `OperationName`, when the method has one.
+    /// The method's `OperationName`, when it has one (REST events carry it).
     pub operation_name: Option<&'a str>,
     /// The path as the API sees it (without a REST stage prefix).
     pub path: String,

@@ -206,20 +206,19 @@ fn from_file(
         .parent()
         .map_or_else(|| path.clone(), |dir| dir.join(file));
     let template = d.switch_file(shown);
-    let mark = d.mark();
-    let read = yaml::read_as_sam_does(&text).map(|(doc, leniencies)| {
-        for leniency in leniencies {
-            crate::yaml::report(d, leniency, out.strict);
+    let result = match yaml::read_as_sam_does(&text) {
+        Ok((doc, leniencies)) => {
+            if !yaml::report(d, &leniencies, out.strict, |p| p) {
+                Err(Reported)
+            } else if doc.as_map().is_some() {
+                load(d, &doc, api, &format!("{owner}: {file}"), out)
+            } else {
+                Err(d.error(
+                    doc.pos,
+                    format!("{owner}: {file} must hold an OpenAPI document (a mapping)"),
+                ))
+            }
         }
-        doc
-    });
-    let result = match read {
-        Ok(_) if d.has_errors_since(mark) => Err(Reported),
-        Ok(doc) if doc.as_map().is_some() => load(d, &doc, api, &format!("{owner}: {file}"), out),
-        Ok(doc) => Err(d.error(
-            doc.pos,
-            format!("{owner}: {file} must hold an OpenAPI document (a mapping)"),
-        )),
         Err(errors) => {
             for e in errors {
                 d.error(e.pos, e.message);

@@ -557,13 +557,7 @@ fn resolve_properties(ev: &mut Evaluator<'_>, resource: &Resource) -> (Option<No
     let mut out = Vec::with_capacity(entries.len());
     let mut failed = Vec::new();
     for (key, value) in entries {
-        // A function whose code CDK's `aws:asset:path` names runs that (`code.rs`): the S3
-        // location in its `Code` is not served, and CDK's asset parameters may be missing from
-        // a template cut down by hand.
-        let asset_code = key.name == "Code"
-            && resource.kind == "AWS::Lambda::Function"
-            && crate::cdk::asset_of(resource, "Code").is_some();
-        ev.tolerant = asset_code || !crate::serving::depends_on(&resource.kind, &key.name);
+        ev.tolerant = !crate::serving::resource_depends_on(resource, &key.name);
         let result = ev.resolve(value);
         ev.tolerant = false;
         match result {

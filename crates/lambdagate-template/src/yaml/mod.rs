@@ -80,53 +80,47 @@ pub enum Leniency {
     ShallowContinuation(Pos),
 }
 
-impl Leniency {
-    /// Where it is.
-    pub fn pos(&self) -> Pos {
-        match *self {
-            Leniency::RepeatedKey(pos) | Leniency::ShallowContinuation(pos) => pos,
+/// Reports what `sam` reads and a YAML 1.2 parser refuses: warnings when serving, errors for
+/// `lambdagate validate` (strict). `place` maps a position of the read text to the one to
+/// report (an included snippet's file tag). False when the text is refused (strict, and
+/// something was read leniently).
+pub(crate) fn report(
+    diags: &mut Diags,
+    leniencies: &[Leniency],
+    strict: bool,
+    place: impl Fn(Pos) -> Pos,
+) -> bool {
+    for leniency in leniencies {
+        let (pos, what) = match *leniency {
+            Leniency::RepeatedKey(pos) => (
+                pos,
+                "this key is repeated in its mapping; `sam` keeps the last value",
+            ),
+            Leniency::ShallowContinuation(pos) => (
+                pos,
+                "the lines of this flow collection or quoted string are indented no deeper \
+                 than the block it sits in; `sam` reads them as written",
+            ),
+        };
+        if strict {
+            diags.error(
+                place(pos),
+                format!(
+                    "{what}, but a YAML 1.2 parser refuses this (`start-api` serves it with a \
+                     warning)"
+                ),
+            );
+        } else {
+            diags.warn(
+                place(pos),
+                format!(
+                    "{what}, and so does lambdagate (a YAML 1.2 parser refuses this: \
+                     `lambdagate validate` reports it as an error)"
+                ),
+            );
         }
     }
-
-    /// The same place, at `pos` (a position in another numbering of files).
-    pub fn at(self, pos: Pos) -> Self {
-        match self {
-            Leniency::RepeatedKey(_) => Leniency::RepeatedKey(pos),
-            Leniency::ShallowContinuation(_) => Leniency::ShallowContinuation(pos),
-        }
-    }
-}
-
-/// What `sam` reads and a YAML 1.2 parser refuses: served with a warning, an error for
-/// `lambdagate validate` (strict).
-pub(crate) fn report(diags: &mut Diags, leniency: Leniency, strict: bool) {
-    let (pos, what) = match leniency {
-        Leniency::RepeatedKey(pos) => (
-            pos,
-            "this key is repeated in its mapping; `sam` keeps the last value",
-        ),
-        Leniency::ShallowContinuation(pos) => (
-            pos,
-            "the lines of this flow collection or quoted string are indented no deeper than \
-             the block it sits in; `sam` reads them as written",
-        ),
-    };
-    if strict {
-        diags.error(
-            pos,
-            format!(
-                "{what}, but a YAML 1.2 parser refuses this (`start-api` serves it with a warning)"
-            ),
-        );
-    } else {
-        diags.warn(
-            pos,
-            format!(
-                "{what}, and so does lambdagate (a YAML 1.2 parser refuses this: `lambdagate \
-                 validate` reports it as an error)"
-            ),
-        );
-    }
+    !strict || leniencies.is_empty()
 }
 
 /// The most constructs [`read_as_sam_does`] indents deeper before it gives up.

@@ -50,7 +50,7 @@ pub struct EventInput<'a> {
     pub deployment_id: &'a str,
     /// `resourceId` (REST).
     pub resource_id: &'a str,
-    /// `operationName` (REST, when the method has an `OperationName` or `operationId`).
+    /// The method's `OperationName` or `operationId`: `operationName` in REST events.
     pub operation_name: Option<&'a str>,
     /// Whether the body is passed base64-encoded.
     pub base64_body: bool,
@@ -474,6 +474,7 @@ pub fn v1_event(input: &EventInput<'_>, http_api: bool) -> Vec<u8> {
                 ..Identity::of(&source_ip, req.user_agent(), input.authorizer)
             },
             path: input.context_path,
+            // REST only: HTTP API events have no operation name, whatever the route names.
             operation_name: input.operation_name.filter(|_| !http_api),
             protocol: "HTTP/1.1",
             request_id: input.request_id,
