@@ -93,8 +93,9 @@ pub fn base(
         set("AWS_ENDPOINT_URL", endpoint.clone());
     }
 
-    // Credentials: `--profile`'s, else the user's own when they have them, otherwise dummies
-    // so SDKs can sign.
+    // Credentials: the AWS profile's (chosen as the gateway's command line and environment say,
+    // see `ServiceConfig::credentials`), else the user's own from the environment, otherwise
+    // dummies so SDKs can sign.
     let have_real = std::env::var("AWS_ACCESS_KEY_ID").is_ok_and(|v| !v.is_empty());
     if let Some(credentials) = &config.credentials {
         set("AWS_ACCESS_KEY_ID", credentials.access_key_id.clone());

@@ -78,7 +78,8 @@ pub struct ServiceConfig {
     pub container_env: serde_json::Map<String, serde_json::Value>,
     /// `--aws-endpoint`: `AWS_ENDPOINT_URL` for every function.
     pub aws_endpoint: Option<String>,
-    /// `--profile`'s credentials, given to every function.
+    /// The AWS profile's credentials (`--profile`, or `AWS_PROFILE`/`default` when the
+    /// environment has no keys of its own), given to every function.
     pub credentials: Option<Credentials>,
     /// `--function-user`: run function processes as this user (a name or uid; only root can).
     pub function_user: Option<String>,

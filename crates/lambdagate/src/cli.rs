@@ -64,9 +64,14 @@ pub struct TemplateArgs {
     /// 'ParameterKey=K,ParameterValue=V' form.
     #[arg(long = "parameter-overrides", value_name = "OVERRIDES", num_args = 1..)]
     pub parameter_overrides: Vec<String>,
-    /// AWS region reported to functions and in ARNs.
+    /// AWS region reported to functions and in ARNs (default: `AWS_DEFAULT_REGION`, else the
+    /// AWS profile's region, else us-east-1).
     #[arg(long, env = "AWS_REGION", value_name = "REGION")]
     pub region: Option<String>,
+    /// The AWS profile whose region and credentials functions get, from the shared AWS files
+    /// (default: `AWS_PROFILE`, else `default`; only a profile named here must exist).
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profile: Option<String>,
     /// Output format of lambdagate's own log lines.
     #[arg(long = "log-format", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -141,9 +146,6 @@ pub struct SamCompatArgs {
     /// Accepted for compatibility (no effect).
     #[arg(long = "container-host-interface", hide = true, value_name = "IFACE")]
     pub container_host_interface: Option<String>,
-    /// Functions get this AWS profile's credentials (from the shared credentials file).
-    #[arg(long = "profile", value_name = "PROFILE")]
-    pub profile: Option<String>,
     /// SAM's configuration file of flag defaults (default: samconfig.toml, when it exists).
     #[arg(long = "config-file", value_name = "FILE")]
     pub config_file: Option<String>,

@@ -57,10 +57,20 @@ pub fn parameter_overrides(values: &[String]) -> anyhow::Result<Vec<(String, Str
 pub fn options(args: &TemplateArgs) -> anyhow::Result<LoadOptions> {
     Ok(LoadOptions {
         parameter_overrides: parameter_overrides(&args.parameter_overrides)?,
-        region: args.region.clone(),
+        region: region(args),
         stack_name: args.stack_name.clone(),
         strict: false,
     })
+}
+
+/// The region: `--region` (or `AWS_REGION`), else `AWS_DEFAULT_REGION`, else the AWS profile's
+/// `region`; the loader's default (us-east-1) when none says.
+fn region(args: &TemplateArgs) -> Option<String> {
+    args.region
+        .clone()
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .filter(|r| !r.trim().is_empty())
+        .or_else(|| crate::profile::Selected::new(args.profile.as_deref()).region())
 }
 
 /// Loads the application, printing warnings to stderr; errors become one message listing all.

@@ -1,40 +1,111 @@
-//! `--profile`: credentials of a named profile from the AWS shared files, as the AWS CLI and
-//! SAM read them (`~/.aws/credentials` `[name]`, then `~/.aws/config` `[profile name]`).
+//! AWS profiles, as the AWS CLI and SAM (through boto3) read them: credentials from
+//! `~/.aws/credentials` `[name]`, then `~/.aws/config` `[profile name]` (`[default]` for the
+//! default profile), and the profile's `region` from the config file. The files can be moved
+//! with `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE`.
+//!
+//! Which profile: `--profile`, else `AWS_PROFILE` (or the older `AWS_DEFAULT_PROFILE`), else
+//! `default`. Only a profile named on the command line must exist; one chosen by the
+//! environment or by default is used when it is there.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 use lambdagate_lambda::Credentials;
 
-/// The profile's static credentials.
-pub fn credentials(profile: &str) -> anyhow::Result<Credentials> {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let credentials_file = std::env::var_os("AWS_SHARED_CREDENTIALS_FILE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join(".aws/credentials"));
-    let config_file = std::env::var_os("AWS_CONFIG_FILE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| home.join(".aws/config"));
-    let config_section = if profile == "default" {
+/// The profile the AWS SDKs would use, and whether the command line named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selected {
+    /// The profile's name.
+    pub name: String,
+    /// Named by `--profile`: it must exist, and its credentials win over the environment's.
+    pub explicit: bool,
+}
+
+impl Selected {
+    /// `--profile`, else the environment's choice, else `default`.
+    pub fn new(flag: Option<&str>) -> Self {
+        if let Some(name) = flag {
+            return Self {
+                name: name.to_string(),
+                explicit: true,
+            };
+        }
+        let from_env = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
+            .iter()
+            .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()));
+        Self {
+            name: from_env.map_or_else(|| "default".to_string(), |v| v.trim().to_string()),
+            explicit: false,
+        }
+    }
+
+    /// The credentials functions get from this profile, when the AWS SDKs would use them.
+    ///
+    /// A profile named on the command line must have credentials, and they win over
+    /// `AWS_ACCESS_KEY_ID` in the environment (as boto3's explicit profile does). Otherwise
+    /// the environment's own keys come first, and the profile's are used only without them.
+    pub fn credentials(&self) -> anyhow::Result<Option<Credentials>> {
+        let files = Files::from_env();
+        if self.explicit {
+            return match files.credentials(&self.name) {
+                Some(found) => Ok(Some(found)),
+                None => bail!(
+                    "--profile {}: no aws_access_key_id and aws_secret_access_key for it in {} or {}",
+                    self.name,
+                    files.credentials.display(),
+                    files.config.display()
+                ),
+            };
+        }
+        if std::env::var("AWS_ACCESS_KEY_ID").is_ok_and(|v| !v.is_empty()) {
+            return Ok(None);
+        }
+        Ok(files.credentials(&self.name))
+    }
+
+    /// The profile's `region` in the config file.
+    pub fn region(&self) -> Option<String> {
+        let files = Files::from_env();
+        let text = std::fs::read_to_string(&files.config).ok()?;
+        value(&text, &config_section(&self.name), "region")
+    }
+}
+
+/// The shared files' paths.
+struct Files {
+    credentials: PathBuf,
+    config: PathBuf,
+}
+
+impl Files {
+    fn from_env() -> Self {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let file = |var: &str, default: &str| {
+            std::env::var_os(var)
+                .filter(|v| !v.is_empty())
+                .map_or_else(|| home.join(default), PathBuf::from)
+        };
+        Self {
+            credentials: file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+            config: file("AWS_CONFIG_FILE", ".aws/config"),
+        }
+    }
+
+    /// The profile's static credentials: the credentials file first, then the config file.
+    fn credentials(&self, profile: &str) -> Option<Credentials> {
+        read(&self.credentials, profile).or_else(|| read(&self.config, &config_section(profile)))
+    }
+}
+
+/// The config file names a profile's section `[profile NAME]`, except `[default]`.
+fn config_section(profile: &str) -> String {
+    if profile == "default" {
         "default".to_string()
     } else {
         format!("profile {profile}")
-    };
-    for (file, section) in [
-        (&credentials_file, profile),
-        (&config_file, &config_section),
-    ] {
-        if let Some(found) = read(file, section) {
-            return Ok(found);
-        }
     }
-    bail!(
-        "--profile {profile}: no aws_access_key_id and aws_secret_access_key for it in {} or {}",
-        credentials_file.display(),
-        config_file.display()
-    )
 }
 
 fn read(file: &Path, section: &str) -> Option<Credentials> {
@@ -44,8 +115,17 @@ fn read(file: &Path, section: &str) -> Option<Credentials> {
 
 /// The credentials in `[section]` of an INI text.
 fn parse(text: &str, section: &str) -> Option<Credentials> {
+    Some(Credentials {
+        access_key_id: value(text, section, "aws_access_key_id")?,
+        secret_access_key: value(text, section, "aws_secret_access_key")?,
+        session_token: value(text, section, "aws_session_token"),
+    })
+}
+
+/// The value of `key` in `[section]` of an INI text (the last one, when it repeats).
+fn value(text: &str, section: &str, key: &str) -> Option<String> {
     let mut inside = false;
-    let (mut key, mut secret, mut token) = (None, None, None);
+    let mut found = None;
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
@@ -58,22 +138,13 @@ fn parse(text: &str, section: &str) -> Option<Credentials> {
         if !inside {
             continue;
         }
-        let Some((name, value)) = line.split_once('=') else {
-            continue;
-        };
-        let value = value.trim().to_string();
-        match name.trim() {
-            "aws_access_key_id" => key = Some(value),
-            "aws_secret_access_key" => secret = Some(value),
-            "aws_session_token" => token = Some(value),
-            _ => {}
+        if let Some((name, v)) = line.split_once('=')
+            && name.trim() == key
+        {
+            found = Some(v.trim().to_string());
         }
     }
-    Some(Credentials {
-        access_key_id: key?,
-        secret_access_key: secret?,
-        session_token: token,
-    })
+    found.filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]
@@ -98,5 +169,20 @@ mod tests {
     fn a_missing_section_or_key_is_none() {
         assert!(parse(FILE, "prod").is_none());
         assert!(parse("[x]\naws_access_key_id = a\n", "x").is_none());
+    }
+
+    #[test]
+    fn a_profiles_region_is_in_its_config_section() {
+        let config = "[default]\nregion = us-west-1\n[profile dev]\noutput = json\nregion=eu-west-2\n\
+            [dev]\nregion = wrong\n";
+        assert_eq!(
+            value(config, &config_section("default"), "region").as_deref(),
+            Some("us-west-1")
+        );
+        assert_eq!(
+            value(config, &config_section("dev"), "region").as_deref(),
+            Some("eu-west-2")
+        );
+        assert_eq!(value(config, &config_section("prod"), "region"), None);
     }
 }

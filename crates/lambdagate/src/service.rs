@@ -9,8 +9,12 @@ use lambdagate_model::Application;
 
 use crate::cli::{LogFormat, RuntimeArgs, WarmContainers};
 
-/// The function service settings from the command line.
-pub fn config(args: &RuntimeArgs, region: &str) -> anyhow::Result<ServiceConfig> {
+/// The function service settings from the command line; `profile` is `--profile`.
+pub fn config(
+    args: &RuntimeArgs,
+    profile: Option<&str>,
+    region: &str,
+) -> anyhow::Result<ServiceConfig> {
     let env_overrides = match &args.env_vars {
         None => serde_json::Map::new(),
         Some(path) => env_overrides(path)?,
@@ -32,10 +36,7 @@ pub fn config(args: &RuntimeArgs, region: &str) -> anyhow::Result<ServiceConfig>
         None => serde_json::Map::new(),
         Some(path) => self::env_overrides(path)?,
     };
-    let credentials = match &compat.profile {
-        None => None,
-        Some(profile) => Some(crate::profile::credentials(profile)?),
-    };
+    let credentials = crate::profile::Selected::new(profile).credentials()?;
     Ok(ServiceConfig {
         region: region.to_string(),
         memory_mb: compat.memory,

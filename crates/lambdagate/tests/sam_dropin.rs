@@ -204,39 +204,97 @@ fn profile_credentials_reach_functions_and_a_missing_profile_is_an_error() {
     scratch.write("template.yaml", TEMPLATE);
     scratch.write(
         "src/app.py",
-        "import os\n\ndef handler(event, context):\n    return os.environ['AWS_ACCESS_KEY_ID']\n",
+        "import os\n\ndef handler(event, context):\n    return {k: os.environ.get(k) for k in \
+         ('AWS_ACCESS_KEY_ID', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION')}\n",
     );
     scratch.write(
         "aws/credentials",
-        "[dev]\naws_access_key_id = AKIADEVPROFILE\naws_secret_access_key = s\n",
+        "[dev]\naws_access_key_id = AKIADEVPROFILE\naws_secret_access_key = s\n\n\
+         [default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = s\n\
+         aws_session_token = default-token\n",
     );
-    let creds = scratch.path().join("aws/credentials");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lambdagate"))
-        .args(["invoke", "EnvFunction", "--no-event", "--profile", "dev"])
-        .current_dir(scratch.path())
-        .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
-        .env("AWS_CONFIG_FILE", scratch.path().join("aws/none"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("AKIADEVPROFILE"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+    scratch.write(
+        "aws/config",
+        "[default]\nregion = us-west-1\n[profile dev]\noutput = json\nregion = eu-west-2\n",
     );
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lambdagate"))
-        .args(["invoke", "EnvFunction", "--no-event", "--profile", "prod"])
-        .current_dir(scratch.path())
-        .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
-        .env("AWS_CONFIG_FILE", scratch.path().join("aws/none"))
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    // What the function saw, run with these extra arguments and environment (and no AWS_*
+    // variables of the test's own).
+    let invoke = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lambdagate"));
+        command
+            .args(["invoke", "EnvFunction", "--no-event"])
+            .args(extra)
+            .current_dir(scratch.path());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("AWS_") {
+                command.env_remove(key);
+            }
+        }
+        command
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                scratch.path().join("aws/credentials"),
+            )
+            .env("AWS_CONFIG_FILE", scratch.path().join("aws/config"))
+            .envs(env.iter().copied());
+        let output = command.output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        (output.status.success(), stdout, stderr)
+    };
+    let seen = |extra: &[&str], env: &[(&str, &str)]| -> serde_json::Value {
+        let (ok, stdout, stderr) = invoke(extra, env);
+        assert!(ok, "{stdout}\n{stderr}");
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"))
+    };
+    let expect = |key: &str, token: Option<&str>, region: &str| {
+        serde_json::json!({
+            "AWS_ACCESS_KEY_ID": key,
+            "AWS_SESSION_TOKEN": token.unwrap_or(""),
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+        })
+    };
+    // `--profile`: its credentials and its region.
+    assert_eq!(
+        seen(&["--profile", "dev"], &[]),
+        expect("AKIADEVPROFILE", None, "eu-west-2")
+    );
+    // `AWS_PROFILE` chooses the same way.
+    assert_eq!(
+        seen(&[], &[("AWS_PROFILE", "dev")]),
+        expect("AKIADEVPROFILE", None, "eu-west-2")
+    );
+    // Without either, the default profile.
+    assert_eq!(
+        seen(&[], &[]),
+        expect("AKIADEFAULT", Some("default-token"), "us-west-1")
+    );
+    // The environment's own keys and region come before a profile the command line did not name…
+    let own = [
+        ("AWS_ACCESS_KEY_ID", "AKIAENV"),
+        ("AWS_SECRET_ACCESS_KEY", "s"),
+        ("AWS_SESSION_TOKEN", "env-token"),
+        ("AWS_DEFAULT_REGION", "sa-east-1"),
+    ];
+    assert_eq!(
+        seen(&[], &own),
+        expect("AKIAENV", Some("env-token"), "sa-east-1")
+    );
+    // …and `--region` before everything.
+    assert_eq!(
+        seen(&["--profile", "dev", "--region", "ap-south-1"], &own),
+        expect("AKIADEVPROFILE", None, "ap-south-1")
+    );
+    // A profile named on the command line must exist; one the environment names need not.
+    let (ok, _, stderr) = invoke(&["--profile", "prod"], &[]);
+    assert!(!ok);
     assert!(
         stderr.contains("--profile prod: no aws_access_key_id"),
         "{stderr}"
     );
+    let fallback = seen(&[], &[("AWS_PROFILE", "prod")]);
+    assert_eq!(fallback["AWS_REGION"], "us-east-1", "{fallback}");
 }
 
 #[test]

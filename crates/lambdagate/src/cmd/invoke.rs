@@ -77,7 +77,8 @@ pub fn run(args: InvokeArgs, on_error: OnFunctionError) -> anyhow::Result<ExitCo
     }
     let app = Arc::new(app);
     let event = read_event(&args)?;
-    let mut config = crate::service::config(&args.runtime, &app.region)?;
+    let mut config =
+        crate::service::config(&args.runtime, args.template.profile.as_deref(), &app.region)?;
     // One function: its lines go to stderr as the function printed them.
     // Runtimes join a multi-line record with \r so it stays one log event; show it as lines.
     config.log_sink = Some(LogSink::new(|line| {

@@ -59,7 +59,8 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     let static_dir = static_dir(args.static_dir.as_deref(), &app.template)?;
     let auth = crate::auth_setup::settings(&args.auth, args.disable_authorizer, &app.account_id)?;
-    let mut config = crate::service::config(&args.runtime, &app.region)?;
+    let mut config =
+        crate::service::config(&args.runtime, args.template.profile.as_deref(), &app.region)?;
     config.log_sink = Some(crate::service::log_sink(
         args.template.log_format,
         args.runtime.sam_compat.log_file.as_deref(),

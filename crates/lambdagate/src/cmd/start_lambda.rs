@@ -15,7 +15,8 @@ pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
     let mut app = crate::load::application(&args.template)?;
     crate::load::keep_functions(&mut app, &args.functions)?;
     let app = Arc::new(app);
-    let mut config = crate::service::config(&args.runtime, &app.region)?;
+    let mut config =
+        crate::service::config(&args.runtime, args.template.profile.as_deref(), &app.region)?;
     config.log_sink = Some(crate::service::log_sink(
         args.template.log_format,
         args.runtime.sam_compat.log_file.as_deref(),
