@@ -168,6 +168,17 @@ pub fn build(
                     };
                     match layers.get(arn) {
                         Some(dir) => layer_dirs.push(dir.clone()),
+                        None if !is_layer_version_arn(arn) => {
+                            d.error(
+                                item.pos,
+                                format!(
+                                    "{owner}: layer `{arn}` is not a layer version ARN \
+                                     (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION); Lambda \
+                                     refuses it"
+                                ),
+                            );
+                            failed = true;
+                        }
                         None => d.warn(
                             item.pos,
                             format!(
@@ -227,6 +238,29 @@ pub fn build(
 /// `Timeout`, 1 to 900 seconds. When serving, a whole number outside that range (SAM CLI's
 /// own test templates have `Timeout: 0`, which `sam local` takes as no limit) runs with
 /// Lambda's longest, 900 s, with a warning; a deploy rejects it, and so does `validate`.
+/// Whether `arn` has the form Lambda accepts in a function's `Layers`:
+/// `arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME:VERSION`, a 12-digit account, a name of
+/// letters, digits, `-` and `_`, and a version number, at most 140 characters.
+fn is_layer_version_arn(arn: &str) -> bool {
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = arn.split(':').collect();
+    arn.len() <= 140
+        && matches!(
+            parts.as_slice(),
+            ["arn", partition, "lambda", region, account, "layer", name, version]
+                if word(partition) && !partition.contains('_')
+                    && word(region) && !region.contains('_')
+                    && account.len() == 12 && digits(account)
+                    && word(name)
+                    && digits(version)
+        )
+}
+
 fn timeout(d: &mut Diags, props: &Node, owner: &str, strict: bool) -> R<Option<u32>> {
     let node = props.get("Timeout");
     let whole = node
@@ -244,5 +278,32 @@ fn timeout(d: &mut Diags, props: &Node, owner: &str, strict: bool) -> R<Option<u
             Ok(Some(900))
         }
         _ => props::number(d, props, "Timeout", owner, 1..=900),
+    }
+}
+
+#[cfg(test)]
+mod layer_arn_tests {
+    use super::is_layer_version_arn;
+
+    #[test]
+    fn layer_version_arns_have_lambdas_form() {
+        for good in [
+            "arn:aws:lambda:us-west-2:111111111101:layer:layerDoesNotExist:1",
+            "arn:aws-cn:lambda:cn-north-1:123456789012:layer:my_layer-2:14",
+            "arn:aws:lambda:eu-west-1:580247275435:layer:LambdaInsightsExtension:38",
+        ] {
+            assert!(is_layer_version_arn(good), "{good}");
+        }
+        for bad in [
+            "arn:aws:lambda:us-west-2:111111111101:layer:layerDoesNotExist:${LayerVersion}",
+            "arn:aws:lambda:us-west-2:111111111101:layer:name",
+            "arn:aws:lambda:us-west-2:1111:layer:name:1",
+            "arn:aws:lambda:us-west-2:111111111101:function:name:1",
+            "arn:aws:lambda:us-west-2:111111111101:layer:na.me:1",
+            "MyLayer",
+            "",
+        ] {
+            assert!(!is_layer_version_arn(bad), "{bad}");
+        }
     }
 }
