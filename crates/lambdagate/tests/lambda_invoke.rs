@@ -89,7 +89,7 @@ fn invoke_names_the_functions_on_a_mistake() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("no function `Nope`") && stderr.contains("PyHello"),
+        stderr.contains("function `Nope` not found in template") && stderr.contains("PyHello"),
         "{stderr}"
     );
     let out = run(

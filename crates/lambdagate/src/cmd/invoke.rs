@@ -51,7 +51,8 @@ pub fn run(args: InvokeArgs, on_error: OnFunctionError) -> anyhow::Result<ExitCo
             .map(|f| f.logical_id.as_str())
             .collect();
         bail!(
-            "no function `{function}` in {}; functions: {}",
+            // `sam local invoke`'s words ("… not found in template"), which scripts look for.
+            "function `{function}` not found in template {}; functions: {}",
             app.template.display(),
             names.join(", ")
         );
