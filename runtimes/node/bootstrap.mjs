@@ -471,6 +471,7 @@ class RuntimeClient {
     const prefetched = this.prefetchedNext;
     this.prefetchedNext = null;
     const res = await (prefetched ?? this.request([this.nextRequest]));
+    if (res.status === 410) process.exit(0); // stopping, as the frame `X` says
     if (res.status !== 200) {
       throw new Error(`Failed to get next invocation: HTTP ${res.status} ${res.body.toString('utf8', 0, 200)}`);
     }
@@ -632,7 +633,8 @@ class FrameClient {
       this.sock.write(NEXT_FRAME);
     }
     const { kind, payload } = await frame;
-    if (kind === 0x58) throw new Error('Failed to get next invocation: the instance is stopping');
+    // The gateway is stopping the instance: exit without a word, as Lambda ends its runtimes.
+    if (kind === 0x58) process.exit(0);
     if (kind !== 0x56 || payload.length < 4) throw new Error(`unexpected frame ${kind} from the Runtime API`);
     const end = 4 + payload.readUInt32LE(0);
     return { status: 200, headers: JSON.parse(payload.toString('utf8', 4, end)), body: payload.subarray(end) };

@@ -155,6 +155,11 @@ class RuntimeApiError(Exception):
     """The Runtime API answered with an unexpected status or went away."""
 
 
+class _Stopping(RuntimeApiError):
+    """The gateway is stopping the instance: the runtime exits without a word, as
+    Lambda's runtimes are ended without one."""
+
+
 class _ClosedBeforeResponse(Exception):
     """The server closed the connection before sending any of its answer."""
 
@@ -347,6 +352,8 @@ class RuntimeClient(object):
         if answer is None:
             answer = self._exchange((self.next_request,))
         status, headers, body = answer
+        if status == 410:
+            raise _Stopping("the instance is stopping")
         if status != 200:
             raise RuntimeApiError(
                 "Failed to get next invocation: HTTP %d %r" % (status, body[:200])
@@ -472,7 +479,7 @@ class FrameClient(object):
         self.next_sent = False
         kind, payload = self._read_frame()
         if kind == 0x58:  # X: the instance is stopping
-            raise RuntimeApiError("Failed to get next invocation: the instance is stopping")
+            raise _Stopping("the instance is stopping")
         if kind != 0x56 or len(payload) < 4:  # V: an event
             raise RuntimeApiError("unexpected frame %r from the Runtime API" % kind)
         end = 4 + int.from_bytes(payload[:4], "little")
@@ -1148,6 +1155,8 @@ def main():
             sys.exit(1)
     try:
         run(client, handler_name)
+    except _Stopping:
+        sys.exit(0)
     except (OSError, RuntimeApiError) as e:
         # The Runtime API is gone: the instance is being shut down.
         sys.stderr.write("lambdagate-python: Runtime API unavailable: %s\n" % e)

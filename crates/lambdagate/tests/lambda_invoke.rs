@@ -21,6 +21,24 @@ fn invoke_prints_the_result_and_logs() {
     assert!(stderr.contains("START RequestId: "), "{stderr}");
     assert!(stderr.contains("Init Duration: "), "{stderr}");
     assert!(stderr.contains("python3.11 is served by "), "{stderr}");
+    // The instance is stopped after the invocation; like Lambda's runtimes, it says nothing.
+    assert!(!stderr.contains("Runtime API unavailable"), "{stderr}");
+}
+
+#[test]
+fn a_node_instance_stops_without_a_word() {
+    let out = run(
+        &repo_root(),
+        &["invoke", "NodeHello", "-t", TEMPLATE],
+        b"{}",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("REPORT RequestId: "), "{stderr}");
+    assert!(
+        !stderr.contains("Runtime API unavailable") && !stderr.contains("Top Level Error"),
+        "{stderr}"
+    );
 }
 
 #[test]
