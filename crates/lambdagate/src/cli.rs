@@ -28,6 +28,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Mint a signed JWT for a JWT or Cognito authorizer; `start-api` accepts it.
     Token(TokenArgs),
+    /// Print a sample event of a service (API Gateway, S3, SQS…) for `invoke -e -`.
+    GenerateEvent(GenerateEventArgs),
     /// The `sam local` compatible commands: same flags, so scripts switch by changing one word.
     Local {
         /// What to do.
@@ -45,6 +47,26 @@ pub enum LocalCommand {
     Invoke(InvokeArgs),
     /// Like `sam local start-lambda`.
     StartLambda(StartLambdaArgs),
+    /// Like `sam local generate-event`.
+    GenerateEvent(GenerateEventArgs),
+}
+
+/// `generate-event [SERVICE [EVENT [--OPTION VALUE]...]]`.
+#[derive(Debug, Args)]
+pub struct GenerateEventArgs {
+    /// The service (apigateway, alb, s3, sqs, sns, dynamodb, cloudwatch, kinesis,
+    /// stepfunctions, cloudformation); without it, the list.
+    pub service: Option<String>,
+    /// The service's event (aws-proxy, put, receive-message…); without it, the list.
+    pub event: Option<String>,
+    /// The event's options as `--name value` (`--method GET --path items/1`); each has a
+    /// default, as in `sam local generate-event`.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "--OPTION VALUE"
+    )]
+    pub options: Vec<String>,
 }
 
 /// Where the template is and how its parameters resolve.

@@ -8,6 +8,7 @@ mod profile;
 mod provision;
 mod reload;
 mod samconfig;
+mod sample_events;
 mod service;
 mod shutdown;
 mod watch;
@@ -43,12 +44,14 @@ fn main() -> ExitCode {
         Command::Routes(args) => cmd::routes::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Token(args) => cmd::token::run(args),
+        Command::GenerateEvent(args) => cmd::generate_event::run(args),
         Command::Local { command } => match command {
             LocalCommand::StartApi(args) => cmd::start_api::run(args, true),
             LocalCommand::Invoke(args) => {
                 cmd::invoke::run(args, cmd::invoke::OnFunctionError::Succeed)
             }
             LocalCommand::StartLambda(args) => cmd::start_lambda::run(args),
+            LocalCommand::GenerateEvent(args) => cmd::generate_event::run(args),
         },
     };
     match result {

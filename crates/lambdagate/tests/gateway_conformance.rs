@@ -329,3 +329,112 @@ fn recorded_proxy_request_events_through_the_binary() {
         server.printed()
     );
 }
+
+/// The keys of `value` at every depth (`requestContext.identity.sourceIp`), skipping the
+/// contents of the maps whose keys are the client's or the stage's (headers, query, path
+/// parameters, stage variables).
+fn shape(value: &Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+    const CLIENTS: &[&str] = &[
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "pathParameters",
+        "stageVariables",
+    ];
+    if let Value::Object(map) = value {
+        for (key, inner) in map {
+            let path = format!("{prefix}{key}");
+            out.insert(path.clone());
+            if !CLIENTS.contains(&key.as_str()) {
+                shape(inner, &format!("{path}."), out);
+            }
+        }
+    }
+}
+
+fn shape_of(value: &Value) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    shape(value, "", &mut out);
+    out
+}
+
+#[test]
+fn generated_sample_events_have_the_shape_of_the_gateways_own() {
+    let server = Server::start(&["start-api", "-t", TEMPLATE, "-p", "0"]);
+    let generate = |args: &[&str]| -> Value {
+        let out = support::run(&support::repo_root(), args, b"");
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let body = br#"{"test":"body"}"#;
+    let json = [("Content-Type".to_string(), "application/json".to_string())];
+
+    let reply = send(
+        &server.base_url,
+        "POST",
+        "/prod/path/to/resource?foo=bar",
+        &json,
+        body,
+    );
+    let served = &echoed("REST", &reply)["event"];
+    let generated = generate(&[
+        "local",
+        "generate-event",
+        "apigateway",
+        "aws-proxy",
+        "--stage",
+        "prod",
+    ]);
+    assert_eq!(
+        shape_of(&generated),
+        shape_of(served),
+        "{generated:#}\n{served:#}"
+    );
+    for key in [
+        "path",
+        "httpMethod",
+        "resource",
+        "pathParameters",
+        "body",
+        "queryStringParameters",
+    ] {
+        assert_eq!(generated[key], served[key], "{key}");
+    }
+    for key in ["path", "resourcePath", "stage", "httpMethod"] {
+        assert_eq!(
+            generated["requestContext"][key], served["requestContext"][key],
+            "requestContext.{key}"
+        );
+    }
+
+    let reply = send(
+        &server.base_url,
+        "POST",
+        "/path/to/resource?foo=bar",
+        &json,
+        body,
+    );
+    let served = &echoed("HTTP API", &reply)["event"];
+    let generated = generate(&[
+        "generate-event",
+        "apigateway",
+        "http-api-proxy",
+        "--querystringparameters",
+        r#"{"foo": "bar"}"#,
+    ]);
+    assert_eq!(
+        shape_of(&generated),
+        shape_of(served),
+        "{generated:#}\n{served:#}"
+    );
+    for key in [
+        "rawPath",
+        "rawQueryString",
+        "routeKey",
+        "body",
+        "queryStringParameters",
+    ] {
+        assert_eq!(generated[key], served[key], "{key}");
+    }
+}

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod generate_event;
 pub mod invoke;
 pub mod routes;
 pub mod start_api;
