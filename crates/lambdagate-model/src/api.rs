@@ -72,6 +72,10 @@ pub struct Api {
     pub default_validator: Option<String>,
     /// Customized gateway responses (REST).
     pub gateway_responses: Vec<GatewayResponse>,
+    /// The REST API's resource policy statements (`Policy`, `x-amazon-apigateway-policy`, and
+    /// what SAM writes for `Auth.ResourcePolicy`), as written with intrinsics resolved; empty
+    /// when it has none.
+    pub resource_policy: Vec<serde_json::Value>,
     /// Where the resource is defined (the first event for an implicit API).
     pub source: SourceLocation,
 }
@@ -100,6 +104,7 @@ impl Api {
             request_validators: Vec::new(),
             default_validator: None,
             gateway_responses: Vec::new(),
+            resource_policy: Vec::new(),
         }
     }
 

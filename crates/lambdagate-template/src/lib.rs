@@ -32,6 +32,7 @@ mod openapi;
 mod params;
 mod props;
 mod refs;
+mod resource_policy;
 mod sam;
 mod serving;
 mod settings;

@@ -94,7 +94,7 @@ pub fn depends_on(kind: &str, key: &str) -> bool {
         // The raw APIs' own parts (`cfn_rest.rs`, `cfn_http.rs`, `cfn_usage.rs`).
         // An API's OpenAPI `Body` is read like SAM's `DefinitionBody` (see above).
         kind if crate::cfn_rest::LOADED.contains(&kind) => {
-            !matches!(key, "Tags" | "Body" | "Policy" | "EndpointConfiguration")
+            !matches!(key, "Tags" | "Body" | "EndpointConfiguration")
         }
         // Certificates and endpoint settings only matter in AWS.
         "AWS::ApiGateway::DomainName" | "AWS::ApiGatewayV2::DomainName" => key == "DomainName",

@@ -31,6 +31,7 @@ use crate::integration::{
 };
 use crate::responses::custom::{GatewayResponseError, GatewayResponses};
 use crate::router::{AnyMethod, Router, Segment, parse_template};
+use crate::stages::authorize::resource_policy::ResourcePolicy;
 use authorizers::{CompiledAuthorizer, RouteAuth, compile_authorizers, route_auth};
 use domains::{DomainTable, compile_domains};
 use stages::compile_stage;
@@ -175,6 +176,8 @@ pub struct ApiRuntime {
     pub gateway_responses: GatewayResponses,
     /// The API's authorizers, which routes name by index.
     pub authorizers: Vec<CompiledAuthorizer>,
+    /// The REST API's resource policy, when it has one.
+    pub resource_policy: Option<ResourcePolicy>,
     /// The API's routes without any prefix (custom domains strip their base path first).
     pub plain: Router<usize>,
 }
@@ -243,6 +246,48 @@ pub struct CompiledApp {
     warnings: Vec<String>,
 }
 
+/// The REST API's resource policy, its unevaluable parts said; HTTP APIs have none on AWS.
+fn resource_policy(
+    app: &Application,
+    api: &Api,
+    warnings: &mut Vec<String>,
+) -> Option<ResourcePolicy> {
+    if api.resource_policy.is_empty() {
+        return None;
+    }
+    if api.kind == ApiKind::Http {
+        warnings.push(format!(
+            "{}: API {} has a resource policy, which HTTP APIs do not support; it is not applied",
+            api.source, api.logical_id
+        ));
+        return None;
+    }
+    let compiled = ResourcePolicy::compile(
+        &api.resource_policy,
+        &app.region,
+        &app.account_id,
+        &api.api_id,
+    );
+    Some(match compiled {
+        Ok((policy, notes)) => {
+            warnings.extend(notes.into_iter().map(|note| {
+                format!(
+                    "{}: API {}'s resource policy: {note}",
+                    api.source, api.logical_id
+                )
+            }));
+            policy
+        }
+        Err(why) => {
+            warnings.push(format!(
+                "{}: API {}'s resource policy cannot be read ({why}); every request to the API                  is refused, as a deploy would refuse the policy",
+                api.source, api.logical_id
+            ));
+            ResourcePolicy::refuse_all(&why)
+        }
+    })
+}
+
 fn compile_api(
     app: &Application,
     api: &Api,
@@ -253,6 +298,7 @@ fn compile_api(
         ApiKind::Http => HTTP_MAX_TIMEOUT,
     };
     let authorizers = compile_authorizers(app, api, warnings);
+    let resource_policy = resource_policy(app, api, warnings);
     let mut routes = Vec::with_capacity(api.routes.len());
     let mut default_route = None;
     let mut models = crate::validation::Models::new(api);
@@ -477,6 +523,7 @@ fn compile_api(
         default_route,
         gateway_responses: GatewayResponses::compile(&api.gateway_responses)?,
         authorizers,
+        resource_policy,
         plain,
     })
 }

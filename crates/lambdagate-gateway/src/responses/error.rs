@@ -20,6 +20,8 @@ pub struct GatewayError {
     pub(crate) error_type: Option<&'static str>,
     /// Integration-side errors keep AWS's `{"message": "…"}` (with a space) when not customized.
     pub(crate) integration_side: bool,
+    /// IAM's refusals (a resource policy's) are `{"Message":"…"}` when not customized.
+    pub(crate) capitalized: bool,
     /// Whether the API's gateway responses may change it (AWS does not let 413 be customized,
     /// and an unknown stage is answered before any API is known).
     pub(crate) customizable: bool,
@@ -162,6 +164,7 @@ impl GatewayError {
             message: message.map(Cow::Borrowed),
             error_type,
             integration_side: false,
+            capitalized: false,
             customizable: true,
             detail: None,
             headers: Vec::new(),
@@ -177,6 +180,13 @@ impl GatewayError {
     /// Adds a header to the answer.
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> GatewayError {
         self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Answers `{"Message":…}` rather than `{"message":…}` when nothing customizes it, as IAM's
+    /// refusals read on AWS.
+    pub(crate) fn with_capitalized_message_key(mut self) -> GatewayError {
+        self.capitalized = true;
         self
     }
 
@@ -308,6 +318,9 @@ impl GatewayError {
         match kind {
             ApiKind::Rest if self.integration_side && !customized => {
                 format!(r#"{{"message": {}}}"#, self.message_string())
+            }
+            ApiKind::Rest if self.capitalized && !customized => {
+                format!(r#"{{"Message":{}}}"#, self.message_string())
             }
             ApiKind::Rest => format!(r#"{{"message":{}}}"#, self.message_string()),
             ApiKind::Http => format!(r#"{{"message":"{}"}}"#, http_message(self.http_status)),

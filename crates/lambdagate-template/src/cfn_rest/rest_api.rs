@@ -26,6 +26,7 @@ const REST_API_KEYS: &[&str] = &[
     "FailOnWarnings",
     "Mode",
     "Parameters",
+    "Policy",
 ];
 
 /// A raw `AWS::ApiGateway::RestApi`, with the routes of its `Body` when it has one. It has no
@@ -56,6 +57,10 @@ pub(super) fn rest_api(d: &mut Diags, resource: &Resource, props: &Node) -> R<Ap
     api.minimum_compression_size = compression?;
     api.api_key_source = key_source?;
     api.disable_execute_api_endpoint = disable?.unwrap_or(false);
+    if let Some(policy) = props.get("Policy") {
+        let owner = format!("{owner}: Policy");
+        api.resource_policy = crate::resource_policy::statements(d, policy, &owner)?;
+    }
     Ok(api)
 }
 

@@ -58,6 +58,7 @@ const TOP_EXTENSIONS: &[&str] = &[
     "x-amazon-apigateway-cors",
     "x-amazon-apigateway-minimum-compression-size",
     "x-amazon-apigateway-endpoint-configuration",
+    "x-amazon-apigateway-policy",
     // Documentation and the export format's version change nothing a request sees.
     "x-amazon-apigateway-documentation",
     "x-amazon-apigateway-importexport-version",
@@ -260,6 +261,11 @@ pub fn load(d: &mut Diags, doc: &Node, api: &mut Api, owner: &str, out: &mut Def
     ok(validators(d, doc, api, owner));
     ok(gateway_responses(d, doc, api, owner));
     ok(api_settings(d, doc, api, owner));
+    if let Some(policy) = doc.get("x-amazon-apigateway-policy") {
+        let owner = format!("{owner}: x-amazon-apigateway-policy");
+        ok(crate::resource_policy::statements(d, policy, &owner)
+            .map(|statements| crate::resource_policy::merge(&mut api.resource_policy, statements)));
+    }
     if api.kind == ApiKind::Rest {
         ok(models(d, doc, v3, api, owner));
     }

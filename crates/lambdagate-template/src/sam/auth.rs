@@ -31,6 +31,9 @@ pub struct ApiAuth {
     pub authorizer_scopes: HashMap<String, Vec<String>>,
     /// HTTP API `EnableIamAuthorizer`.
     pub iam: bool,
+    /// REST `ResourcePolicy`, which SAM writes into the policy for every event of the API
+    /// that has none of its own.
+    pub resource_policy: Option<Node>,
 }
 
 /// `Auth` keys of an API that are loaded (the rest are warned about).
@@ -43,6 +46,7 @@ const API_AUTH_KEYS: &[&str] = &[
     "AddApiKeyRequiredToCorsPreflight",
     "UsagePlan",
     "EnableIamAuthorizer",
+    "ResourcePolicy",
 ];
 
 /// Reads an API's `Auth` into its authorizers and defaults.
@@ -98,6 +102,16 @@ pub fn read(
         return Err(Reported);
     };
     auth.iam |= iam.unwrap_or(false);
+    if let Some(policy) = node.get("ResourcePolicy") {
+        if kind == ApiKind::Http {
+            d.warn(
+                policy.pos,
+                format!("{owner}: ResourcePolicy is for REST APIs; HTTP APIs have none, so it is not applied"),
+            );
+        } else {
+            auth.resource_policy = Some(policy.clone());
+        }
+    }
     if let Some(name) = &default
         && name != "AWS_IAM"
         && !authorizers.iter().any(|a| &a.name == name)
@@ -401,7 +415,12 @@ fn http_authorizer(
 }
 
 /// `Auth` keys of an event that are loaded.
-const EVENT_AUTH_KEYS: &[&str] = &["Authorizer", "AuthorizationScopes", "ApiKeyRequired"];
+const EVENT_AUTH_KEYS: &[&str] = &[
+    "Authorizer",
+    "AuthorizationScopes",
+    "ApiKeyRequired",
+    "ResourcePolicy",
+];
 
 /// A route's authorization and whether it needs an API key: the event's `Auth`, else the API's
 /// defaults. An authorizer the API does not define is an error.

@@ -63,12 +63,44 @@ pub fn add_routes(
                 if extend(diags, props, &mut apis[index], &mut route, &owner).is_err() {
                     failed = true;
                 }
+                if kind == ApiKind::Rest
+                    && event_resource_policy(diags, props, &mut apis[index], &route, &owner)
+                        .is_err()
+                {
+                    failed = true;
+                }
                 apis[index].routes.push(route);
             }
             Err(Reported) => failed = true,
         }
     }
     if failed { Err(Reported) } else { Ok(()) }
+}
+
+/// The statements SAM writes for the event's own `Auth.ResourcePolicy` (the API's own is
+/// written for every route once all are known).
+fn event_resource_policy(
+    d: &mut Diags,
+    props: &Node,
+    api: &mut Api,
+    route: &Route,
+    owner: &str,
+) -> R<()> {
+    let (Some(policy), RouteKey::MethodPath { method, path }) = (
+        props.get("Auth").and_then(|a| a.get("ResourcePolicy")),
+        &route.key,
+    ) else {
+        return Ok(());
+    };
+    let stage = api
+        .stages
+        .first()
+        .map_or_else(|| "Prod".to_string(), |s| s.name.clone());
+    let owner = format!("{owner}: Auth");
+    let statements =
+        crate::resource_policy::sam_statements(d, policy, &stage, (method, path), &owner)?;
+    crate::resource_policy::merge(&mut api.resource_policy, statements);
+    Ok(())
 }
 
 /// One event's route. `event` is the event's name and where it is written.

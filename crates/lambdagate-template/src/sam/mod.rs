@@ -14,7 +14,7 @@ use lambdagate_model::{
     Api, ApiKey, ApiMapping, DomainName, Function, UnavailableFunction, UsagePlan,
 };
 
-use crate::diag::{Diags, Reported};
+use crate::diag::{Diags, R, Reported};
 use crate::domains::{self, Domains};
 use crate::eval::{Evaluator, Resource};
 use crate::node::Node;
@@ -332,6 +332,14 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
             }
             api.routes.extend(preflights);
         }
+        if let Some(policy) = api_auth
+            .get(&api.logical_id)
+            .and_then(|a| a.resource_policy.as_ref())
+        {
+            // SAM writes an API's `Auth.ResourcePolicy` for every method of its definition
+            // (CORS preflights included), once its paths are all there. Its errors are reported.
+            let _: R<()> = api_resource_policy(&mut ev.diags, api, policy);
+        }
         events::check_duplicates(&mut ev.diags, api, ev.strict);
     }
     // Lambda authorizers and OpenAPI integrations name their function by ARN or name; the
@@ -419,6 +427,29 @@ fn merge_definition_method(route: &mut lambdagate_model::Route, method: &lambdag
 /// methods that name no `security` of their own, whatever the document's top-level `security`
 /// says (on OPTIONS methods only as the preflight flags allow); methods with their own
 /// `security` keep it.
+/// The statements of an API's `Auth.ResourcePolicy` for each of its routes.
+fn api_resource_policy(d: &mut Diags, api: &mut Api, policy: &Node) -> R<()> {
+    let stage = api
+        .stages
+        .first()
+        .map_or_else(|| "Prod".to_string(), |s| s.name.clone());
+    let owner = format!("API `{}`: Auth", api.logical_id);
+    let mut statements = Vec::new();
+    for route in &api.routes {
+        if let lambdagate_model::RouteKey::MethodPath { method, path } = &route.key {
+            statements.extend(crate::resource_policy::sam_statements(
+                d,
+                policy,
+                &stage,
+                (method, path),
+                &owner,
+            )?);
+        }
+    }
+    crate::resource_policy::merge(&mut api.resource_policy, statements);
+    Ok(())
+}
+
 fn definition_auth(
     d: &mut Diags,
     api: &mut Api,

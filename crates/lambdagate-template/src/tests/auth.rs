@@ -145,12 +145,42 @@ fn unknown_authorizer_is_an_error() {
 }
 
 #[test]
-fn resource_policy_is_still_warned_about() {
-    let props = "      Auth:\n        ResourcePolicy:\n          IpRangeWhitelist: [10.0.0.0/8]\n";
-    let warnings = warnings(&rest_api(props, "", ""));
-    assert_eq!(warnings.len(), 1);
+fn resource_policies_are_written_as_sam_writes_them() {
+    let props = "      Auth:\n        ResourcePolicy:\n          IpRangeWhitelist: [10.0.0.0/8]\n          \
+        SourceVpcBlacklist: [vpce-1, vpc-2]\n          CustomStatements:\n            - Effect: Deny\n              \
+        Principal: '*'\n              Action: execute-api:Invoke\n              Resource: execute-api:/*/DELETE/*\n";
+    let event = "            Auth:\n              ResourcePolicy:\n                AwsAccountWhitelist: ['111122223333']\n";
+    let app = load(&rest_api(props, event, "")).unwrap();
+    assert!(warnings(&rest_api(props, event, "")).is_empty());
+    let policy = &app.apis[0].resource_policy;
+    let resource = serde_json::json!(["execute-api:/prod/GET/items"]);
+    // The event's own: the account may invoke its route.
+    assert_eq!(policy[0]["Effect"], "Allow");
+    assert_eq!(
+        policy[0]["Principal"],
+        serde_json::json!({"AWS": ["111122223333"]})
+    );
+    assert_eq!(policy[0]["Resource"], resource);
+    // The API's: an allow, and a deny outside the address ranges; the VPC lists by prefix.
+    assert_eq!(policy[1]["Effect"], "Allow");
+    assert_eq!(
+        policy[2]["Condition"],
+        serde_json::json!({"NotIpAddress": {"aws:SourceIp": ["10.0.0.0/8"]}})
+    );
+    assert_eq!(
+        policy[3]["Condition"],
+        serde_json::json!({"StringEquals": {"aws:SourceVpc": ["vpc-2"], "aws:SourceVpce": ["vpce-1"]}})
+    );
+    // The allow the two lists share is written once; the custom statement as written.
+    assert_eq!(policy.len(), 5, "{policy:#?}");
+    assert_eq!(policy[4]["Resource"], "execute-api:/*/DELETE/*");
+
+    let http = "      Auth:\n        ResourcePolicy:\n          IpRangeWhitelist: [10.0.0.0/8]\n";
+    let warnings = warnings(&http_api(http, "", ""));
     assert!(
-        warnings[0].contains("ResourcePolicy is not served yet"),
+        warnings
+            .iter()
+            .any(|w| w.contains("ResourcePolicy is for REST APIs")),
         "{warnings:?}"
     );
 }

@@ -314,14 +314,41 @@ fn openapi_unknown_gateway_response_type_is_an_error() {
 fn openapi_unloaded_extension_is_warned() {
     let body = REST_BODY.replace(
         "        x-amazon-apigateway-binary-media-types",
-        "        x-amazon-apigateway-policy: {}\n        x-amazon-apigateway-binary-media-types",
+        "        x-amazon-apigateway-tag-value: x\n        x-amazon-apigateway-binary-media-types",
     );
     let warnings = warnings(&format!("{body}{FUNCTION}"));
     assert!(
         warnings
             .iter()
-            .any(|w| w.contains("x-amazon-apigateway-policy is not served yet")),
+            .any(|w| w.contains("x-amazon-apigateway-tag-value is not served yet")),
         "{warnings:?}"
+    );
+}
+
+#[test]
+fn openapi_resource_policy_is_loaded() {
+    let policy = "        x-amazon-apigateway-policy:\n          Version: '2012-10-17'\n          \
+        Statement:\n            - Effect: Deny\n              Principal: '*'\n              \
+        Action: execute-api:Invoke\n              Resource: execute-api:/*\n";
+    let body = REST_BODY.replace(
+        "        x-amazon-apigateway-binary-media-types",
+        &format!("{policy}        x-amazon-apigateway-binary-media-types"),
+    );
+    let app = load(&format!("{body}{FUNCTION}")).unwrap();
+    let api = &app.apis[0];
+    assert_eq!(api.resource_policy.len(), 1);
+    assert_eq!(api.resource_policy[0]["Effect"], "Deny");
+    assert_eq!(api.resource_policy[0]["Resource"], "execute-api:/*");
+    let bad = REST_BODY.replace(
+        "        x-amazon-apigateway-binary-media-types",
+        "        x-amazon-apigateway-policy: {}\n        x-amazon-apigateway-binary-media-types",
+    );
+    let errors = load(&format!("{bad}{FUNCTION}")).unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("the policy needs a Statement")),
+        "{errors:?}"
     );
 }
 

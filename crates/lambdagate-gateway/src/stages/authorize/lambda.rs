@@ -79,13 +79,16 @@ pub fn request_arn(cx: &RequestContext<'_>) -> String {
     )
 }
 
-/// Runs a Lambda authorizer for the request.
+/// Runs a Lambda authorizer for the request. `resource_allows`: the API's resource policy
+/// allows the request, which then passes when the authorizer's policy neither allows nor denies
+/// it (an explicit deny in either refuses).
 pub async fn run(
     cx: &RequestContext<'_>,
     authorizer: &CompiledAuthorizer,
     cache: &AuthorizerCache,
     backend: &dyn Backend,
     clock: &dyn Clock,
+    resource_allows: bool,
 ) -> Result<Authorization, GatewayError> {
     let crate::compile::authorizers::CompiledAuthorizerKind::Lambda {
         function,
@@ -173,11 +176,16 @@ pub async fn run(
     } else {
         clock.now_ms().saturating_sub(started)
     };
-    decide(&*answer?, &arn, latency_ms)
+    decide(&*answer?, &arn, latency_ms, resource_allows)
 }
 
 /// What an answer means for this method ARN.
-fn decide(verdict: &Verdict, arn: &str, latency_ms: u64) -> Result<Authorization, GatewayError> {
+fn decide(
+    verdict: &Verdict,
+    arn: &str,
+    latency_ms: u64,
+    resource_allows: bool,
+) -> Result<Authorization, GatewayError> {
     match verdict {
         Verdict::Policy {
             principal_id,
@@ -185,6 +193,12 @@ fn decide(verdict: &Verdict, arn: &str, latency_ms: u64) -> Result<Authorization
             context,
             usage_identifier_key,
         } => match policy.evaluate(arn) {
+            Decision::ImplicitDeny if resource_allows => Ok(Authorization::Lambda {
+                principal_id: principal_id.clone(),
+                context: context.clone(),
+                usage_identifier_key: usage_identifier_key.clone(),
+                latency_ms,
+            }),
             Decision::Allow => Ok(Authorization::Lambda {
                 principal_id: principal_id.clone(),
                 context: context.clone(),
