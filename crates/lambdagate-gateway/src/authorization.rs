@@ -50,6 +50,11 @@ pub struct AuthSettings {
     pub jwt: Arc<JwtVerifier>,
     /// The credentials whose SigV4 signatures `AWS_IAM` routes accept.
     pub iam_credentials: Vec<Credentials>,
+    /// `--source-vpce`: resource policies see requests as arriving through this VPC endpoint
+    /// (`aws:SourceVpce`); without it they come through none, as from the internet.
+    pub source_vpce: Option<String>,
+    /// `--source-vpc`: likewise, the VPC (`aws:SourceVpc`).
+    pub source_vpc: Option<String>,
 }
 
 impl Default for AuthSettings {
@@ -58,6 +63,8 @@ impl Default for AuthSettings {
             disabled: false,
             jwt: Arc::new(JwtVerifier::new(Arc::new(SystemClock), None)),
             iam_credentials: Vec::new(),
+            source_vpce: None,
+            source_vpc: None,
         }
     }
 }

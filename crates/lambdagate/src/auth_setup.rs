@@ -26,6 +26,13 @@ pub struct AuthArgs {
     /// keys (an identity provider behind a private CA); repeatable.
     #[arg(long = "issuer-ca-file", value_name = "PEM")]
     pub issuer_ca_files: Vec<std::path::PathBuf>,
+    /// Resource policies see every request as arriving through this VPC endpoint
+    /// (`aws:SourceVpce`), as a private API's callers do; by default through none.
+    #[arg(long = "source-vpce", value_name = "VPCE_ID")]
+    pub source_vpce: Option<String>,
+    /// Likewise for the VPC (`aws:SourceVpc`).
+    #[arg(long = "source-vpc", value_name = "VPC_ID")]
+    pub source_vpc: Option<String>,
 }
 
 /// The gateway's authentication settings from the flags; `account_id` is the template's
@@ -62,6 +69,8 @@ pub fn settings(args: &AuthArgs, disabled: bool, account_id: &str) -> anyhow::Re
             jwt_settings,
         )),
         iam_credentials,
+        source_vpce: args.source_vpce.clone(),
+        source_vpc: args.source_vpc.clone(),
     })
 }
 

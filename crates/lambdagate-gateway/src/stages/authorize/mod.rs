@@ -44,7 +44,7 @@ pub async fn run(
     let arn = policy.map(|_| lambda::request_arn(cx));
     // What the policy says of the caller before any authorizer has identified them.
     let anonymous = match (policy, &arn) {
-        (Some(policy), Some(arn)) => Some(policy.evaluate(arn, &caller(cx, None))),
+        (Some(policy), Some(arn)) => Some(policy.evaluate(arn, &caller(cx, auth, None))),
         _ => None,
     };
     let refuse = |decision: Decision, iam: Option<&IamIdentity>| {
@@ -74,7 +74,7 @@ pub async fn run(
             let authorization = iam::run(cx, auth, clock.now_ms())?;
             if let (Some(policy), Some(arn), Authorization::Iam(identity)) =
                 (policy, &arn, &authorization)
-                && policy.evaluate(arn, &caller(cx, Some(identity))) == Decision::ExplicitDeny
+                && policy.evaluate(arn, &caller(cx, auth, Some(identity))) == Decision::ExplicitDeny
             {
                 return Err(refuse(Decision::ExplicitDeny, Some(identity)));
             }
@@ -115,8 +115,14 @@ pub async fn run(
 }
 
 /// What a resource policy's conditions see of the request.
-fn caller<'a>(cx: &'a RequestContext<'_>, iam: Option<&'a IamIdentity>) -> Caller<'a> {
+fn caller<'a>(
+    cx: &'a RequestContext<'_>,
+    auth: &'a AuthSettings,
+    iam: Option<&'a IamIdentity>,
+) -> Caller<'a> {
     Caller {
+        vpce: auth.source_vpce.as_deref(),
+        vpc: auth.source_vpc.as_deref(),
         source_ip: cx.request.source_ip,
         user_agent: cx.request.header("user-agent"),
         referer: cx.request.header("referer"),

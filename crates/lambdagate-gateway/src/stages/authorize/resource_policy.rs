@@ -97,13 +97,19 @@ pub struct Caller<'a> {
     pub secure: bool,
     /// The IAM caller, when the route uses `AWS_IAM` and the signature was verified.
     pub iam: Option<&'a IamIdentity>,
+    /// `aws:SourceVpce`: what `--source-vpce` says.
+    pub vpce: Option<&'a str>,
+    /// `aws:SourceVpc`: what `--source-vpc` says.
+    pub vpc: Option<&'a str>,
 }
 
 impl Caller<'_> {
-    /// The value of a condition key; `None` when the request does not have it (no VPC endpoint
-    /// or VPC carries a request here, so `aws:SourceVpce` and `aws:SourceVpc` never exist).
+    /// The value of a condition key; `None` when the request does not have it (requests come
+    /// through no VPC endpoint or VPC unless the command line says they do).
     fn key(&self, key: &str) -> Option<String> {
         match key {
+            "aws:sourcevpce" => self.vpce.map(str::to_string),
+            "aws:sourcevpc" => self.vpc.map(str::to_string),
             "aws:sourceip" => Some(self.source_ip.to_string()),
             "aws:useragent" => self.user_agent.map(str::to_string),
             "aws:referer" => self.referer.map(str::to_string),
@@ -198,8 +204,8 @@ impl ResourcePolicy {
                 .any(|c| c.key == "aws:sourcevpce" || c.key == "aws:sourcevpc")
             {
                 notes.push(format!(
-                    "{name} names aws:SourceVpce/aws:SourceVpc; requests here do not come \
-                     through a VPC or VPC endpoint, so those keys are absent"
+                    "{name} names aws:SourceVpce/aws:SourceVpc; requests here come through no \
+                     VPC endpoint or VPC unless `--source-vpce ID` / `--source-vpc ID` says so"
                 ));
             }
             out.push(Statement {
@@ -546,6 +552,8 @@ mod tests {
             referer: None,
             secure: false,
             iam: None,
+            vpce: None,
+            vpc: None,
         }
     }
 
@@ -667,6 +675,12 @@ mod tests {
             Decision::ExplicitDeny
         );
         assert!(notes[0].contains("aws:SourceVpce"), "{notes:?}");
+        // `--source-vpce`: requests come through the endpoint the policy names.
+        let through = Caller {
+            vpce: Some("vpce-1a2b3c4d"),
+            ..anonymous("127.0.0.1")
+        };
+        assert_eq!(vpce.evaluate(ARN, &through), Decision::Allow);
 
         let (unknown, notes) = compile(json!([
             {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
