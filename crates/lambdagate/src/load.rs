@@ -32,11 +32,13 @@ pub fn template_path(args: &TemplateArgs) -> anyhow::Result<PathBuf> {
     })
 }
 
-/// Parses `--parameter-overrides` values: `K=V K2=V2` or `ParameterKey=K,ParameterValue=V`.
+/// Parses `--parameter-overrides` values: `K=V K2=V2` or `ParameterKey=K,ParameterValue=V`, a
+/// value in double or single quotes keeping its spaces (`Name="my app"`), as SAM reads them and
+/// as `sam deploy --guided` writes them into samconfig.toml (`Stage=\"dev\"`).
 pub fn parameter_overrides(values: &[String]) -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     for value in values {
-        for item in value.split_whitespace() {
+        for item in words(value)? {
             if let Some(rest) = item.strip_prefix("ParameterKey=") {
                 let (key, val) = rest.split_once(",ParameterValue=").ok_or_else(|| {
                     anyhow!("parameter override `{item}`: expected ParameterKey=K,ParameterValue=V")
@@ -49,6 +51,51 @@ pub fn parameter_overrides(values: &[String]) -> anyhow::Result<Vec<(String, Str
                 out.push((key.to_string(), val.to_string()));
             }
         }
+    }
+    Ok(out)
+}
+
+/// Splits `text` at whitespace outside quotes, removing the quotes; inside quotes a backslash
+/// escapes the next character.
+fn words(text: &str) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some(q) if q == c => break,
+                        Some('\\') => match chars.next() {
+                            Some(escaped) => word.push(escaped),
+                            None => break,
+                        },
+                        Some(other) => word.push(other),
+                        None => {
+                            return Err(anyhow!(
+                                "parameter overrides `{text}`: a quote is not closed"
+                            ));
+                        }
+                    }
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    out.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            other => {
+                in_word = true;
+                word.push(other);
+            }
+        }
+    }
+    if in_word {
+        out.push(word);
     }
     Ok(out)
 }
@@ -184,5 +231,30 @@ mod tests {
             ]
         );
         assert!(parameter_overrides(&["novalue".to_string()]).is_err());
+    }
+
+    #[test]
+    fn quoted_values_keep_their_spaces_and_lose_their_quotes() {
+        let parsed = parameter_overrides(&[
+            r#"Stage="dev" Name="my app" Empty="" Q='it\'s' Esc="a\"b""#.to_string(),
+            r#"ParameterKey=Env,ParameterValue="pre prod""#.to_string(),
+        ])
+        .unwrap();
+        let pairs: Vec<(&str, &str)> = parsed
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("Stage", "dev"),
+                ("Name", "my app"),
+                ("Empty", ""),
+                ("Q", "it's"),
+                ("Esc", "a\"b"),
+                ("Env", "pre prod")
+            ]
+        );
+        assert!(parameter_overrides(&[r#"A="open"#.to_string()]).is_err());
     }
 }

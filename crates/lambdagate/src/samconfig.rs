@@ -105,8 +105,10 @@ pub fn apply(args: Vec<String>, command: &clap::Command) -> anyhow::Result<Vec<S
     if added.is_empty() {
         return Ok(args);
     }
-    // After the command words, before the user's own flags.
-    let at = position_after_words(&args, &words);
+    // After everything the user wrote (before a `--`, if any): a flag that takes several values
+    // (`--parameter-overrides`) placed before the user's positional arguments would take them
+    // as its values (`local invoke FUNCTION` with overrides in samconfig.toml).
+    let at = args.iter().position(|a| a == "--").unwrap_or(args.len());
     let mut out = args[..at].to_vec();
     out.extend(added);
     out.extend_from_slice(&args[at..]);
@@ -137,17 +139,6 @@ fn command_words<'c>(
         words.insert(0, "local".to_string());
     }
     (words, current)
-}
-
-fn position_after_words(args: &[String], words: &[String]) -> usize {
-    let mut at = 1;
-    while at < args.len()
-        && !args[at].starts_with('-')
-        && words.contains(&args[at].replace('-', "_"))
-    {
-        at += 1;
-    }
-    at
 }
 
 fn flag_value(args: &[String], flag: &str) -> Option<String> {
@@ -331,6 +322,8 @@ mod tests {
 # comment
 [default.global.parameters]
 stack_name = "sam-app"   # trailing comment
+[default.local_invoke.parameters]
+parameter_overrides = "AppBucketName=\"my-bucket\""
 [default.local_start_api.parameters]
 port = 3005
 warm_containers = "EAGER"
@@ -378,7 +371,7 @@ port = 8080
         let file_arg = format!("--config-file={}", file.display());
         let args = strings(&["lambdagate", "local", "start-api", "-p", "4000", &file_arg]);
         let out = apply(args, &command).unwrap();
-        // The user's port wins; the rest is added after the command words.
+        // The user's port wins; the rest is added after the user's arguments.
         assert_eq!(
             &out[..3],
             &strings(&["lambdagate", "local", "start-api"])[..]
@@ -393,6 +386,22 @@ port = 8080
         let args = strings(&["lambdagate", "start-api", &file_arg, "--config-env", "prod"]);
         let out = apply(args, &command).unwrap();
         assert!(out.windows(2).any(|w| w == ["--port", "8080"]), "{out:?}");
+        // A flag of several values does not swallow the function named after the command.
+        let args = strings(&["lambdagate", "local", "invoke", "Fn", &file_arg]);
+        let out = apply(args, &command).unwrap();
+        let parsed = crate::cli::Cli::try_parse_from(&out).unwrap();
+        let crate::cli::Command::Local {
+            command: crate::cli::LocalCommand::Invoke(invoke),
+        } = parsed.command
+        else {
+            panic!("{out:?}")
+        };
+        assert_eq!(invoke.function.as_deref(), Some("Fn"), "{out:?}");
+        assert_eq!(
+            crate::load::parameter_overrides(&invoke.template.parameter_overrides).unwrap(),
+            [("AppBucketName".to_string(), "my-bucket".to_string())],
+            "{out:?}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
