@@ -40,10 +40,14 @@ pub fn base(
     }
     set("LANG", "en_US.UTF-8".into());
 
-    // The template's variables, then the overrides file: `Parameters` changes only variables
-    // the function declares (as SAM does), a function's own map may also add new ones.
+    // The template's variables, then (as `sam local` does) the shell's value of a declared
+    // one, then the overrides file; `--env-vars` changes only variables the function declares,
+    // as SAM's does (`--container-env-vars` adds any).
     for (k, v) in &function.environment {
-        set(k, v.clone());
+        match std::env::var(k) {
+            Ok(shell) if config.sam_local => set(k, shell),
+            _ => set(k, v.clone()),
+        }
     }
     if let Some(serde_json::Value::Object(all)) = config.env_overrides.get("Parameters") {
         for (k, v) in all {
@@ -63,7 +67,9 @@ pub fn base(
     for key in keys {
         if let Some(serde_json::Value::Object(own)) = config.env_overrides.get(key) {
             for (k, v) in own {
-                set(k, json_to_env(v));
+                if function.environment.contains_key(k) {
+                    set(k, json_to_env(v));
+                }
             }
         }
     }
@@ -225,6 +231,10 @@ pub fn base(
         );
     }
     set("TZ", ":UTC".into());
+    if config.sam_local {
+        // What code written for `sam local` checks to know it runs locally.
+        set("AWS_SAM_LOCAL", "true".into());
+    }
     env
 }
 
@@ -311,6 +321,9 @@ mod tests {
         let mut f = function();
         f.logical_id = "SubApp/Echo".into();
         f.function_name = "customname".into();
+        for key in ["A", "B", "C"] {
+            f.environment.insert(key.into(), "declared".into());
+        }
         let config = ServiceConfig {
             env_overrides: serde_json::from_str(
                 r#"{"Echo": {"A": "by id", "B": "by id", "C": "by id"},
@@ -338,7 +351,9 @@ mod tests {
         let env = base(&function(), &config, None);
         assert_eq!(get(&env, "TABLE"), Some("t2"));
         assert_eq!(get(&env, "UNDECLARED"), None);
-        assert_eq!(get(&env, "EXTRA"), Some("5"));
+        // A function's own map changes only what it declares, as SAM's does.
+        assert_eq!(get(&env, "EXTRA"), None);
+        assert_eq!(get(&env, "AWS_SAM_LOCAL"), None);
         assert_eq!(get(&env, "AWS_REGION"), Some("us-east-1"));
         assert_eq!(get(&env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), Some("256"));
         assert_eq!(get(&env, "_HANDLER"), Some("app.handler"));

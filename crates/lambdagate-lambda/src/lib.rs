@@ -81,6 +81,9 @@ pub struct ServiceConfig {
     /// The AWS profile's credentials (`--profile`, or `AWS_PROFILE`/`default` when the
     /// environment has no keys of its own), given to every function.
     pub credentials: Option<Credentials>,
+    /// Run as `sam local` does (the `local` commands): functions get `AWS_SAM_LOCAL=true`, and
+    /// the shell's value of a variable the template declares overrides the template's.
+    pub sam_local: bool,
     /// `--function-user`: run function processes as this user (a name or uid; only root can).
     pub function_user: Option<String>,
     /// Lambda's limit on an instance's init (10 s). An init past it is retried within the
@@ -124,6 +127,7 @@ impl Default for ServiceConfig {
             aws_endpoint: None,
             credentials: None,
             function_user: None,
+            sam_local: false,
             init_limit: Duration::from_secs(10),
             ahead_below: Duration::from_millis(2),
         }

@@ -39,18 +39,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(args);
     let result = match cli.command {
         Command::StartApi(args) => cmd::start_api::run(args, false),
-        Command::Invoke(args) => cmd::invoke::run(args, cmd::invoke::OnFunctionError::Fail),
-        Command::StartLambda(args) => cmd::start_lambda::run(args),
+        Command::Invoke(args) => cmd::invoke::run(args, false),
+        Command::StartLambda(args) => cmd::start_lambda::run(args, false),
         Command::Routes(args) => cmd::routes::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Token(args) => cmd::token::run(args),
         Command::GenerateEvent(args) => cmd::generate_event::run(args),
         Command::Local { command } => match command {
             LocalCommand::StartApi(args) => cmd::start_api::run(args, true),
-            LocalCommand::Invoke(args) => {
-                cmd::invoke::run(args, cmd::invoke::OnFunctionError::Succeed)
-            }
-            LocalCommand::StartLambda(args) => cmd::start_lambda::run(args),
+            LocalCommand::Invoke(args) => cmd::invoke::run(args, true),
+            LocalCommand::StartLambda(args) => cmd::start_lambda::run(args, true),
             LocalCommand::GenerateEvent(args) => cmd::generate_event::run(args),
         },
     };

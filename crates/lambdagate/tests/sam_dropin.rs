@@ -33,7 +33,7 @@ const HANDLER: &str = r#"import json, os
 def handler(event, context):
     print("log line from the handler")
     keys = ["DECLARED", "EXTRA", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "SOURCE"]
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "SOURCE", "AWS_SAM_LOCAL"]
     return {"statusCode": 200, "body": json.dumps({k: os.environ.get(k) for k in keys})}
 "#;
 
@@ -93,6 +93,30 @@ async fn the_sam_build_template_and_the_ready_line() {
     );
     let env = env_of(&server).await;
     assert_eq!(env["DECLARED"], "from-build", "{}", server.printed());
+}
+
+#[tokio::test]
+async fn the_local_commands_make_the_environment_as_sam_local_does() {
+    let scratch = Scratch::new("samenv");
+    scratch.write("template.yaml", TEMPLATE);
+    scratch.write("src/app.py", HANDLER);
+    scratch.write("env.json", r#"{"EnvFunction": {"EXTRA": "not declared"}}"#);
+    let shell = [("DECLARED", "from-shell"), ("EXTRA", "from-shell")];
+    // `local`: AWS_SAM_LOCAL, and the shell's value of a declared variable wins over the
+    // template's; `--env-vars` does not add what the template does not declare.
+    let args = ["local", "start-api", "-p", "0", "--env-vars", "env.json"];
+    let server = Server::start_in(scratch.path(), &args, &shell);
+    let env = env_of(&server).await;
+    assert_eq!(env["AWS_SAM_LOCAL"], "true", "{env}");
+    assert_eq!(env["DECLARED"], "from-shell", "{env}");
+    assert_eq!(env["EXTRA"], Value::Null, "{env}");
+    drop(server);
+    // Without `local`: the function's environment is the template's, as on Lambda.
+    let server = Server::start_in(scratch.path(), &args[1..], &shell);
+    let env = env_of(&server).await;
+    assert_eq!(env["AWS_SAM_LOCAL"], Value::Null, "{env}");
+    assert_eq!(env["DECLARED"], "from-template", "{env}");
+    assert_eq!(env["EXTRA"], Value::Null, "{env}");
 }
 
 #[tokio::test]

@@ -11,18 +11,11 @@ use lambdagate_lambda::{FunctionService, Invocation, LogSink, Outcome};
 
 use crate::cli::InvokeArgs;
 
-/// The exit status when the function fails (its error document is printed either way).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnFunctionError {
-    /// Non-zero: `lambdagate invoke`, so a script can tell.
-    Fail,
-    /// Zero, as `sam local invoke` (and `aws lambda invoke`) exit: `lambdagate local invoke`,
-    /// so scripts written for `sam` behave the same.
-    Succeed,
-}
-
-/// Runs one function once.
-pub fn run(args: InvokeArgs, on_error: OnFunctionError) -> anyhow::Result<ExitCode> {
+/// Runs one function once. `local`: as `sam local invoke` (the function's environment as
+/// `sam local` makes it, and exit status 0 when the function fails, as `sam local invoke` and
+/// `aws lambda invoke` exit); otherwise a failing function exits 1, so a script can tell (its
+/// error document is printed either way).
+pub fn run(args: InvokeArgs, local: bool) -> anyhow::Result<ExitCode> {
     let mut app = crate::load::application(&args.template)?;
     let function = match (&args.function, app.functions.as_slice()) {
         (Some(name), _) => name.clone(),
@@ -80,6 +73,7 @@ pub fn run(args: InvokeArgs, on_error: OnFunctionError) -> anyhow::Result<ExitCo
     let event = read_event(&args)?;
     let mut config =
         crate::service::config(&args.runtime, args.template.profile.as_deref(), &app.region)?;
+    config.sam_local = local;
     // One function: its lines go to stderr as the function printed them.
     // Runtimes join a multi-line record with \r so it stays one log event; show it as lines.
     config.log_sink = Some(LogSink::new(|line| {
@@ -120,9 +114,10 @@ pub fn run(args: InvokeArgs, on_error: OnFunctionError) -> anyhow::Result<ExitCo
             Outcome::Error { payload, .. } => {
                 out.write_all(&payload)?;
                 writeln!(out)?;
-                Ok(match on_error {
-                    OnFunctionError::Fail => ExitCode::FAILURE,
-                    OnFunctionError::Succeed => ExitCode::SUCCESS,
+                Ok(if local {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
                 })
             }
         }

@@ -61,6 +61,7 @@ pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     let auth = crate::auth_setup::settings(&args.auth, args.disable_authorizer, &app.account_id)?;
     let mut config =
         crate::service::config(&args.runtime, args.template.profile.as_deref(), &app.region)?;
+    config.sam_local = local;
     config.log_sink = Some(crate::service::log_sink(
         args.template.log_format,
         args.runtime.sam_compat.log_file.as_deref(),

@@ -10,13 +10,15 @@ use crate::cli::StartLambdaArgs;
 /// How long in-flight invocations may finish after SIGINT/SIGTERM.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Serves the Lambda Invoke API.
-pub fn run(args: StartLambdaArgs) -> anyhow::Result<ExitCode> {
+/// Serves the Lambda Invoke API; `local` as `sam local start-lambda` (the functions'
+/// environment as `sam local` makes it).
+pub fn run(args: StartLambdaArgs, local: bool) -> anyhow::Result<ExitCode> {
     let mut app = crate::load::application(&args.template)?;
     crate::load::keep_functions(&mut app, &args.functions)?;
     let app = Arc::new(app);
     let mut config =
         crate::service::config(&args.runtime, args.template.profile.as_deref(), &app.region)?;
+    config.sam_local = local;
     config.log_sink = Some(crate::service::log_sink(
         args.template.log_format,
         args.runtime.sam_compat.log_file.as_deref(),
