@@ -334,6 +334,24 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags, strict: bool) ->
             ));
         }
     }
+    // What else SAM's transform adds under ids templates reference (`!GetAtt MyFnUrl.FunctionUrl`
+    // in Outputs, `!GetAtt MyStateMachineRole.Arn`, an AppSync key's `ApiKey`).
+    for resource in &out {
+        for (logical_id, kind) in sam_companions(resource) {
+            if !out.iter().any(|r| r.logical_id == logical_id)
+                && !implicit
+                    .iter()
+                    .any(|r: &Resource| r.logical_id == logical_id)
+            {
+                implicit.push(generated(
+                    logical_id,
+                    kind,
+                    resource.pos,
+                    resource.condition.clone(),
+                ));
+            }
+        }
+    }
     // Gradual deployments: SAM adds one CodeDeploy application (and its service role) for the
     // template, which hooks' policies name (`${ServerlessDeploymentApplication}`).
     let deploying = out.iter().find(|r| {
@@ -353,6 +371,77 @@ fn resources(root: &Node, globals: &Globals, diags: &mut Diags, strict: bool) ->
         }
     }
     out.extend(implicit);
+    out
+}
+
+/// The resources SAM's transform adds for a serverless resource, by the logical ids it gives
+/// them (as `samtranslator` names them): a function's URL (`{Fn}Url`), its alias
+/// (`{Fn}Alias{alias}`) and its event sources (`{Fn}{Event}`: a rule, a schedule, an event source
+/// mapping, a subscription); a state machine's role and its events' rules and roles; a GraphQL
+/// API's keys (`{Api}{Key}`). Function roles and serverless APIs' stages are made elsewhere.
+fn sam_companions(resource: &Resource) -> Vec<(String, &'static str)> {
+    let id = &resource.logical_id;
+    let props = &resource.properties;
+    let mut out = Vec::new();
+    let events = || {
+        props
+            .get("Events")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|(key, event)| {
+                let kind = event.get("Type").and_then(Node::as_str)?;
+                Some((key.name.clone(), kind))
+            })
+            .collect::<Vec<_>>()
+    };
+    match resource.kind.as_str() {
+        "AWS::Serverless::Function" => {
+            if props.get("FunctionUrlConfig").is_some() {
+                out.push((format!("{id}Url"), "AWS::Lambda::Url"));
+            }
+            if let Some(alias) = props.get("AutoPublishAlias").and_then(Node::as_str) {
+                out.push((format!("{id}Alias{alias}"), "AWS::Lambda::Alias"));
+            }
+            for (event, kind) in events() {
+                let generated = match kind {
+                    "Schedule" | "CloudWatchEvent" | "EventBridgeRule" => "AWS::Events::Rule",
+                    "ScheduleV2" => "AWS::Scheduler::Schedule",
+                    "SQS" | "Kinesis" | "DynamoDB" | "MSK" | "MQ" | "SelfManagedKafka"
+                    | "DocumentDB" => "AWS::Lambda::EventSourceMapping",
+                    "SNS" => "AWS::SNS::Subscription",
+                    "CloudWatchLogs" => "AWS::Logs::SubscriptionFilter",
+                    "IoTRule" => "AWS::IoT::TopicRule",
+                    _ => continue,
+                };
+                out.push((format!("{id}{event}"), generated));
+            }
+        }
+        "AWS::Serverless::StateMachine" => {
+            if props.get("Role").is_none() {
+                out.push((format!("{id}Role"), "AWS::IAM::Role"));
+            }
+            for (event, kind) in events() {
+                let generated = match kind {
+                    "Schedule" | "CloudWatchEvent" | "EventBridgeRule" => "AWS::Events::Rule",
+                    "ScheduleV2" => "AWS::Scheduler::Schedule",
+                    _ => continue,
+                };
+                out.push((format!("{id}{event}"), generated));
+                out.push((format!("{id}{event}Role"), "AWS::IAM::Role"));
+            }
+        }
+        "AWS::Serverless::GraphQLApi" => {
+            for (key, _) in props
+                .get("ApiKeys")
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+            {
+                out.push((format!("{id}{}", key.name), "AWS::AppSync::ApiKey"));
+            }
+        }
+        _ => {}
+    }
     out
 }
 

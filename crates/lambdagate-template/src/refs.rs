@@ -268,6 +268,14 @@ pub fn attribute(
             Some(arn(env, "kinesis", true, &format!("stream/{physical}")))
         }
         ("AWS::KMS::Key", "Arn") => Some(arn(env, "kms", true, &format!("key/{id}"))),
+        ("AWS::Lambda::Url", "FunctionUrl") => Some(format!(
+            "https://{}.lambda-url.{}.on.aws/",
+            suffix(logical_id, 32).to_lowercase(),
+            env.region
+        )),
+        ("AWS::AppSync::ApiKey", "ApiKey") => {
+            Some(format!("da2-{}", suffix(logical_id, 26).to_lowercase()))
+        }
         (_, "Name") => Some(physical.clone()),
         _ => None,
     };

@@ -3,7 +3,10 @@
 
 use lambdagate_model::IntegrationType;
 
-use super::{FUNCTION, assert_error, line_of, load, load_ok, rest_api, warnings};
+use super::{
+    FUNCTION, assert_error, line_of, load, load_ok, path, rest_api, strict_errors, warnings,
+};
+use crate::{LoadOptions, load_str};
 
 #[test]
 fn globals_apply_to_functions_and_implicit_apis() {
@@ -119,4 +122,44 @@ fn rest_cors_without_allow_origin_allows_every_origin() {
         Some(lambdagate_model::Cors::Rest(cors)) => assert_eq!(cors.allow_origin, "*"),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn references_to_what_sams_transform_adds_resolve() {
+    let text = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n{FUNCTION}      FunctionUrlConfig:\n        AuthType: NONE\n      \
+         AutoPublishAlias: live\n      Events:\n        Nightly:\n          Type: Schedule\n          Properties:\n            \
+         Schedule: rate(1 day)\n        Jobs:\n          Type: SQS\n          Properties:\n            Queue: arn:aws:sqs:eu-west-1:123456789012:q\n  \
+         Machine:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      Definition: {{}}\n      Events:\n        Tick:\n          \
+         Type: Schedule\n          Properties:\n            Schedule: rate(1 hour)\n  \
+         Graph:\n    Type: AWS::Serverless::GraphQLApi\n    Properties:\n      SchemaInline: 'type Query {{ a: String }}'\n      Auth:\n        \
+         Type: API_KEY\n      ApiKeys:\n        MyKey:\n          Description: k\n\
+         Outputs:\n  Url:\n    Value: !GetAtt FnUrl.FunctionUrl\n  Alias:\n    Value: !Ref FnAliaslive\n  \
+         Rule:\n    Value: !GetAtt FnNightly.Arn\n  Mapping:\n    Value: !Ref FnJobs\n  Role:\n    Value: !GetAtt MachineRole.Arn\n  \
+         TickRole:\n    Value: !GetAtt MachineTickRole.Arn\n  Key:\n    Value: !GetAtt GraphMyKey.ApiKey\n"
+    );
+    let options = LoadOptions {
+        region: Some("eu-west-1".into()),
+        stack_name: Some("stack".into()),
+        strict: true,
+        ..LoadOptions::default()
+    };
+    let loaded = load_str(&text, &path(), &options).unwrap_or_else(|d| panic!("{d:#?}"));
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .all(|w| !w.message.contains("not a resource")),
+        "{:#?}",
+        loaded.warnings
+    );
+    // Without the companion, the same reference is still refused.
+    let wrong = text.replace("!GetAtt FnUrl.FunctionUrl", "!GetAtt FnUrls.FunctionUrl");
+    let errors = strict_errors(&wrong);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("`FnUrls` is not a resource")),
+        "{errors:?}"
+    );
 }
