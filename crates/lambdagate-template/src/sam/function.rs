@@ -46,6 +46,19 @@ pub fn build(
         return Ok(None);
     }
 
+    if let Some(node) = props.get("DurableConfig") {
+        // Read and not served: said, never dropped silently.
+        d.warn(
+            node.pos,
+            format!(
+                "{owner}: DurableConfig (a durable function) is not served: lambdagate invokes \
+                 it as a standard function, without durable execution's envelope, checkpoints \
+                 or replays, so a handler written with the durable execution SDK refuses the \
+                 event"
+            ),
+        );
+    }
+
     let runtime = props::text(d, props, "Runtime", &owner)?;
     let family = match &runtime {
         None if missing_is_known("Runtime") => None,

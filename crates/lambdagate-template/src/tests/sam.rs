@@ -163,3 +163,17 @@ fn references_to_what_sams_transform_adds_resolve() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_durable_function_is_said_not_to_be_served() {
+    let text = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n{FUNCTION}      DurableConfig:\n        ExecutionTimeout: 900\n"
+    );
+    let warnings = warnings(&text);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("DurableConfig (a durable function) is not served")),
+        "{warnings:?}"
+    );
+}
