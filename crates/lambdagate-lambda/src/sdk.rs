@@ -18,6 +18,9 @@ use lambdagate_model::{Application, Function, RuntimeFamily};
 const MAX_FILES: usize = 5_000;
 const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
+/// How long an install may take before serving goes on without it.
+const INSTALL_LIMIT: std::time::Duration = std::time::Duration::from_secs(180);
+
 /// The npm prefix the JavaScript SDK packages are installed under (`…/node_modules`).
 pub fn node_prefix() -> PathBuf {
     crate::bootstraps::cache_root().join("lambdagate/sdk/node")
@@ -200,34 +203,78 @@ fn source_files(dir: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     out
 }
 
-/// `@aws-sdk/x` and `@smithy/x` package names that the code mentions in quotes.
+/// Packages the SDK itself tries to load and does without (a bundle that contains the SDK
+/// has these `require`s inside `try`): the CRT-based signers, whose native dependency is large.
+const OPTIONAL: &[&str] = &[
+    "@aws-sdk/signature-v4-crt",
+    "@aws-sdk/signature-v4a",
+    "@aws-sdk/crt-loader",
+    "@smithy/signature-v4a",
+];
+
+/// `@aws-sdk/x` and `@smithy/x` packages the code loads: string literals that are module
+/// specifiers (after `require(`, `import(`, `from` or a bare `import`), so that a bundle's
+/// strings that merely start with a scope (error texts, schema names) are not taken for
+/// packages. A subpath (`@aws-sdk/client-s3/dist-cjs/x`) names its package.
 fn node_imports(dir: &Path) -> BTreeSet<String> {
     let mut packages = BTreeSet::new();
     for file in source_files(dir, &["js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx"]) {
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
-        for quote in ['\'', '"', '`'] {
-            for scope in ["@aws-sdk/", "@smithy/"] {
-                let needle = format!("{quote}{scope}");
-                let mut rest = text.as_str();
-                while let Some(at) = rest.find(&needle) {
-                    let name_start = &rest[at + 1..];
-                    let end = name_start[scope.len()..]
-                        .find(|c: char| {
-                            !(c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
-                        })
-                        .map_or(name_start.len(), |e| e + scope.len());
-                    let name = &name_start[..end];
-                    if name.len() > scope.len() {
-                        packages.insert(name.to_string());
-                    }
-                    rest = &name_start[end..];
+        for scope in ["@aws-sdk/", "@smithy/"] {
+            let mut from = 0;
+            while let Some(found) = text[from..].find(scope) {
+                let at = from + found;
+                from = at + scope.len();
+                let Some(quote) = text[..at].chars().next_back() else {
+                    continue;
+                };
+                if !matches!(quote, '\'' | '"' | '`') || !loads_module(&text[..at - 1]) {
+                    continue;
+                }
+                let rest = &text[at + scope.len()..];
+                let name_len = rest
+                    .find(|c: char| {
+                        !(c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+                    })
+                    .unwrap_or(rest.len());
+                let name = &rest[..name_len];
+                // npm names are lower case; the specifier ends at its quote or a subpath.
+                let ends = rest[name_len..].starts_with([quote, '/']);
+                let package = format!("{scope}{name}");
+                if !name.is_empty()
+                    && ends
+                    && !name.bytes().any(|b| b.is_ascii_uppercase())
+                    && !OPTIONAL.contains(&package.as_str())
+                {
+                    packages.insert(package);
                 }
             }
         }
     }
     packages
+}
+
+/// Whether the code before a string literal makes it a module specifier.
+fn loads_module(before: &str) -> bool {
+    /// Whether `text` ends with the word `word` (not `myimport`, not `x.from`).
+    fn ends_with_word(text: &str, word: &str) -> bool {
+        text.trim_end().strip_suffix(word).is_some_and(|head| {
+            !head
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.')
+        })
+    }
+    let before = before.trim_end();
+    // `require(` also covers bundlers' `__require(`.
+    before.ends_with("require(")
+        || before
+            .strip_suffix('(')
+            .is_some_and(|head| ends_with_word(head, "import"))
+        || ends_with_word(before, "from")
+        || ends_with_word(before, "import")
 }
 
 fn python_imports_boto3(dir: &Path) -> bool {
@@ -295,11 +342,26 @@ async fn install_node(packages: &[String]) -> String {
             "--no-fund",
             "--loglevel=error",
             "--no-package-lock",
+            // Offline, npm's default retries take minutes per package: fail fast instead.
+            "--fetch-retries=1",
+            "--fetch-retry-mintimeout=1000",
+            "--fetch-retry-maxtimeout=5000",
+            "--fetch-timeout=30000",
         ])
         .args(&specs)
         .stdin(Stdio::null())
-        .output()
-        .await;
+        .kill_on_drop(true)
+        .output();
+    let Ok(output) = tokio::time::timeout(INSTALL_LIMIT, output).await else {
+        return format!(
+            "warning: npm did not install {} within {} s; functions importing them fail with \
+             Runtime.ImportModuleError until they are installed: run `npm install {}` in the \
+             function's folder",
+            packages.join(", "),
+            INSTALL_LIMIT.as_secs(),
+            packages.join(" ")
+        );
+    };
     match output {
         Ok(o) if o.status.success() => format!("Installed {}", packages.join(", ")),
         Ok(o) => format!(
@@ -337,11 +399,19 @@ async fn install_python() -> String {
             "--disable-pip-version-check",
             "--target",
         ])
+        .args(["--timeout", "30", "--retries", "1"])
         .arg(&dir)
         .arg("boto3")
         .stdin(Stdio::null())
-        .output()
-        .await;
+        .kill_on_drop(true)
+        .output();
+    let Ok(output) = tokio::time::timeout(INSTALL_LIMIT, output).await else {
+        return format!(
+            "warning: pip did not install boto3 within {} s; functions importing it fail until \
+             it is installed: `{python} -m pip install boto3`",
+            INSTALL_LIMIT.as_secs()
+        );
+    };
     match output {
         Ok(o) if o.status.success() => "Installed boto3".to_string(),
         Ok(o) => format!(
@@ -400,13 +470,33 @@ mod tests {
             "require('@aws-sdk/client-sqs')",
         )
         .unwrap();
+        // A bundle: external modules as esbuild writes them, and strings that only start
+        // with a scope (messages, schema names, a prefix check) next to them.
+        std::fs::write(
+            dir.join("bundle.js"),
+            "var import_sns = __require(\"@aws-sdk/client-sns\");\n\
+             const lazy = () => import( '@aws-sdk/lib-dynamodb' );\n\
+             export { x } from \"@smithy/util-retry/dist-cjs/index.js\";\n\
+             import \"@aws-sdk/side-effect\";\n\
+             throw new Error(\"@smithy/err: failed\");\n\
+             const schema = \"@smithy/HttpBindingNormalizedSchema\";\n\
+             if (name.startsWith(\"@smithy/\")) {}\n\
+             const m = { from: \"@aws-sdk/not-an-import\" };\n\
+             myimport(\"@aws-sdk/nor\");\n\
+             try { require(\"@aws-sdk/signature-v4-crt\"); } catch {}\n",
+        )
+        .unwrap();
         let found = node_imports(&dir);
         assert_eq!(
             found.into_iter().collect::<Vec<_>>(),
             vec![
                 "@aws-sdk/client-dynamodb".to_string(),
                 "@aws-sdk/client-s3".to_string(),
-                "@aws-sdk/util-dynamodb".to_string()
+                "@aws-sdk/client-sns".to_string(),
+                "@aws-sdk/lib-dynamodb".to_string(),
+                "@aws-sdk/side-effect".to_string(),
+                "@aws-sdk/util-dynamodb".to_string(),
+                "@smithy/util-retry".to_string(),
             ]
         );
         let _ = std::fs::remove_dir_all(&dir);

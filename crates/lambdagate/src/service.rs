@@ -133,7 +133,7 @@ pub async fn start(
     std::net::SocketAddr,
 )> {
     tokio::spawn(report_host_runtimes(app.clone()));
-    prepare_sdks(app).await;
+    prepare_sdks_or_stop(app).await?;
     let endpoints = crate::provision::Endpoints::from_env(config.aws_endpoint.as_deref());
     crate::provision::run(app, &endpoints).await;
     let service = lambdagate_lambda::FunctionService::start(app.clone(), config)
@@ -215,5 +215,23 @@ pub fn ready_line(scheme: &str, address: std::net::SocketAddr) {
 pub async fn prepare_sdks(app: &Application) {
     for line in lambdagate_lambda::sdk::prepare(app).await {
         eprintln!("{line}");
+    }
+}
+
+/// [`prepare_sdks`] before serving: Ctrl-C (or SIGTERM) while an install runs ends the command
+/// at once, the installer with it, instead of waiting for the handlers that serving installs.
+pub async fn prepare_sdks_or_stop(app: &Application) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        prepare_sdks(app).await;
+        return Ok(());
+    };
+    tokio::select! {
+        () = prepare_sdks(app) => Ok(()),
+        _ = interrupt.recv() => anyhow::bail!("stopped while installing Lambda's bundled SDKs"),
+        _ = terminate.recv() => anyhow::bail!("stopped while installing Lambda's bundled SDKs"),
     }
 }

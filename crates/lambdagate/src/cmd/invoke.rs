@@ -87,7 +87,7 @@ pub fn run(args: InvokeArgs, local: bool) -> anyhow::Result<ExitCode> {
     runtime.block_on(async move {
         let signals = crate::shutdown::Signals::install();
         crate::service::report_host_runtimes(app.clone()).await;
-        crate::service::prepare_sdks(&app).await;
+        crate::service::prepare_sdks_or_stop(&app).await?;
         let service = FunctionService::start(app.clone(), config)
             .await
             .map_err(|e| anyhow!("cannot start the function service: {e}"))?;
