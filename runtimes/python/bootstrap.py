@@ -932,16 +932,62 @@ class _StdoutHandler(logging.Handler):
             self.handleError(record)
 
 
+# A LogRecord's own attributes: anything else on a record came from `extra=` and is logged.
+_RECORD_ATTRIBUTES = frozenset(
+    logging.LogRecord("", 0, "", 0, "", (), None).__dict__
+) | {"message", "asctime", "aws_request_id", "tenant_id"}
+
+_JSON_LEVELS = {"WARNING": "WARN", "CRITICAL": "FATAL"}
+
+
+class _JsonFormatter(logging.Formatter):
+    """Lambda's JSON log records (`LoggingConfig.LogFormat: JSON`): timestamp, level, message,
+    logger and request id, the exception's type, message and stack, the code's location for
+    errors, and the record's `extra` fields; one line each."""
+
+    def format(self, record):
+        exc = record.exc_info
+        fields = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
+            "level": _JSON_LEVELS.get(record.levelname, record.levelname),
+            "message": record.getMessage(),
+            "logger": record.name,
+            "requestId": getattr(record, "aws_request_id", None),
+        }
+        if exc and exc[0] is not None:
+            fields["errorType"] = exc[0].__name__
+            fields["errorMessage"] = str(exc[1])
+            fields["stackTrace"] = traceback.format_tb(exc[2])
+        if record.levelno >= logging.ERROR:
+            fields["location"] = "%s:%s:%s" % (
+                record.pathname,
+                record.funcName,
+                record.lineno,
+            )
+        tenant = getattr(record, "tenant_id", None)
+        if tenant is not None:
+            fields["tenantId"] = tenant
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRIBUTES and key not in fields:
+                fields[key] = value
+        fields = {k: v for k, v in fields.items() if v is not None}
+        return json.dumps(fields, default=str, ensure_ascii=False) + "\n"
+
+
 def setup_logging():
-    """Install the root log handler with Lambda's text format."""
+    """Install the root log handler with Lambda's text format, or its JSON records when the
+    function's `LoggingConfig` asks for them (`AWS_LAMBDA_LOG_FORMAT=JSON`)."""
     logging.Formatter.converter = time.gmtime
     handler = _StdoutHandler()
-    handler.setFormatter(
-        logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
-            "%Y-%m-%dT%H:%M:%S",
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+                "%Y-%m-%dT%H:%M:%S",
+            )
         )
-    )
     handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
     level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()

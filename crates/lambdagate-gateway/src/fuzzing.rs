@@ -96,6 +96,7 @@ impl FuzzRequest {
 
 fn function(name: &str) -> Function {
     Function {
+        logging: Default::default(),
         logical_id: name.into(),
         function_name: name.into(),
         arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),

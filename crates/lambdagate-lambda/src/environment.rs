@@ -212,8 +212,27 @@ pub fn base(
     set("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into());
     set(
         "AWS_LAMBDA_LOG_GROUP_NAME",
-        format!("/aws/lambda/{}", function.function_name),
+        function
+            .logging
+            .log_group
+            .clone()
+            .unwrap_or_else(|| format!("/aws/lambda/{}", function.function_name)),
     );
+    // `LoggingConfig`: the runtimes format their records as JSON and drop those below the
+    // application level (INFO unless set) when told so, as Lambda tells them.
+    if let Some(format) = &function.logging.log_format {
+        set("AWS_LAMBDA_LOG_FORMAT", format.clone());
+        if format.eq_ignore_ascii_case("JSON") {
+            set(
+                "AWS_LAMBDA_LOG_LEVEL",
+                function
+                    .logging
+                    .application_log_level
+                    .clone()
+                    .unwrap_or_else(|| "INFO".to_string()),
+            );
+        }
+    }
     set("AWS_REGION", config.region.clone());
     set("AWS_DEFAULT_REGION", config.region.clone());
     if let Some(handler) = &function.handler {
@@ -288,6 +307,7 @@ mod tests {
 
     fn function() -> Function {
         Function {
+            logging: Default::default(),
             logical_id: "Hello".into(),
             function_name: "hello-fn".into(),
             arn: "arn:aws:lambda:us-east-1:123456789012:function:hello-fn".into(),

@@ -75,6 +75,7 @@ mod tests {
 
     fn function(logical_id: &str, function_name: &str) -> lambdagate_model::Function {
         lambdagate_model::Function {
+            logging: Default::default(),
             logical_id: logical_id.into(),
             function_name: function_name.into(),
             arn: String::new(),

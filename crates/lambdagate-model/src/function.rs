@@ -83,8 +83,22 @@ pub struct Function {
     pub reserved_concurrency: Option<u32>,
     /// `Architectures` (default `["x86_64"]`).
     pub architectures: Vec<String>,
+    /// `LoggingConfig`.
+    pub logging: LoggingConfig,
     /// Where the resource is defined.
     pub source: SourceLocation,
+}
+
+/// A function's `LoggingConfig`: what Lambda tells its runtime (`AWS_LAMBDA_LOG_FORMAT`,
+/// `AWS_LAMBDA_LOG_LEVEL`) and where its logs go.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LoggingConfig {
+    /// `LogFormat`: `Text` or `JSON`.
+    pub log_format: Option<String>,
+    /// `ApplicationLogLevel` (JSON only): the least level the runtime emits.
+    pub application_log_level: Option<String>,
+    /// `LogGroup`: the log group's name, in place of `/aws/lambda/{name}`.
+    pub log_group: Option<String>,
 }
 
 impl Function {

@@ -25,6 +25,7 @@ const FUNCTION_KEYS: &[&str] = &[
     "PackageType",
     "ReservedConcurrentExecutions",
     "Architectures",
+    "LoggingConfig",
 ];
 
 /// API properties nothing served depends on yet: AWS-only settings, and the OpenAPI body

@@ -165,3 +165,100 @@ fn instances_start_the_interpreter_behind_a_shim() {
     assert_eq!(runs.lines().count(), 1, "{runs}");
     assert!(runs.starts_with("-c "), "{runs}");
 }
+
+#[test]
+fn a_json_logging_config_makes_the_runtimes_write_json_records() {
+    let scratch = support::Scratch::new("jsonlogs");
+    scratch.write(
+        "template.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    LoggingConfig:\n      \
+         LogFormat: JSON\n      LogGroup: /custom/group\nResources:\n  Py:\n    Type: AWS::Serverless::Function\n    \
+         Properties:\n      CodeUri: py/\n      Handler: app.handler\n      Runtime: python3.11\n  \
+         Node:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: node/\n      \
+         Handler: index.handler\n      Runtime: nodejs20.x\n      LoggingConfig:\n        LogFormat: JSON\n        \
+         ApplicationLogLevel: DEBUG\n",
+    );
+    scratch.write(
+        "py/app.py",
+        "import logging, os\nlog = logging.getLogger('orders')\n\n\
+         def handler(event, context):\n    log.debug('hidden below INFO')\n    \
+         log.info('order %s placed', 7, extra={'orderId': 7})\n    try:\n        1 / 0\n    \
+         except ZeroDivisionError:\n        log.exception('failed')\n    \
+         return {k: os.environ.get(k) for k in ('AWS_LAMBDA_LOG_FORMAT', 'AWS_LAMBDA_LOG_LEVEL', \
+         'AWS_LAMBDA_LOG_GROUP_NAME')}\n",
+    );
+    scratch.write(
+        "node/index.js",
+        "exports.handler = async () => { console.debug('shown at DEBUG'); console.log('hi', 1); \
+         return process.env.AWS_LAMBDA_LOG_LEVEL; };\n",
+    );
+    let records = |stderr: &str| -> Vec<serde_json::Value> {
+        stderr
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v.get("level").is_some())
+            .collect()
+    };
+
+    let out = run(scratch.path(), &["invoke", "Py", "--no-event"], b"");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let env: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        env,
+        serde_json::json!({"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "INFO",
+            "AWS_LAMBDA_LOG_GROUP_NAME": "/custom/group"})
+    );
+    let logged = records(&stderr);
+    assert_eq!(logged.len(), 2, "{stderr}");
+    let info = &logged[0];
+    assert_eq!(info["level"], "INFO");
+    assert_eq!(info["message"], "order 7 placed");
+    assert_eq!(info["logger"], "orders");
+    assert_eq!(info["orderId"], 7);
+    assert_eq!(info["requestId"].as_str().map(str::len), Some(36), "{info}");
+    assert!(
+        info["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{info}"
+    );
+    let error = &logged[1];
+    assert_eq!(error["level"], "ERROR");
+    assert_eq!(error["errorType"], "ZeroDivisionError");
+    assert_eq!(error["errorMessage"], "division by zero");
+    assert!(
+        error["stackTrace"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty()),
+        "{error}"
+    );
+    assert!(
+        error["location"]
+            .as_str()
+            .is_some_and(|l| l.contains("app.py:handler:")),
+        "{error}"
+    );
+
+    let out = run(scratch.path(), &["invoke", "Node", "--no-event"], b"");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "\"DEBUG\"",
+        "{stderr}"
+    );
+    let logged = records(&stderr);
+    let messages: Vec<(&str, &str)> = logged
+        .iter()
+        .map(|r| {
+            (
+                r["level"].as_str().unwrap(),
+                r["message"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        messages,
+        [("DEBUG", "shown at DEBUG"), ("INFO", "hi 1")],
+        "{stderr}"
+    );
+}

@@ -127,6 +127,7 @@ mod tests {
             "123456789012".into(),
         );
         app.functions.push(Function {
+            logging: Default::default(),
             logical_id: "Fn".into(),
             function_name: "Fn".into(),
             arn: "arn:aws:lambda:us-east-1:123456789012:function:Fn".into(),

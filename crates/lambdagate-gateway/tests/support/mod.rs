@@ -18,6 +18,7 @@ use lambdagate_model::*;
 
 pub fn function(logical_id: &str, timeout_secs: u32) -> Function {
     Function {
+        logging: Default::default(),
         logical_id: logical_id.into(),
         function_name: logical_id.into(),
         arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{logical_id}"),

@@ -24,6 +24,7 @@ pub fn fixture(path: &str) -> PathBuf {
 /// A function with Lambda's defaults.
 pub fn function(name: &str, runtime: &str, code_dir: PathBuf, handler: Option<&str>) -> Function {
     Function {
+        logging: Default::default(),
         logical_id: name.to_string(),
         function_name: name.to_string(),
         arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use lambdagate_model::{Function, RuntimeFamily, SUPPORTED_RUNTIMES};
+use lambdagate_model::{Function, LoggingConfig, RuntimeFamily, SUPPORTED_RUNTIMES};
 
 use crate::diag::{Diags, R, Reported};
 use crate::eval::{Evaluator, Resource};
@@ -209,15 +209,17 @@ pub fn build(
         }
     }
 
-    let (code_dir, environment, timeout, memory, concurrency, architectures) = match (
+    let logging = logging(d, props, &owner);
+    let (code_dir, environment, timeout, memory, concurrency, architectures, logging) = match (
         code_dir,
         environment,
         timeout,
         memory,
         concurrency,
         architectures,
+        logging,
     ) {
-        (Ok(c), Ok(e), Ok(t), Ok(m), Ok(r), Ok(a)) => (c, e, t, m, r, a),
+        (Ok(c), Ok(e), Ok(t), Ok(m), Ok(r), Ok(a), Ok(l)) => (c, e, t, m, r, a, l),
         _ => return Err(Reported),
     };
     let (Some(runtime), Some(family), false) = (runtime, family, failed) else {
@@ -244,13 +246,58 @@ pub fn build(
         layers: layer_dirs,
         reserved_concurrency: concurrency,
         architectures,
+        logging,
         source: ev.diags.location(resource.pos),
     }))
 }
 
-/// `Timeout`, 1 to 900 seconds. When serving, a whole number outside that range (SAM CLI's
-/// own test templates have `Timeout: 0`, which `sam local` takes as no limit) runs with
-/// Lambda's longest, 900 s, with a warning; a deploy rejects it, and so does `validate`.
+/// `LoggingConfig`: `LogFormat` `Text` or `JSON`, `ApplicationLogLevel` and `SystemLogLevel`
+/// (which only JSON logs take), `LogGroup`.
+fn logging(d: &mut Diags, props: &Node, owner: &str) -> R<LoggingConfig> {
+    let Some(node) = props.get("LoggingConfig") else {
+        return Ok(LoggingConfig::default());
+    };
+    let owner = format!("{owner}: LoggingConfig");
+    if node.as_map().is_none() {
+        return Err(d.error(node.pos, format!("{owner} must be a mapping")));
+    }
+    crate::cfn::warn_unloaded(
+        d,
+        node,
+        &[
+            "LogFormat",
+            "ApplicationLogLevel",
+            "SystemLogLevel",
+            "LogGroup",
+        ],
+        &owner,
+    );
+    let one_of = |d: &mut Diags, key: &str, allowed: &[&str]| -> R<Option<String>> {
+        let value = props::text(d, node, key, &owner)?;
+        match value {
+            Some(v) if !allowed.contains(&v.as_str()) => Err(d.error(
+                node.get(key).map_or(node.pos, |n| n.pos),
+                format!("{owner}: {key} `{v}` is not one of {}", allowed.join(", ")),
+            )),
+            other => Ok(other),
+        }
+    };
+    let format = one_of(d, "LogFormat", &["Text", "JSON"]);
+    let level = one_of(
+        d,
+        "ApplicationLogLevel",
+        &["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"],
+    );
+    let system = one_of(d, "SystemLogLevel", &["DEBUG", "INFO", "WARN"]);
+    let group = props::text(d, node, "LogGroup", &owner);
+    let (format, level, _system, group) = (format?, level?, system?, group?);
+    Ok(LoggingConfig {
+        log_format: format,
+        application_log_level: level,
+        log_group: group,
+    })
+}
+
 /// Whether `arn` has the form Lambda accepts in a function's `Layers`:
 /// `arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME:VERSION`, a 12-digit account, a name of
 /// letters, digits, `-` and `_`, and a version number, at most 140 characters.
@@ -274,6 +321,9 @@ fn is_layer_version_arn(arn: &str) -> bool {
         )
 }
 
+/// `Timeout`, 1 to 900 seconds. When serving, a whole number outside that range (SAM CLI's
+/// own test templates have `Timeout: 0`, which `sam local` takes as no limit) runs with
+/// Lambda's longest, 900 s, with a warning; a deploy rejects it, and so does `validate`.
 fn timeout(d: &mut Diags, props: &Node, owner: &str, strict: bool) -> R<Option<u32>> {
     let node = props.get("Timeout");
     let whole = node

@@ -177,3 +177,21 @@ fn a_durable_function_is_said_not_to_be_served() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn logging_config_is_read_and_checked() {
+    let text = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n{FUNCTION}      LoggingConfig:\n        LogFormat: JSON\n        \
+         ApplicationLogLevel: WARN\n        LogGroup: /my/group\n"
+    );
+    let app = load(&text).unwrap();
+    let logging = &app.functions[0].logging;
+    assert_eq!(logging.log_format.as_deref(), Some("JSON"));
+    assert_eq!(logging.application_log_level.as_deref(), Some("WARN"));
+    assert_eq!(logging.log_group.as_deref(), Some("/my/group"));
+    let bad = text.replace("LogFormat: JSON", "LogFormat: Yaml");
+    assert_error(
+        &load(&bad).unwrap_err(),
+        "LoggingConfig: LogFormat `Yaml` is not one of Text, JSON",
+    );
+}
