@@ -73,6 +73,18 @@ pub fn uuid_v4() -> String {
     out
 }
 
+/// (year, month 1-12, day 1-31) to days since 1970-01-01, proleptic Gregorian: the inverse of
+/// [`civil_from_days`].
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let (m, d) = (i64::from(month), i64::from(day));
+    let y = if m <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to (year, month 1-12, day 1-31), proleptic Gregorian.
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     // Howard Hinnant's algorithm, shifted so eras start on March 1st.

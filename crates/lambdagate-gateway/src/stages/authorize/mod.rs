@@ -44,7 +44,7 @@ pub async fn run(
     let arn = policy.map(|_| lambda::request_arn(cx));
     // What the policy says of the caller before any authorizer has identified them.
     let anonymous = match (policy, &arn) {
-        (Some(policy), Some(arn)) => Some(policy.evaluate(arn, &caller(cx, auth, None))),
+        (Some(policy), Some(arn)) => Some(policy.evaluate(arn, &caller(cx, auth, clock, None))),
         _ => None,
     };
     let refuse = |decision: Decision, iam: Option<&IamIdentity>| {
@@ -74,7 +74,8 @@ pub async fn run(
             let authorization = iam::run(cx, auth, clock.now_ms())?;
             if let (Some(policy), Some(arn), Authorization::Iam(identity)) =
                 (policy, &arn, &authorization)
-                && policy.evaluate(arn, &caller(cx, auth, Some(identity))) == Decision::ExplicitDeny
+                && policy.evaluate(arn, &caller(cx, auth, clock, Some(identity)))
+                    == Decision::ExplicitDeny
             {
                 return Err(refuse(Decision::ExplicitDeny, Some(identity)));
             }
@@ -118,9 +119,11 @@ pub async fn run(
 fn caller<'a>(
     cx: &'a RequestContext<'_>,
     auth: &'a AuthSettings,
+    clock: &dyn Clock,
     iam: Option<&'a IamIdentity>,
 ) -> Caller<'a> {
     Caller {
+        now_ms: clock.now_ms(),
         vpce: auth.source_vpce.as_deref(),
         vpc: auth.source_vpc.as_deref(),
         source_ip: cx.request.source_ip,

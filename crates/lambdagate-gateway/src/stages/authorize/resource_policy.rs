@@ -82,6 +82,32 @@ enum Operator {
     IpAddress,
     Bool,
     Null,
+    /// `Date…`: instants (ISO 8601 or epoch seconds) compared.
+    Date(Compare),
+    /// `Numeric…`.
+    Numeric(Compare),
+}
+
+/// How a `Date…` or `Numeric…` operator compares the request's value with the policy's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compare {
+    Equal,
+    Less,
+    LessOrEqual,
+    Greater,
+    GreaterOrEqual,
+}
+
+impl Compare {
+    fn holds(self, have: f64, wanted: f64) -> bool {
+        match self {
+            Compare::Equal => have == wanted,
+            Compare::Less => have < wanted,
+            Compare::LessOrEqual => have <= wanted,
+            Compare::Greater => have > wanted,
+            Compare::GreaterOrEqual => have >= wanted,
+        }
+    }
 }
 
 /// What the request offers to conditions and principals.
@@ -101,6 +127,8 @@ pub struct Caller<'a> {
     pub vpce: Option<&'a str>,
     /// `aws:SourceVpc`: what `--source-vpc` says.
     pub vpc: Option<&'a str>,
+    /// `aws:CurrentTime` and `aws:EpochTime`, in milliseconds since the epoch.
+    pub now_ms: u64,
 }
 
 impl Caller<'_> {
@@ -108,6 +136,8 @@ impl Caller<'_> {
     /// through no VPC endpoint or VPC unless the command line says they do).
     fn key(&self, key: &str) -> Option<String> {
         match key {
+            "aws:currenttime" => Some(iso_time(self.now_ms / 1000)),
+            "aws:epochtime" => Some((self.now_ms / 1000).to_string()),
             "aws:sourcevpce" => self.vpce.map(str::to_string),
             "aws:sourcevpc" => self.vpc.map(str::to_string),
             "aws:sourceip" => Some(self.source_ip.to_string()),
@@ -132,6 +162,8 @@ const KNOWN_KEYS: &[&str] = &[
     "aws:userid",
     "aws:sourcevpc",
     "aws:sourcevpce",
+    "aws:currenttime",
+    "aws:epochtime",
 ];
 
 impl ResourcePolicy {
@@ -199,13 +231,16 @@ impl ResourcePolicy {
                 });
                 Some(what)
             };
-            if conditions
+            let endpoints: Vec<&str> = conditions
                 .iter()
-                .any(|c| c.key == "aws:sourcevpce" || c.key == "aws:sourcevpc")
-            {
+                .filter(|c| c.key == "aws:sourcevpce" || c.key == "aws:sourcevpc")
+                .flat_map(|c| c.values.iter().map(String::as_str))
+                .collect();
+            if !endpoints.is_empty() {
                 notes.push(format!(
-                    "{name} names aws:SourceVpce/aws:SourceVpc; requests here come through no \
-                     VPC endpoint or VPC unless `--source-vpce ID` / `--source-vpc ID` says so"
+                    "{name} names aws:SourceVpce/aws:SourceVpc ({}); requests here come through \
+                     no VPC endpoint or VPC unless `--source-vpce ID` / `--source-vpc ID` says so",
+                    endpoints.join(", ")
                 ));
             }
             out.push(Statement {
@@ -405,6 +440,18 @@ fn conditions(value: &Value, unevaluable: &mut Vec<String>) -> Result<Vec<Condit
             "NotIpAddress" => (Operator::IpAddress, true),
             "Bool" => (Operator::Bool, false),
             "Null" => (Operator::Null, false),
+            "DateEquals" => (Operator::Date(Compare::Equal), false),
+            "DateNotEquals" => (Operator::Date(Compare::Equal), true),
+            "DateLessThan" => (Operator::Date(Compare::Less), false),
+            "DateLessThanEquals" => (Operator::Date(Compare::LessOrEqual), false),
+            "DateGreaterThan" => (Operator::Date(Compare::Greater), false),
+            "DateGreaterThanEquals" => (Operator::Date(Compare::GreaterOrEqual), false),
+            "NumericEquals" => (Operator::Numeric(Compare::Equal), false),
+            "NumericNotEquals" => (Operator::Numeric(Compare::Equal), true),
+            "NumericLessThan" => (Operator::Numeric(Compare::Less), false),
+            "NumericLessThanEquals" => (Operator::Numeric(Compare::LessOrEqual), false),
+            "NumericGreaterThan" => (Operator::Numeric(Compare::Greater), false),
+            "NumericGreaterThanEquals" => (Operator::Numeric(Compare::GreaterOrEqual), false),
             _ => {
                 unevaluable.push(format!("the condition operator {name}"));
                 continue;
@@ -458,10 +505,72 @@ impl Condition {
             Operator::StringLike => wildcard_match(wanted, &value, false),
             Operator::IpAddress => in_block(wanted, &value),
             Operator::Bool => wanted.eq_ignore_ascii_case(&value),
+            Operator::Date(compare) => match (epoch_seconds(&value), epoch_seconds(wanted)) {
+                (Some(have), Some(wanted)) => compare.holds(have as f64, wanted as f64),
+                _ => false,
+            },
+            Operator::Numeric(compare) => match (value.parse::<f64>(), wanted.parse::<f64>()) {
+                (Ok(have), Ok(wanted)) => compare.holds(have, wanted),
+                _ => false,
+            },
             Operator::Null => unreachable!("handled above"),
         });
         any != self.negated
     }
+}
+
+/// `2026-12-02T03:04:05Z`.
+fn iso_time(seconds: u64) -> String {
+    let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
+    let (y, m, d) = lambdagate_model::aws::civil_from_days(seconds.div_euclid(86_400));
+    let s = seconds.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60
+    )
+}
+
+/// An instant as IAM reads a date condition's value: epoch seconds, or ISO 8601
+/// (`2022-09-01`, `2022-09-01T00:00:00Z`, with fractions or an offset).
+fn epoch_seconds(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    let number = |s: &str| s.parse::<u32>().ok();
+    let (date, time) = text.split_once(['T', 't', ' ']).unwrap_or((text, ""));
+    let mut parts = date.splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let (month, day) = (number(parts.next()?)?, number(parts.next()?)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let days = lambdagate_model::aws::days_from_civil(year, month, day);
+    if time.is_empty() {
+        return Some(days * 86_400);
+    }
+    // The offset: `Z`, `+hh:mm` or `-hh:mm`.
+    let (clock, offset) = match time.find(['Z', 'z', '+', '-']) {
+        Some(at) => {
+            let sign = if time.as_bytes()[at] == b'-' { -1 } else { 1 };
+            let zone = &time[at + 1..];
+            let minutes = match zone.split_once(':') {
+                Some((h, m)) => i64::from(number(h)? * 60 + number(m)?),
+                None if zone.is_empty() => 0,
+                None => i64::from(number(zone)? * 60),
+            };
+            (&time[..at], sign * minutes * 60)
+        }
+        None => (time, 0),
+    };
+    let clock = clock.split('.').next()?;
+    let mut hms = clock.splitn(3, ':');
+    let hours = number(hms.next()?)?;
+    let minutes = number(hms.next().unwrap_or("0"))?;
+    let seconds = number(hms.next().unwrap_or("0"))?;
+    Some(days * 86_400 + i64::from(hours * 3600 + minutes * 60 + seconds) - offset)
 }
 
 /// Whether `address` is in `block` (`203.0.113.0/24`, `2001:db8::/32`, or one address).
@@ -554,6 +663,7 @@ mod tests {
             iam: None,
             vpce: None,
             vpc: None,
+            now_ms: 1_700_000_000_000,
         }
     }
 
@@ -684,7 +794,7 @@ mod tests {
 
         let (unknown, notes) = compile(json!([
             {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
-             "Condition": {"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}}
+             "Condition": {"ForAnyValue:StringLike": {"aws:TagKeys": "x"}}}
         ]));
         assert_eq!(
             unknown.evaluate(ARN, &anonymous("127.0.0.1")),
@@ -726,6 +836,34 @@ mod tests {
         assert!(holds(
             json!({"IpAddress": {"aws:SourceIp": ["192.0.2.0/24", "127.0.0.0/8"]}})
         ));
+        // The test caller's clock: 2023-11-14T22:13:20Z.
+        assert!(holds(
+            json!({"DateGreaterThan": {"aws:CurrentTime": "2023-11-14T22:13:19Z"}})
+        ));
+        assert!(!holds(
+            json!({"DateGreaterThan": {"aws:CurrentTime": "2023-11-14T22:13:20Z"}})
+        ));
+        assert!(holds(
+            json!({"DateLessThan": {"aws:CurrentTime": "2023-11-15"}})
+        ));
+        assert!(holds(
+            json!({"DateLessThanEquals": {"aws:CurrentTime": "2023-11-14T23:13:20+01:00"}})
+        ));
+        assert!(holds(
+            json!({"DateEquals": {"aws:EpochTime": "1700000000"}})
+        ));
+        assert!(holds(
+            json!({"DateNotEquals": {"aws:CurrentTime": "2022-09-01T00:00:00.000Z"}})
+        ));
+        assert!(holds(
+            json!({"NumericGreaterThanEquals": {"aws:EpochTime": 1_699_999_999}})
+        ));
+        assert!(!holds(json!({"NumericLessThan": {"aws:EpochTime": "1e9"}})));
+        assert_eq!(iso_time(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(epoch_seconds("2023-11-14T22:13:20Z"), Some(1_700_000_000));
+        assert_eq!(epoch_seconds("1970-01-01"), Some(0));
+        assert_eq!(epoch_seconds("2023-13-01"), None);
+        assert_eq!(epoch_seconds("soon"), None);
     }
 
     #[test]
