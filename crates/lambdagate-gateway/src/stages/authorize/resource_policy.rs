@@ -4,9 +4,10 @@
 //! every statement; an explicit deny wins, then any allow.
 //!
 //! What cannot be known here is never taken as granted: a statement whose condition names a key
-//! or operator lambdagate does not evaluate, or a principal other than `*` or AWS accounts, is
-//! compiled so that it can only refuse more (an allow never applies, a deny always does), and
-//! each such statement is said at startup.
+//! or operator lambdagate does not evaluate, or that uses `NotPrincipal`, is compiled so that it
+//! can only refuse more (an allow never applies, a deny always does), and each such statement
+//! is said at startup. Services and federated users never call an API here, so a statement
+//! about them alone applies to no request.
 
 use std::net::IpAddr;
 
@@ -338,11 +339,10 @@ fn principal(value: &Value, unevaluable: &mut Vec<String>) -> Principal {
                         .collect(),
                     _ => Vec::new(),
                 };
+                // Services and federated users never call an API here: a statement about
+                // them alone applies to no request.
                 if kind == "AWS" {
                     names.extend(listed);
-                } else {
-                    // Services and federated users do not call APIs here.
-                    unevaluable.push(format!("a {kind} principal"));
                 }
             }
             if names.iter().any(|n| n == "*") {
@@ -774,6 +774,18 @@ mod tests {
             ..anonymous("127.0.0.1")
         };
         assert_eq!(accounts.evaluate(ARN, &signed), Decision::Allow);
+
+        // A service never calls an API here: its statements apply to no request.
+        let (service, notes) = compile(json!([
+            {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+            {"Effect": "Deny", "Principal": {"Service": "cloudfront.amazonaws.com"},
+             "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+        ]));
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(
+            service.evaluate(ARN, &anonymous("127.0.0.1")),
+            Decision::Allow
+        );
 
         let (vpce, notes) = compile(json!([
             {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
