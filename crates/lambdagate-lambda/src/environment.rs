@@ -300,6 +300,16 @@ pub fn fresh_bytecode(env: &mut Vec<(String, String)>, function: &Function, gene
     env.push(("PYTHONPYCACHEPREFIX".to_string(), dir));
 }
 
+/// Puts `dir` first on the search path variable `name` (`PYTHONPATH`).
+pub fn prepend_path(env: &mut [(String, String)], name: &str, dir: &Path) {
+    let dir = dir.display().to_string();
+    match env.iter_mut().find(|(k, _)| k == name) {
+        Some((_, value)) if !value.is_empty() => *value = format!("{dir}:{value}"),
+        Some((_, value)) => *value = dir,
+        None => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ pub mod resolve;
 pub mod runtime_api;
 pub mod sdk;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -28,10 +29,13 @@ use arc_swap::ArcSwap;
 use std::time::Duration;
 
 use bytes::Bytes;
-use lambdagate_model::{Application, Function};
+use lambdagate_model::{Application, Function, RuntimeFamily};
 use tokio::sync::oneshot;
 
 pub use logs::{LogLine, LogSink, LogStream};
+
+/// A debugged function's timeout: a day, for a debugger paused at a breakpoint.
+const DEBUG_TIMEOUT_SECS: u32 = 86_400;
 
 /// Settings of the function service that do not come from the template.
 #[derive(Debug, Clone)]
@@ -81,6 +85,8 @@ pub struct ServiceConfig {
     /// The AWS profile's credentials (`--profile`, or `AWS_PROFILE`/`default` when the
     /// environment has no keys of its own), given to every function.
     pub credentials: Option<Credentials>,
+    /// `--debug-port` and company: the functions whose instances wait for a debugger.
+    pub debugging: Option<Debugging>,
     /// Run as `sam local` does (the `local` commands): functions get `AWS_SAM_LOCAL=true`, and
     /// the shell's value of a variable the template declares overrides the template's.
     pub sam_local: bool,
@@ -128,6 +134,7 @@ impl Default for ServiceConfig {
             credentials: None,
             function_user: None,
             sam_local: false,
+            debugging: None,
             init_limit: Duration::from_secs(10),
             ahead_below: Duration::from_millis(2),
         }
@@ -565,6 +572,42 @@ impl Drop for FunctionService {
     }
 }
 
+/// Debugging as `sam local -d PORT` sets it up: the debugged functions' interpreters start with
+/// the debugger's options, one instance at a time (one port), without a timeout.
+#[derive(Debug, Clone, Default)]
+pub struct Debugging {
+    /// The port the debugger attaches to.
+    pub port: u16,
+    /// `--debug-args`: the interpreter's options in place of the default (Node:
+    /// `--inspect-brk=127.0.0.1:PORT`; Python: none, e.g. `-m debugpy --listen
+    /// 127.0.0.1:5858 --wait-for-client`).
+    pub args: Option<String>,
+    /// `--debugger-path`: a folder put on the Python path (where `debugpy` is installed).
+    pub debugger_path: Option<PathBuf>,
+    /// `--debug-function` (a logical id or function name); every function when `None`.
+    pub function: Option<String>,
+}
+
+impl Debugging {
+    /// Whether `function` is debugged.
+    pub fn applies_to(&self, function: &Function) -> bool {
+        self.function.as_deref().is_none_or(|name| {
+            name == function.logical_id
+                || name == function.function_name
+                || name == function.stack_logical_id()
+        })
+    }
+
+    /// The interpreter options that start the debugger for a function of `family`.
+    pub fn options(&self, family: RuntimeFamily) -> Vec<String> {
+        match (&self.args, family) {
+            (Some(args), _) => args.split_whitespace().map(str::to_string).collect(),
+            (None, RuntimeFamily::Node) => vec![format!("--inspect-brk=127.0.0.1:{}", self.port)],
+            (None, _) => Vec::new(),
+        }
+    }
+}
+
 /// A pool for `function`; `generation` is set for pools a reload starts.
 fn new_pool(
     function: &Function,
@@ -575,11 +618,27 @@ fn new_pool(
     if let Some(memory_mb) = config.memory_mb {
         function.memory_mb = memory_mb;
     }
+    let debugging = config
+        .debugging
+        .as_ref()
+        .filter(|d| d.applies_to(&function));
+    if debugging.is_some() {
+        // Paused at a breakpoint, the function must not be stopped by its own timeout.
+        function.timeout_secs = DEBUG_TIMEOUT_SECS;
+    }
     let function = &function;
     let bootstraps = bootstraps::Bootstraps::installed();
-    let program = instance::program_for(function, bootstraps.clone());
+    let mut program = instance::program_for(function, bootstraps.clone());
+    if let (Some(debugging), instance::Program::Bootstrap { options, .. }) =
+        (debugging, &mut program)
+    {
+        options.extend(debugging.options(function.family));
+    }
     let runtime_dir = bootstraps.as_ref().ok().map(|b| b.dir.as_path());
     let mut env = environment::base(function, config, runtime_dir);
+    if let Some(path) = debugging.and_then(|d| d.debugger_path.as_ref()) {
+        environment::prepend_path(&mut env, "PYTHONPATH", path);
+    }
     if let Some(generation) = generation {
         environment::fresh_bytecode(&mut env, function, generation);
     }
@@ -589,9 +648,13 @@ fn new_pool(
         config.log_bytes_per_function,
         config.log_sink.clone(),
     ));
-    let cap = function
-        .reserved_concurrency
-        .unwrap_or(config.default_max_concurrency);
+    let cap = match debugging {
+        // One debugger port: one instance.
+        Some(_) => 1,
+        None => function
+            .reserved_concurrency
+            .unwrap_or(config.default_max_concurrency),
+    };
     // Checked by `start`; a user that went away since makes the function unavailable rather
     // than run as us.
     let (user, program) = match config

@@ -206,17 +206,20 @@ pub struct SamCompatArgs {
     /// Accepted for compatibility (no effect).
     #[arg(long = "no-beta-features", hide = true)]
     pub no_beta_features: bool,
-    /// Accepted for compatibility (no effect: attach a debugger to the instance process).
-    #[arg(short = 'd', long = "debug-port", hide = true, value_name = "PORT")]
+    /// Debug the functions on this port, as `sam local -d` does: Node.js instances start with
+    /// `--inspect-brk=127.0.0.1:PORT` (a debugger attaches, then the code runs); Python ones
+    /// with `--debug-args` (e.g. "-m debugpy --listen 127.0.0.1:5858 --wait-for-client").
+    /// A debugged function runs one instance at a time, without a timeout.
+    #[arg(short = 'd', long = "debug-port", value_name = "PORT")]
     pub debug_port: Vec<String>,
-    /// Accepted for compatibility (no effect).
-    #[arg(long = "debug-args", hide = true, value_name = "ARGS")]
+    /// The interpreter's options for debugging, in place of the default.
+    #[arg(long = "debug-args", value_name = "ARGS", allow_hyphen_values = true)]
     pub debug_args: Option<String>,
-    /// Accepted for compatibility (no effect).
-    #[arg(long = "debugger-path", hide = true, value_name = "PATH")]
-    pub debugger_path: Option<String>,
-    /// Accepted for compatibility (no effect).
-    #[arg(long = "debug-function", hide = true, value_name = "FUNCTION")]
+    /// A folder put on the Python path of debugged functions (where debugpy is installed).
+    #[arg(long = "debugger-path", value_name = "PATH")]
+    pub debugger_path: Option<PathBuf>,
+    /// The one function to debug (default: every function).
+    #[arg(long = "debug-function", value_name = "FUNCTION")]
     pub debug_function: Option<String>,
     /// More environment variables, in `--env-vars`' JSON format, added to the functions'
     /// environments whether the template declares them or not.
@@ -260,10 +263,6 @@ impl SamCompatArgs {
             (self.force_image_build, "--force-image-build"),
             (self.shutdown, "--shutdown"),
             (self.no_memory_limit, "--no-memory-limit"),
-            (!self.debug_port.is_empty(), "--debug-port"),
-            (self.debug_args.is_some(), "--debug-args"),
-            (self.debugger_path.is_some(), "--debugger-path"),
-            (self.debug_function.is_some(), "--debug-function"),
             (!self.add_host.is_empty(), "--add-host"),
             (!self.invoke_image.is_empty(), "--invoke-image"),
             (self.mount_with.is_some(), "--mount-with"),

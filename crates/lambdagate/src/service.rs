@@ -37,6 +37,7 @@ pub fn config(
         Some(path) => self::env_overrides(path)?,
     };
     let credentials = crate::profile::Selected::new(profile).credentials()?;
+    let debugging = debugging(compat)?;
     Ok(ServiceConfig {
         region: region.to_string(),
         memory_mb: compat.memory,
@@ -48,8 +49,49 @@ pub fn config(
         idle_timeout: Duration::from_secs(args.idle_timeout),
         eager: args.warm_containers == Some(WarmContainers::Eager),
         function_user: args.function_user.clone(),
+        debugging,
         ..ServiceConfig::default()
     })
+}
+
+/// `--debug-port` and the flags that go with it.
+fn debugging(
+    compat: &crate::cli::SamCompatArgs,
+) -> anyhow::Result<Option<lambdagate_lambda::Debugging>> {
+    let Some(port) = compat.debug_port.first() else {
+        if compat.debug_args.is_some()
+            || compat.debugger_path.is_some()
+            || compat.debug_function.is_some()
+        {
+            eprintln!(
+                "note: --debug-args, --debugger-path and --debug-function have no effect \
+                 without --debug-port"
+            );
+        }
+        return Ok(None);
+    };
+    let port = port
+        .parse::<u16>()
+        .map_err(|_| anyhow::anyhow!("--debug-port must be a port number, not `{port}`"))?;
+    eprintln!(
+        "Debugging {} on 127.0.0.1:{port}: one instance at a time, without a timeout{}",
+        compat
+            .debug_function
+            .as_deref()
+            .map_or_else(|| "every function".to_string(), |f| format!("function {f}")),
+        if compat.debug_args.is_some() {
+            ""
+        } else {
+            " (Node.js waits for a debugger to attach; Python needs --debug-args, e.g. \
+             \"-m debugpy --listen 127.0.0.1:PORT --wait-for-client\")"
+        }
+    );
+    Ok(Some(lambdagate_lambda::Debugging {
+        port,
+        args: compat.debug_args.clone(),
+        debugger_path: compat.debugger_path.clone(),
+        function: compat.debug_function.clone(),
+    }))
 }
 
 /// The `--env-vars` file's overrides.

@@ -262,3 +262,91 @@ fn a_json_logging_config_makes_the_runtimes_write_json_records() {
         "{stderr}"
     );
 }
+
+#[test]
+fn debugging_starts_the_interpreters_with_the_debuggers_options() {
+    let scratch = support::Scratch::new("debugging");
+    scratch.write(
+        "template.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Py:\n    Type: AWS::Serverless::Function\n    \
+         Properties:\n      CodeUri: py/\n      Handler: app.handler\n      Runtime: python3.11\n      Timeout: 1\n  \
+         Node:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: node/\n      \
+         Handler: index.handler\n      Runtime: nodejs20.x\n",
+    );
+    // The debugger's helper module lives outside the function, as debugpy would.
+    scratch.write("debugger/debughelper.py", "NAME = 'attached'\n");
+    scratch.write(
+        "py/app.py",
+        "import sys, time\n\ndef handler(event, context):\n    import debughelper\n    \
+         time.sleep(1.5)  # past its Timeout: a debugged function has none\n    \
+         return {'dev_mode': sys.flags.dev_mode, 'helper': debughelper.NAME}\n",
+    );
+    scratch.write(
+        "node/index.js",
+        "exports.handler = async () => process.execArgv.filter((a) => a.startsWith('--inspect'));\n",
+    );
+    let debugger = scratch.path().join("debugger");
+    let out = run(
+        scratch.path(),
+        &[
+            "local",
+            "invoke",
+            "Py",
+            "--no-event",
+            "-d",
+            "5890",
+            "--debug-args",
+            "-X dev",
+            "--debugger-path",
+            debugger.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let answer: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!("{e}: {stdout}\n{stderr}");
+    });
+    assert_eq!(
+        answer,
+        serde_json::json!({"dev_mode": true, "helper": "attached"}),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Debugging every function on 127.0.0.1:5890"),
+        "{stderr}"
+    );
+
+    // Node: the inspector on the port (here without waiting for a debugger to attach).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let inspect = format!("--inspect=127.0.0.1:{port}");
+    let out = run(
+        scratch.path(),
+        &[
+            "local",
+            "invoke",
+            "Node",
+            "--no-event",
+            "--debug-port",
+            &port,
+            "--debug-args",
+            &inspect,
+            "--debug-function",
+            "Node",
+        ],
+        b"",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stdout.trim(), format!("[\"{inspect}\"]"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("Debugger listening on ws://127.0.0.1:{port}/")),
+        "{stderr}"
+    );
+}

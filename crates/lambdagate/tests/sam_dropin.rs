@@ -67,8 +67,8 @@ async fn the_sam_build_template_and_the_ready_line() {
             "-p",
             "0",
             "--skip-pull-image",
-            "--debug-port",
-            "5858",
+            "--container-host",
+            "localhost",
         ],
         &[("SOURCE", "x")],
     );
@@ -86,7 +86,7 @@ async fn the_sam_build_template_and_the_ready_line() {
     }
     assert!(
         server.printed().contains(
-            "note: --skip-pull-image, --debug-port have no effect: lambdagate runs functions as processes"
+            "note: --skip-pull-image, --container-host have no effect: lambdagate runs functions as processes"
         ),
         "{}",
         server.printed()
