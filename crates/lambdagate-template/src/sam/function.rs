@@ -182,15 +182,26 @@ pub fn build(
                     match layers.get(arn) {
                         Some(dir) => layer_dirs.push(dir.clone()),
                         None if !is_layer_version_arn(arn) => {
-                            d.error(
-                                item.pos,
-                                format!(
-                                    "{owner}: layer `{arn}` is not a layer version ARN \
-                                     (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION); Lambda \
-                                     refuses it"
-                                ),
+                            let message = format!(
+                                "{owner}: layer `{arn}` is not a layer version ARN \
+                                 (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION); Lambda \
+                                 refuses it"
                             );
-                            failed = true;
+                            if strict {
+                                d.error(item.pos, message);
+                                failed = true;
+                            } else {
+                                // A placeholder or a parameter without a value: the function
+                                // still runs, without the layer, as the rest of the template
+                                // serves (`sam local` refuses to start).
+                                d.warn(
+                                    item.pos,
+                                    format!(
+                                        "{message}; the function runs without it \
+                                         (`lambdagate validate` reports it as an error)"
+                                    ),
+                                );
+                            }
                         }
                         None => d.warn(
                             item.pos,

@@ -195,3 +195,32 @@ fn logging_config_is_read_and_checked() {
         "LoggingConfig: LogFormat `Yaml` is not one of Text, JSON",
     );
 }
+
+#[test]
+fn a_layer_that_is_not_a_layer_arn_is_an_error_to_validate_and_skipped_when_serving() {
+    let text = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n{FUNCTION}      Layers:\n        - <NodeBaseLayer>\n        \
+         - arn:aws:lambda:eu-west-1:111111111101:layer:published:3\n"
+    );
+    let warnings = warnings(&text);
+    assert!(
+        warnings.iter().any(|w| w.contains(
+            "layer `<NodeBaseLayer>` is not a layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION); Lambda refuses it; the function runs without it"
+        )),
+        "{warnings:?}"
+    );
+    // A well-formed ARN of a layer published elsewhere is only skipped.
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("layer `arn:aws:lambda:eu-west-1:111111111101:layer:published:3` is not an AWS::Serverless::LayerVersion")),
+        "{warnings:?}"
+    );
+    let errors = strict_errors(&text);
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("`<NodeBaseLayer>` is not a layer version ARN")),
+        "{errors:?}"
+    );
+}
