@@ -59,6 +59,8 @@ pub fn build(
         );
     }
 
+    unserved_settings(d, props, &owner);
+
     let runtime = props::text(d, props, "Runtime", &owner)?;
     let family = match &runtime {
         None if missing_is_known("Runtime") => None,
@@ -260,6 +262,69 @@ pub fn build(
         logging,
         source: ev.diags.location(resource.pos),
     }))
+}
+
+/// Says, once per function, what of its settings nothing here acts on, so that none is dropped
+/// silently: its function URL, its EFS mounts, where its failed asynchronous invocations go,
+/// and the events of services that do not run here (SQS, S3, schedules…).
+fn unserved_settings(d: &mut Diags, props: &Node, owner: &str) {
+    for (key, what) in [
+        (
+            "FunctionUrlConfig",
+            "the function has no URL here; reach it through its API events, `lambdagate \
+             invoke` or `start-lambda`",
+        ),
+        ("FileSystemConfigs", "no EFS file system is mounted"),
+        (
+            "DeadLetterQueue",
+            "failed asynchronous invocations are not sent to its dead-letter queue",
+        ),
+        (
+            "EventInvokeConfig",
+            "asynchronous invocations have no destinations or retries",
+        ),
+    ] {
+        if let Some(node) = props.get(key) {
+            d.warn(node.pos, format!("{owner}: {key} is not served: {what}"));
+        }
+    }
+    let Some(events) = props.get("Events").and_then(Node::as_map) else {
+        return;
+    };
+    let mut names = Vec::new();
+    let mut kinds: Vec<&str> = Vec::new();
+    let mut at = None;
+    for (key, event) in events {
+        let Some(kind) = event.get("Type").and_then(Node::as_str) else {
+            continue;
+        };
+        if kind == "Api" || kind == "HttpApi" {
+            continue;
+        }
+        at.get_or_insert(key.pos);
+        names.push(format!("`{}`", key.name));
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if let Some(at) = at {
+        let (event, verb) = if names.len() == 1 {
+            ("event", "does")
+        } else {
+            ("events", "do")
+        };
+        d.warn(
+            at,
+            format!(
+                "{owner}: its {} {event} {} {verb} not invoke it here: lambdagate does not run \
+                 {}; invoke it with `lambdagate invoke` and an event, e.g. from `lambdagate \
+                 generate-event`",
+                kinds.join("/"),
+                names.join(", "),
+                kinds.join(" or ")
+            ),
+        );
+    }
 }
 
 /// `LoggingConfig`: `LogFormat` `Text` or `JSON`, `ApplicationLogLevel` and `SystemLogLevel`

@@ -224,3 +224,26 @@ fn a_layer_that_is_not_a_layer_arn_is_an_error_to_validate_and_skipped_when_serv
         "{errors:?}"
     );
 }
+
+#[test]
+fn settings_and_events_nothing_here_acts_on_are_said() {
+    let text = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n{FUNCTION}      FunctionUrlConfig:\n        AuthType: NONE\n      \
+         Events:\n        Jobs:\n          Type: SQS\n          Properties:\n            Queue: arn:aws:sqs:eu-west-1:123456789012:q\n        \
+         Nightly:\n          Type: Schedule\n          Properties:\n            Schedule: rate(1 day)\n        \
+         More:\n          Type: SQS\n          Properties:\n            Queue: arn:aws:sqs:eu-west-1:123456789012:r\n"
+    );
+    let warnings = warnings(&text);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("FunctionUrlConfig is not served: the function has no URL here")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains(
+            "its SQS/Schedule events `Jobs`, `Nightly`, `More` do not invoke it here: lambdagate does not run SQS or Schedule"
+        )),
+        "{warnings:?}"
+    );
+}
