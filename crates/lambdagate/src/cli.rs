@@ -377,7 +377,8 @@ pub struct InvokeArgs {
     /// The function's logical id or name; optional when the template has exactly one function.
     #[arg(value_name = "FUNCTION")]
     pub function: Option<String>,
-    /// The event file; `-` or none reads standard input.
+    /// The event file; `-` reads standard input. Without it, `invoke` reads standard input and
+    /// `local invoke` sends `{}`, as `sam local invoke` does.
     #[arg(short = 'e', long = "event", value_name = "EVENT_FILE")]
     pub event: Option<PathBuf>,
     /// Invoke with an empty event (`{}`).

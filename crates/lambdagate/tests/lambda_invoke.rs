@@ -350,3 +350,29 @@ fn debugging_starts_the_interpreters_with_the_debuggers_options() {
         "{stderr}"
     );
 }
+
+#[test]
+fn local_invoke_without_an_event_sends_an_empty_one_and_leaves_stdin_alone() {
+    // Standard input stays open and empty: `sam local invoke FUNCTION` does not read it.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lambdagate"))
+        .args(["local", "invoke", "PyEcho", "-t", TEMPLATE])
+        .current_dir(repo_root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(answer["body"].as_str().unwrap_or_default()).unwrap();
+    assert_eq!(body["event"], serde_json::json!({}), "{answer}");
+}

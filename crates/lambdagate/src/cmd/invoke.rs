@@ -70,7 +70,7 @@ pub fn run(args: InvokeArgs, local: bool) -> anyhow::Result<ExitCode> {
         eprintln!("note: --tenant-id has no effect: functions are not tenant-isolated here");
     }
     let app = Arc::new(app);
-    let event = read_event(&args)?;
+    let event = read_event(&args, local)?;
     let mut config =
         crate::service::config(&args.runtime, args.template.profile.as_deref(), &app.region)?;
     config.sam_local = local;
@@ -125,8 +125,11 @@ pub fn run(args: InvokeArgs, local: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// The event: `--no-event` is `{}`; `-e FILE` reads the file; `-e -` or nothing reads stdin.
-fn read_event(args: &InvokeArgs) -> anyhow::Result<Bytes> {
-    if args.no_event {
+/// The event: `-e FILE`, `-e -` (standard input), `--no-event` (`{}`); without any, standard
+/// input for `lambdagate invoke` and `{}` for `local invoke`, as `sam local invoke` does (a
+/// script that never closes its standard input must not hang).
+fn read_event(args: &InvokeArgs, local: bool) -> anyhow::Result<Bytes> {
+    if args.no_event || (local && args.event.is_none()) {
         return Ok(Bytes::from_static(b"{}"));
     }
     let (text, source) = match args.event.as_deref() {
