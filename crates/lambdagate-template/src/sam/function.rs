@@ -238,6 +238,22 @@ pub fn build(
     let (Some(runtime), Some(family), false) = (runtime, family, failed) else {
         return Err(Reported);
     };
+    // A custom runtime's bootstrap is a binary for its architecture; interpreters run
+    // anywhere. Lambda's `arm64` is aarch64.
+    let host = match std::env::consts::ARCH {
+        "aarch64" => "arm64",
+        other => other,
+    };
+    if family == RuntimeFamily::Provided && !architectures.iter().any(|a| a == host) {
+        d.warn(
+            props.get("Architectures").map_or(resource.pos, |n| n.pos),
+            format!(
+                "{owner}: built for {} and this machine is {host}: its bootstrap runs here only \
+                 if it was built for {host} (or is a script)",
+                architectures.join(", ")
+            ),
+        );
+    }
     let arn = refs::attribute(
         &resource.kind,
         &resource.logical_id,

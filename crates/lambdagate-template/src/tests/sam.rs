@@ -247,3 +247,33 @@ fn settings_and_events_nothing_here_acts_on_are_said() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn a_custom_runtime_built_for_another_architecture_is_said() {
+    let other = if std::env::consts::ARCH == "aarch64" {
+        "x86_64"
+    } else {
+        "arm64"
+    };
+    let function = |runtime: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    \
+             Properties:\n      CodeUri: src\n      Handler: bootstrap\n      Runtime: {runtime}\n      \
+             Architectures: [{other}]\n"
+        )
+    };
+    let warnings_of = |runtime: &str| warnings(&function(runtime));
+    assert!(
+        warnings_of("provided.al2023")
+            .iter()
+            .any(|w| w.contains(&format!("built for {other} and this machine is"))),
+        "{:?}",
+        warnings_of("provided.al2023")
+    );
+    // An interpreter runs the code whatever the architecture.
+    assert!(
+        !warnings_of("python3.12")
+            .iter()
+            .any(|w| w.contains("this machine is")),
+    );
+}
