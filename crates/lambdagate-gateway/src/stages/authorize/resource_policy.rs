@@ -539,12 +539,13 @@ fn epoch_seconds(text: &str) -> Option<i64> {
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
         return text.parse().ok();
     }
-    let number = |s: &str| s.parse::<u32>().ok();
+    // Each part within its range, so that no arithmetic below can overflow.
+    let number = |s: &str, max: u32| s.parse::<u32>().ok().filter(|n| *n <= max);
     let (date, time) = text.split_once(['T', 't', ' ']).unwrap_or((text, ""));
     let mut parts = date.splitn(3, '-');
-    let year: i64 = parts.next()?.parse().ok()?;
-    let (month, day) = (number(parts.next()?)?, number(parts.next()?)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    let year = i64::from(number(parts.next()?, 9999)?);
+    let (month, day) = (number(parts.next()?, 12)?, number(parts.next()?, 31)?);
+    if month == 0 || day == 0 {
         return None;
     }
     let days = lambdagate_model::aws::days_from_civil(year, month, day);
@@ -557,19 +558,19 @@ fn epoch_seconds(text: &str) -> Option<i64> {
             let sign = if time.as_bytes()[at] == b'-' { -1 } else { 1 };
             let zone = &time[at + 1..];
             let minutes = match zone.split_once(':') {
-                Some((h, m)) => i64::from(number(h)? * 60 + number(m)?),
+                Some((h, m)) => number(h, 23)? * 60 + number(m, 59)?,
                 None if zone.is_empty() => 0,
-                None => i64::from(number(zone)? * 60),
+                None => number(zone, 23)? * 60,
             };
-            (&time[..at], sign * minutes * 60)
+            (&time[..at], sign * i64::from(minutes) * 60)
         }
         None => (time, 0),
     };
     let clock = clock.split('.').next()?;
     let mut hms = clock.splitn(3, ':');
-    let hours = number(hms.next()?)?;
-    let minutes = number(hms.next().unwrap_or("0"))?;
-    let seconds = number(hms.next().unwrap_or("0"))?;
+    let hours = number(hms.next()?, 24)?;
+    let minutes = number(hms.next().unwrap_or("0"), 59)?;
+    let seconds = number(hms.next().unwrap_or("0"), 60)?;
     Some(days * 86_400 + i64::from(hours * 3600 + minutes * 60 + seconds) - offset)
 }
 
@@ -630,11 +631,13 @@ pub fn refusal(method_arn: &str, iam: Option<&IamIdentity>, explicit: bool) -> G
 
 fn mask_account(arn: &str) -> String {
     let mut parts: Vec<String> = arn.splitn(6, ':').map(str::to_string).collect();
-    if let Some(account) = parts.get_mut(4)
-        && account.len() > 4
-    {
-        let keep = account.len() - 4;
-        *account = format!("{}{}", "*".repeat(keep.min(8)), &account[keep..]);
+    if let Some(account) = parts.get_mut(4) {
+        let chars: Vec<char> = account.chars().collect();
+        if chars.len() > 4 {
+            let hidden = chars.len() - 4;
+            let shown: String = chars[hidden..].iter().collect();
+            *account = format!("{}{shown}", "*".repeat(hidden.min(8)));
+        }
     }
     parts.join(":")
 }
@@ -876,6 +879,15 @@ mod tests {
         assert_eq!(epoch_seconds("1970-01-01"), Some(0));
         assert_eq!(epoch_seconds("2023-13-01"), None);
         assert_eq!(epoch_seconds("soon"), None);
+        // Out-of-range parts are refused, never overflowed.
+        for wild in [
+            "99999999999-01-01",
+            "2023-01-01T99999999:00:00Z",
+            "2023-01-01T00:00:00+99999999:00",
+            "2023-00-10",
+        ] {
+            assert_eq!(epoch_seconds(wild), None, "{wild}");
+        }
     }
 
     #[test]
