@@ -154,6 +154,7 @@ mod tests {
 
     fn request(method: &str, headers: &[(&str, &str)]) -> IncomingRequest {
         IncomingRequest {
+            secure: false,
             method: method.into(),
             raw_path: "/".into(),
             raw_query: None,

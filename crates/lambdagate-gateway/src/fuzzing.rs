@@ -216,6 +216,7 @@ pub fn request_to_event(request: &FuzzRequest) -> Outcomes {
         Some(Gateway::new(compiled, Arc::new(backend)))
     };
     let incoming = IncomingRequest {
+        secure: false,
         method: request.method.clone(),
         raw_path: request.path.clone(),
         raw_query: request.query.clone(),

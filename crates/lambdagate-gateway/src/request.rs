@@ -21,6 +21,8 @@ pub struct IncomingRequest {
     pub source_ip: IpAddr,
     /// The port the request arrived on (`X-Forwarded-Port`).
     pub local_port: u16,
+    /// Whether it arrived over TLS (`X-Forwarded-Proto: https`, `aws:SecureTransport`).
+    pub secure: bool,
 }
 
 impl IncomingRequest {
@@ -31,6 +33,11 @@ impl IncomingRequest {
             .rev()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+
+    /// `X-Forwarded-Proto`: the scheme the client used.
+    pub fn scheme(&self) -> &'static str {
+        if self.secure { "https" } else { "http" }
     }
 
     /// The `User-Agent`, or empty.

@@ -350,6 +350,7 @@ async fn handle(
         body: Bytes::new(),
         source_ip: peer.ip(),
         local_port: local.map_or(0, |a| a.port()),
+        secure: config.tls.is_some(),
     };
     let declared = parts
         .headers

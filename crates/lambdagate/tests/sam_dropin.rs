@@ -34,7 +34,9 @@ def handler(event, context):
     print("log line from the handler")
     keys = ["DECLARED", "EXTRA", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "SOURCE", "AWS_SAM_LOCAL"]
-    return {"statusCode": 200, "body": json.dumps({k: os.environ.get(k) for k in keys})}
+    seen = {k: os.environ.get(k) for k in keys}
+    seen["proto"] = (event.get("headers") or {}).get("x-forwarded-proto")
+    return {"statusCode": 200, "body": json.dumps(seen)}
 "#;
 
 async fn env_of(server: &Server) -> Value {
@@ -108,6 +110,7 @@ async fn the_local_commands_make_the_environment_as_sam_local_does() {
     let server = Server::start_in(scratch.path(), &args, &shell);
     let env = env_of(&server).await;
     assert_eq!(env["AWS_SAM_LOCAL"], "true", "{env}");
+    assert_eq!(env["proto"], "http", "{env}");
     assert_eq!(env["DECLARED"], "from-shell", "{env}");
     assert_eq!(env["EXTRA"], Value::Null, "{env}");
     drop(server);
@@ -390,6 +393,8 @@ fn https_with_the_given_certificate() {
             "{text} {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        // The client came over TLS, and the event says so.
+        assert!(text.contains("\"proto\": \"https\""), "{text}");
         let expected = if version == "--http2" { " 2" } else { " 1.1" };
         assert!(text.ends_with(expected), "{text}");
     }

@@ -482,7 +482,7 @@ impl HttpIntegration {
                 };
                 set_header(&mut headers, "X-Forwarded-For", forwarded_for);
                 set_header(&mut headers, "X-Forwarded-Port", req.local_port.to_string());
-                set_header(&mut headers, "X-Forwarded-Proto", "http".into());
+                set_header(&mut headers, "X-Forwarded-Proto", req.scheme().into());
                 set_header(&mut headers, "X-Amzn-Trace-Id", cx.ids.trace.clone());
                 if let Some(api) = cx.api {
                     set_header(&mut headers, "x-amzn-apigateway-api-id", api.api_id.clone());
@@ -546,7 +546,7 @@ impl HttpIntegration {
                 },
             ),
             ("X-Forwarded-Port".into(), req.local_port.to_string()),
-            ("X-Forwarded-Proto".into(), "http".into()),
+            ("X-Forwarded-Proto".into(), req.scheme().into()),
         ]
     }
 

@@ -171,6 +171,7 @@ mod tests {
 
     async fn check(snapshot: &Snapshot, usage_key: Option<&str>) -> Result<Option<String>, u16> {
         let request = IncomingRequest {
+            secure: false,
             method: "GET".into(),
             raw_path: "/dev/items".into(),
             raw_query: None,

@@ -150,6 +150,7 @@ pub fn request(
         None => (target.to_string(), None),
     };
     IncomingRequest {
+        secure: false,
         method: method.into(),
         raw_path: path,
         raw_query: query,

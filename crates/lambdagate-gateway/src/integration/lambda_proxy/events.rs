@@ -166,7 +166,7 @@ fn event_headers<'a>(input: &'a EventInput<'a>, rest: bool) -> Vec<(Cow<'a, str>
         ("X-Amzn-Trace-Id", Cow::Borrowed(input.trace_id)),
         ("X-Forwarded-For", Cow::Owned(forwarded_for)),
         ("X-Forwarded-Port", Cow::Owned(req.local_port.to_string())),
-        ("X-Forwarded-Proto", Cow::Borrowed("http")),
+        ("X-Forwarded-Proto", Cow::Borrowed(req.scheme())),
     ];
     for (name, value) in added {
         let name = if rest {
@@ -632,6 +632,7 @@ mod tests {
 
     fn event_with(authorizer: Option<&Authorization>, kind: &str) -> Value {
         let request = IncomingRequest {
+            secure: false,
             method: "GET".into(),
             raw_path: "/me".into(),
             raw_query: None,

@@ -129,8 +129,7 @@ fn caller<'a>(
         source_ip: cx.request.source_ip,
         user_agent: cx.request.header("user-agent"),
         referer: cx.request.header("referer"),
-        // Events say `X-Forwarded-Proto: http` whatever the listener; the key agrees with them.
-        secure: false,
+        secure: cx.request.secure,
         iam,
     }
 }
