@@ -22,6 +22,8 @@ struct Answer {
     status: u16,
     headers: reqwest::header::HeaderMap,
     body: Vec<u8>,
+    /// The server's output so far, kept for a 5xx: what the function logged says why.
+    server_output: String,
 }
 
 impl Answer {
@@ -36,7 +38,13 @@ impl Answer {
 
     /// The event an echo answered with.
     fn event(&self) -> Value {
-        assert_eq!(self.status, 200, "{}", self.text());
+        assert_eq!(
+            self.status,
+            200,
+            "{}\n--- server output:\n{}",
+            self.text(),
+            self.server_output
+        );
         self.json()["event"].clone()
     }
 
@@ -72,10 +80,16 @@ impl Client<'_> {
             request = request.header(*n, *v);
         }
         let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
         Answer {
-            status: response.status().as_u16(),
+            status,
             headers: response.headers().clone(),
             body: response.bytes().await.unwrap().to_vec(),
+            server_output: if status >= 500 {
+                self.server.printed()
+            } else {
+                String::new()
+            },
         }
     }
 
