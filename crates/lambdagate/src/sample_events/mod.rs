@@ -74,6 +74,16 @@ impl Values {
     fn get(&self, name: &str) -> &str {
         self.0.get(name).map_or("", String::as_str)
     }
+
+    /// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` from the event's options.
+    fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.get("partition"),
+            self.get("region"),
+            self.get("account-id")
+        )
+    }
 }
 
 /// Every event `generate-event` knows, by service.

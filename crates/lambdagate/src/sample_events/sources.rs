@@ -208,26 +208,14 @@ fn sqs(values: &Values) -> Result<Value, String> {
             "messageAttributes": {},
             "md5OfBody": md5::hex(body.as_bytes()),
             "eventSource": "aws:sqs",
-            "eventSourceARN": format!(
-                "arn:{}:sqs:{}:{}:{}",
-                values.get("partition"),
-                values.get("region"),
-                values.get("account-id"),
-                values.get("queue-name")
-            ),
+            "eventSourceARN": values.arn("sqs", values.get("queue-name")),
             "awsRegion": values.get("region")
         }]
     }))
 }
 
 fn sns(values: &Values) -> Result<Value, String> {
-    let topic = format!(
-        "arn:{}:sns:{}:{}:{}",
-        values.get("partition"),
-        values.get("region"),
-        values.get("account-id"),
-        values.get("topic")
-    );
+    let topic = values.arn("sns", values.get("topic"));
     let subscription = format!("{topic}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55");
     Ok(json!({
         "Records": [{
@@ -258,12 +246,12 @@ fn sns(values: &Values) -> Result<Value, String> {
 }
 
 fn dynamodb(values: &Values) -> Result<Value, String> {
-    let stream = format!(
-        "arn:{}:dynamodb:{}:{}:table/{}/stream/2023-11-14T22:13:20.000",
-        values.get("partition"),
-        values.get("region"),
-        values.get("account-id"),
-        values.get("table")
+    let stream = values.arn(
+        "dynamodb",
+        &format!(
+            "table/{}/stream/2023-11-14T22:13:20.000",
+            values.get("table")
+        ),
     );
     let record = |id: &str, name: &str, sequence: &str, images: Value| {
         let mut dynamodb = json!({
@@ -306,13 +294,7 @@ fn scheduled(values: &Values) -> Result<Value, String> {
         "account": values.get("account-id"),
         "time": ISO_TIME.replace(".000", ""),
         "region": values.get("region"),
-        "resources": [format!(
-            "arn:{}:events:{}:{}:rule/{}",
-            values.get("partition"),
-            values.get("region"),
-            values.get("account-id"),
-            values.get("rule")
-        )],
+        "resources": [values.arn("events", &format!("rule/{}", values.get("rule")))],
         "detail": {}
     }))
 }
