@@ -29,6 +29,13 @@ WARMUP_FIRST="${BENCH_WARMUP_FIRST:-8}"
 CONNECTIONS="${BENCH_CONNECTIONS:-1 16}"
 ONLY="${BENCH_ONLY:-startup lambdagate features invoke sls pairs nginx}"
 PAIR_ROUNDS="${BENCH_PAIR_ROUNDS:-3}"
+# A row at the highest connection count measured while the host took more than STEAL_LIMIT % of
+# the cores (steal) is measured again, up to STEAL_RETRIES more times, and the attempt with the
+# least steal is kept; STEAL_BUDGET caps the extra attempts of the whole run. The report says how
+# many attempts each row took.
+STEAL_LIMIT="${BENCH_STEAL_LIMIT:-3}"
+STEAL_RETRIES="${BENCH_STEAL_RETRIES:-2}"
+STEAL_BUDGET="${BENCH_STEAL_BUDGET:-24}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # The cores /proc/stat adds steal over (every online CPU, whatever this shell's affinity).
 CORES=$(grep -c '^cpu[0-9]' /proc/stat)
@@ -139,11 +146,35 @@ install_peers() {
 # measure NAME URL [LUA] [WARM_SECONDS]: warm up, then wrk at each connection count; appends to $RESULTS
 # with the CPU per request of $SERVER_PID and of the processes under it (bench/cpu.py).
 # One measurement of URL at CONNS connections after WARM seconds at that count: appends a row to the
-# results with the CPU per request of $SERVER_PID and of the processes under it.
+# results with the CPU per request of $SERVER_PID and of the processes under it, the host's steal
+# and the attempts it took (see STEAL_LIMIT).
 measure_at() {
-    local name=$1 url=$2 lua=$3 conns=$4 warm=$5 threads out line
+    local name=$1 url=$2 lua=$3 conns=$4 warm=$5 threads attempt=1 best="" best_steal="" most=0 c
     threads=$((conns < 2 ? 1 : 2))
-    BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${warm}s" -s "$lua" "$url" >/dev/null 2>&1 || true
+    for c in $CONNECTIONS; do ((c > most)) && most=$c; done
+    while :; do
+        BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${warm}s" -s "$lua" "$url" >/dev/null 2>&1 || true
+        measure_once "$name" "$url" "$lua" "$conns" "$threads"
+        # Keep the attempt with the least steal (the first of equals).
+        if [[ -z $best ]] || awk -v a="$steal_pct" -v b="$best_steal" 'BEGIN { exit !(a < b) }'; then
+            best=$ROW best_steal=$steal_pct
+        fi
+        # Only the rows the targets read (the highest count) are measured again.
+        if ((conns < most || attempt > STEAL_RETRIES || STEAL_BUDGET <= 0)) ||
+            awk -v a="$best_steal" -v l="$STEAL_LIMIT" 'BEGIN { exit !(a <= l) }'; then
+            break
+        fi
+        STEAL_BUDGET=$((STEAL_BUDGET - 1))
+        attempt=$((attempt + 1))
+        printf '   (steal %s %% above %s %%: measuring %s again, attempt %s)\n' "$steal_pct" "$STEAL_LIMIT" "$name" "$attempt" >&2
+    done
+    printf '%s\t%s\n' "$best" "$attempt" >>"$RESULTS"
+}
+
+# One wrk run of URL: sets ROW (the results row without its attempts column) and steal_pct, and
+# prints the row.
+measure_once() {
+    local name=$1 url=$2 lua=$3 conns=$4 threads=$5 out line
     read -r server_before below_before steal_before < <(python3 "$BENCH/cpu.py" "$SERVER_PID")
     out=$(BENCH_LUA_DIR="$BENCH/wrk" wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$lua" "$url" 2>&1) ||
         die "wrk failed on $url: $out"
@@ -155,8 +186,8 @@ measure_at() {
     below_us=$(awk -v a="$below_before" -v b="$below_after" -v n="$requests" 'BEGIN { printf "%.1f", n ? (b - a) / n : 0 }')
     # The share of the cores the VM's host took during the run (steal), in percent.
     steal_pct=$(awk -v a="$steal_before" -v b="$steal_after" -v d="$duration" -v c="$CORES" 'BEGIN { printf "%.1f", d ? 100 * (b - a) / (d * c) : 0 }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$conns" "$requests" "$duration" "$p50" "$p99" \
-        "$((non2xx + sockerr))" "$server_us" "$below_us" "$steal_pct" >>"$RESULTS"
+    ROW=$(printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s' "$name" "$conns" "$requests" "$duration" "$p50" "$p99" \
+        "$((non2xx + sockerr))" "$server_us" "$below_us" "$steal_pct")
     awk -v n="$name" -v c="$conns" -v r="$requests" -v d="$duration" -v a="$p50" -v b="$p99" -v e="$((non2xx + sockerr))" \
         -v s="$server_us" -v f="$below_us" -v t="$steal_pct" \
         'BEGIN { printf "   %-31s c=%-3s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  errors %s  cpu/req %s + %s us  steal %s %%\n", n, c, r / (d / 1e6), a / 1e3, b / 1e3, e, s, f, t }' >&2
