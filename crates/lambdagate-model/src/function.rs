@@ -97,8 +97,23 @@ pub struct LoggingConfig {
     pub log_format: Option<String>,
     /// `ApplicationLogLevel` (JSON only): the least level the runtime emits.
     pub application_log_level: Option<String>,
+    /// `SystemLogLevel` (JSON only): the least level of Lambda's own lines; at `WARN` there are
+    /// no START, END or REPORT lines, which are INFO.
+    pub system_log_level: Option<String>,
     /// `LogGroup`: the log group's name, in place of `/aws/lambda/{name}`.
     pub log_group: Option<String>,
+}
+
+impl LoggingConfig {
+    /// Whether Lambda writes the function's INFO platform lines (START, END, REPORT): not when
+    /// JSON logs are filtered at `SystemLogLevel: WARN`.
+    pub fn platform_info_lines(&self) -> bool {
+        !(self
+            .log_format
+            .as_deref()
+            .is_some_and(|f| f.eq_ignore_ascii_case("JSON"))
+            && self.system_log_level.as_deref() == Some("WARN"))
+    }
 }
 
 impl Function {

@@ -565,11 +565,13 @@ impl<P: InstancePool> Instance<P> {
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
-        pool.logs().push(
-            Some(job.request_id.clone()),
-            LogStream::Platform,
-            format!("START RequestId: {} Version: $LATEST", job.request_id),
-        );
+        if pool.function().logging.platform_info_lines() {
+            pool.logs().push(
+                Some(job.request_id.clone()),
+                LogStream::Platform,
+                format!("START RequestId: {} Version: $LATEST", job.request_id),
+            );
+        }
         let wake_supervisor = {
             let mut st = self.lock();
             st.last_request_id = Some(job.request_id.clone());
@@ -608,6 +610,13 @@ impl<P: InstancePool> Instance<P> {
                     pipe.end_invocation(self);
                 }
             }
+        }
+        if !pool.function().logging.platform_info_lines() {
+            // `SystemLogLevel: WARN`: no END or REPORT, which are INFO.
+            self.lock().init_duration = None;
+            let _ = current.reply.send(outcome);
+            pool.job_finished(status.is_none());
+            return;
         }
         let (memory_mb, init) = {
             let mut st = self.lock();

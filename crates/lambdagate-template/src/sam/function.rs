@@ -222,7 +222,7 @@ pub fn build(
         }
     }
 
-    let logging = logging(d, props, &owner);
+    let logging = logging(d, props, &owner, strict);
     let (code_dir, environment, timeout, memory, concurrency, architectures, logging) = match (
         code_dir,
         environment,
@@ -344,8 +344,8 @@ fn unserved_settings(d: &mut Diags, props: &Node, owner: &str) {
 }
 
 /// `LoggingConfig`: `LogFormat` `Text` or `JSON`, `ApplicationLogLevel` and `SystemLogLevel`
-/// (which only JSON logs take), `LogGroup`.
-fn logging(d: &mut Diags, props: &Node, owner: &str) -> R<LoggingConfig> {
+/// (which only JSON logs take: Lambda refuses a level with `LogFormat: Text`), `LogGroup`.
+fn logging(d: &mut Diags, props: &Node, owner: &str, strict: bool) -> R<LoggingConfig> {
     let Some(node) = props.get("LoggingConfig") else {
         return Ok(LoggingConfig::default());
     };
@@ -382,10 +382,53 @@ fn logging(d: &mut Diags, props: &Node, owner: &str) -> R<LoggingConfig> {
     );
     let system = one_of(d, "SystemLogLevel", &["DEBUG", "INFO", "WARN"]);
     let group = props::text(d, node, "LogGroup", &owner);
-    let (format, level, _system, group) = (format?, level?, system?, group?);
+    let (format, mut level, mut system, group) = (format?, level?, system?, group?);
+    if format.as_deref() != Some("JSON") && (level.is_some() || system.is_some()) {
+        let key = if level.is_some() {
+            "ApplicationLogLevel"
+        } else {
+            "SystemLogLevel"
+        };
+        let at = node.get(key).map_or(node.pos, |n| n.pos);
+        if strict && format.is_some() {
+            // What the Lambda API answers a deploy with.
+            d.error(
+                at,
+                format!(
+                    "{owner}: {key} is not supported when LogFormat is set to \"Text\"; remove \
+                     it or set LogFormat to JSON"
+                ),
+            );
+        } else {
+            d.warn(
+                at,
+                format!(
+                    "{owner}: {key} only filters JSON logs (LogFormat: JSON); with {} Lambda \
+                     refuses it, and here it is ignored",
+                    if format.is_some() {
+                        "LogFormat: Text"
+                    } else {
+                        "the default LogFormat, Text,"
+                    }
+                ),
+            );
+        }
+        level = None;
+        system = None;
+    }
+    if system.as_deref() == Some("DEBUG") {
+        d.warn(
+            node.get("SystemLogLevel").map_or(node.pos, |n| n.pos),
+            format!(
+                "{owner}: SystemLogLevel DEBUG: lambdagate writes the INFO platform lines \
+                 (START, END, REPORT) but not Lambda's DEBUG platform events"
+            ),
+        );
+    }
     Ok(LoggingConfig {
         log_format: format,
         application_log_level: level,
+        system_log_level: system,
         log_group: group,
     })
 }

@@ -189,10 +189,53 @@ fn logging_config_is_read_and_checked() {
     assert_eq!(logging.log_format.as_deref(), Some("JSON"));
     assert_eq!(logging.application_log_level.as_deref(), Some("WARN"));
     assert_eq!(logging.log_group.as_deref(), Some("/my/group"));
+    assert_eq!(logging.system_log_level, None);
+    assert!(logging.platform_info_lines());
     let bad = text.replace("LogFormat: JSON", "LogFormat: Yaml");
     assert_error(
         &load(&bad).unwrap_err(),
         "LoggingConfig: LogFormat `Yaml` is not one of Text, JSON",
+    );
+
+    let quiet = text.replace("LogGroup", "SystemLogLevel: WARN\n        LogGroup");
+    let app = load(&quiet).unwrap();
+    assert_eq!(
+        app.functions[0].logging.system_log_level.as_deref(),
+        Some("WARN")
+    );
+    assert!(!app.functions[0].logging.platform_info_lines());
+
+    // Levels with Text logs: a deploy is refused; served, they are ignored with a warning.
+    let text_levels = quiet.replace("LogFormat: JSON", "LogFormat: Text");
+    let errors = strict_errors(&text_levels);
+    assert!(
+        errors.iter().any(|e| e
+            .contains("ApplicationLogLevel is not supported when LogFormat is set to \"Text\"")),
+        "{errors:?}"
+    );
+    let warned = warnings(&text_levels);
+    assert!(
+        warned.iter().any(|w| w.contains(
+            "ApplicationLogLevel only filters JSON logs (LogFormat: JSON); with LogFormat: Text Lambda refuses it"
+        )),
+        "{warned:?}"
+    );
+    let app = load(&text_levels).unwrap();
+    let logging = &app.functions[0].logging;
+    assert_eq!(
+        (
+            logging.application_log_level.as_deref(),
+            logging.system_log_level.as_deref()
+        ),
+        (None, None)
+    );
+    assert!(logging.platform_info_lines());
+
+    let debug = text.replace("LogGroup", "SystemLogLevel: DEBUG\n        LogGroup");
+    assert!(
+        warnings(&debug)
+            .iter()
+            .any(|w| w.contains("SystemLogLevel DEBUG: lambdagate writes the INFO platform lines")),
     );
 }
 
