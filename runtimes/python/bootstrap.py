@@ -771,6 +771,134 @@ def _parse_json_header(value, name):
 # ---------------------------------------------------------------------------
 
 
+# What a Lambda Python runtime has besides the standard library and the function's own code
+# and layers: the AWS SDK and its dependencies (in /var/runtime), pip and setuptools; and what a
+# debugger started with --debug-args loads on its own.
+_LAMBDA_PROVIDED = frozenset(
+    (
+        "boto3",
+        "botocore",
+        "s3transfer",
+        "jmespath",
+        "dateutil",
+        "urllib3",
+        "six",
+        "awslambdaric",
+        "pip",
+        "setuptools",
+        "pkg_resources",
+        "_distutils_hack",
+        "debugpy",
+        "pydevd",
+        "_pydevd_bundle",
+        "_pydev_bundle",
+        "_pydevd_frame_eval",
+        "pydevd_plugins",
+    )
+)
+
+
+class _HostPackageFinder(object):
+    """The path finder, saying once per top-level module when one is found in the
+    site-packages of the interpreter that runs the function here. Lambda's
+    interpreter has none of those packages: an import that works here only
+    because a package is installed on this machine fails there with
+    Runtime.ImportModuleError. The import itself is left as it is."""
+
+    def __init__(self, finder, host_dirs):
+        self._finder = finder
+        self._host_dirs = host_dirs
+        self._said = set()
+
+    def __getattr__(self, name):
+        # invalidate_caches, find_distributions (importlib.metadata), ...
+        return getattr(self._finder, name)
+
+    def find_spec(self, name, path=None, target=None):
+        spec = self._finder.find_spec(name, path, target)
+        if (
+            spec is None
+            or path is not None
+            or name in self._said
+            or name in _LAMBDA_PROVIDED
+        ):
+            return spec
+        where = spec.origin if spec.has_location else None
+        if where is None and spec.submodule_search_locations:
+            where = next(iter(spec.submodule_search_locations), None)
+        if where:
+            folder = self._host_dir_of(where)
+            if folder is not None:
+                self._said.add(name)
+                # A host package's own imports come with it: only the import in the
+                # function's code (or a layer's) is worth a word.
+                if self._host_dir_of(self._importer()) is None:
+                    sys.stderr.write(
+                        "lambdagate: warning: module '%s' was imported from %s, the packages of "
+                        "the Python that runs this function here; Lambda does not have them, so "
+                        "there this import fails unless '%s' is deployed with the function "
+                        "(requirements.txt and sam build) or in a layer\n" % (name, folder, name)
+                    )
+        return spec
+
+    def _host_dir_of(self, path):
+        if not path:
+            return None
+        path = os.path.realpath(path)
+        for folder in self._host_dirs:
+            if path.startswith(folder + os.sep):
+                return folder
+        return None
+
+    @staticmethod
+    def _importer():
+        """The file of the code asking for the import: the first frame outside the
+        import machinery (importlib.import_module included) and this file."""
+        machinery = os.path.dirname(importlib.__file__) + os.sep
+        frame = sys._getframe(2)
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if (
+                not name.startswith("<")
+                and name != _THIS_FILE
+                and not name.startswith(machinery)
+            ):
+                return name
+            frame = frame.f_back
+        return None
+
+
+def _watch_host_packages(own_paths):
+    """Puts _HostPackageFinder in place of the path finder, for the site-packages
+    folders of this interpreter that are not among `own_paths` (the function's code,
+    its layers, lambdagate's copy of the SDK)."""
+    try:
+        import site
+        import importlib.machinery
+
+        folders = list(site.getsitepackages())
+        if site.ENABLE_USER_SITE:
+            folders.append(site.getusersitepackages())
+    except Exception:
+        return
+    own = [os.path.realpath(p) for p in own_paths if p]
+    host = []
+    for folder in folders:
+        folder = os.path.realpath(folder)
+        if not any(
+            folder == mine or folder.startswith(mine + os.sep) or mine.startswith(folder + os.sep)
+            for mine in own
+        ):
+            host.append(folder)
+    if not host:
+        return
+    finder = importlib.machinery.PathFinder
+    for i, entry in enumerate(sys.meta_path):
+        if entry is finder:
+            sys.meta_path[i] = _HostPackageFinder(finder, tuple(host))
+            return
+
+
 def get_handler(handler):
     """Import the handler's module and return the handler function."""
     try:
@@ -1186,6 +1314,9 @@ def main():
         sys.path[0] = task_root
     else:
         sys.path.insert(0, task_root)
+    _watch_host_packages(
+        [task_root] + os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    )
     client = None
     if unix_path:
         try:

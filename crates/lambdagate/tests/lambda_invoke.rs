@@ -176,7 +176,7 @@ fn a_json_logging_config_makes_the_runtimes_write_json_records() {
          Properties:\n      CodeUri: py/\n      Handler: app.handler\n      Runtime: python3.11\n  \
          Node:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: node/\n      \
          Handler: index.handler\n      Runtime: nodejs20.x\n      LoggingConfig:\n        LogFormat: JSON\n        \
-         ApplicationLogLevel: DEBUG\n",
+         ApplicationLogLevel: DEBUG\n        SystemLogLevel: WARN\n",
     );
     scratch.write(
         "py/app.py",
@@ -210,6 +210,10 @@ fn a_json_logging_config_makes_the_runtimes_write_json_records() {
         serde_json::json!({"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "INFO",
             "AWS_LAMBDA_LOG_GROUP_NAME": "/custom/group"})
     );
+    // Lambda's own INFO lines, at the default SystemLogLevel.
+    for platform in ["START RequestId: ", "END RequestId: ", "REPORT RequestId: "] {
+        assert!(stderr.contains(platform), "{platform}: {stderr}");
+    }
     let logged = records(&stderr);
     assert_eq!(logged.len(), 2, "{stderr}");
     let info = &logged[0];
@@ -261,6 +265,10 @@ fn a_json_logging_config_makes_the_runtimes_write_json_records() {
         [("DEBUG", "shown at DEBUG"), ("INFO", "hi 1")],
         "{stderr}"
     );
+    // `SystemLogLevel: WARN`: none of them.
+    for platform in ["START RequestId", "END RequestId", "REPORT RequestId"] {
+        assert!(!stderr.contains(platform), "{platform}: {stderr}");
+    }
 }
 
 #[test]
@@ -375,4 +383,73 @@ fn local_invoke_without_an_event_sends_an_empty_one_and_leaves_stdin_alone() {
     let body: serde_json::Value =
         serde_json::from_str(answer["body"].as_str().unwrap_or_default()).unwrap();
     assert_eq!(body["event"], serde_json::json!({}), "{answer}");
+}
+
+/// A package found only in the site-packages of the interpreter that runs the function here
+/// (a virtualenv, the system's Python) imports, but Lambda has no such packages: the function's
+/// log says so, once, for the import in the function's own code and not for that package's
+/// own imports.
+#[test]
+fn a_package_from_the_local_pythons_site_packages_is_named_in_the_log() {
+    let scratch = support::Scratch::new("host-packages");
+    let venv = scratch.path().join("venv");
+    let made = std::process::Command::new("python3")
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let python = venv.join("bin/python3");
+    let site = std::process::Command::new(&python)
+        .args(["-c", "import site; print(site.getsitepackages()[0])"])
+        .output()
+        .unwrap();
+    let site = std::path::PathBuf::from(String::from_utf8(site.stdout).unwrap().trim());
+    std::fs::create_dir_all(site.join("hostonly")).unwrap();
+    std::fs::write(
+        site.join("hostonly/__init__.py"),
+        "import hostdep\nVALUE = hostdep.VALUE\n",
+    )
+    .unwrap();
+    std::fs::write(site.join("hostdep.py"), "VALUE = 'from the host'\n").unwrap();
+    scratch.write(
+        "template.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Py:\n    Type: AWS::Serverless::Function\n    \
+         Properties:\n      CodeUri: py/\n      Handler: app.handler\n      Runtime: python3.11\n",
+    );
+    scratch.write("py/helper.py", "NAME = 'helper'\n");
+    scratch.write(
+        "py/app.py",
+        "import json\nimport helper\n\ndef handler(event, context):\n    import hostonly\n    \
+         return {'value': hostonly.VALUE, 'helper': helper.NAME}\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_lambdagate"))
+        .args(["invoke", "Py", "--no-event"])
+        .current_dir(scratch.path())
+        .env("LAMBDAGATE_PYTHON", &python)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let body: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"value": "from the host", "helper": "helper"})
+    );
+    let site = std::fs::canonicalize(&site).unwrap();
+    let said = format!(
+        "lambdagate: warning: module 'hostonly' was imported from {}, the packages of the Python that runs this function here; Lambda does not have them",
+        site.display()
+    );
+    assert_eq!(stderr.matches(&said).count(), 1, "{stderr}");
+    assert!(
+        !stderr.contains("'hostdep'") && !stderr.contains("'helper'") && !stderr.contains("'json'"),
+        "{stderr}"
+    );
 }
