@@ -61,6 +61,9 @@ pub fn folder(
         if let Some(asset) = crate::cdk::asset_of(resource, "Code") {
             return from_asset(d, asset, owner, base);
         }
+        if let Some(zip) = packaged(code, base) {
+            return local(d, code.pos, &zip, "Code", owner, base);
+        }
         return Err(d.error(
             code.pos,
             format!(
@@ -110,6 +113,21 @@ pub fn local_zip(resource: &Resource, props: &Node, base: &Path) -> bool {
         .and_then(Node::as_str)
         .or_else(|| crate::cdk::asset_of(resource, key).and_then(Node::as_str));
     named.is_some_and(|uri| uri.to_ascii_lowercase().ends_with(".zip") && base.join(uri).is_file())
+        || props
+            .get(key)
+            .and_then(|code| packaged(code, base))
+            .is_some()
+}
+
+/// The local zip that `Code` / `Content` in S3 (`{S3Bucket, S3Key}`) was packaged from, when
+/// it lies next to the template under the S3 key's file name: what `serverless package`
+/// writes (`.serverless/` holds the CloudFormation template and the zips its `S3Key`s name,
+/// `serverless/<service>/<stage>/<time>/<name>.zip`). Returned as the file's name.
+pub fn packaged(code: &Node, base: &Path) -> Option<String> {
+    let key = code.get("S3Key")?.as_str()?;
+    let name = key.rsplit('/').next()?;
+    (name.to_ascii_lowercase().ends_with(".zip") && base.join(name).is_file())
+        .then(|| name.to_string())
 }
 
 /// The local folder (or zip) CDK's `aws:asset:path` names (see [`crate::cdk::asset_of`]).

@@ -8,9 +8,11 @@ use crate::diag::{Diags, R};
 use crate::node::Node;
 
 /// The statements of a policy document: an object with `Statement` (one object or a list),
-/// or the same as a JSON string, as `Policy` accepts both.
+/// or the same as a JSON string, as `Policy` accepts both. An empty string is no policy: the
+/// Serverless Framework writes `Policy: ""` on every REST API it deploys.
 pub fn statements(d: &mut Diags, node: &Node, owner: &str) -> R<Vec<Value>> {
     let document = match node.to_json() {
+        Value::String(text) if text.trim().is_empty() => return Ok(Vec::new()),
         Value::String(text) => match serde_json::from_str::<Value>(&text) {
             Ok(parsed) => parsed,
             Err(e) => {

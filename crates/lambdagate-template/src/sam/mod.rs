@@ -89,11 +89,14 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
                 );
                 continue;
             };
-            // CDK writes the layer's content as an S3 asset with its local folder in Metadata.
+            // CDK writes the layer's content as an S3 asset with its local folder in Metadata;
+            // `serverless package` as an S3 key whose zip lies next to the template.
             let (uri, key) = match crate::cdk::asset_of(resource, key) {
                 Some(asset) if uri.as_str().is_none() => (asset, "aws:asset:path"),
                 _ => (uri, key),
             };
+            let packaged = crate::code::packaged(uri, base).map(|zip| Node::str(zip, uri.pos));
+            let uri = packaged.as_ref().unwrap_or(uri);
             // A layer published from S3 (an artifact bucket, another pipeline's output): a
             // deploy takes it and a function runs without its content here, as with a layer
             // named by ARN; `validate` still says it is not local.

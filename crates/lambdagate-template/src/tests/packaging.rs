@@ -321,3 +321,100 @@ Resources:
         "{errors:#?}"
     );
 }
+
+/// `serverless package` output: a CloudFormation template in `.serverless/` whose functions and
+/// layers are in S3 under keys naming the zips beside it, and REST APIs with `Policy: ""`.
+#[test]
+fn a_serverless_framework_package_runs_from_its_zips() {
+    let text = r#"{
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Resources": {
+    "ServerlessDeploymentBucket": {"Type": "AWS::S3::Bucket"},
+    "SharedLambdaLayer": {
+      "Type": "AWS::Lambda::LayerVersion",
+      "Properties": {
+        "Content": {"S3Bucket": {"Ref": "ServerlessDeploymentBucket"},
+                    "S3Key": "serverless/demo/dev/1796192708405-2026-12-02T06:25:08.405Z/shared.zip"},
+        "LayerName": "shared"
+      }
+    },
+    "HelloLambdaFunction": {
+      "Type": "AWS::Lambda::Function",
+      "Properties": {
+        "Code": {"S3Bucket": {"Ref": "ServerlessDeploymentBucket"},
+                 "S3Key": "serverless/demo/dev/1796192708405-2026-12-02T06:25:08.405Z/demo.zip"},
+        "Handler": "src/handler.hello",
+        "Runtime": "python3.11",
+        "FunctionName": "demo-dev-hello",
+        "Role": "arn:aws:iam::123456789012:role/r",
+        "Layers": [{"Ref": "SharedLambdaLayer"}]
+      }
+    },
+    "ApiGatewayRestApi": {
+      "Type": "AWS::ApiGateway::RestApi",
+      "Properties": {"Name": "dev-demo", "EndpointConfiguration": {"Types": ["EDGE"]}, "Policy": ""}
+    },
+    "ApiGatewayResourceHello": {
+      "Type": "AWS::ApiGateway::Resource",
+      "Properties": {"ParentId": {"Fn::GetAtt": ["ApiGatewayRestApi", "RootResourceId"]},
+                     "PathPart": "hello", "RestApiId": {"Ref": "ApiGatewayRestApi"}}
+    },
+    "ApiGatewayMethodHelloGet": {
+      "Type": "AWS::ApiGateway::Method",
+      "Properties": {
+        "HttpMethod": "GET", "AuthorizationType": "NONE",
+        "ResourceId": {"Ref": "ApiGatewayResourceHello"}, "RestApiId": {"Ref": "ApiGatewayRestApi"},
+        "Integration": {"IntegrationHttpMethod": "POST", "Type": "AWS_PROXY",
+          "Uri": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
+                 ":lambda:path/2015-03-31/functions/", {"Fn::GetAtt": ["HelloLambdaFunction", "Arn"]}, "/invocations"]]}}
+      }
+    },
+    "ApiGatewayDeployment1796192675000": {
+      "Type": "AWS::ApiGateway::Deployment",
+      "Properties": {"RestApiId": {"Ref": "ApiGatewayRestApi"}, "StageName": "dev"},
+      "DependsOn": ["ApiGatewayMethodHelloGet"]
+    }
+  }
+}"#;
+    let dir = scratch("serverless-package", &[]);
+    let package = dir.join(".serverless");
+    std::fs::create_dir_all(&package).unwrap();
+    std::fs::write(
+        package.join("cloudformation-template-update-stack.json"),
+        text,
+    )
+    .unwrap();
+    std::fs::write(
+        package.join("demo.zip"),
+        zip(&[(
+            "src/handler.py",
+            b"def hello(e, c):\n    return {'statusCode': 200}\n",
+            false,
+        )]),
+    )
+    .unwrap();
+    std::fs::write(
+        package.join("shared.zip"),
+        zip(&[("python/shared.py", b"VALUE = 1\n", false)]),
+    )
+    .unwrap();
+    let template = package.join("cloudformation-template-update-stack.json");
+    let loaded = load_file(&template, true).unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
+    let app = loaded.application;
+    let function = &app.functions[0];
+    assert!(function.code_dir.join("src/handler.py").is_file());
+    assert!(function.layers[0].join("python/shared.py").is_file());
+    let api = &app.apis[0];
+    assert!(api.resource_policy.is_empty());
+    assert_eq!(api.routes.len(), 1, "{:#?}", api.routes);
+
+    // Without the zip, the S3 location is what it is: not local.
+    std::fs::remove_file(package.join("demo.zip")).unwrap();
+    let errors = lines(&load_file(&template, false).expect_err("no zip"));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("function `HelloLambdaFunction`: Code is in S3 (S3Bucket/S3Key)")),
+        "{errors:#?}"
+    );
+}
