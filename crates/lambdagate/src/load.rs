@@ -8,8 +8,21 @@ use lambdagate_template::{LoadFailure, LoadOptions, Severity};
 
 use crate::cli::TemplateArgs;
 
+/// The files that make the current folder a Serverless Framework project.
+const SERVERLESS_CONFIGS: &[&str] = &[
+    "serverless.yml",
+    "serverless.yaml",
+    "serverless.json",
+    "serverless.js",
+    "serverless.ts",
+];
+
+/// The CloudFormation template `serverless package` writes, with the zips it names.
+const SERVERLESS_PACKAGE: &str = ".serverless/cloudformation-template-update-stack.json";
+
 /// The template path: `-t`; else, as SAM CLI does, the one `sam build` wrote in
-/// `.aws-sam/build/`; else `template.yaml|yml|json` in the current folder.
+/// `.aws-sam/build/`; else `template.yaml|yml|json` in the current folder; else, in a
+/// Serverless Framework project, the template `serverless package` wrote.
 pub fn template_path(args: &TemplateArgs) -> anyhow::Result<PathBuf> {
     if let Some(path) = &args.template {
         return Ok(path.clone());
@@ -24,12 +37,33 @@ pub fn template_path(args: &TemplateArgs) -> anyhow::Result<PathBuf> {
         );
         return Ok(built);
     }
-    lambdagate_template::discover(&cwd).ok_or_else(|| {
-        anyhow!(
-            "no template found: pass -t TEMPLATE, or run in a folder with template.yaml, \
-             template.yml or template.json"
-        )
-    })
+    if let Some(found) = lambdagate_template::discover(&cwd) {
+        return Ok(found);
+    }
+    if let Some(config) = SERVERLESS_CONFIGS
+        .iter()
+        .find(|name| cwd.join(name).is_file())
+    {
+        let package = Path::new(SERVERLESS_PACKAGE);
+        if cwd.join(package).is_file() {
+            // Said every time, as for `sam build`'s copy: the package does not follow edits.
+            eprintln!(
+                "Using {} (written by `serverless package`; run it again after a change to \
+                 {config} or the code)",
+                package.display()
+            );
+            return Ok(package.to_path_buf());
+        }
+        return Err(anyhow!(
+            "no template found: {config} is a Serverless Framework project, whose \
+             CloudFormation `serverless package` writes: run `serverless package`, then this \
+             command serves {SERVERLESS_PACKAGE}"
+        ));
+    }
+    Err(anyhow!(
+        "no template found: pass -t TEMPLATE, or run in a folder with template.yaml, \
+         template.yml or template.json"
+    ))
 }
 
 /// Parses `--parameter-overrides` values: `K=V K2=V2` or `ParameterKey=K,ParameterValue=V`, a
