@@ -830,9 +830,10 @@ class _HostPackageFinder(object):
             folder = self._host_dir_of(where)
             if folder is not None:
                 self._said.add(name)
-                # A host package's own imports come with it: only the import in the
-                # function's code (or a layer's) is worth a word.
-                if self._host_dir_of(self._importer()) is None:
+                # A host package's own imports come with it, and the SDK's optional
+                # ones (botocore tries certifi) fail quietly on Lambda: only an import
+                # in the function's code (or a layer's) is worth a word.
+                if self._asked_by_the_function():
                     sys.stderr.write(
                         "lambdagate: warning: module '%s' was imported from %s, the packages of "
                         "the Python that runs this function here; Lambda does not have them, so "
@@ -850,10 +851,10 @@ class _HostPackageFinder(object):
                 return folder
         return None
 
-    @staticmethod
-    def _importer():
-        """The file of the code asking for the import: the first frame outside the
-        import machinery (importlib.import_module included) and this file."""
+    def _asked_by_the_function(self):
+        """Whether the code asking for the import (the first frame outside the
+        import machinery, importlib.import_module included, and this file) is
+        neither a host package nor one Lambda provides."""
         machinery = os.path.dirname(importlib.__file__) + os.sep
         frame = sys._getframe(2)
         while frame is not None:
@@ -863,9 +864,13 @@ class _HostPackageFinder(object):
                 and name != _THIS_FILE
                 and not name.startswith(machinery)
             ):
-                return name
+                module = frame.f_globals.get("__name__") or ""
+                return (
+                    module.split(".")[0] not in _LAMBDA_PROVIDED
+                    and self._host_dir_of(name) is None
+                )
             frame = frame.f_back
-        return None
+        return False
 
 
 def _watch_host_packages(own_paths):

@@ -142,5 +142,53 @@ class MarkedOutput(unittest.TestCase):
         self.assertEqual(raw.getvalue(), "\0t:r\0a\nb\n")
 
 
+class HostPackages(unittest.TestCase):
+    """A module found in the interpreter's site-packages is named when the
+    function's code imports it, not when a host package or the SDK does."""
+
+    def setUp(self):
+        import importlib.machinery
+        import io
+        import sys
+        import tempfile
+
+        self.tmp = tempfile.TemporaryDirectory()
+        self.host = os.path.realpath(self.tmp.name)
+        for name in ("lg_hostonly", "lg_hostdep", "lg_optional"):
+            with open(os.path.join(self.host, name + ".py"), "w") as f:
+                f.write("import lg_hostdep\n" if name == "lg_hostonly" else "")
+        self.finder = bootstrap._HostPackageFinder(
+            importlib.machinery.PathFinder, (self.host,)
+        )
+        self.saved = (list(sys.meta_path), list(sys.path), sys.stderr)
+        sys.meta_path[:] = [
+            self.finder if f is importlib.machinery.PathFinder else f
+            for f in sys.meta_path
+        ]
+        sys.path.append(self.host)
+        sys.stderr = self.said = io.StringIO()
+
+    def tearDown(self):
+        import sys
+
+        sys.meta_path[:], sys.path[:], sys.stderr = self.saved
+        for name in ("lg_hostonly", "lg_hostdep", "lg_optional"):
+            sys.modules.pop(name, None)
+        self.tmp.cleanup()
+
+    def run_as(self, module, source):
+        exec(compile(source, "/var/task/app.py", "exec"), {"__name__": module})
+
+    def test_the_functions_import_is_named_once(self):
+        self.run_as("app", "import lg_hostonly\nimport lg_hostonly\nimport json\n")
+        said = self.said.getvalue()
+        self.assertIn("module 'lg_hostonly' was imported from %s" % self.host, said)
+        self.assertEqual(said.count("lambdagate: warning"), 1, said)
+
+    def test_the_sdks_optional_imports_are_not(self):
+        self.run_as("botocore.httpsession", "import lg_optional\n")
+        self.assertEqual(self.said.getvalue(), "")
+
+
 if __name__ == "__main__":
     unittest.main()
