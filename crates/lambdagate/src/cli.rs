@@ -144,10 +144,11 @@ pub struct SamCompatArgs {
     /// Accepted for compatibility: `AWS::LanguageExtensions` is always understood.
     #[arg(long = "language-extensions", hide = true)]
     pub language_extensions: bool,
-    /// Accepted for compatibility: only CloudFormation/SAM templates are read.
+    /// SAM's hooks read another tool's project (Terraform) instead of a template; refused
+    /// with a clear word (see [`SamCompatArgs::check_inputs`]).
     #[arg(long = "hook-name", hide = true, value_name = "HOOK")]
     pub hook_name: Option<String>,
-    /// Accepted for compatibility: only CloudFormation/SAM templates are read.
+    /// A Terraform plan for the Terraform hook; refused as `--hook-name` is.
     #[arg(long = "terraform-plan-file", hide = true, value_name = "FILE")]
     pub terraform_plan_file: Option<String>,
     /// Accepted for compatibility (no effect).
@@ -243,6 +244,22 @@ pub struct SamCompatArgs {
 }
 
 impl SamCompatArgs {
+    /// Refuses what asks for another input than a template: SAM's `--hook-name terraform`
+    /// (and its `--terraform-plan-file`) serve a Terraform project, which lambdagate does not
+    /// read; serving a template found in the folder instead would serve something else.
+    pub fn check_inputs(&self) -> anyhow::Result<()> {
+        let flag = match (&self.hook_name, &self.terraform_plan_file) {
+            (Some(hook), _) => format!("--hook-name {hook}"),
+            (None, Some(_)) => "--terraform-plan-file".to_string(),
+            (None, None) => return Ok(()),
+        };
+        Err(anyhow::anyhow!(
+            "{flag}: lambdagate does not read Terraform projects; it serves SAM and \
+             CloudFormation templates (also what `cdk synth` and `serverless package` write), \
+             named with -t"
+        ))
+    }
+
     /// The flags given that have no effect here, to say so once at startup.
     pub fn without_effect(&self) -> Vec<&'static str> {
         let given = [
@@ -271,8 +288,6 @@ impl SamCompatArgs {
                 "--mount-symlinks",
             ),
             (self.skip_prepare_infra, "--skip-prepare-infra"),
-            (self.hook_name.is_some(), "--hook-name"),
-            (self.terraform_plan_file.is_some(), "--terraform-plan-file"),
         ];
         given
             .into_iter()

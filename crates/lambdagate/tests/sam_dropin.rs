@@ -442,3 +442,30 @@ async fn static_files_from_public_ahead_of_the_api() {
     assert_eq!(env_of(&server).await["DECLARED"], "from-template");
     assert!(server.printed().contains("Serving static files from"));
 }
+
+/// `--hook-name terraform` asks SAM to serve a Terraform project: lambdagate says it does not
+/// read those, instead of serving a template that happens to be in the folder.
+#[test]
+fn the_terraform_hook_is_refused_with_a_reason() {
+    let scratch = Scratch::new("terraform-hook");
+    scratch.write("template.yaml", TEMPLATE);
+    scratch.write("src/app.py", HANDLER);
+    for args in [
+        &["local", "start-api", "--hook-name", "terraform"][..],
+        &["local", "invoke", "EnvFunction", "--hook-name", "terraform"],
+        &[
+            "local",
+            "start-lambda",
+            "--terraform-plan-file",
+            "plan.json",
+        ],
+    ] {
+        let out = support::run(scratch.path(), args, b"");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("lambdagate does not read Terraform projects"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ use crate::cli::InvokeArgs;
 /// `aws lambda invoke` exit); otherwise a failing function exits 1, so a script can tell (its
 /// error document is printed either way).
 pub fn run(args: InvokeArgs, local: bool) -> anyhow::Result<ExitCode> {
+    args.runtime.sam_compat.check_inputs()?;
     let mut app = crate::load::application(&args.template)?;
     let function = match (&args.function, app.functions.as_slice()) {
         (Some(name), _) => name.clone(),

@@ -13,6 +13,7 @@ use crate::cli::{LogFormat, StartApiArgs};
 
 /// Serves every API of the template. `local` selects `sam local`'s defaults (no stage prefix).
 pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
+    args.runtime.sam_compat.check_inputs()?;
     let app = Arc::new(crate::load::application(&args.template)?);
     let stage_prefix = if local {
         args.stage_prefix

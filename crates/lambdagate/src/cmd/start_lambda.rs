@@ -13,6 +13,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Serves the Lambda Invoke API; `local` as `sam local start-lambda` (the functions'
 /// environment as `sam local` makes it).
 pub fn run(args: StartLambdaArgs, local: bool) -> anyhow::Result<ExitCode> {
+    args.runtime.sam_compat.check_inputs()?;
     let mut app = crate::load::application(&args.template)?;
     crate::load::keep_functions(&mut app, &args.functions)?;
     let app = Arc::new(app);
