@@ -14,7 +14,7 @@ use lambdagate_lambda::{FunctionService, ReloadSummary};
 use lambdagate_model::Application;
 
 use crate::cli::TemplateArgs;
-use crate::watch::{Changes, FileWatcher, WatchSet, next_batch};
+use crate::watch::{Changes, FileWatcher, WatchSet, Watched, next_batch};
 
 /// Everything a reload needs to build the next configuration as startup built the first.
 pub struct Reloader {
@@ -47,9 +47,7 @@ impl Reloader {
         };
         let template_path = app.template.clone();
         let mut set = WatchSet::of(&app, &template_path, self.env_vars.as_deref());
-        for failure in watcher.watch(&set) {
-            eprintln!("warning: cannot watch {failure}; changes there need a restart");
-        }
+        say_refused(watcher.watch(&set));
         let mut code = CodeState::default();
         code.refresh(&app, None).await;
         while let Some(batch) = next_batch(&mut rx).await {
@@ -71,8 +69,11 @@ impl Reloader {
                     // creating it loads again. Watched again even when no file is new: a
                     // folder made since may now be watched instead of its parent.
                     set.add_sources(files);
-                    for failure in watcher.watch(&set) {
-                        eprintln!("warning: cannot watch {failure}; changes there need a restart");
+                    // A folder watched only now (the template's own, made again by `sam
+                    // build` or `serverless package` while this load found it missing) may
+                    // hold what was written before its watch: look once more.
+                    if say_refused(watcher.watch(&set)) {
+                        watcher.poke(set.template().to_path_buf());
                     }
                     // The template stays as it was, but code saved in the same batch still
                     // counts.
@@ -86,9 +87,7 @@ impl Reloader {
             // Functions the new template adds or moves get their fingerprints now.
             code.refresh(&app, None).await;
             set = WatchSet::of(&app, &template_path, self.env_vars.as_deref());
-            for failure in watcher.watch(&set) {
-                eprintln!("warning: cannot watch {failure}; changes there need a restart");
-            }
+            say_refused(watcher.watch(&set));
         }
     }
 
@@ -227,6 +226,14 @@ impl CodeState {
         }
         changed
     }
+}
+
+/// Says which folders cannot be watched; returns whether a folder is watched that was not.
+fn say_refused(watched: Watched) -> bool {
+    for failure in watched.failures {
+        eprintln!("warning: cannot watch {failure}; changes there need a restart");
+    }
+    watched.new_folders
 }
 
 fn file_name(path: &std::path::Path) -> String {

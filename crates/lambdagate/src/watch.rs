@@ -80,6 +80,11 @@ impl WatchSet {
         }
     }
 
+    /// The template's path, absolute.
+    pub fn template(&self) -> &Path {
+        &self.template
+    }
+
     /// Adds files read with the template (those a failed load's errors are in, or that it
     /// could not find). The next successful load's set replaces them.
     pub fn add_sources(&mut self, files: impl IntoIterator<Item = PathBuf>) {
@@ -151,9 +156,8 @@ impl WatchSet {
             }
             // A folder made on the way to a file the template names but that does not exist
             // yet: load again (and watch deeper), so that creating the file is seen.
-            if self
-                .sources
-                .iter()
+            if std::iter::once(&self.template)
+                .chain(&self.sources)
                 .any(|s| s != path && s.starts_with(path))
             {
                 changes.template = true;
@@ -260,15 +264,41 @@ fn absolute(path: &Path) -> PathBuf {
 /// A file watcher that sends every changed path on a channel.
 pub struct FileWatcher {
     watcher: notify::RecommendedWatcher,
-    watching: Vec<(PathBuf, RecursiveMode)>,
+    /// The folders watched, with the identity each had when its watch was set.
+    watching: Vec<(PathBuf, RecursiveMode, Option<FolderId>)>,
     /// Folders that could not be watched, said once: every failed reload tries them again.
     refused: Vec<PathBuf>,
+    /// The channel's sending end, to ask for a look at a path no event named.
+    poke: mpsc::UnboundedSender<PathBuf>,
+}
+
+/// What [`FileWatcher::watch`] did.
+pub struct Watched {
+    /// The folders that could not be watched, with why (each folder once).
+    pub failures: Vec<String>,
+    /// A folder is watched now that was not (new, or made again since its watch was set):
+    /// what was written in it before the watch was set raised no event.
+    pub new_folders: bool,
+}
+
+/// A folder's identity: device, inode and, where the file system keeps it, the time it was
+/// made. A folder removed and made again (`sam build`, `serverless package`) is another one,
+/// and a watch on the old one sees nothing of it; the inode alone does not tell, since the
+/// file system hands a freed one out again at once.
+type FolderId = (u64, u64, Option<std::time::SystemTime>);
+
+fn identity(dir: &Path) -> Option<FolderId> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(dir)
+        .ok()
+        .map(|m| (m.dev(), m.ino(), m.created().ok()))
 }
 
 impl FileWatcher {
     /// Starts a watcher; changed paths arrive on the returned channel.
     pub fn start() -> notify::Result<(FileWatcher, mpsc::UnboundedReceiver<PathBuf>)> {
         let (tx, rx) = mpsc::unbounded_channel();
+        let poke = tx.clone();
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             let Ok(event) = event else { return };
             // Reads and metadata-only changes (atime) change nothing.
@@ -284,43 +314,59 @@ impl FileWatcher {
                 watcher,
                 watching: Vec::new(),
                 refused: Vec::new(),
+                poke,
             },
             rx,
         ))
     }
 
-    /// Watches exactly `set`'s folders; returns the folders that could not be watched, with why
-    /// (each folder once). Folders watched already stay watched: unwatching them even briefly
-    /// would lose a save that lands right after a reload.
-    pub fn watch(&mut self, set: &WatchSet) -> Vec<String> {
+    /// Watches exactly `set`'s folders. Folders watched already stay watched: unwatching them
+    /// even briefly would lose a save that lands right after a reload; but one made again since
+    /// its watch was set is watched anew.
+    pub fn watch(&mut self, set: &WatchSet) -> Watched {
         let wanted = set.folders();
         let mut kept = Vec::new();
-        for (dir, mode) in std::mem::take(&mut self.watching) {
-            if wanted.iter().any(|(d, m)| *d == dir && *m == mode) {
-                kept.push((dir, mode));
+        for (dir, mode, id) in std::mem::take(&mut self.watching) {
+            let same = id.is_some() && identity(&dir) == id;
+            if same && wanted.iter().any(|(d, m)| *d == dir && *m == mode) {
+                kept.push((dir, mode, id));
             } else {
                 let _ = self.watcher.unwatch(&dir);
             }
         }
         self.watching = kept;
-        let mut failures = Vec::new();
+        let mut watched = Watched {
+            failures: Vec::new(),
+            new_folders: false,
+        };
         for (dir, mode) in wanted {
-            if self.watching.iter().any(|(d, m)| *d == dir && *m == mode) {
+            if self
+                .watching
+                .iter()
+                .any(|(d, m, _)| *d == dir && *m == mode)
+            {
                 continue;
             }
             match self.watcher.watch(&dir, mode) {
                 Ok(()) => {
                     self.refused.retain(|d| *d != dir);
-                    self.watching.push((dir, mode));
+                    let id = identity(&dir);
+                    self.watching.push((dir, mode, id));
+                    watched.new_folders = true;
                 }
                 Err(e) if !self.refused.contains(&dir) => {
-                    failures.push(format!("{}: {e}", dir.display()));
+                    watched.failures.push(format!("{}: {e}", dir.display()));
                     self.refused.push(dir);
                 }
                 Err(_) => {}
             }
         }
-        failures
+        watched
+    }
+
+    /// Makes `path` part of the next batch, as if an event had named it.
+    pub fn poke(&self, path: PathBuf) {
+        let _ = self.poke.send(path);
     }
 }
 
@@ -417,6 +463,17 @@ mod tests {
         s.env_vars = Some(PathBuf::from("/app/config/env.json"));
         let config = (PathBuf::from("/app/config"), RecursiveMode::NonRecursive);
         assert!(s.folders_where(|_| true).contains(&config));
+    }
+
+    #[test]
+    fn the_templates_own_folder_made_again_loads_again() {
+        let mut s = set();
+        s.template = PathBuf::from("/app/.aws-sam/build/template.yaml");
+        s.template_dir = PathBuf::from("/app/.aws-sam/build");
+        // `sam build` removed `build` and makes it again: each folder on the way counts.
+        assert!(classify_in(&s, "/app/.aws-sam").template);
+        assert!(classify_in(&s, "/app/.aws-sam/build").template);
+        assert!(!classify_in(&s, "/app/.aws-sam/cache").template);
     }
 
     #[test]

@@ -413,3 +413,42 @@ async fn start_lambda_reloads_changed_code_too() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// `sam build` and `serverless package` write their output folder anew: the template's folder
+/// is removed and made again, with the template and the code in it. Each rebuild is served,
+/// the second and third too (a folder made again may get the removed one's inode).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_build_folder_made_again_is_served_each_time() {
+    let scratch = Scratch::new("reload-build-folder");
+    let build = |version: &str| {
+        let _ = std::fs::remove_dir_all(scratch.path().join("build"));
+        scratch.write(
+            "build/template.yaml",
+            &TEMPLATE_V1.replace(
+                "  NodeFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: node/\n      Handler: index.handler\n      Runtime: nodejs20.x\n      Events:\n        Node:\n          Type: HttpApi\n          Properties:\n            Path: /node\n            Method: get\n",
+                "",
+            ),
+        );
+        scratch.write("build/hello/app.py", &python_handler(version));
+    };
+    build("v1");
+    let server = Server::start_in(
+        scratch.path(),
+        &["start-api", "-t", "build/template.yaml", "-p", "0"],
+        &[],
+    );
+    let c = reqwest::Client::new();
+    let url = server.url("/hello");
+    wait_for(&c, &url, |status, body| {
+        status == 200 && body.starts_with("v1:")
+    })
+    .await;
+    for version in ["v2", "v3", "v4"] {
+        build(version);
+        let prefix = format!("{version}:");
+        wait_for(&c, &url, |status, body| {
+            status == 200 && body.starts_with(&prefix)
+        })
+        .await;
+    }
+}

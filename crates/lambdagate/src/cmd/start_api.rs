@@ -12,8 +12,11 @@ use lambdagate_gateway::{Addressing, Backend, CompiledApp, Gateway, Snapshot, Sy
 use crate::cli::{LogFormat, StartApiArgs};
 
 /// Serves every API of the template. `local` selects `sam local`'s defaults (no stage prefix).
-pub fn run(args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
+pub fn run(mut args: StartApiArgs, local: bool) -> anyhow::Result<ExitCode> {
     args.runtime.sam_compat.check_inputs()?;
+    // Found once: a reload reads the same file even while `sam build` or `serverless package`
+    // has its folder away (both write theirs anew), and the watcher waits for it there.
+    args.template.template = Some(crate::load::template_path(&args.template)?);
     let app = Arc::new(crate::load::application(&args.template)?);
     let stage_prefix = if local {
         args.stage_prefix

@@ -12,8 +12,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Serves the Lambda Invoke API; `local` as `sam local start-lambda` (the functions'
 /// environment as `sam local` makes it).
-pub fn run(args: StartLambdaArgs, local: bool) -> anyhow::Result<ExitCode> {
+pub fn run(mut args: StartLambdaArgs, local: bool) -> anyhow::Result<ExitCode> {
     args.runtime.sam_compat.check_inputs()?;
+    // Found once: a reload reads the same file even while `sam build` or `serverless package`
+    // has its folder away (both write theirs anew), and the watcher waits for it there.
+    args.template.template = Some(crate::load::template_path(&args.template)?);
     let mut app = crate::load::application(&args.template)?;
     crate::load::keep_functions(&mut app, &args.functions)?;
     let app = Arc::new(app);
