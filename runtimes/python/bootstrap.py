@@ -876,7 +876,9 @@ class _HostPackageFinder(object):
 def _watch_host_packages(own_paths):
     """Puts _HostPackageFinder in place of the path finder, for the site-packages
     folders of this interpreter that are not among `own_paths` (the function's code,
-    its layers, lambdagate's copy of the SDK)."""
+    its layers, lambdagate's copy of the SDK) and hold none of them. A virtualenv
+    inside the code folder is still the host's: Lambda puts the code folder on the
+    path, not the site-packages folder inside it."""
     try:
         import site
         import importlib.machinery
@@ -890,10 +892,7 @@ def _watch_host_packages(own_paths):
     host = []
     for folder in folders:
         folder = os.path.realpath(folder)
-        if not any(
-            folder == mine or folder.startswith(mine + os.sep) or mine.startswith(folder + os.sep)
-            for mine in own
-        ):
+        if not any(folder == mine or mine.startswith(folder + os.sep) for mine in own):
             host.append(folder)
     if not host:
         return

@@ -185,6 +185,26 @@ class HostPackages(unittest.TestCase):
         self.assertIn("module 'lg_hostonly' was imported from %s" % self.host, said)
         self.assertEqual(said.count("lambdagate: warning"), 1, said)
 
+    def test_a_virtualenv_inside_the_code_folder_is_still_the_hosts(self):
+        import site
+        import sys
+
+        saved = list(sys.meta_path)
+        try:
+            sys.meta_path[:] = [f for f in saved if f is not self.finder] + [
+                __import__("importlib.machinery").machinery.PathFinder
+            ]
+            packages = os.path.realpath(site.getsitepackages()[0])
+            # The code folder two levels above site-packages (proj/.venv/lib/...).
+            bootstrap._watch_host_packages([os.path.dirname(os.path.dirname(packages))])
+            finders = [
+                f for f in sys.meta_path if isinstance(f, bootstrap._HostPackageFinder)
+            ]
+            self.assertEqual(len(finders), 1)
+            self.assertIn(packages, finders[0]._host_dirs)
+        finally:
+            sys.meta_path[:] = saved
+
     def test_the_sdks_optional_imports_are_not(self):
         self.run_as("botocore.httpsession", "import lg_optional\n")
         self.assertEqual(self.said.getvalue(), "")
