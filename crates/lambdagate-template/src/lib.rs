@@ -37,6 +37,7 @@ mod sam;
 mod serving;
 mod settings;
 mod sub;
+mod triggers;
 mod yaml;
 mod zip;
 

@@ -199,6 +199,7 @@ pub fn transform(ev: &mut Evaluator<'_>, resources: &[Resource], base: &Path) ->
     let mut api_keys = Vec::new();
     let mut usage_plans = Vec::new();
     crate::cfn::attach(&mut ev.diags, &included, &mut apis, &mut domains);
+    crate::triggers::warn(&mut ev.diags, &included);
     crate::cfn_usage::build(ev, &included, &apis, &mut api_keys, &mut usage_plans);
     for &(resource, props) in &included {
         if let Some(domain) = props.get("Domain")

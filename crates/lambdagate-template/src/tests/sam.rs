@@ -320,3 +320,74 @@ fn a_custom_runtime_built_for_another_architecture_is_said() {
             .any(|w| w.contains("this machine is")),
     );
 }
+
+/// What `serverless package` and CDK write for a function's non-HTTP events, as raw resources:
+/// named in one line, with the function URL and asynchronous settings on lines of their own.
+#[test]
+fn raw_triggers_of_functions_are_said() {
+    let text = "\
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: { ZipFile: 'def h(e, c): return 1' }
+      Handler: index.h
+      Runtime: python3.11
+      Role: arn:aws:iam::123456789012:role/r
+  Queue:
+    Type: AWS::SQS::Queue
+  Mapping:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties: { EventSourceArn: !GetAtt Queue.Arn, FunctionName: !Ref Fn }
+  Nightly:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 day)
+      Targets: [{ Arn: !GetAtt Fn.Arn, Id: fn }]
+  ToQueue:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: { source: [orders] }
+      Targets: [{ Arn: !GetAtt Queue.Arn, Id: q }]
+  Topic:
+    Type: AWS::SNS::Topic
+  Sub:
+    Type: AWS::SNS::Subscription
+    Properties: { TopicArn: !Ref Topic, Protocol: lambda, Endpoint: !GetAtt Fn.Arn }
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        LambdaConfigurations: [{ Event: 's3:ObjectCreated:*', Function: !GetAtt Fn.Arn }]
+  Url:
+    Type: AWS::Lambda::Url
+    Properties: { AuthType: NONE, TargetFunctionArn: !GetAtt Fn.Arn }
+  Async:
+    Type: AWS::Lambda::EventInvokeConfig
+    Properties: { FunctionName: !Ref Fn, Qualifier: $LATEST, MaximumRetryAttempts: 0 }
+";
+    let warned = warnings(text);
+    let line = line_of(text, "  Mapping:");
+    assert!(
+        warned.iter().any(|w| w.starts_with(&format!("{line}:3: ")) && w.contains(
+            "`Mapping` (AWS::Lambda::EventSourceMapping), `Nightly` (AWS::Events::Rule), `Sub` (AWS::SNS::Subscription), `Uploads` (AWS::S3::Bucket) invoke functions on AWS and do not here"
+        )),
+        "{warned:#?}"
+    );
+    assert!(
+        !warned.iter().any(|w| w.contains("`ToQueue`")),
+        "{warned:#?}"
+    );
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.contains("resource `Url`: AWS::Lambda::Url is not served")),
+        "{warned:#?}"
+    );
+    assert!(
+        warned
+            .iter()
+            .any(|w| w.contains("resource `Async`: AWS::Lambda::EventInvokeConfig is not served")),
+        "{warned:#?}"
+    );
+}
