@@ -86,6 +86,18 @@ pub struct Application {
     pub sources: Vec<PathBuf>,
 }
 
+/// The logical id `serverless package` gives the function whose key is `key`: `-` spelled
+/// `Dash`, `_` spelled `Underscore`, the first letter in capitals, then `LambdaFunction`.
+fn serverless_logical_id(key: &str) -> String {
+    let spelled = key.replace('-', "Dash").replace('_', "Underscore");
+    let mut chars = spelled.chars();
+    let first: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    format!("{first}{}LambdaFunction", chars.as_str())
+}
+
 impl Application {
     /// An application with no resources yet.
     pub fn empty(
@@ -137,6 +149,17 @@ impl Application {
             })
     }
 
+    /// [`Application::function_index`] for a name given on the command line, which may also
+    /// be a function's key in `serverless.yml`, as `serverless invoke local -f` takes it: a
+    /// Serverless Framework package names the function after it (`hello` is
+    /// `HelloLambdaFunction`).
+    pub fn function_index_for_cli(&self, name: &str) -> Option<usize> {
+        self.function_index(name).or_else(|| {
+            let packaged = serverless_logical_id(name);
+            self.functions.iter().position(|f| f.logical_id == packaged)
+        })
+    }
+
     /// The API with this logical id.
     pub fn api(&self, logical_id: &str) -> Option<&Api> {
         self.apis.iter().find(|a| a.logical_id == logical_id)
@@ -166,5 +189,15 @@ mod tests {
         };
         assert_eq!(key.to_string(), "GET /items/{id}");
         assert_eq!(RouteKey::Default.to_string(), "$default");
+    }
+
+    #[test]
+    fn serverless_function_keys_name_their_logical_ids() {
+        assert_eq!(serverless_logical_id("hello"), "HelloLambdaFunction");
+        assert_eq!(
+            serverless_logical_id("get-user_by_id"),
+            "GetDashuserUnderscorebyUnderscoreidLambdaFunction"
+        );
+        assert_eq!(serverless_logical_id("Já"), "JáLambdaFunction");
     }
 }

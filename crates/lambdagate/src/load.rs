@@ -169,7 +169,7 @@ pub fn keep_functions(app: &mut Application, names: &[String]) -> anyhow::Result
     let mut keep = vec![false; app.functions.len()];
     let mut missing = Vec::new();
     for name in names {
-        match app.function_index(name) {
+        match app.function_index_for_cli(name) {
             Some(i) => keep[i] = true,
             None => missing.push(name.as_str()),
         }

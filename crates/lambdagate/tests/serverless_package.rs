@@ -139,4 +139,15 @@ async fn a_serverless_package_is_found_and_served_from_its_zip() {
         "{}",
         server.printed()
     );
+
+    // `serverless invoke local -f hello` names the function by its key in serverless.yml.
+    let out = run(scratch.path(), &["invoke", "hello"], b"{}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(answer["statusCode"], 200);
 }

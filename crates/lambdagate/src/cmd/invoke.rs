@@ -19,7 +19,11 @@ pub fn run(args: InvokeArgs, local: bool) -> anyhow::Result<ExitCode> {
     args.runtime.sam_compat.check_inputs()?;
     let mut app = crate::load::application(&args.template)?;
     let function = match (&args.function, app.functions.as_slice()) {
-        (Some(name), _) => name.clone(),
+        // A `serverless.yml` key names its function by its logical id from here on.
+        (Some(name), functions) => match app.function_index_for_cli(name) {
+            Some(i) => functions[i].logical_id.clone(),
+            None => name.clone(),
+        },
         (None, [only]) => only.logical_id.clone(),
         (None, functions) => {
             let names: Vec<&str> = functions.iter().map(|f| f.logical_id.as_str()).collect();
