@@ -3,8 +3,9 @@
 //!
 //! The sources a template may name: SAM's `CodeUri` (a folder or a `.zip`) and `InlineCode`;
 //! `AWS::Lambda::Function`'s `Code` as `sam build` and CDK write it (a local path, or
-//! `{S3Bucket, S3Key}` with CDK's `aws:asset:path` Metadata naming the local asset) and
-//! `Code.ZipFile` (inline code). Unpacked and inline code goes to the user's cache folder
+//! `{S3Bucket, S3Key}` with CDK's `aws:asset:path` Metadata naming the local asset, or an asset
+//! manifest beside the template naming the key's source), `serverless package`'s S3 keys of
+//! the zips beside the template, and `Code.ZipFile` (inline code). Unpacked and inline code goes to the user's cache folder
 //! (`$XDG_CACHE_HOME/lambdagate/code/…`), never next to the template, keyed by content so an
 //! edit gets a new folder and an unchanged one is reused.
 
@@ -119,15 +120,59 @@ pub fn local_zip(resource: &Resource, props: &Node, base: &Path) -> bool {
             .is_some()
 }
 
-/// The local zip that `Code` / `Content` in S3 (`{S3Bucket, S3Key}`) was packaged from, when
-/// it lies next to the template under the S3 key's file name: what `serverless package`
-/// writes (`.serverless/` holds the CloudFormation template and the zips its `S3Key`s name,
-/// `serverless/<service>/<stage>/<time>/<name>.zip`). Returned as the file's name.
+/// The local folder or zip that `Code` / `Content` in S3 (`{S3Bucket, S3Key}`) was published
+/// from, relative to the template's folder:
+/// - the CDK asset whose destination is that key, as the asset manifests beside the template
+///   (`cdk.out/*.assets.json`) record it: a CDK app synthesized without the CLI's asset
+///   metadata (`app.synth()` run directly, `--no-asset-metadata`) names its code only there;
+/// - else the zip beside the template under the key's file name: what `serverless package`
+///   writes (`.serverless/` holds the CloudFormation template and the zips its `S3Key`s
+///   name, `serverless/<service>/<stage>/<time>/<name>.zip`).
 pub fn packaged(code: &Node, base: &Path) -> Option<String> {
     let key = code.get("S3Key")?.as_str()?;
-    let name = key.rsplit('/').next()?;
-    (name.to_ascii_lowercase().ends_with(".zip") && base.join(name).is_file())
-        .then(|| name.to_string())
+    cdk_asset_published_as(key, base).or_else(|| {
+        let name = key.rsplit('/').next()?;
+        (name.to_ascii_lowercase().ends_with(".zip") && base.join(name).is_file())
+            .then(|| name.to_string())
+    })
+}
+
+/// The `source.path` of the file asset that an asset manifest in `base` publishes under the
+/// object key `key`.
+fn cdk_asset_published_as(key: &str, base: &Path) -> Option<String> {
+    for entry in std::fs::read_dir(base).ok()?.flatten() {
+        let path = entry.path();
+        if !path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".assets.json"))
+        {
+            continue;
+        }
+        let Some(manifest) = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        else {
+            continue;
+        };
+        let files = manifest.get("files").and_then(|f| f.as_object());
+        for asset in files.into_iter().flat_map(|f| f.values()) {
+            let published = asset
+                .get("destinations")
+                .and_then(|d| d.as_object())
+                .is_some_and(|d| {
+                    d.values()
+                        .any(|to| to.get("objectKey").and_then(|k| k.as_str()) == Some(key))
+                });
+            if let (true, Some(source)) = (
+                published,
+                asset.pointer("/source/path").and_then(|p| p.as_str()),
+            ) {
+                return Some(source.to_string());
+            }
+        }
+    }
+    None
 }
 
 /// The local folder (or zip) CDK's `aws:asset:path` names (see [`crate::cdk::asset_of`]).

@@ -418,3 +418,48 @@ fn a_serverless_framework_package_runs_from_its_zips() {
         "{errors:#?}"
     );
 }
+
+/// A CDK app synthesized without the CLI's asset metadata (`app.synth()` run directly): the
+/// function's `Code` is only an S3 key, which the asset manifest beside the template maps to
+/// its local folder.
+#[test]
+fn a_cdk_asset_is_found_through_the_asset_manifest() {
+    let hash = "1c9a9ae055f663fea7e195fd8332960c512901c9ebe96f68ff660f88269e4f64";
+    let template = format!(
+        r#"{{"Resources": {{"Hello4A628BD4": {{"Type": "AWS::Lambda::Function", "Properties": {{
+            "Code": {{"S3Bucket": "cdk-hnb659fds-assets-123456789012-eu-west-1", "S3Key": "{hash}.zip"}},
+            "Handler": "index.handler", "Runtime": "nodejs20.x",
+            "Role": "arn:aws:iam::123456789012:role/r"}}}}}}}}"#
+    );
+    let manifest = format!(
+        r#"{{"version": "48.0.0", "files": {{
+            "{hash}": {{"displayName": "Hello/Code",
+                "source": {{"path": "asset.{hash}", "packaging": "zip"}},
+                "destinations": {{"123456789012-eu-west-1-c11c3588": {{
+                    "bucketName": "cdk-hnb659fds-assets-123456789012-eu-west-1",
+                    "objectKey": "{hash}.zip", "region": "eu-west-1"}}}}}},
+            "eca2d5376c": {{"displayName": "Demo Template",
+                "source": {{"path": "Demo.template.json", "packaging": "file"}},
+                "destinations": {{"x": {{"objectKey": "eca2d5376c.json"}}}}}}}}}}"#
+    );
+    let asset = format!("asset.{hash}/index.js");
+    let dir = scratch(
+        "cdk-manifest",
+        &[
+            ("cdk.out/Demo.template.json", template.as_str()),
+            ("cdk.out/Demo.assets.json", manifest.as_str()),
+            (asset.as_str(), "exports.handler = async () => 1;"),
+        ],
+    );
+    // The asset folder sits in cdk.out beside the template.
+    std::fs::rename(
+        dir.join(format!("asset.{hash}")),
+        dir.join(format!("cdk.out/asset.{hash}")),
+    )
+    .unwrap();
+    let app = load_file(&dir.join("cdk.out/Demo.template.json"), true)
+        .unwrap_or_else(|d| panic!("{:#?}", lines(&d)))
+        .application;
+    assert!(app.functions[0].code_dir.join("index.js").is_file());
+    assert!(app.functions[0].code_dir.ends_with(format!("asset.{hash}")));
+}
