@@ -86,10 +86,9 @@ pub(crate) fn load_stack(
             .clone()
             .unwrap_or_else(|| DEFAULT_REGION.to_string()),
         account_id: DEFAULT_ACCOUNT_ID.to_string(),
-        stack_name: options
-            .stack_name
-            .clone()
-            .unwrap_or_else(|| default_stack_name(&base)),
+        stack_name: options.stack_name.clone().unwrap_or_else(|| {
+            packaged_stack_name(path, &base).unwrap_or_else(|| default_stack_name(&base))
+        }),
     };
     let parameters = params::resolve(
         root.get("Parameters"),
@@ -157,6 +156,33 @@ fn template_dir(path: &Path) -> PathBuf {
         dir
     };
     crate::props::absolute(&dir)
+}
+
+/// The stack name a tool that wrote the template deploys it under: `cdk synth`'s
+/// `<stack>.template.json` (the stack's artifact id, its name unless the app sets another),
+/// and `serverless package`'s, which `serverless-state.json` beside the template gives
+/// (`provider.stackName`, else `<service>-<stage>`). Physical names (`!Ref` of a table) then
+/// read as on AWS.
+fn packaged_stack_name(path: &Path, base: &Path) -> Option<String> {
+    let file = path.file_name()?.to_str()?;
+    if let Some(stack) = file.strip_suffix(".template.json")
+        && base.join("manifest.json").is_file()
+    {
+        return Some(stack.to_string());
+    }
+    if file.starts_with("cloudformation-template-") {
+        let text = std::fs::read_to_string(base.join("serverless-state.json")).ok()?;
+        let state: serde_json::Value = serde_json::from_str(&text).ok()?;
+        let service = state.get("service")?;
+        let provider = service.get("provider")?;
+        if let Some(name) = provider.get("stackName").and_then(|n| n.as_str()) {
+            return Some(name.to_string());
+        }
+        let name = service.get("service")?.as_str()?;
+        let stage = provider.get("stage")?.as_str()?;
+        return Some(format!("{name}-{stage}"));
+    }
+    None
 }
 
 /// The template folder's name (the project's, for `sam build` output in `.aws-sam/build`),

@@ -5,6 +5,21 @@ use std::path::Path;
 
 use super::nested::{lines, load_file, scratch};
 
+/// [`load_file`] with `stack_name` (`None`: the one the loader finds).
+fn load_file_as(
+    path: &Path,
+    strict: bool,
+    stack_name: Option<&str>,
+) -> Result<crate::Loaded, Vec<crate::Diagnostic>> {
+    let options = crate::LoadOptions {
+        region: Some("eu-west-1".into()),
+        stack_name: stack_name.map(str::to_string),
+        strict,
+        ..crate::LoadOptions::default()
+    };
+    crate::load(path, &options)
+}
+
 /// CRC-32 (IEEE), which unpackers check.
 fn crc32(data: &[u8]) -> u32 {
     let mut crc = 0xffff_ffffu32;
@@ -398,12 +413,19 @@ fn a_serverless_framework_package_runs_from_its_zips() {
         zip(&[("python/shared.py", b"VALUE = 1\n", false)]),
     )
     .unwrap();
+    std::fs::write(
+        package.join("serverless-state.json"),
+        r#"{"service": {"service": "demo", "provider": {"name": "aws", "stage": "dev"}}}"#,
+    )
+    .unwrap();
     let template = package.join("cloudformation-template-update-stack.json");
-    let loaded = load_file(&template, true).unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
+    let loaded = load_file_as(&template, true, None).unwrap_or_else(|d| panic!("{:#?}", lines(&d)));
     let app = loaded.application;
     let function = &app.functions[0];
     assert!(function.code_dir.join("src/handler.py").is_file());
     assert!(function.layers[0].join("python/shared.py").is_file());
+    // `serverless deploy`'s stack: `<service>-<stage>`.
+    assert_eq!(app.stack_name, "demo-dev");
     let api = &app.apis[0];
     assert!(api.resource_policy.is_empty());
     assert_eq!(api.routes.len(), 1, "{:#?}", api.routes);
@@ -448,6 +470,10 @@ fn a_cdk_asset_is_found_through_the_asset_manifest() {
         &[
             ("cdk.out/Demo.template.json", template.as_str()),
             ("cdk.out/Demo.assets.json", manifest.as_str()),
+            (
+                "cdk.out/manifest.json",
+                "{\"version\": \"48.0.0\", \"artifacts\": {}}",
+            ),
             (asset.as_str(), "exports.handler = async () => 1;"),
         ],
     );
@@ -457,9 +483,11 @@ fn a_cdk_asset_is_found_through_the_asset_manifest() {
         dir.join(format!("cdk.out/asset.{hash}")),
     )
     .unwrap();
-    let app = load_file(&dir.join("cdk.out/Demo.template.json"), true)
+    let app = load_file_as(&dir.join("cdk.out/Demo.template.json"), true, None)
         .unwrap_or_else(|d| panic!("{:#?}", lines(&d)))
         .application;
     assert!(app.functions[0].code_dir.join("index.js").is_file());
     assert!(app.functions[0].code_dir.ends_with(format!("asset.{hash}")));
+    // The stack's name is its artifact's, as the CDK deploys it.
+    assert_eq!(app.stack_name, "Demo");
 }
