@@ -62,8 +62,8 @@ pub fn folder(
         if let Some(asset) = crate::cdk::asset_of(resource, "Code") {
             return from_asset(d, asset, owner, base);
         }
-        if let Some(zip) = packaged(code, base) {
-            return local(d, code.pos, &zip, "Code", owner, base);
+        if let Some(source) = packaged(code, base) {
+            return local(d, code.pos, &source, "Code", owner, base);
         }
         return Err(d.error(
             code.pos,
@@ -117,7 +117,7 @@ pub fn local_zip(resource: &Resource, props: &Node, base: &Path) -> bool {
         || props
             .get(key)
             .and_then(|code| packaged(code, base))
-            .is_some()
+            .is_some_and(|path| path.to_ascii_lowercase().ends_with(".zip"))
 }
 
 /// The local folder or zip that `Code` / `Content` in S3 (`{S3Bucket, S3Key}`) was published
