@@ -9,8 +9,8 @@
 //!
 //! What is not the instance's life has a file of its own: [`launch`] (the command that starts
 //! its process), [`pipes`] (its output pipes), [`memory`] (Max Memory Used and the MemorySize
-//! sampler), [`kill`] (stopping its process tree), [`isolation`] (whose connection is it) and
-//! [`ahead`] (events sent ahead).
+//! sampler), [`kill`] (stopping its process tree), [`isolation`] (whose connection is it),
+//! [`ahead`] (events sent ahead) and [`platform`] (START, END and REPORT).
 
 mod ahead;
 mod isolation;
@@ -18,6 +18,7 @@ mod kill;
 mod launch;
 mod memory;
 mod pipes;
+mod platform;
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant, SystemTime};
@@ -246,6 +247,9 @@ pub(crate) struct Instance<P> {
     suppressed: bool,
     /// How long its init may take.
     init_limit: Duration,
+    /// Whether it writes START, END and REPORT (not at `SystemLogLevel: WARN`), read once
+    /// from its function's `LoggingConfig`.
+    platform_info: bool,
     /// Its standard output and error, once started.
     pipes: std::sync::OnceLock<Vec<Arc<OutputPipe>>>,
 }
@@ -292,6 +296,7 @@ impl<P: InstancePool> Instance<P> {
             } else {
                 pool.init_limit()
             },
+            platform_info: pool.function().logging.platform_info_lines(),
             pipes: std::sync::OnceLock::new(),
         });
         pool.registered(instance.clone());
@@ -565,12 +570,8 @@ impl<P: InstancePool> Instance<P> {
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
-        if pool.function().logging.platform_info_lines() {
-            pool.logs().push(
-                Some(job.request_id.clone()),
-                LogStream::Platform,
-                format!("START RequestId: {} Version: $LATEST", job.request_id),
-            );
+        if self.platform_info {
+            platform::start(pool.logs(), &job.request_id);
         }
         let wake_supervisor = {
             let mut st = self.lock();
@@ -611,44 +612,25 @@ impl<P: InstancePool> Instance<P> {
                 }
             }
         }
-        if !pool.function().logging.platform_info_lines() {
-            // `SystemLogLevel: WARN`: no END or REPORT, which are INFO.
-            self.lock().init_duration = None;
-            let _ = current.reply.send(outcome);
-            pool.job_finished(status.is_none());
-            return;
-        }
-        let (memory_mb, init) = {
+        let (max_memory_used_mb, init) = {
             let mut st = self.lock();
-            (st.max_memory_used(), st.init_duration.take())
+            let init = st.init_duration.take();
+            (self.platform_info.then(|| st.max_memory_used()), init)
         };
-        let id = &current.request_id;
-        pool.logs().push(
-            Some(id.clone()),
-            LogStream::Platform,
-            format!("END RequestId: {id}"),
-        );
-        let ms = duration.as_secs_f64() * 1000.0;
-        let mut report = format!(
-            "REPORT RequestId: {id}\tDuration: {ms:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t",
-            ms.ceil().max(1.0) as u64,
-            pool.function().memory_mb,
-            memory_mb
-        );
-        if let Some(init) = init {
-            report.push_str(&format!(
-                "Init Duration: {:.2} ms\t",
-                init.as_secs_f64() * 1000.0
-            ));
+        if let Some(max_memory_used_mb) = max_memory_used_mb {
+            platform::end_and_report(
+                pool.logs(),
+                &platform::Report {
+                    request_id: &current.request_id,
+                    duration,
+                    memory_size_mb: pool.function().memory_mb,
+                    max_memory_used_mb,
+                    init,
+                    status,
+                    outcome: &outcome,
+                },
+            );
         }
-        if let Some(status) = status {
-            report.push_str(&format!("Status: {status}\t"));
-            if let (Outcome::Error { error_type, .. }, "error") = (&outcome, status) {
-                report.push_str(&format!("Error Type: {error_type}\t"));
-            }
-        }
-        pool.logs()
-            .push(Some(id.clone()), LogStream::Platform, report);
         // The log is complete before the caller hears back, so a log tail includes REPORT.
         let _ = current.reply.send(outcome);
         pool.job_finished(status.is_none());
