@@ -308,11 +308,12 @@ fn in_block(block: &str, address: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn anonymous(ip: &str) -> Caller<'static> {
+    /// A caller without credentials, from `ip`, over plain HTTP (the policy tests share it).
+    pub(in super::super) fn anonymous(ip: &str) -> Caller<'static> {
         Caller {
             source_ip: ip.parse().unwrap(),
             user_agent: Some("curl/8"),

@@ -351,6 +351,7 @@ fn mask_account(arn: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::conditions::tests::anonymous;
     use super::*;
     use serde_json::json;
 
@@ -362,19 +363,6 @@ mod tests {
             one => vec![one],
         };
         ResourcePolicy::compile(&list, "us-east-1", "123456789012", "abc123").unwrap()
-    }
-
-    fn anonymous(ip: &str) -> Caller<'static> {
-        Caller {
-            source_ip: ip.parse().unwrap(),
-            user_agent: Some("curl/8"),
-            referer: None,
-            secure: false,
-            iam: None,
-            vpce: None,
-            vpc: None,
-            now_ms: 1_700_000_000_000,
-        }
     }
 
     /// What SAM writes for `IpRangeWhitelist` on `GET /items/{id}` of stage `prod`.
