@@ -337,85 +337,33 @@ Resources:
     );
 }
 
-/// `serverless package` output: a CloudFormation template in `.serverless/` whose functions and
-/// layers are in S3 under keys naming the zips beside it, and REST APIs with `Policy: ""`.
+/// `serverless package` output (`tests/fixtures/serverless-package`, which the end-to-end test
+/// serves too): a CloudFormation template in `.serverless/` whose functions and layers are in
+/// S3 under keys naming the zips beside it, and REST APIs with `Policy: ""`.
 #[test]
 fn a_serverless_framework_package_runs_from_its_zips() {
-    let text = r#"{
-  "AWSTemplateFormatVersion": "2010-09-09",
-  "Resources": {
-    "ServerlessDeploymentBucket": {"Type": "AWS::S3::Bucket"},
-    "SharedLambdaLayer": {
-      "Type": "AWS::Lambda::LayerVersion",
-      "Properties": {
-        "Content": {"S3Bucket": {"Ref": "ServerlessDeploymentBucket"},
-                    "S3Key": "serverless/demo/dev/1796192708405-2026-12-02T06:25:08.405Z/shared.zip"},
-        "LayerName": "shared"
-      }
-    },
-    "HelloLambdaFunction": {
-      "Type": "AWS::Lambda::Function",
-      "Properties": {
-        "Code": {"S3Bucket": {"Ref": "ServerlessDeploymentBucket"},
-                 "S3Key": "serverless/demo/dev/1796192708405-2026-12-02T06:25:08.405Z/demo.zip"},
-        "Handler": "src/handler.hello",
-        "Runtime": "python3.11",
-        "FunctionName": "demo-dev-hello",
-        "Role": "arn:aws:iam::123456789012:role/r",
-        "Layers": [{"Ref": "SharedLambdaLayer"}]
-      }
-    },
-    "ApiGatewayRestApi": {
-      "Type": "AWS::ApiGateway::RestApi",
-      "Properties": {"Name": "dev-demo", "EndpointConfiguration": {"Types": ["EDGE"]}, "Policy": ""}
-    },
-    "ApiGatewayResourceHello": {
-      "Type": "AWS::ApiGateway::Resource",
-      "Properties": {"ParentId": {"Fn::GetAtt": ["ApiGatewayRestApi", "RootResourceId"]},
-                     "PathPart": "hello", "RestApiId": {"Ref": "ApiGatewayRestApi"}}
-    },
-    "ApiGatewayMethodHelloGet": {
-      "Type": "AWS::ApiGateway::Method",
-      "Properties": {
-        "HttpMethod": "GET", "AuthorizationType": "NONE",
-        "ResourceId": {"Ref": "ApiGatewayResourceHello"}, "RestApiId": {"Ref": "ApiGatewayRestApi"},
-        "Integration": {"IntegrationHttpMethod": "POST", "Type": "AWS_PROXY",
-          "Uri": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":apigateway:", {"Ref": "AWS::Region"},
-                 ":lambda:path/2015-03-31/functions/", {"Fn::GetAtt": ["HelloLambdaFunction", "Arn"]}, "/invocations"]]}}
-      }
-    },
-    "ApiGatewayDeployment1796192675000": {
-      "Type": "AWS::ApiGateway::Deployment",
-      "Properties": {"RestApiId": {"Ref": "ApiGatewayRestApi"}, "StageName": "dev"},
-      "DependsOn": ["ApiGatewayMethodHelloGet"]
-    }
-  }
-}"#;
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/serverless-package");
+    let read = |path: &str| std::fs::read(fixture.join(path)).unwrap();
     let dir = scratch("serverless-package", &[]);
     let package = dir.join(".serverless");
     std::fs::create_dir_all(&package).unwrap();
-    std::fs::write(
-        package.join("cloudformation-template-update-stack.json"),
-        text,
-    )
-    .unwrap();
+    for file in [
+        "cloudformation-template-update-stack.json",
+        "serverless-state.json",
+    ] {
+        std::fs::write(package.join(file), read(&format!(".serverless/{file}"))).unwrap();
+    }
+    let handler = read("src/handler.py");
     std::fs::write(
         package.join("demo.zip"),
-        zip(&[(
-            "src/handler.py",
-            b"def hello(e, c):\n    return {'statusCode': 200}\n",
-            false,
-        )]),
+        zip(&[("src/handler.py", &handler, false)]),
     )
     .unwrap();
+    let shared = read("layer/python/shared.py");
     std::fs::write(
         package.join("shared.zip"),
-        zip(&[("python/shared.py", b"VALUE = 1\n", false)]),
-    )
-    .unwrap();
-    std::fs::write(
-        package.join("serverless-state.json"),
-        r#"{"service": {"service": "demo", "provider": {"name": "aws", "stage": "dev"}}}"#,
+        zip(&[("python/shared.py", &shared, false)]),
     )
     .unwrap();
     let template = package.join("cloudformation-template-update-stack.json");
@@ -426,9 +374,14 @@ fn a_serverless_framework_package_runs_from_its_zips() {
     assert!(function.layers[0].join("python/shared.py").is_file());
     // `serverless deploy`'s stack: `<service>-<stage>`.
     assert_eq!(app.stack_name, "demo-dev");
-    let api = &app.apis[0];
-    assert!(api.resource_policy.is_empty());
-    assert_eq!(api.routes.len(), 1, "{:#?}", api.routes);
+    let rest = app
+        .apis
+        .iter()
+        .find(|a| a.logical_id == "ApiGatewayRestApi")
+        .expect("the REST API is served");
+    assert!(rest.resource_policy.is_empty());
+    assert_eq!(rest.routes.len(), 1, "{:#?}", rest.routes);
+    assert!(app.apis.iter().any(|a| a.logical_id == "HttpApi"));
 
     // Without the zip, the S3 location is what it is: not local.
     std::fs::remove_file(package.join("demo.zip")).unwrap();
