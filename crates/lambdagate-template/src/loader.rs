@@ -159,16 +159,22 @@ fn template_dir(path: &Path) -> PathBuf {
 }
 
 /// The stack name a tool that wrote the template deploys it under: `cdk synth`'s
-/// `<stack>.template.json` (the stack's artifact id, its name unless the app sets another),
+/// `<artifact>.template.json` (the `stackName` `manifest.json` gives it, else the artifact id),
 /// and `serverless package`'s, which `serverless-state.json` beside the template gives
 /// (`provider.stackName`, else `<service>-<stage>`). Physical names (`!Ref` of a table) then
 /// read as on AWS.
 fn packaged_stack_name(path: &Path, base: &Path) -> Option<String> {
     let file = path.file_name()?.to_str()?;
-    if let Some(stack) = file.strip_suffix(".template.json")
-        && base.join("manifest.json").is_file()
+    if let Some(artifact) = file.strip_suffix(".template.json")
+        && let Ok(text) = std::fs::read_to_string(base.join("manifest.json"))
     {
-        return Some(stack.to_string());
+        // An app that names its stack (`new Stack(app, id, { stackName })`) has the manifest
+        // say so; otherwise the artifact's id is the stack's name.
+        let manifest: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let named = manifest
+            .pointer(&format!("/artifacts/{artifact}/properties/stackName"))
+            .and_then(|n| n.as_str());
+        return Some(named.unwrap_or(artifact).to_string());
     }
     if file.starts_with("cloudformation-template-") {
         let text = std::fs::read_to_string(base.join("serverless-state.json")).ok()?;

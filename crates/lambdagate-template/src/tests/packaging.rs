@@ -441,6 +441,16 @@ fn a_cdk_asset_is_found_through_the_asset_manifest() {
         .application;
     assert!(app.functions[0].code_dir.join("index.js").is_file());
     assert!(app.functions[0].code_dir.ends_with(format!("asset.{hash}")));
-    // The stack's name is its artifact's, as the CDK deploys it.
+    // The stack's name is its artifact's, as the CDK deploys it, or the one the app gives it.
     assert_eq!(app.stack_name, "Demo");
+    std::fs::write(
+        dir.join("cdk.out/manifest.json"),
+        r#"{"version": "48.0.0", "artifacts": {"Demo": {"type": "aws:cloudformation:stack",
+            "properties": {"templateFile": "Demo.template.json", "stackName": "orders-prod"}}}}"#,
+    )
+    .unwrap();
+    let app = load_file_as(&dir.join("cdk.out/Demo.template.json"), true, None)
+        .unwrap_or_else(|d| panic!("{:#?}", lines(&d)))
+        .application;
+    assert_eq!(app.stack_name, "orders-prod");
 }
