@@ -35,7 +35,7 @@ PAIR_ROUNDS="${BENCH_PAIR_ROUNDS:-3}"
 # many attempts each row took.
 STEAL_LIMIT="${BENCH_STEAL_LIMIT:-3}"
 STEAL_RETRIES="${BENCH_STEAL_RETRIES:-2}"
-STEAL_BUDGET="${BENCH_STEAL_BUDGET:-24}"
+STEAL_BUDGET="${BENCH_STEAL_BUDGET:-40}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # The cores /proc/stat adds steal over (every online CPU, whatever this shell's affinity).
 CORES=$(grep -c '^cpu[0-9]' /proc/stat)
