@@ -289,6 +289,14 @@ def main():
         say("")
     if checks:
         say(f"targets (c={top}):")
+        if nginx:
+            # The floor under every p99 line: the same round trip with no gateway and no function.
+            # On a shared VM it is the host's jitter, and it moves from run to run.
+            steal = "" if nginx["steal"] is None else f", steal {nginx['steal']:.0f} %"
+            say(
+                f"  (the machine's own p99 in this run: nginx return-200 at c={top},"
+                f" {nginx['p99']:.2f} ms{steal})"
+            )
         out.extend(checks)
     print("\n".join(out))
 
