@@ -11,7 +11,8 @@
 # measures lambdagate and serverless-offline in turn on each ratio's route; default 3), LAMBDAGATE_BENCH_CACHE (where peers are installed, default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench), CARGO_TARGET_DIR, LAMBDAGATE_BIN (measure this
 # lambdagate binary instead of the one just built, e.g. an older build for a before/after pair),
-# BENCH_TAG (appended to the result files' names).
+# BENCH_TAG (appended to the result files' names), BENCH_STEAL_LIMIT / _RETRIES / _BUDGET and
+# BENCH_QUIET_WAIT / _BUDGET (re-measuring rows the host disturbed; see bench/README.md).
 #
 # Everything listens on 127.0.0.1 only. Every server runs in its own process group and is stopped
 # by that group's id when its measurements end, and on exit or Ctrl-C.
@@ -36,6 +37,12 @@ PAIR_ROUNDS="${BENCH_PAIR_ROUNDS:-3}"
 STEAL_LIMIT="${BENCH_STEAL_LIMIT:-3}"
 STEAL_RETRIES="${BENCH_STEAL_RETRIES:-2}"
 STEAL_BUDGET="${BENCH_STEAL_BUDGET:-40}"
+# Before such a row is measured again, wait for the host to calm down: steal comes in stretches of
+# minutes, so an attempt made at once usually lands in the same stretch. A 2 s busy loop on every
+# core is timed until its steal is at or below STEAL_LIMIT, for at most QUIET_WAIT seconds per
+# attempt and QUIET_BUDGET seconds in the whole run.
+QUIET_WAIT="${BENCH_QUIET_WAIT:-30}"
+QUIET_BUDGET="${BENCH_QUIET_BUDGET:-300}"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 # The cores /proc/stat adds steal over (every online CPU, whatever this shell's affinity).
 CORES=$(grep -c '^cpu[0-9]' /proc/stat)
@@ -167,8 +174,32 @@ measure_at() {
         STEAL_BUDGET=$((STEAL_BUDGET - 1))
         attempt=$((attempt + 1))
         printf '   (steal %s %% above %s %%: measuring %s again, attempt %s)\n' "$steal_pct" "$STEAL_LIMIT" "$name" "$attempt" >&2
+        wait_for_quiet_host
     done
     printf '%s\t%s\n' "$best" "$attempt" >>"$RESULTS"
+}
+
+# Waits until a 2 s busy loop on every core sees steal at or below STEAL_LIMIT, within QUIET_WAIT
+# seconds and what is left of QUIET_BUDGET; says how long it waited. The servers stay up, idle.
+wait_for_quiet_host() {
+    local waited=0 before after i pct="" loops
+    while ((waited < QUIET_WAIT && QUIET_BUDGET > 0)); do
+        read -r _ _ before < <(python3 "$BENCH/cpu.py" $$)
+        # Only these loops are waited for: the servers are this shell's children too.
+        loops=()
+        for ((i = 0; i < CORES; i++)); do
+            timeout 2 sh -c 'while :; do :; done' &
+            loops+=("$!")
+        done
+        wait "${loops[@]}" 2>/dev/null || true
+        read -r _ _ after < <(python3 "$BENCH/cpu.py" $$)
+        waited=$((waited + 2)) QUIET_BUDGET=$((QUIET_BUDGET - 2))
+        pct=$(awk -v a="$before" -v b="$after" -v c="$CORES" 'BEGIN { printf "%.1f", 100 * (b - a) / (2e6 * c) }')
+        if awk -v a="$pct" -v l="$STEAL_LIMIT" 'BEGIN { exit !(a <= l) }'; then
+            break
+        fi
+    done
+    printf '   (waited %s s for the host: steal %s %% in the last 2 s)\n' "$waited" "$pct" >&2
 }
 
 # One wrk run of URL: sets ROW (the results row without its attempts column) and steal_pct, and
