@@ -183,6 +183,10 @@ measure_at() {
 # seconds and what is left of QUIET_BUDGET; says how long it waited. The servers stay up, idle.
 wait_for_quiet_host() {
     local waited=0 before after i pct="" loops
+    if ((QUIET_BUDGET <= 0)); then
+        printf '   (not waiting for the host: BENCH_QUIET_BUDGET is spent)\n' >&2
+        return
+    fi
     while ((waited < QUIET_WAIT && QUIET_BUDGET > 0)); do
         read -r _ _ before < <(python3 "$BENCH/cpu.py" $$)
         # Only these loops are waited for: the servers are this shell's children too.

@@ -171,9 +171,8 @@ fn packaged_stack_name(path: &Path, base: &Path) -> Option<String> {
         // An app that names its stack (`new Stack(app, id, { stackName })`) has the manifest
         // say so; otherwise the artifact's id is the stack's name.
         let manifest: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        let named = manifest
-            .pointer(&format!("/artifacts/{artifact}/properties/stackName"))
-            .and_then(|n| n.as_str());
+        // Indexed key by key: an artifact id is not escaped as a JSON pointer would need.
+        let named = manifest["artifacts"][artifact]["properties"]["stackName"].as_str();
         return Some(named.unwrap_or(artifact).to_string());
     }
     if file.starts_with("cloudformation-template-") {
