@@ -267,7 +267,7 @@ async fn function_errors(c: &Client<'_>) {
 }
 
 async fn timeouts(c: &Client<'_>) {
-    // Past the function's own Timeout (1 s): the function service stops it, a function error.
+    // Past the function's own Timeout (3 s): the function service stops it, a function error.
     let a = c.get("/dev/items/1?do=sleep&s=5").await;
     assert_eq!((a.status, a.text().as_str()), (502, REST_ERROR));
     let a = c.get("/echo?do=sleep&s=5").await;
@@ -283,7 +283,7 @@ async fn timeouts(c: &Client<'_>) {
         (503, r#"{"message":"Service Unavailable"}"#)
     );
     // The statuses prove the gateway's timeout fired first (the function would have been cut
-    // at its own 1 s Timeout with a 502/500); this bound only catches a hang.
+    // at its own 3 s Timeout with a 502/500); this bound only catches a hang.
     assert!(
         started.elapsed() < Duration::from_secs(20),
         "{:?}",
