@@ -49,30 +49,100 @@ pub async fn prepare(app: &Application) -> Vec<String> {
         Err(_) => return Vec::new(),
     };
     let mut lines = Vec::new();
-    let missing_node = || -> Vec<String> {
-        needs
-            .node
-            .iter()
-            .filter(|p| !node_prefix().join("node_modules").join(p).is_dir())
-            .cloned()
-            .collect()
-    };
-    if !missing_node().is_empty() {
+    let node_dir = node_prefix();
+    let node_modules = node_dir.join("node_modules");
+    let recorded = Installed::read(&node_dir);
+    if !missing(&needs.node, &node_modules, Some(&recorded)).is_empty() {
         // Other lambdagate processes may be installing into the same cache: one at a time, and
-        // only what is still missing once this one has the lock.
-        let _lock = CacheLock::acquire(&node_prefix()).await;
-        let missing = missing_node();
+        // only what is still missing once this one has the lock. With the lock held no install
+        // is under way, so a package's folder is a finished install even without the record
+        // (a cache filled before the record existed).
+        let _lock = CacheLock::acquire(&node_dir).await;
+        let missing = missing(&needs.node, &node_modules, None);
         if !missing.is_empty() {
             lines.push(install_node(&missing).await);
         }
+        let present = needs.node.iter().filter(|p| node_modules.join(p).is_dir());
+        Installed::add(&node_dir, present.cloned());
     }
-    if needs.python && !python_dir().join("boto3").is_dir() && !host_has_boto3().await {
-        let _lock = CacheLock::acquire(&python_dir()).await;
-        if !python_dir().join("boto3").is_dir() {
+    let python = python_dir();
+    if needs.python
+        && !(Installed::read(&python).contains(BOTO3) && python.join("boto3").is_dir())
+        && !host_has_boto3().await
+    {
+        let _lock = CacheLock::acquire(&python).await;
+        if !python.join("boto3").is_dir() {
             lines.push(install_python().await);
+        }
+        if python.join("boto3").is_dir() {
+            Installed::add(&python, [BOTO3.to_string()]);
         }
     }
     lines
+}
+
+/// The packages of `wanted` not installed in `node_modules`. With `recorded` (what the record
+/// lists), a package counts only if it is listed and its folder is there; without it (the
+/// lock held, no install under way), its folder is enough.
+fn missing(
+    wanted: &BTreeSet<String>,
+    node_modules: &Path,
+    recorded: Option<&BTreeSet<String>>,
+) -> Vec<String> {
+    wanted
+        .iter()
+        .filter(|p| !recorded.is_none_or(|r| r.contains(*p)) || !node_modules.join(p).is_dir())
+        .cloned()
+        .collect()
+}
+
+/// The record's name for boto3 in the Python cache.
+const BOTO3: &str = "boto3";
+
+/// The record of what finished installing into a cache folder (`.lambdagate-installed`, one
+/// package a line), written under the lock once the installer has exited.
+///
+/// A package's folder alone does not say that: npm and pip create it while they are still
+/// unpacking the rest of the tree, and a second server starting then (two test processes, two
+/// terminals) took the half-written tree for installed and served a function that failed with
+/// `Runtime.ImportModuleError` (`Cannot find module '@smithy/core/…'`). Without the record
+/// a server waits for the lock, which an installer holds until it is done.
+struct Installed;
+
+impl Installed {
+    fn path(dir: &Path) -> PathBuf {
+        dir.join(".lambdagate-installed")
+    }
+
+    /// What the record lists; empty when there is none.
+    fn read(dir: &Path) -> BTreeSet<String> {
+        std::fs::read_to_string(Self::path(dir))
+            .map(|text| text.lines().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// Adds `packages` to the record. The new record is written beside it and renamed over
+    /// it, so a reader never sees half of one; failing to write it only means the next start
+    /// takes the lock.
+    fn add(dir: &Path, packages: impl IntoIterator<Item = String>) {
+        let mut all = Self::read(dir);
+        let before = all.len();
+        all.extend(packages);
+        if all.len() == before && Self::path(dir).is_file() {
+            return;
+        }
+        let mut text = String::new();
+        for package in &all {
+            text.push_str(package);
+            text.push('\n');
+        }
+        let partial = dir.join(format!(".lambdagate-installed.{}", std::process::id()));
+        if std::fs::write(&partial, text).is_err()
+            || std::fs::rename(&partial, Self::path(dir)).is_err()
+        {
+            let _ = std::fs::remove_file(&partial);
+        }
+    }
 }
 
 /// An exclusive lock on a cache folder, held across processes (a lock file beside it) until
@@ -498,6 +568,50 @@ mod tests {
                 "@aws-sdk/util-dynamodb".to_string(),
                 "@smithy/util-retry".to_string(),
             ]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_package_folder_counts_as_installed_only_once_recorded_or_under_the_lock() {
+        let dir = scratch("record");
+        let modules = dir.join("node_modules");
+        let wanted: BTreeSet<String> = ["@aws-sdk/client-dynamodb", "@aws-sdk/lib-dynamodb"]
+            .map(String::from)
+            .into();
+        // npm has created one package's folder and is still unpacking: without the record,
+        // both are missing until the lock (held by that npm) is ours.
+        std::fs::create_dir_all(modules.join("@aws-sdk/client-dynamodb")).unwrap();
+        let recorded = Installed::read(&dir);
+        assert!(recorded.is_empty());
+        assert_eq!(missing(&wanted, &modules, Some(&recorded)).len(), 2);
+        // Under the lock, the folder is a finished install.
+        assert_eq!(
+            missing(&wanted, &modules, None),
+            vec!["@aws-sdk/lib-dynamodb".to_string()]
+        );
+        Installed::add(&dir, ["@aws-sdk/client-dynamodb".to_string()]);
+        std::fs::create_dir_all(modules.join("@aws-sdk/lib-dynamodb")).unwrap();
+        Installed::add(&dir, ["@aws-sdk/lib-dynamodb".to_string()]);
+        let recorded = Installed::read(&dir);
+        assert_eq!(recorded, wanted);
+        assert!(missing(&wanted, &modules, Some(&recorded)).is_empty());
+        // A recorded package whose folder is gone (a cleaned cache) is missing again.
+        std::fs::remove_dir_all(modules.join("@aws-sdk/lib-dynamodb")).unwrap();
+        assert_eq!(
+            missing(&wanted, &modules, Some(&recorded)),
+            vec!["@aws-sdk/lib-dynamodb".to_string()]
+        );
+        // No partial record is left behind.
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| !n.starts_with(".lambdagate-installed.")),
+            "{names:?}"
         );
         let _ = std::fs::remove_dir_all(&dir);
     }
