@@ -66,38 +66,36 @@ pub async fn prepare(app: &Application) -> Vec<String> {
         Installed::add(&node_dir, present.cloned());
     }
     let python = python_dir();
+    let boto3 = BTreeSet::from(["boto3".to_string()]);
     if needs.python
-        && !(Installed::read(&python).contains(BOTO3) && python.join("boto3").is_dir())
+        && !missing(&boto3, &python, Some(&Installed::read(&python))).is_empty()
         && !host_has_boto3().await
     {
         let _lock = CacheLock::acquire(&python).await;
-        if !python.join("boto3").is_dir() {
+        if !missing(&boto3, &python, None).is_empty() {
             lines.push(install_python().await);
         }
-        if python.join("boto3").is_dir() {
-            Installed::add(&python, [BOTO3.to_string()]);
+        if missing(&boto3, &python, None).is_empty() {
+            Installed::add(&python, boto3);
         }
     }
     lines
 }
 
-/// The packages of `wanted` not installed in `node_modules`. With `recorded` (what the record
-/// lists), a package counts only if it is listed and its folder is there; without it (the
-/// lock held, no install under way), its folder is enough.
+/// The packages of `wanted` not installed in `folder` (`node_modules`, or pip's `--target`).
+/// With `recorded` (what the record lists), a package counts only if it is listed and its
+/// folder is there; without it (the lock held, no install under way), its folder is enough.
 fn missing(
     wanted: &BTreeSet<String>,
-    node_modules: &Path,
+    folder: &Path,
     recorded: Option<&BTreeSet<String>>,
 ) -> Vec<String> {
     wanted
         .iter()
-        .filter(|p| !recorded.is_none_or(|r| r.contains(*p)) || !node_modules.join(p).is_dir())
+        .filter(|p| !recorded.is_none_or(|r| r.contains(*p)) || !folder.join(p).is_dir())
         .cloned()
         .collect()
 }
-
-/// The record's name for boto3 in the Python cache.
-const BOTO3: &str = "boto3";
 
 /// The record of what finished installing into a cache folder (`.lambdagate-installed`, one
 /// package a line), written under the lock once the installer has exited.
