@@ -15,6 +15,9 @@ as under load.
     python3 bench/bootstrap_cpu.py --node --gc       # and V8's minor collections: bytes allocated per
                                                      # invocation, bytes surviving each, pauses
     python3 bench/bootstrap_cpu.py --bootstrap FILE  # another copy of the script (git show REV:...)
+    python3 bench/bootstrap_cpu.py --event FILE      # another event (a JSON file), e.g. the REST one
+                                                     # the gateway builds (the bench's Rust hello
+                                                     # answers `?echo=1` with its event, under "event")
 
 The difference between the two first lines is what the bootstrap's Python code costs per
 invocation; see "Gateway CPU per request" and "Node's minor collections" in docs/design-notes.md.
@@ -176,6 +179,9 @@ def main():
         "--bootstrap", metavar="FILE", help="this bootstrap script instead (an older one, to compare)"
     )
     parser.add_argument(
+        "--event", metavar="FILE", help="this event (a JSON file) instead of the HTTP API one"
+    )
+    parser.add_argument(
         "--gc", action="store_true", help="with --node: V8's minor collections during the run"
     )
     args = parser.parse_args()
@@ -230,7 +236,11 @@ def main():
         frames = Frames(conn)
         if frames.read()[:1] != b"N":
             raise SystemExit("the bootstrap did not ask for an event first")
-        body = json.dumps(EVENT).encode()
+        if args.event:
+            with open(args.event, "rb") as f:
+                body = json.dumps(json.load(f), separators=(",", ":")).encode()
+        else:
+            body = json.dumps(EVENT).encode()
         events = [event_frame(n, body) for n in range(args.n)]
         for n in range(min(2000, args.n)):  # warm-up
             conn.sendall(events[n])
