@@ -16,8 +16,8 @@ as under load.
                                                      # invocation, bytes surviving each, pauses
     python3 bench/bootstrap_cpu.py --bootstrap FILE  # another copy of the script (git show REV:...)
     python3 bench/bootstrap_cpu.py --event FILE      # another event (a JSON file), e.g. the REST one
-                                                     # the gateway builds (the bench's Rust hello
-                                                     # answers `?echo=1` with its event, under "event")
+                                                     # the gateway builds: the bench's Rust hello
+                                                     # answers `?echo=1` with it in its "event" field
 
 The difference between the two first lines is what the bootstrap's Python code costs per
 invocation; see "Gateway CPU per request" and "Node's minor collections" in docs/design-notes.md.
