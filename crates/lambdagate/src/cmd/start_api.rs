@@ -196,24 +196,44 @@ fn access_log(format: LogFormat) -> AccessLog {
         });
     }
     let color = std::io::stderr().is_terminal();
+    // `METHOD target status latency function request-id (detail)`, one per request, built by
+    // pushes into one allocation (`format!` with a float was about 3 % of the gateway's
+    // instructions per request).
     Arc::new(move |r: &AccessRecord<'_>| {
-        let status = if color {
-            let code = match r.status {
-                200..=299 => "32",
-                300..=399 => "36",
-                400..=499 => "33",
-                _ => "31",
-            };
-            format!("\x1b[{code}m{}\x1b[0m", r.status)
+        let mut line = String::with_capacity(
+            64 + r.method.len()
+                + r.target.len()
+                + r.request_id.len()
+                + r.detail.map_or(0, str::len),
+        );
+        line.push_str(r.method);
+        line.push(' ');
+        line.push_str(r.target);
+        line.push(' ');
+        let mut digits = itoa::Buffer::new();
+        if color {
+            line.push_str(match r.status {
+                200..=299 => "\x1b[32m",
+                300..=399 => "\x1b[36m",
+                400..=499 => "\x1b[33m",
+                _ => "\x1b[31m",
+            });
+            line.push_str(digits.format(r.status));
+            line.push_str("\x1b[0m");
         } else {
-            r.status.to_string()
-        };
-        let latency = r.latency.as_secs_f64() * 1000.0;
-        let function = r.function.unwrap_or("-");
-        let detail = r.detail.map(|d| format!(" ({d})")).unwrap_or_default();
-        lambdagate_lambda::output::line(format!(
-            "{} {} {status} {latency:.1}ms {function} {}{detail}",
-            r.method, r.target, r.request_id
-        ));
+            line.push_str(digits.format(r.status));
+        }
+        line.push(' ');
+        lambdagate_lambda::output::push_millis(&mut line, r.latency, 1);
+        line.push_str("ms ");
+        line.push_str(r.function.unwrap_or("-"));
+        line.push(' ');
+        line.push_str(r.request_id);
+        if let Some(detail) = r.detail {
+            line.push_str(" (");
+            line.push_str(detail);
+            line.push(')');
+        }
+        lambdagate_lambda::output::line(line);
     })
 }
