@@ -100,9 +100,10 @@ impl NextEvent {
     pub(crate) fn each_header(&self, mut put: impl FnMut(&'static str, &str)) {
         let inv = &self.invocation;
         put("lambda-runtime-aws-request-id", &self.request_id);
+        let mut digits = itoa::Buffer::new();
         match self.deadline {
-            EventDeadline::At(ms) => put("lambda-runtime-deadline-ms", &ms.to_string()),
-            EventDeadline::After(ms) => put(TIMEOUT_HEADER, &ms.to_string()),
+            EventDeadline::At(ms) => put("lambda-runtime-deadline-ms", digits.format(ms)),
+            EventDeadline::After(ms) => put(TIMEOUT_HEADER, digits.format(ms)),
         }
         put("lambda-runtime-invoked-function-arn", &self.function_arn);
         put(

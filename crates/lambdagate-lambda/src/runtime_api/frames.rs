@@ -341,7 +341,6 @@ fn put_frame(out: &mut BytesMut, kind: u8, payload: &[u8]) {
 
 /// A `V` frame: the headers `GET /next` would carry, as JSON, then the event.
 fn encode_event(out: &mut BytesMut, event: NextEvent) {
-    use serde::ser::{SerializeMap, Serializer};
     let payload = &event.invocation.payload;
     out.reserve(5 + 4 + 512 + payload.len());
     out.put_u8(b'V');
@@ -349,14 +348,16 @@ fn encode_event(out: &mut BytesMut, event: NextEvent) {
     out.put_u64_le(0); // the frame's and the headers' lengths, filled in below
     // The headers go straight into the frame as a JSON object: no map or strings built first.
     let headers_at = out.len();
-    let mut json = serde_json::Serializer::new(out.writer());
-    if let Ok(mut map) = json.serialize_map(None) {
-        event.each_header(|name, value| {
-            let _ = map.serialize_entry(name, value);
-        });
-        let _ = map.end();
-    }
-    let out = json.into_inner().into_inner();
+    out.put_u8(b'{');
+    event.each_header(|name, value| {
+        if out.len() > headers_at + 1 {
+            out.put_u8(b',');
+        }
+        put_json_str(out, name);
+        out.put_u8(b':');
+        put_json_str(out, value);
+    });
+    out.put_u8(b'}');
     let headers_len = out.len() - headers_at;
     out.put_slice(payload);
     let frame_len = out.len() - lengths_at - 4;
@@ -364,9 +365,41 @@ fn encode_event(out: &mut BytesMut, event: NextEvent) {
     out[lengths_at + 4..lengths_at + 8].copy_from_slice(&(headers_len as u32).to_le_bytes());
 }
 
+/// `text` as a JSON string. The headers' names and values are ids, numbers and ARNs that need
+/// no escaping, so those are copied as they are; anything else goes through serde_json.
+fn put_json_str(out: &mut BytesMut, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.reserve(text.len() + 2);
+        out.put_u8(b'"');
+        out.put_slice(text.as_bytes());
+        out.put_u8(b'"');
+    } else {
+        // Writing into memory cannot fail.
+        let _ = serde_json::to_writer(out.writer(), text);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_strings_are_json_strings() {
+        for text in [
+            "",
+            "plain",
+            "a\"b",
+            "back\\slash",
+            "new\nline",
+            "\u{1}",
+            "é ✓",
+            "\u{7f}",
+        ] {
+            let mut out = BytesMut::new();
+            put_json_str(&mut out, text);
+            assert_eq!(&out[..], serde_json::to_vec(text).unwrap(), "{text:?}");
+        }
+    }
 
     fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {
         let mut out = BytesMut::new();

@@ -30,6 +30,94 @@ fn malformed(why: impl Into<String>) -> ResponseError {
     ResponseError::Malformed(why.into())
 }
 
+/// A function's answer, parsed: its top-level members in order when it is an object, else the
+/// value.
+///
+/// The members are a list rather than `serde_json`'s map, which hashes every key it inserts and
+/// looks up (SipHash, a few hundred instructions each): an answer has five members at most, and
+/// this parse runs on every request. Duplicate members behave as in the map: the last value
+/// wins, in the first one's place.
+enum Answer {
+    Object(Vec<(String, Value)>),
+    Other(Value),
+}
+
+impl Answer {
+    fn parse(payload: &[u8]) -> Result<Answer, ResponseError> {
+        serde_json::from_slice(payload).map_err(|_| malformed("the answer is not JSON"))
+    }
+}
+
+/// Looks up a member of an answer object.
+fn member<'a>(members: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
+    members.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+impl<'de> serde::Deserialize<'de> for Answer {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(AnswerVisitor)
+    }
+}
+
+struct AnswerVisitor;
+
+impl<'de> serde::de::Visitor<'de> for AnswerVisitor {
+    type Value = Answer;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Answer, A::Error> {
+        let mut members: Vec<(String, Value)> = Vec::with_capacity(map.size_hint().unwrap_or(4));
+        while let Some((key, value)) = map.next_entry::<String, Value>()? {
+            match members.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, existing)) => *existing = value,
+                None => members.push((key, value)),
+            }
+        }
+        Ok(Answer::Object(members))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Answer, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element::<Value>()? {
+            items.push(item);
+        }
+        Ok(Answer::Other(Value::Array(items)))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Answer, E> {
+        Ok(Answer::Other(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Answer, E> {
+        Ok(Answer::Other(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Answer, E> {
+        Ok(Answer::Other(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Answer, E> {
+        Ok(Answer::Other(
+            serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+        ))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Answer, E> {
+        Ok(Answer::Other(Value::String(v.to_string())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Answer, E> {
+        Ok(Answer::Other(Value::String(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Answer, E> {
+        Ok(Answer::Other(Value::Null))
+    }
+}
+
 /// A header value as API Gateway renders JSON scalars: strings verbatim, others as JSON text.
 fn scalar_text(value: &Value) -> Option<String> {
     match value {
@@ -69,9 +157,7 @@ fn decode_body(body: &str, decode: bool) -> Result<Bytes, ResponseError> {
 /// `decode_binary` says whether `isBase64Encoded: true` bodies are decoded: on REST only when the
 /// request's `Accept` matches a binary media type, on HTTP APIs always.
 pub fn parse_v1(payload: &[u8], decode_binary: bool) -> Result<ProxyResponse, ResponseError> {
-    let value: Value =
-        serde_json::from_slice(payload).map_err(|_| malformed("the answer is not JSON"))?;
-    let Value::Object(object) = value else {
+    let Answer::Object(object) = Answer::parse(payload)? else {
         return Err(malformed("the answer is not a JSON object"));
     };
     const ALLOWED: &[&str] = &[
@@ -81,12 +167,12 @@ pub fn parse_v1(payload: &[u8], decode_binary: bool) -> Result<ProxyResponse, Re
         "body",
         "isBase64Encoded",
     ];
-    if let Some(key) = object.keys().find(|k| !ALLOWED.contains(&k.as_str())) {
+    if let Some((key, _)) = object.iter().find(|(k, _)| !ALLOWED.contains(&k.as_str())) {
         return Err(malformed(format!("unexpected key `{key}`")));
     }
-    let status = status_code(object.get("statusCode"))?;
+    let status = status_code(member(&object, "statusCode"))?;
     let mut headers: Vec<(String, String)> = Vec::new();
-    match object.get("multiValueHeaders") {
+    match member(&object, "multiValueHeaders") {
         None | Some(Value::Null) => {}
         Some(Value::Object(map)) => {
             for (name, values) in map {
@@ -102,13 +188,13 @@ pub fn parse_v1(payload: &[u8], decode_binary: bool) -> Result<ProxyResponse, Re
         }
         Some(_) => return Err(malformed("multiValueHeaders must be an object")),
     }
-    merge_single_headers(&mut headers, object.get("headers"))?;
-    let base64 = match object.get("isBase64Encoded") {
+    merge_single_headers(&mut headers, member(&object, "headers"))?;
+    let base64 = match member(&object, "isBase64Encoded") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => return Err(malformed("isBase64Encoded must be a boolean")),
     };
-    let body = match object.get("body") {
+    let body = match member(&object, "body") {
         None | Some(Value::Null) => Bytes::new(),
         Some(Value::String(s)) => decode_body(s, base64 && decode_binary)?,
         Some(_) => return Err(malformed("body must be a string")),
@@ -159,15 +245,17 @@ fn push_unique(headers: &mut Vec<(String, String)>, name: &str, value: String) {
 
 /// Parses an HTTP API payload 2.0 answer, inferring the format when there is no `statusCode`.
 pub fn parse_v2(payload: &[u8]) -> Result<ProxyResponse, ResponseError> {
-    let value: Value =
-        serde_json::from_slice(payload).map_err(|_| malformed("the answer is not JSON"))?;
-    match value {
-        Value::Object(object) if object.contains_key("statusCode") => explicit_v2(object),
+    match Answer::parse(payload)? {
+        Answer::Object(object) if member(&object, "statusCode").is_some() => explicit_v2(object),
         other => {
-            // Inferred: the JSON itself is the body; a JSON string is sent as its contents.
+            // Inferred: the JSON itself is the body (as serde_json writes it again: compact, a
+            // repeated member once); a JSON string is sent as its contents.
             let body = match other {
-                Value::String(s) => s,
-                v => v.to_string(),
+                Answer::Other(Value::String(s)) => s,
+                Answer::Other(v) => v.to_string(),
+                Answer::Object(members) => {
+                    Value::Object(members.into_iter().collect::<Map<String, Value>>()).to_string()
+                }
             };
             Ok(ProxyResponse {
                 status: 200,
@@ -178,13 +266,13 @@ pub fn parse_v2(payload: &[u8]) -> Result<ProxyResponse, ResponseError> {
     }
 }
 
-fn explicit_v2(object: Map<String, Value>) -> Result<ProxyResponse, ResponseError> {
-    let status = status_code(object.get("statusCode"))?;
+fn explicit_v2(object: Vec<(String, Value)>) -> Result<ProxyResponse, ResponseError> {
+    let status = status_code(member(&object, "statusCode"))?;
     let mut headers = Vec::new();
-    merge_single_headers(&mut headers, object.get("headers"))?;
+    merge_single_headers(&mut headers, member(&object, "headers"))?;
     // Payload 2.0 has no multiValueHeaders, but functions written for 1.0 send them; AWS ignores
     // nothing it does not know, so neither do we: they are honoured when well-formed.
-    if let Some(Value::Object(map)) = object.get("multiValueHeaders") {
+    if let Some(Value::Object(map)) = member(&object, "multiValueHeaders") {
         for (name, values) in map {
             if let Value::Array(values) = values {
                 for v in values.iter().filter_map(scalar_text) {
@@ -193,7 +281,7 @@ fn explicit_v2(object: Map<String, Value>) -> Result<ProxyResponse, ResponseErro
             }
         }
     }
-    match object.get("cookies") {
+    match member(&object, "cookies") {
         None | Some(Value::Null) => {}
         Some(Value::Array(cookies)) => {
             for cookie in cookies {
@@ -204,8 +292,8 @@ fn explicit_v2(object: Map<String, Value>) -> Result<ProxyResponse, ResponseErro
         }
         Some(_) => return Err(malformed("cookies must be an array")),
     }
-    let base64 = matches!(object.get("isBase64Encoded"), Some(Value::Bool(true)));
-    let body = match object.get("body") {
+    let base64 = matches!(member(&object, "isBase64Encoded"), Some(Value::Bool(true)));
+    let body = match member(&object, "body") {
         None | Some(Value::Null) => Bytes::new(),
         Some(Value::String(s)) => decode_body(s, base64)?,
         Some(other) => Bytes::from(other.to_string()),
@@ -302,5 +390,42 @@ mod tests {
         assert!(parse_v2(br#"{"statusCode":"abc"}"#).is_err());
         assert!(parse_v2(b"garbage").is_err());
         assert_eq!(parse_v2(b"42").unwrap().body, Bytes::from("42"));
+    }
+
+    #[test]
+    fn answers_read_as_serde_json_values_read_them() {
+        // An inferred body is the answer as serde_json writes it again, repeated members and all.
+        for answer in [
+            r#"{"b":1,"a":[1,2,{"z":null}],"b":2.5, "c" : "x"}"#,
+            r#"[1, "two", {"three": 3}, [], {}]"#,
+            "-0",
+            "1e400",
+            "18446744073709551615",
+            "-9223372036854775808",
+            "true",
+            "null",
+            r#""\u00e9\n""#,
+        ] {
+            let expected = match serde_json::from_str::<Value>(answer) {
+                Ok(Value::String(s)) => s,
+                Ok(v) => v.to_string(),
+                Err(_) => {
+                    assert!(parse_v2(answer.as_bytes()).is_err(), "{answer}");
+                    continue;
+                }
+            };
+            assert_eq!(
+                parse_v2(answer.as_bytes()).unwrap().body,
+                expected,
+                "{answer}"
+            );
+        }
+        // A repeated member: the last value counts, as in serde_json's map.
+        let r = parse_v2(br#"{"statusCode":500,"body":"a","statusCode":201,"body":"b"}"#).unwrap();
+        assert_eq!((r.status, r.body.as_ref()), (201, &b"b"[..]));
+        let r = v1(r#"{"statusCode":200,"headers":{"x":"1"},"headers":null}"#).unwrap();
+        assert!(r.headers.is_empty());
+        assert!(parse_v2(br#"{"statusCode":200} trailing"#).is_err());
+        assert!(v1("[]").is_err());
     }
 }
