@@ -11,7 +11,8 @@
 # measures lambdagate and serverless-offline in turn on each ratio's route; default 3), LAMBDAGATE_BENCH_CACHE (where peers are installed, default
 # ${XDG_CACHE_HOME:-$HOME/.cache}/lambdagate-bench), CARGO_TARGET_DIR, LAMBDAGATE_BIN (measure this
 # lambdagate binary instead of the one just built, e.g. an older build for a before/after pair),
-# BENCH_TAG (appended to the result files' names), BENCH_STEAL_LIMIT / _RETRIES / _BUDGET and
+# BENCH_TAG (appended to the result files' names), BENCH_TMPDIR (where the servers' logs go, default
+# /dev/shm where it exists: see below), BENCH_STEAL_LIMIT / _RETRIES / _BUDGET and
 # BENCH_QUIET_WAIT / _BUDGET (re-measuring rows the host disturbed; see bench/README.md).
 #
 # Everything listens on 127.0.0.1 only. Every server runs in its own process group and is stopped
@@ -49,10 +50,20 @@ CORES=$(grep -c '^cpu[0-9]' /proc/stat)
 SLS_VERSION="3.40"
 OFFLINE_VERSION="13"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lambdagate-bench.XXXXXX")
+# The servers' logs go to files in WORK, and lambdagate's grow by about 8 MB a second at full load (the access
+# line and START/END/REPORT of every request). On a disk, the kernel writes back what is 30 s old
+# (vm.dirty_expire_centisecs) in one go, about 250 MB every 30 s, and on the project's VM each such write-back
+# stalled the guest for a few hundred milliseconds (counted as steal), which set the p99 of whichever row it
+# fell in. So WORK is in memory (/dev/shm) where the machine has it; BENCH_TMPDIR chooses another place.
+BENCH_TMPDIR="${BENCH_TMPDIR:-}"
+if [[ -z $BENCH_TMPDIR ]]; then
+    if [[ -d /dev/shm && -w /dev/shm ]]; then BENCH_TMPDIR=/dev/shm; else BENCH_TMPDIR="${TMPDIR:-/tmp}"; fi
+fi
+WORK=$(mktemp -d "$BENCH_TMPDIR/lambdagate-bench.XXXXXX")
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 GROUPS_STARTED=()
+declare -A GROUP_LOG=()  # process group id -> its log file
 
 say() { printf '== %s\n' "$*" >&2; }
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
@@ -84,11 +95,14 @@ start_group() {
     setsid "$@" >"$LOG_FILE" 2>&1 </dev/null &
     STARTED_PID=$!
     GROUPS_STARTED+=("$STARTED_PID")
+    GROUP_LOG[$STARTED_PID]=$LOG_FILE
 }
 
 stop_started() {
     local pgid=$1 keep=() g
     stop_group "$pgid"
+    # The log is in memory (see BENCH_TMPDIR) and can be a few hundred MB: gone with its server.
+    if [[ -n ${GROUP_LOG[$pgid]:-} ]]; then rm -f "${GROUP_LOG[$pgid]}"; unset "GROUP_LOG[$pgid]"; fi
     for g in "${GROUPS_STARTED[@]}"; do [[ $g == "$pgid" ]] || keep+=("$g"); done
     GROUPS_STARTED=("${keep[@]+"${keep[@]}"}")
 }

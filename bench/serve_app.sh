@@ -9,7 +9,13 @@ serve_bench_app() {
     local bin=$1 app=${2:-} root target
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
     target="${CARGO_TARGET_DIR:-$root/target}"
-    WORK="$(mktemp -d)"
+    # In memory where possible: at full load the log grows by megabytes a second, and a disk's
+    # write-back of it every 30 s stalls the machine (see BENCH_TMPDIR in bench/run.sh).
+    local base="${BENCH_TMPDIR:-}"
+    if [[ -z $base ]]; then
+        if [[ -d /dev/shm && -w /dev/shm ]]; then base=/dev/shm; else base="${TMPDIR:-/tmp}"; fi
+    fi
+    WORK="$(mktemp -d "$base/lambdagate-bench.XXXXXX")"
     LOG="$WORK/log"
     if [[ -z $app ]]; then
         # Up to date (a no-op when it is), so the default binary is never a stale one; another
