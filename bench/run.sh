@@ -50,16 +50,9 @@ CORES=$(grep -c '^cpu[0-9]' /proc/stat)
 SLS_VERSION="3.40"
 OFFLINE_VERSION="13"
 
-# The servers' logs go to files in WORK, and lambdagate's grow by about 8 MB a second at full load (the access
-# line and START/END/REPORT of every request). On a disk, the kernel writes back what is 30 s old
-# (vm.dirty_expire_centisecs) in one go, about 250 MB every 30 s, and on the project's VM each such write-back
-# stalled the guest for a few hundred milliseconds (counted as steal), which set the p99 of whichever row it
-# fell in. So WORK is in memory (/dev/shm) where the machine has it; BENCH_TMPDIR chooses another place.
-BENCH_TMPDIR="${BENCH_TMPDIR:-}"
-if [[ -z $BENCH_TMPDIR ]]; then
-    if [[ -d /dev/shm && -w /dev/shm ]]; then BENCH_TMPDIR=/dev/shm; else BENCH_TMPDIR="${TMPDIR:-/tmp}"; fi
-fi
-WORK=$(mktemp -d "$BENCH_TMPDIR/lambdagate-bench.XXXXXX")
+# The servers' logs go to files in WORK, in memory where possible (bench_tmpdir says why).
+. "$BENCH/serve_app.sh"
+WORK=$(mktemp -d "$(bench_tmpdir)/lambdagate-bench.XXXXXX")
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 GROUPS_STARTED=()

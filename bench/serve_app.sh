@@ -5,17 +5,25 @@
 # hello as functions/rust/bootstrap) to a scratch folder; starts `start-api -p 0` on it and waits
 # until it listens. Sets WORK (scratch, removed on exit), LOG, pid and port; stops the server (by
 # its pid) on exit. Listens on 127.0.0.1 only.
+# Where benchmarks put their servers' logs: BENCH_TMPDIR, else /dev/shm where the machine has it,
+# else TMPDIR. In memory because at full load lambdagate's log grows by about 8 MB a second, and a
+# disk's write-back of it every 30 s (vm.dirty_expire_centisecs) stalled the project's VM for a few
+# hundred milliseconds each time, setting the p99 of whichever measurement it fell in.
+bench_tmpdir() {
+    if [[ -n ${BENCH_TMPDIR:-} ]]; then
+        echo "$BENCH_TMPDIR"
+    elif [[ -d /dev/shm && -w /dev/shm ]]; then
+        echo /dev/shm
+    else
+        echo "${TMPDIR:-/tmp}"
+    fi
+}
+
 serve_bench_app() {
     local bin=$1 app=${2:-} root target
     root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
     target="${CARGO_TARGET_DIR:-$root/target}"
-    # In memory where possible: at full load the log grows by megabytes a second, and a disk's
-    # write-back of it every 30 s stalls the machine (see BENCH_TMPDIR in bench/run.sh).
-    local base="${BENCH_TMPDIR:-}"
-    if [[ -z $base ]]; then
-        if [[ -d /dev/shm && -w /dev/shm ]]; then base=/dev/shm; else base="${TMPDIR:-/tmp}"; fi
-    fi
-    WORK="$(mktemp -d "$base/lambdagate-bench.XXXXXX")"
+    WORK="$(mktemp -d "$(bench_tmpdir)/lambdagate-bench.XXXXXX")"
     LOG="$WORK/log"
     if [[ -z $app ]]; then
         # Up to date (a no-op when it is), so the default binary is never a stale one; another

@@ -210,7 +210,6 @@ fn access_log(format: LogFormat) -> AccessLog {
         line.push(' ');
         line.push_str(r.target);
         line.push(' ');
-        let mut digits = itoa::Buffer::new();
         if color {
             line.push_str(match r.status {
                 200..=299 => "\x1b[32m",
@@ -218,10 +217,10 @@ fn access_log(format: LogFormat) -> AccessLog {
                 400..=499 => "\x1b[33m",
                 _ => "\x1b[31m",
             });
-            line.push_str(digits.format(r.status));
+        }
+        line.push_str(itoa::Buffer::new().format(r.status));
+        if color {
             line.push_str("\x1b[0m");
-        } else {
-            line.push_str(digits.format(r.status));
         }
         line.push(' ');
         lambdagate_lambda::output::push_millis(&mut line, r.latency, 1);
